@@ -1,0 +1,12 @@
+# Warnings and sanitizers for every rnnlab target: rnnlab_target_defaults(<target>)
+function(rnnlab_target_defaults target)
+  target_compile_options(${target} PRIVATE
+    $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wno-unused-parameter>)
+  if(RNNLAB_NATIVE)
+    target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-march=native>)
+  endif()
+  if(RNNLAB_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=${RNNLAB_SANITIZE} -fno-omit-frame-pointer)
+    target_link_options(${target} PRIVATE -fsanitize=${RNNLAB_SANITIZE})
+  endif()
+endfunction()

@@ -1,0 +1,123 @@
+// Reverse-mode automatic differentiation on a flat tape.
+//
+// Every op appends one Node to `Tape::nodes_` (so the vector is in topological order by
+// construction). `backward(loss)` seeds dloss = 1 and walks the vector ONCE from the end to
+// the start, calling each node's backward function, which ADDS into the gradients of its
+// inputs. There is no recursion anywhere: a T=1000 unrolled sequence is just a longer vector.
+//
+// Needs-grad pruning: a node requires grad iff one of its inputs does (parameters and leaves
+// created with requires_grad do). Nodes that do not require grad keep no backward function and
+// are skipped; gradients are only allocated for nodes that receive one.
+//
+// Var is a cheap handle (tape, index, generation). After `Tape::reset()` every old Var is
+// stale and any use throws, instead of silently reading another node.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "rnnlab/backend.h"
+#include "rnnlab/tensor.h"
+
+namespace rnnlab {
+
+class Tape;
+struct Parameter;
+
+class Var {
+ public:
+  Var() = default;
+  bool valid() const { return tape_ != nullptr; }
+  const Tensor& value() const;
+  const Shape& shape() const { return value().shape(); }
+  int64_t dim(int i) const { return value().dim(i); }
+  DType dtype() const { return value().dtype(); }
+  bool requires_grad() const;
+  Tape& tape() const;
+  int32_t index() const { return index_; }
+
+ private:
+  friend class Tape;
+  Var(Tape* t, int32_t i, uint64_t gen) : tape_(t), index_(i), generation_(gen) {}
+  Tape* tape_ = nullptr;
+  int32_t index_ = -1;
+  uint64_t generation_ = 0;
+};
+
+// What an op's backward function sees.
+class BackwardContext {
+ public:
+  const Tensor& grad_out() const { return grad_out_; }
+  const Tensor& out() const;
+  const Tensor& in(int k) const;
+  bool needs(int k) const;   // does input k want a gradient?
+  Tensor& grad_in(int k);    // zero-initialised on first use; only if needs(k)
+  Backend& backend() const { return *backend_; }
+
+ private:
+  friend class Tape;
+  Tape* tape_ = nullptr;
+  int32_t node_ = -1;
+  Tensor grad_out_;
+  Backend* backend_ = nullptr;
+};
+
+using BackwardFn = std::function<void(BackwardContext&)>;
+
+class Tape {
+ public:
+  explicit Tape(Device device = Device::cpu);
+  Tape(const Tape&) = delete;
+  Tape& operator=(const Tape&) = delete;
+
+  Device device() const { return device_; }
+  Backend& backend() const { return *backend_; }
+
+  // A value that never gets a gradient (data, masks, detached state).
+  Var constant(Tensor value);
+  // An input that collects a gradient (used by gradient checks and for initial states).
+  Var leaf(Tensor value, bool requires_grad = true);
+  // A trainable parameter. The same Parameter used many times on one tape is one node; its
+  // gradient is accumulated into param.grad by backward().
+  Var param(Parameter& p);
+  // The output of an op. `backward` is kept only if some input requires grad.
+  Var record(Tensor out, std::initializer_list<Var> inputs, BackwardFn backward);
+  Var record(Tensor out, const std::vector<Var>& inputs, BackwardFn backward);
+
+  // Reverse sweep from a scalar `loss`. Parameter gradients are accumulated into
+  // Parameter::grad; other gradients are available from grad().
+  void backward(const Var& loss);
+  // Gradient of v after backward() (undefined tensor if v got none).
+  const Tensor& grad(const Var& v) const;
+
+  // Forget every node; all Vars of this tape become stale.
+  void reset();
+  std::size_t size() const { return nodes_.size(); }
+
+  // Used by Var / BackwardContext.
+  const Tensor& value_of(int32_t index, uint64_t generation) const;
+  bool requires_grad_of(int32_t index, uint64_t generation) const;
+
+ private:
+  friend class BackwardContext;
+  struct Node {
+    Tensor value;
+    Tensor grad;
+    std::vector<int32_t> inputs;
+    BackwardFn backward;
+    Parameter* param = nullptr;
+    bool requires_grad = false;
+  };
+  Var push(Node n);
+  void check(const Var& v) const;
+  Tensor& grad_slot(int32_t index);
+
+  Device device_;
+  Backend* backend_;
+  std::vector<Node> nodes_;
+  uint64_t generation_;
+};
+
+}  // namespace rnnlab

@@ -1,0 +1,148 @@
+// Backend: the only place that touches tensor memory. One implementation per device
+// (cpu: xtensor + cblas + oneTBB; cuda: cuBLAS + .cu kernels). Autodiff ops (ops.h) are
+// written against this interface only, so a new device is a new Backend, nothing else.
+//
+// Conventions for every kernel:
+//  - all tensors are contiguous, on this backend's device, and share one float dtype
+//    (f32 or f64) unless an argument says i32;
+//  - `out` tensors are allocated by the caller with the right shape;
+//  - kernels named *_acc ADD into their output (gradients accumulate), the others overwrite.
+//
+// Broadcasting (binary, mul_acc, reduce_acc) is limited to what RNNs need, with `a` viewed as
+// [outer, inner] and b of numel n:
+//   none    b has a's shape             b[i]
+//   suffix  b is a trailing block       b[i % n]           e.g. bias [H] on [B,H]
+//   prefix  b is a leading block        b[i / (numel/n)]   e.g. mask [B] on [B,H]
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "rnnlab/tensor.h"
+
+namespace rnnlab {
+
+enum class UnaryOp { sigmoid, tanh, relu, exp, log, neg, square };
+enum class BinaryOp { add, sub, mul, div };
+
+struct Broadcast {
+  enum class Kind { none, suffix, prefix };
+  Kind kind = Kind::none;
+  // Decides how `b` (numel b_numel) lines up with `a` (numel a_numel); throws if neither fits.
+  static Broadcast infer(const Shape& a, const Shape& b);
+};
+
+// Hyper-parameters for one optimizer update, see optim.h for the maths.
+struct UpdateRule {
+  enum class Kind { sgd, momentum, adam, rmsprop };
+  Kind kind = Kind::sgd;
+  double lr = 1e-3;
+  double momentum = 0.9;        // momentum
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;  // adam (eps also rmsprop)
+  double rho = 0.9;             // rmsprop decay
+  double weight_decay = 0.0;    // L2 added to the gradient
+  double grad_scale = 1.0;      // gradient multiplier (clipping)
+  int64_t step = 1;             // 1-based step for adam's bias correction
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual Device device() const = 0;
+  virtual std::string name() const = 0;
+
+  // ---- memory ----
+  virtual Tensor empty(const Shape& shape, DType dtype) = 0;
+  virtual void fill(Tensor& t, double value) = 0;
+  virtual void copy(const Tensor& src, Tensor& dst) = 0;  // same numel and dtype
+  virtual void upload(const void* host, Tensor& dst) = 0;    // host bytes -> dst
+  virtual void download(const Tensor& src, void* host) = 0;  // src -> host bytes
+  // dst[o, dst_off + j] (+)= src[o, src_off + j]  for o < outer, j < len; rows of given strides.
+  // Slicing and concatenation along any axis are this one kernel.
+  struct Block {
+    int64_t outer, len, src_stride, src_off, dst_stride, dst_off;
+  };
+  virtual void block_copy(const Tensor& src, Tensor& dst, const Block& b, bool accumulate) = 0;
+  virtual void cast(const Tensor& src, Tensor& dst) = 0;  // between dtypes, same numel
+
+  // ---- dense linear algebra ----
+  // C[m,n] = alpha * op(A) * op(B) + beta * C; A, B, C are viewed as 2-D by their last dim.
+  virtual void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tensor& b,
+                    double beta, Tensor& c) = 0;
+
+  // ---- elementwise ----
+  virtual void unary(UnaryOp op, const Tensor& x, Tensor& y) = 0;
+  // dx += f'(x) * dy, given x and y = f(x) (each kernel uses whichever is cheaper).
+  virtual void unary_grad_acc(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& dy,
+                              Tensor& dx) = 0;
+  virtual void binary(BinaryOp op, const Tensor& a, const Tensor& b, Broadcast bc,
+                      Tensor& out) = 0;
+  // da += dy * b (b broadcast);  with one_minus: da += dy * (1 - b).
+  virtual void mul_acc(const Tensor& dy, const Tensor& b, Broadcast bc, bool one_minus,
+                       Tensor& da) = 0;
+  // db[j] += alpha * sum over the i that map to j of x[i] (* other[i] if other is defined).
+  virtual void reduce_acc(const Tensor& x, const Tensor& other, Broadcast bc, double alpha,
+                          Tensor& db) = 0;
+  // y = alpha * x + beta * y
+  virtual void axpby(double alpha, const Tensor& x, double beta, Tensor& y) = 0;
+  // out = m * a + (1 - m) * b, m of shape prefix of a's (one 0/1 value per row).
+  virtual void mask_blend(const Tensor& m, const Tensor& a, const Tensor& b, Tensor& out) = 0;
+
+  // ---- reductions (host results are for logging/clipping, called once per step) ----
+  virtual double sum_squares(const Tensor& x) = 0;
+  virtual bool all_finite(const Tensor& x) = 0;
+
+  // ---- indexing ----
+  virtual void gather_rows(const Tensor& table, const Tensor& ids, Tensor& out) = 0;
+  virtual void scatter_add_rows(const Tensor& dout, const Tensor& ids, Tensor& dtable) = 0;
+  virtual void argmax_rows(const Tensor& x, Tensor& out_ids) = 0;  // x [N,C] -> i32 [N]
+
+  // ---- losses ----
+  // probs = softmax(logits) [N,C]; loss[n] = -log probs[n, label[n]]   (labels i32 [N])
+  virtual void softmax_xent(const Tensor& logits, const Tensor& labels, Tensor& probs,
+                            Tensor& loss) = 0;
+  // dlogits += g * (probs - onehot(labels)) * scale, g = the scalar tensor `dloss`.
+  virtual void softmax_xent_grad_acc(const Tensor& probs, const Tensor& labels,
+                                     const Tensor& dloss, double scale, Tensor& dlogits) = 0;
+  // loss[i] = max(x,0) - x*t + log(1 + exp(-|x|))
+  virtual void bce_logits(const Tensor& x, const Tensor& t, Tensor& loss) = 0;
+  // dx += g * (sigmoid(x) - t) * scale
+  virtual void bce_logits_grad_acc(const Tensor& x, const Tensor& t, const Tensor& dloss,
+                                   double scale, Tensor& dx) = 0;
+  // dx += g * scale (g a scalar tensor): backward of sum/mean.
+  virtual void scalar_broadcast_acc(const Tensor& dloss, double scale, Tensor& dx) = 0;
+
+  // ---- randomness: counter-based, so results do not depend on thread count or device ----
+  // mask[i] = (u(seed, i) >= p) / (1 - p)
+  virtual void dropout_mask(double p, uint64_t seed, Tensor& mask) = 0;
+
+  // ---- optimizers ----
+  // One update of `param` from `grad`; slot1/slot2 hold the rule's state (may be undefined
+  // for rules that need none).
+  virtual void apply_update(const UpdateRule& rule, Tensor& param, const Tensor& grad,
+                            Tensor& slot1, Tensor& slot2) = 0;
+
+  // ---- threads ----
+  virtual void set_threads(int n) = 0;
+  virtual int threads() const = 0;
+};
+
+// The backend that owns `device`; throws InputError if that backend is not available
+// (e.g. cuda on a machine without a GPU), with the reason.
+Backend& backend_for(Device device);
+bool backend_available(Device device, std::string* why_not = nullptr);
+
+// Host <-> tensor helpers (any device).
+template <typename T>
+std::vector<T> to_vector(const Tensor& t);
+Tensor from_vector(const std::vector<float>& v, const Shape& shape, Device d = Device::cpu);
+Tensor from_vector(const std::vector<double>& v, const Shape& shape, Device d = Device::cpu);
+Tensor from_vector(const std::vector<int32_t>& v, const Shape& shape, Device d = Device::cpu);
+Tensor zeros(const Shape& shape, DType dtype, Device d = Device::cpu);
+Tensor full(const Shape& shape, DType dtype, double value, Device d = Device::cpu);
+Tensor clone(const Tensor& t);
+Tensor to_dtype(const Tensor& t, DType dtype);
+double item(const Tensor& scalar);  // the single element as double
+
+}  // namespace rnnlab

@@ -1,0 +1,156 @@
+// The cell API: what a recurrent cell plugin implements. This header (with autodiff.h,
+// ops.h, parameter.h, rng.h and plugin_api.h) is the plugin SDK.
+//
+// A cell splits its maths in two:
+//   project_inputs:  X [T,B,I] -> P [T,B,G]   everything that does not depend on the previous
+//                    state, for all steps at once (one big GEMM, or QRNN's convolution);
+//   step:            (P_t [B,G], state_{t-1}) -> state_t   the recurrence, written with
+//                    autodiff ops so a new cell gets gradients for free.
+// The output at step t is output(state_t) [B,H] (state[0], i.e. h, unless overridden).
+// State is a list of [B, size] tensors declared by state_specs() (h; or h, c; ...).
+//
+// Optionally a cell provides a fused sequence kernel for a device: one tape node that runs the
+// whole recurrence (forward and a hand-written backward). It returns the packed states of every
+// step, [T,B,ΣS] (the states concatenated in state_specs() order), and must equal the composed
+// path; the conformance tests check this against finite differences.
+//
+// Masking (variable-length batches): mask [T,B] holds 1 for valid steps and 0 for padding. On a
+// padded step the state is carried unchanged and no gradient flows through the step.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "rnnlab/autodiff.h"
+#include "rnnlab/ops.h"
+#include "rnnlab/parameter.h"
+#include "rnnlab/rng.h"
+
+namespace rnnlab {
+
+// ---------------------------------------------------------------- parameter schema
+enum class ParamType { integer, real, boolean, choice };
+using ParamValue = std::variant<int64_t, double, bool, std::string>;
+
+const char* param_type_name(ParamType t);
+std::string param_value_str(const ParamValue& v);
+
+struct ParamSpec {
+  std::string name;
+  ParamType type = ParamType::integer;
+  ParamValue default_value;  // std::monostate-free: a spec without default is `required`
+  bool required = false;
+  double min = -std::numeric_limits<double>::infinity();
+  double max = std::numeric_limits<double>::infinity();
+  std::vector<std::string> choices;  // for ParamType::choice
+  std::string doc;
+};
+
+// Checks one value against its spec. Returns "" if fine, else what was expected and found
+// ("expected an integer in [1, 65536], found 0"). Integers are accepted for reals.
+std::string check_param_value(const ParamSpec& spec, const ParamValue& v);
+
+// Resolved cell parameters: every schema entry present, every value checked.
+class CellConfig {
+ public:
+  CellConfig() = default;
+  // Fills defaults, rejects unknown names (with "did you mean"), missing required ones and bad
+  // values. Throws InputError listing every problem.
+  static CellConfig resolve(const std::string& cell, const std::vector<ParamSpec>& schema,
+                            const std::map<std::string, ParamValue>& given);
+  int64_t integer(const std::string& name) const;
+  double real(const std::string& name) const;
+  bool boolean(const std::string& name) const;
+  const std::string& choice(const std::string& name) const;
+  const std::map<std::string, ParamValue>& values() const { return values_; }
+
+ private:
+  const ParamValue& at(const std::string& name) const;
+  std::map<std::string, ParamValue> values_;
+};
+
+// ---------------------------------------------------------------- cell
+struct StateSpec {
+  std::string name;
+  int64_t size;
+};
+
+struct CellContext {
+  bool training = false;
+  uint64_t seed = 0;  // per-batch seed for stochastic cells (zoneout, dropout)
+};
+
+class Cell {
+ public:
+  virtual ~Cell() = default;
+  virtual int64_t input_size() const = 0;
+  virtual int64_t hidden_size() const = 0;  // size of output(state)
+  virtual std::vector<StateSpec> state_specs() const = 0;
+
+  // X [T,B,I] -> P [T,B,G]
+  virtual Var project_inputs(Tape& tape, const Var& x, const CellContext& ctx) = 0;
+  // p_t [B,G], state_{t-1} -> state_t
+  virtual std::vector<Var> step(Tape& tape, const Var& p_t, const std::vector<Var>& state,
+                                const CellContext& ctx) = 0;
+  virtual Var output(const std::vector<Var>& state) const { return state.at(0); }
+  // Zeros [B, S_k] of `dtype` by default; a cell with a trainable initial state overrides it.
+  virtual std::vector<Var> initial_state(Tape& tape, int64_t batch, DType dtype);
+
+  // Fused whole-sequence kernel: P [T,B,G], state_0, mask [T,B] -> packed states [T,B,ΣS].
+  // Return an invalid Var() when there is none for tape.device() (the default).
+  virtual Var fused_sequence(Tape& tape, const Var& p, const std::vector<Var>& state0,
+                             const Var& mask, const CellContext& ctx);
+  virtual bool has_fused(Device) const { return false; }
+};
+
+// Everything a factory needs to build a cell: its resolved config, the input size, where to
+// create its parameters (under `prefix`) and the RNG to initialise them.
+struct CellArgs {
+  const CellConfig& config;
+  int64_t input_size;
+  ParameterStore& params;
+  std::string prefix;  // e.g. "lstm/layer0/lstm"
+  Rng& rng;
+};
+
+struct CellType {
+  std::string name;
+  std::string doc;
+  std::vector<ParamSpec> schema;
+  std::function<std::unique_ptr<Cell>(const CellArgs&)> create;
+  // Filled by the registry:
+  std::string plugin;   // plugin name
+  std::string version;  // plugin version
+  std::string file;     // .so path
+};
+
+class CellRegistry {
+ public:
+  // Throws InputError if a cell of that name exists (naming both plugins).
+  void add(CellType type);
+  const CellType* find(const std::string& name) const;
+  // Throws InputError: unknown cell, with "did you mean" and the known names.
+  const CellType& get(const std::string& name) const;
+  std::vector<std::string> names() const;
+  std::unique_ptr<Cell> create(const std::string& name,
+                               const std::map<std::string, ParamValue>& given,
+                               int64_t input_size, ParameterStore& params,
+                               const std::string& prefix, Rng& rng) const;
+  // Set by the loader while a plugin registers.
+  void set_origin(std::string plugin, std::string version, std::string file);
+
+ private:
+  std::map<std::string, CellType> types_;
+  std::string origin_plugin_, origin_version_, origin_file_;
+};
+
+// Closest candidate by edit distance (for "did you mean"), "" if none is close.
+std::string closest_name(const std::string& word, const std::vector<std::string>& candidates);
+
+}  // namespace rnnlab

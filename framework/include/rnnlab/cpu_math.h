@@ -1,0 +1,59 @@
+// Vectorizable scalar math for CPU kernels (backend and plugins' fused kernels).
+//
+// std::exp/std::tanh are not auto-vectorized by GCC without -ffast-math, which made sigmoid/tanh
+// the bottleneck of every cell. `vexp(float)` is the Cephes range reduction
+//   x = n ln2 + r,  |r| <= ln2/2,  e^x = 2^n * p(r)
+// with a degree-6 polynomial (relative error < 2e-7 on [-87, 88]), written with plain
+// arithmetic and bit casts so loops over it vectorize. Double precision uses libm (gradient
+// checks run in f64 and want exact reference values).
+//
+// RNNLAB_SIMD_CLONES on a function compiles it for AVX-512, AVX2 and baseline x86-64 and picks
+// one at load time, so binaries stay portable and still use the wide units.
+#pragma once
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
+#define RNNLAB_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define RNNLAB_SIMD_CLONES
+#endif
+
+namespace rnnlab::cpu_math {
+
+inline float vexp(float x) {
+  x = std::min(88.3762626647949f, std::max(-87.3365478515625f, x));
+  float fx = x * 1.44269504088896341f + 0.5f;
+  // floor without calling floorf (which blocks vectorization on baseline x86-64)
+  float tr = static_cast<float>(static_cast<int32_t>(fx));
+  fx = tr - (tr > fx ? 1.0f : 0.0f);
+  x = x - fx * 0.693359375f + fx * 2.12194440e-4f;
+  float z = x * x;
+  float y = 1.9875691500E-4f;
+  y = y * x + 1.3981999507E-3f;
+  y = y * x + 8.3334519073E-3f;
+  y = y * x + 4.1665795894E-2f;
+  y = y * x + 1.6666665459E-1f;
+  y = y * x + 5.0000001201E-1f;
+  y = y * z + x + 1.0f;
+  int32_t n = static_cast<int32_t>(fx);
+  float pow2n = std::bit_cast<float>(static_cast<int32_t>((n + 127) << 23));
+  return y * pow2n;
+}
+inline double vexp(double x) { return std::exp(x); }
+
+inline float sigmoid(float x) { return 1.0f / (1.0f + vexp(-x)); }
+inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+// tanh(x) = sign(x) (1 - e) / (1 + e), e = exp(-2|x|); absolute error < 2e-7.
+inline float tanh(float x) {
+  float e = vexp(-2.0f * std::fabs(x));
+  float t = (1.0f - e) / (1.0f + e);
+  return x < 0.0f ? -t : t;
+}
+inline double tanh(double x) { return std::tanh(x); }
+
+}  // namespace rnnlab::cpu_math

@@ -1,0 +1,249 @@
+// Data: datasets that yield batches, samplers that yield index lists, and the loaders for the
+// studies (8×8 digits, CSV time series, generated Fibonacci numbers).
+//
+//   Batch      x [T,B,I] float (f32|f64 as requested), lengths [B] (1..T), targets
+//   Dataset    size() examples; batch(indices, dtype) builds one Batch on the CPU
+//   BatchSampler / BatchIterator   which indices go into which batch, per epoch (seeded)
+//   split(n, test_fraction, seed, shuffle)   train/test index lists
+//
+// Everything here is deterministic: the same seed gives the same batches on every machine
+// (shuffles use our own Fisher-Yates over mt19937_64, not std::shuffle, whose output differs
+// between standard libraries). Loaders throw InputError for bad files, with file:line.
+//
+// Add a new dataset: subclass Dataset (size, batch, input_size, max_steps and num_classes or
+// output_size), put it in its own framework/src/data/<name>.cpp, use `float_tensor` to build
+// x / y_value in the requested dtype, and add a test to tests/test_data.cpp.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "rnnlab/tensor.h"
+
+namespace rnnlab {
+
+// One mini-batch, on the CPU (the trainer moves it to the device).
+struct Batch {
+  Tensor x;                      // [T,B,I] f32|f64
+  std::vector<int32_t> lengths;  // [B], each in 1..T; all T when sequences have fixed length
+  Tensor y_class;                // i32 [B] class labels, or undefined
+  Tensor y_value;                // f32|f64 [B,O] or [T,B,O] regression targets, or undefined
+  int64_t steps() const { return x.defined() ? x.dim(0) : 0; }
+  int64_t batch_size() const { return x.defined() ? x.dim(1) : 0; }
+};
+
+class Dataset {
+ public:
+  virtual ~Dataset() = default;
+  virtual std::size_t size() const = 0;  // number of examples
+  // Examples indices[0..B) as one batch; dtype f32 or f64 (x and y_value). Every index must be
+  // < size() and indices non-empty (else Error).
+  virtual Batch batch(const std::vector<std::size_t>& indices, DType dtype) const = 0;
+  virtual int64_t input_size() const = 0;            // I
+  virtual int64_t max_steps() const = 0;             // T (the longest sequence)
+  virtual int64_t num_classes() const { return 0; }  // > 0: y_class is set
+  virtual int64_t output_size() const { return 0; }  // > 0: y_value is set, last dim O
+  virtual std::string describe() const = 0;          // one line for logs
+};
+
+// Host values -> a CPU tensor of the given float dtype (f32 or f64; else Error).
+Tensor float_tensor(const std::vector<double>& values, const Shape& shape, DType dtype);
+
+// ---------------------------------------------------------------------------------------------
+// Sampling
+
+// Train/test index lists over 0..n-1. n_test = round(n * test_fraction), 0 <= fraction < 1.
+// shuffle=false: train = [0, n-n_test), test = the last n_test (time series keep their order);
+// shuffle=true: a seeded permutation, then the same cut; each list is returned sorted ascending
+// so that the order inside a list carries no information (samplers shuffle again).
+struct Split {
+  std::vector<std::size_t> train;
+  std::vector<std::size_t> test;
+};
+Split split(std::size_t n, double test_fraction, uint64_t seed, bool shuffle);
+
+// In-place Fisher-Yates shuffle driven by mt19937_64(seed); identical on every platform.
+void shuffle_indices(std::vector<std::size_t>& v, uint64_t seed);
+
+// How a BatchSampler orders an epoch.
+enum class SampleOrder {
+  sequential,  // the pool in its given order
+  shuffled,    // a fresh seeded permutation each epoch: seed mixed with the epoch number
+  streams,     // stateful RNNs: the pool is cut into B contiguous streams of L = n/B items and
+               // batch k holds item k of every stream (row b of batch k+1 continues row b of
+               // batch k); the n - B*L trailing items are never used; always drop_last
+};
+
+// Cuts a pool of example indices into batches of `batch_size`, epoch after epoch.
+// Epoch e's batches depend on (pool, batch_size, order, seed, e) only, so a resumed run sees
+// the same batches. The last short batch is kept unless drop_last (then every batch has
+// exactly batch_size items).
+class BatchSampler {
+ public:
+  BatchSampler(std::vector<std::size_t> pool, std::size_t batch_size, SampleOrder order,
+               uint64_t seed = 0, bool drop_last = false);
+  // Convenience: pool = 0..n-1.
+  static BatchSampler range(std::size_t n, std::size_t batch_size, SampleOrder order,
+                            uint64_t seed = 0, bool drop_last = false);
+
+  std::vector<std::vector<std::size_t>> epoch(int64_t e) const;  // e >= 0
+  std::size_t batches_per_epoch() const;
+  std::size_t batch_size() const { return batch_size_; }
+  const std::vector<std::size_t>& pool() const { return pool_; }
+  SampleOrder order() const { return order_; }
+
+ private:
+  std::vector<std::size_t> pool_;
+  std::size_t batch_size_;
+  SampleOrder order_;
+  uint64_t seed_;
+  bool drop_last_;
+};
+
+// Walks a sampler batch by batch across epochs (for step-based training):
+//   BatchIterator it(sampler);
+//   while (step < steps) { auto idx = it.next(); if (it.epoch_ended()) ...; }
+// position (epoch, batch) can be saved and restored for checkpoint/resume.
+class BatchIterator {
+ public:
+  explicit BatchIterator(BatchSampler sampler, int64_t epoch = 0, std::size_t batch = 0);
+  // The next batch's indices (valid until the following call); after the last batch of an
+  // epoch the next call starts the next epoch.
+  const std::vector<std::size_t>& next();
+  int64_t epoch() const { return epoch_; }      // epoch of the batch next() returns next
+  std::size_t batch() const { return batch_; }  // its index inside that epoch
+  bool epoch_ended() const { return batch_ == 0 && started_; }  // last next() ended an epoch
+  void seek(int64_t epoch, std::size_t batch);
+  const BatchSampler& sampler() const { return sampler_; }
+
+ private:
+  void load_epoch();
+  BatchSampler sampler_;
+  int64_t epoch_;
+  std::size_t batch_;
+  bool started_ = false;
+  int64_t loaded_epoch_ = -1;
+  std::vector<std::vector<std::size_t>> batches_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+// The whole file as bytes; gzip data (magic 1f 8b) is decompressed, a `.gz` name without gzip
+// data is an InputError, anything else is returned as is. InputError: missing/unreadable file,
+// corrupt or truncated gzip (with the zlib message).
+std::string read_text_file(const std::string& path);
+
+// ---------------------------------------------------------------------------------------------
+// 8×8 digits (experiments/data/digits.csv.gz): 64 pixels 0..16 then the label 0..9 per line.
+// Image i is read row by row: x[t, b, j] = pixel(8t + j) / 16, t, j < 8 -> x [8,B,8];
+// y_class [B] the labels; lengths all 8.
+class DigitsDataset : public Dataset {
+ public:
+  static constexpr int64_t kSide = 8;
+  static constexpr int64_t kClasses = 10;
+  explicit DigitsDataset(const std::string& path);
+
+  std::size_t size() const override { return labels_.size(); }
+  Batch batch(const std::vector<std::size_t>& indices, DType dtype) const override;
+  int64_t input_size() const override { return kSide; }
+  int64_t max_steps() const override { return kSide; }
+  int64_t num_classes() const override { return kClasses; }
+  std::string describe() const override;
+
+  int32_t label(std::size_t i) const { return labels_.at(i); }
+  // Pixel (row, col) of image i, scaled to [0,1].
+  double pixel(std::size_t i, int64_t row, int64_t col) const;
+
+ private:
+  std::string path_;
+  std::vector<float> pixels_;  // [N,64], already /16
+  std::vector<int32_t> labels_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// CSV time series
+
+struct CsvSeriesOptions {
+  std::string column = "temperature";  // value column, by header name (exact match)
+  std::string date_column;             // "" = no dates; else parsed as a timestamp
+  // > 0 (needs date_column): timestamps must be increasing multiples of this many seconds
+  // apart; a gap of k steps inserts k-1 missing values, which are then interpolated.
+  int64_t step_seconds = 0;
+  // Standardize: z = (v - mean) / stddev, stats over the first `fit_count` values
+  // (0 = all; use the training length to keep test data out of the statistics).
+  bool standardize = false;
+  std::size_t fit_count = 0;
+};
+
+// A loaded series. Missing values (empty field, NaN/nan/NA/null, a row too short to have the
+// column, inserted time steps) are linearly interpolated between the nearest known values
+// (in time when dates are parsed, else by row); leading/trailing gaps copy the nearest value.
+struct CsvSeries {
+  std::string path;
+  std::string column;
+  std::vector<double> values;      // after interpolation (and standardization)
+  std::vector<int64_t> times;      // seconds since 1970-01-01 (no time zone), or empty
+  std::size_t rows = 0;            // data rows read from the file
+  std::size_t interpolated = 0;    // values filled in (missing fields + inserted steps)
+  std::size_t inserted_steps = 0;  // timestamps added for gaps (step_seconds > 0)
+  bool standardized = false;
+  double mean = 0.0, stddev = 1.0;  // of the raw values (over fit_count), whether or not used
+  double to_raw(double z) const { return standardized ? z * stddev + mean : z; }
+};
+
+// InputError: missing file, unknown column (lists the columns, suggests the closest),
+// unparsable number or date (file:line), duplicate / decreasing / off-step timestamps,
+// rows with more fields than the header, no known value at all.
+CsvSeries load_csv_series(const std::string& path, const CsvSeriesOptions& options = {});
+
+// "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS]" or "YYYY-MM-DD HH:MM[:SS]" (optional trailing Z)
+// -> seconds since 1970-01-01T00:00:00; false if it does not parse or is out of range.
+bool parse_timestamp(const std::string& text, int64_t* seconds);
+
+// Linear interpolation in place: NaN entries are replaced; `positions` (empty = 0,1,2,...)
+// give each entry's coordinate. Returns how many were filled; InputError if all are NaN.
+std::size_t interpolate_missing(std::vector<double>& values,
+                                const std::vector<int64_t>& positions = {});
+
+// ---------------------------------------------------------------------------------------------
+// Windows over a 1-D series
+
+enum class WindowTarget {
+  next_value,  // x = s[i..i+T), y_value [B,1] = s[i+T]
+  every_step,  // x = s[i..i+T), y_value [T,B,1] with y[t] = s[i+t+1]
+};
+
+// Window i starts at i*stride; size() = (n - T - 1) / stride + 1 windows (each needs T+1
+// values). x [T,B,1], lengths all T. InputError if the series has fewer than T+1 values.
+class WindowDataset : public Dataset {
+ public:
+  WindowDataset(std::vector<double> series, int64_t input_steps,
+                WindowTarget target = WindowTarget::next_value, int64_t stride = 1);
+
+  std::size_t size() const override { return windows_; }
+  Batch batch(const std::vector<std::size_t>& indices, DType dtype) const override;
+  int64_t input_size() const override { return 1; }
+  int64_t max_steps() const override { return steps_; }
+  int64_t output_size() const override { return 1; }
+  std::string describe() const override;
+
+  const std::vector<double>& series() const { return series_; }
+  WindowTarget target() const { return target_; }
+  int64_t stride() const { return stride_; }
+
+ private:
+  std::vector<double> series_;
+  int64_t steps_;
+  WindowTarget target_;
+  int64_t stride_;
+  std::size_t windows_;
+};
+
+// F(k) mod m for k = 1..n_points, with F(1) = F(2) = 1 (mod 5 has period 20).
+// n_points >= 0, mod >= 1 (else InputError).
+std::vector<double> fibonacci_mod(int64_t n_points, int64_t mod);
+
+}  // namespace rnnlab

@@ -1,0 +1,56 @@
+// Differentiable ops. Each op: checks and infers the output shape, computes the forward value
+// through the Backend, and records a backward function that ADDS into its inputs' gradients.
+// All ops take and return Vars of one tape; float dtypes must match (f32 or f64).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "rnnlab/autodiff.h"
+
+namespace rnnlab {
+
+// ---- linear algebra ----
+// C = op(A) op(B), A and B 2-D (a leading [T,B,K] is viewed as [T*B,K] when trans_a=false).
+Var matmul(const Var& a, const Var& b, bool trans_a = false, bool trans_b = false);
+
+// ---- elementwise (b broadcast as suffix [.., n] or prefix [n, ..], see backend.h) ----
+Var add(const Var& a, const Var& b);
+Var sub(const Var& a, const Var& b);
+Var mul(const Var& a, const Var& b);
+Var scale(const Var& a, double s);  // s * a
+Var sigmoid(const Var& x);
+Var tanh(const Var& x);
+Var relu(const Var& x);
+Var exp(const Var& x);
+Var log(const Var& x);
+Var square(const Var& x);
+// out = m * a + (1 - m) * b; m (constant, 0/1) has one value per leading row of a.
+Var mask_blend(const Var& m, const Var& a, const Var& b);
+
+// ---- shape ----
+Var reshape(const Var& x, const Shape& shape);
+Var slice(const Var& x, int axis, int64_t start, int64_t len);
+Var concat(const std::vector<Var>& xs, int axis);
+// x[t] of a [T, ...] tensor as a [...] tensor (slice + reshape in one node).
+Var select(const Var& x, int64_t t);
+// Stack equal-shape tensors along a new leading axis: [n, ...].
+Var stack(const std::vector<Var>& xs);
+
+// ---- reductions ----
+Var sum(const Var& x);   // scalar []
+Var mean(const Var& x);  // scalar []
+
+// ---- losses (scalar mean over rows / elements) ----
+// logits [N,C], labels i32 [N]
+Var softmax_cross_entropy(const Var& logits, const Var& labels);
+Var mse(const Var& pred, const Var& target);
+Var bce_with_logits(const Var& logits, const Var& target);
+
+// ---- misc ----
+// table [V,D], ids i32 [...] -> [..., D]
+Var embedding(const Var& table, const Var& ids);
+// Inverted dropout: training multiplies by mask/(1-p) from (seed); eval is the identity.
+Var dropout(const Var& x, double p, uint64_t seed, bool training);
+
+}  // namespace rnnlab

@@ -1,0 +1,55 @@
+// Recurrent: unrolls any Cell over a batch of sequences.
+//
+//   x [T,B,I], lengths [B] (1 <= len_b <= T; empty = all T)
+//   P = cell.project_inputs(x)                       [T,B,G]   one GEMM for all steps
+//   s_t = m_t ? cell.step(P_t, s_{t-1}) : s_{t-1}    (m_t[b] = t < len_b)
+//   outputs[t] = m_t ⊙ cell.output(s_t)              [T,B,H]   zero on padded steps
+//   last = cell.output(s_T)                          [B,H]     = each sequence's own last step
+//
+// Padded steps carry the state and send no gradient into the cell. With a fused kernel for the
+// tape's device (and use_fused), the loop is one node (Cell::fused_sequence).
+// Stateful mode: the final state of a batch becomes the initial state of the next, detached
+// (truncated BPTT: gradients stop at the batch boundary); reset_state() forgets it; a batch of
+// another size also starts from the cell's initial state.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "rnnlab/cell.h"
+
+namespace rnnlab {
+
+class Recurrent {
+ public:
+  struct Options {
+    bool stateful = false;
+    bool use_fused = true;
+  };
+  struct Output {
+    Var outputs;                   // [T,B,H]
+    Var last;                      // [B,H]
+    std::vector<Var> final_state;  // each [B, S_k]
+  };
+
+  Recurrent(std::unique_ptr<Cell> cell, Options options);
+  Output forward(Tape& tape, const Var& x, const std::vector<int32_t>& lengths,
+                 const CellContext& ctx);
+  void reset_state() { carry_.clear(); }
+  bool has_carry() const { return !carry_.empty(); }
+  Cell& cell() { return *cell_; }
+  const Cell& cell() const { return *cell_; }
+  const Options& options() const { return options_; }
+  void set_use_fused(bool on) { options_.use_fused = on; }
+
+ private:
+  std::unique_ptr<Cell> cell_;
+  Options options_;
+  std::vector<Tensor> carry_;
+};
+
+// Host-built mask [T,B,1] (1 where t < len_b) in `dtype`; checks 1 <= len_b <= T.
+Tensor sequence_mask(const std::vector<int32_t>& lengths, int64_t steps, DType dtype,
+                     Device device);
+
+}  // namespace rnnlab

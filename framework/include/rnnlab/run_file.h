@@ -1,0 +1,139 @@
+// RunFile: the one HDF5 file a run writes (HDF5 C API underneath). Readable by h5py / pandas
+// without rnnlab:  pd.DataFrame({k: f["metrics"][k][:] for k in f["metrics"]}).
+//
+// Layout
+// ------
+//   /                      attrs: rnnlab_version, git_sha, experiment, model, seed, backend,
+//                                 threads, started_at, finished_at,
+//                                 status (running | finished | failed | interrupted)
+//   /config/source         the .rnn text as written      (scalar variable-length UTF-8 string)
+//   /config/resolved       the fully resolved spec       (same)
+//   /metrics/<name>        1-D extendible chunked float64 datasets, one per column:
+//                          step, epoch, wall_time, loss, accuracy, ...
+//   /eval/<name>           the same for evaluation
+//   /params/<param-name>   final weights; '/' in a parameter name makes nested groups
+//                          (lstm/layer0/lstm/W_x -> /params/lstm/layer0/lstm/W_x)
+//   /checkpoint/...        state needed to resume exactly: tensors by name + int/string attrs
+//
+// Types: string attrs are scalar variable-length UTF-8 (h5py gives `str`), integer attrs are
+// int64, real attrs float64. Tensors keep their shape (a scalar is an HDF5 scalar dataspace)
+// and dtype: f32 -> IEEE F32LE, f64 -> IEEE F64LE, i32 -> STD I32LE.
+//
+// Metric tables: every dataset of one metrics group ("metrics", "eval") has the same length;
+// row i of all columns is the i-th call of append_metrics(group, row). A column missing from
+// a row holds NaN in that row; a column that first appears in a later row is created with NaN
+// for all earlier rows (the datasets' fill value is NaN). So the group is always a rectangular
+// table, NaN meaning "not logged in that row".
+//
+// Crash behaviour: create() writes status = "running" and started_at and flushes at once;
+// callers flush() at every log interval and finish(status) at the end. A process that is
+// killed leaves a file that opens normally (no SWMR / file-consistency flags are used, so
+// h5py opens it without h5clear) and holds everything up to the last flush, with status
+// still "running". Readers must treat status == "running" with no live writer as
+// "interrupted". finished_at is only present after finish().
+//
+// Errors: a missing / non-HDF5 / corrupt file at open() is an InputError naming the path;
+// every other failing HDF5 call is an rnnlab::Error naming the file, the object and HDF5's
+// own reason. HDF5's automatic error printing is silenced inside RunFile's calls.
+//
+// Not thread-safe: one RunFile per thread (the writer is the training loop).
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "rnnlab/tensor.h"
+
+namespace rnnlab {
+
+class RunFile {
+ public:
+  // Creates `path` (and its parent directories), truncating an existing file. Writes the root
+  // attrs status = "running", started_at = now (ISO-8601 UTC), rnnlab_version, then flushes.
+  static RunFile create(const std::string& path);
+  // Opens an existing run file, read-only unless `writable`.
+  // Throws InputError if the file is missing, not an HDF5 file, or corrupt.
+  static RunFile open(const std::string& path, bool writable = false);
+
+  RunFile(RunFile&& other) noexcept;
+  RunFile& operator=(RunFile&& other) noexcept;
+  RunFile(const RunFile&) = delete;
+  RunFile& operator=(const RunFile&) = delete;
+  ~RunFile();  // closes (never throws); does not change status
+
+  const std::string& path() const { return path_; }
+  bool is_open() const { return file_ >= 0; }
+  bool writable() const { return writable_; }
+  void close();  // like the destructor, but reports a failing close as Error
+
+  // ---- attributes ----
+  // `name` without '/' is an attribute of the root group. "a/b/name" is attribute `name` of
+  // the group or dataset /a/b (set_attr creates missing groups), e.g. "checkpoint/step".
+  // Setting an existing attribute replaces it (its type may change).
+  void set_attr(const std::string& name, const std::string& value);
+  void set_attr(const std::string& name, const char* value) {
+    set_attr(name, std::string(value));
+  }
+  void set_attr(const std::string& name, int64_t value);
+  void set_attr(const std::string& name, double value);
+  template <std::integral T>
+    requires(!std::same_as<T, int64_t> && !std::same_as<T, bool>)
+  void set_attr(const std::string& name, T value) {
+    set_attr(name, static_cast<int64_t>(value));
+  }
+  bool has_attr(const std::string& name) const;
+  std::string attr_string(const std::string& name) const;  // Error unless a string attr
+  int64_t attr_int(const std::string& name) const;         // Error unless an integer attr
+  double attr_double(const std::string& name) const;       // float or integer attr
+  std::vector<std::string> attr_names(const std::string& object = "/") const;  // sorted
+
+  // ---- text (e.g. "/config/source") ----
+  void write_text(const std::string& path, const std::string& text);  // replaces
+  std::string read_text(const std::string& path) const;  // variable or fixed-length string
+
+  // ---- metric tables (see "Metric tables" above) ----
+  // Appends one row: extends every column of `group` by one (NaN) and writes the given
+  // values; columns named in `row` that do not exist yet are created NaN-padded.
+  // Names must be non-empty, unique within the row and contain no '/'.
+  void append_metrics(const std::string& group,
+                      const std::vector<std::pair<std::string, double>>& row);
+  std::vector<double> read_series(const std::string& group, const std::string& name) const;
+  // Columns in the order they were first logged (name order for groups written by other
+  // tools); {} if there is no such group.
+  std::vector<std::string> series_names(const std::string& group) const;
+  int64_t num_rows(const std::string& group) const;                      // 0 if no group
+
+  // ---- tensors (f32 / f64 / i32, any device; shape kept) ----
+  // Creates intermediate groups; replaces an existing dataset at `path` (in place when
+  // shape and dtype match, so checkpoints rewritten every interval do not grow the file).
+  void write_tensor(const std::string& path, const Tensor& t);
+  Tensor read_tensor(const std::string& path, Device device = Device::cpu) const;
+
+  // ---- structure ----
+  bool exists(const std::string& path) const;  // group or dataset; false for a dangling path
+  // Paths, relative to `group`, of all datasets below it (recursively), sorted; {} if no
+  // group. E.g. dataset_paths("params") -> {"lstm/layer0/lstm/W_x", ...}.
+  std::vector<std::string> dataset_paths(const std::string& group) const;
+  void remove(const std::string& path);  // unlinks a group (recursively) or dataset
+
+  // ---- durability ----
+  void flush();  // H5Fflush: everything written so far is on disk
+  // Sets status (finished | failed | interrupted) and finished_at = now, then flushes.
+  void finish(const std::string& status);
+
+  // "2024-05-01T12:34:56Z"
+  static std::string now_iso8601();
+
+ private:
+  RunFile(std::string path, int64_t file, bool writable);
+  void require_writable(const char* what) const;
+
+  std::string path_;
+  int64_t file_ = -1;  // hid_t
+  bool writable_ = false;
+};
+
+}  // namespace rnnlab

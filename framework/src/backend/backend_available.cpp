@@ -1,0 +1,27 @@
+// Which backends this build and machine can run.
+#include "rnnlab/backend.h"
+
+namespace rnnlab {
+
+#ifdef RNNLAB_HAVE_CUDA
+int cuda_device_count(std::string* why_not);  // cuda/cuda_probe.cu
+#endif
+
+bool backend_available(Device device, std::string* why_not) {
+  if (device == Device::cpu) return true;
+#ifdef RNNLAB_HAVE_CUDA
+  std::string why;
+  int n = cuda_device_count(&why);
+  if (why_not)
+    *why_not = n > 0 ? std::to_string(n) +
+                           " CUDA device(s) found, but the CUDA kernels are not part of this "
+                           "build yet (open issue: CUDA backend)"
+                     : why;
+  return false;
+#else
+  if (why_not) *why_not = "this rnnlab was built without the CUDA toolkit";
+  return false;
+#endif
+}
+
+}  // namespace rnnlab

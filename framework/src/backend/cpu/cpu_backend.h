@@ -1,0 +1,82 @@
+// The CPU backend: cblas (OpenBLAS) for GEMM, oneTBB for parallel elementwise kernels and
+// reductions, a caching allocator for tensor memory, xtensor views where they are convenient.
+//
+// Who owns the cores: one thread budget N (default: hardware threads) is given to both
+// OpenBLAS (openblas_set_num_threads) and TBB (global_control). Kernels run one after another,
+// never nested, so at any moment only one of the two pools is busy. Small kernels (below a
+// grain size) stay on the calling thread: forking costs more than it saves.
+//
+// Determinism: every reduction splits its work into fixed chunks independent of the thread
+// count and adds the partial sums in order, so results are identical with 1 or N threads.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "rnnlab/backend.h"
+#include "rnnlab/cpu_kernels.h"
+
+namespace rnnlab {
+
+class CpuBackend final : public Backend {
+ public:
+  CpuBackend();
+  ~CpuBackend() override;
+  Device device() const override { return Device::cpu; }
+  std::string name() const override { return "cpu"; }
+
+  Tensor empty(const Shape& shape, DType dtype) override;
+  void fill(Tensor& t, double value) override;
+  void copy(const Tensor& src, Tensor& dst) override;
+  void upload(const void* host, Tensor& dst) override;
+  void download(const Tensor& src, void* host) override;
+  void block_copy(const Tensor& src, Tensor& dst, const Block& b, bool accumulate) override;
+  void cast(const Tensor& src, Tensor& dst) override;
+
+  void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tensor& b,
+            double beta, Tensor& c) override;
+
+  void unary(UnaryOp op, const Tensor& x, Tensor& y) override;
+  void unary_grad_acc(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& dy,
+                      Tensor& dx) override;
+  void binary(BinaryOp op, const Tensor& a, const Tensor& b, Broadcast bc,
+              Tensor& out) override;
+  void mul_acc(const Tensor& dy, const Tensor& b, Broadcast bc, bool one_minus,
+               Tensor& da) override;
+  void reduce_acc(const Tensor& x, const Tensor& other, Broadcast bc, double alpha,
+                  Tensor& db) override;
+  void axpby(double alpha, const Tensor& x, double beta, Tensor& y) override;
+  void mask_blend(const Tensor& m, const Tensor& a, const Tensor& b, Tensor& out) override;
+
+  double sum_squares(const Tensor& x) override;
+  bool all_finite(const Tensor& x) override;
+
+  void gather_rows(const Tensor& table, const Tensor& ids, Tensor& out) override;
+  void scatter_add_rows(const Tensor& dout, const Tensor& ids, Tensor& dtable) override;
+  void argmax_rows(const Tensor& x, Tensor& out_ids) override;
+
+  void softmax_xent(const Tensor& logits, const Tensor& labels, Tensor& probs,
+                    Tensor& loss) override;
+  void softmax_xent_grad_acc(const Tensor& probs, const Tensor& labels, const Tensor& dloss,
+                             double scale, Tensor& dlogits) override;
+  void bce_logits(const Tensor& x, const Tensor& t, Tensor& loss) override;
+  void bce_logits_grad_acc(const Tensor& x, const Tensor& t, const Tensor& dloss, double scale,
+                           Tensor& dx) override;
+  void scalar_broadcast_acc(const Tensor& dloss, double scale, Tensor& dx) override;
+
+  void dropout_mask(double p, uint64_t seed, Tensor& mask) override;
+  void apply_update(const UpdateRule& rule, Tensor& param, const Tensor& grad, Tensor& slot1,
+                    Tensor& slot2) override;
+
+  void set_threads(int n) override;
+  int threads() const override { return threads_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int threads_ = 1;
+};
+
+CpuBackend& cpu_backend();
+
+}  // namespace rnnlab

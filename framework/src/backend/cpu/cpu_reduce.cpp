@@ -1,0 +1,96 @@
+// CPU backend: reductions and indexing (xtensor views over the tensor memory).
+#include <cmath>
+#include <xtensor/xadapt.hpp>
+#include <xtensor/xmath.hpp>
+#include <xtensor/xreducer.hpp>
+#include <xtensor/xview.hpp>
+
+#include "backend/cpu/cpu_backend.h"
+#include "backend/cpu/cpu_dispatch.h"
+
+namespace rnnlab {
+
+namespace {
+template <typename T>
+auto flat_view(const Tensor& t) {
+  return xt::adapt(t.data<T>(), static_cast<std::size_t>(t.numel()), xt::no_ownership(),
+                   std::vector<std::size_t>{static_cast<std::size_t>(t.numel())});
+}
+}  // namespace
+
+// Sum of squares in fixed chunks, partial sums added in order (thread-count independent).
+double CpuBackend::sum_squares(const Tensor& x) {
+  return dispatch_float(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    auto v = flat_view<T>(x);
+    int64_t n = x.numel();
+    int64_t chunks = (n + kReduceChunk - 1) / kReduceChunk;
+    std::vector<double> part(static_cast<std::size_t>(chunks), 0.0);
+    cpu_parallel_for(chunks, 1, [&](int64_t c0, int64_t c1) {
+      for (int64_t c = c0; c < c1; ++c) {
+        std::size_t b = static_cast<std::size_t>(c * kReduceChunk);
+        std::size_t e = static_cast<std::size_t>(std::min(n, (c + 1) * kReduceChunk));
+        auto block = xt::view(v, xt::range(b, e));
+        double s = 0;
+        for (auto val : block) s += static_cast<double>(val) * static_cast<double>(val);
+        part[static_cast<std::size_t>(c)] = s;
+      }
+    });
+    double total = 0;
+    for (double p : part) total += p;
+    return total;
+  });
+}
+
+bool CpuBackend::all_finite(const Tensor& x) {
+  return dispatch_float(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    auto v = flat_view<T>(x);
+    return xt::all(xt::isfinite(v));
+  });
+}
+
+void CpuBackend::gather_rows(const Tensor& table, const Tensor& ids, Tensor& out) {
+  int64_t v = table.dim(0), d = table.numel() / v, n = ids.numel();
+  const int32_t* id = ids.data<int32_t>();
+  for (int64_t i = 0; i < n; ++i)
+    RNNLAB_CHECK(id[i] >= 0 && id[i] < v, "embedding id ", id[i], " at position ", i,
+                 " is outside the table [0, ", v, ")");
+  std::size_t es = dtype_size(table.dtype());
+  const char* t = static_cast<const char*>(table.raw());
+  char* o = static_cast<char*>(out.raw());
+  cpu_parallel_for(n, std::max<int64_t>(1, kGrain / d), [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) std::memcpy(o + i * d * es, t + id[i] * d * es, d * es);
+  });
+}
+
+// Sequential over ids (several rows may hit one table row); order fixed => deterministic.
+void CpuBackend::scatter_add_rows(const Tensor& dout, const Tensor& ids, Tensor& dtable) {
+  dispatch_float(dout.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    int64_t d = dtable.numel() / dtable.dim(0), n = ids.numel();
+    const int32_t* id = ids.data<int32_t>();
+    const T* g = dout.data<T>();
+    T* t = dtable.data<T>();
+    for (int64_t i = 0; i < n; ++i) {
+      T* row = t + id[i] * d;
+      const T* gr = g + i * d;
+      for (int64_t j = 0; j < d; ++j) row[j] += gr[j];
+    }
+  });
+}
+
+void CpuBackend::argmax_rows(const Tensor& x, Tensor& out) {
+  dispatch_float(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    int64_t n = x.dim(0), c = x.numel() / n;
+    const T* p = x.data<T>();
+    int32_t* o = out.data<int32_t>();
+    for (int64_t i = 0; i < n; ++i) {
+      const T* row = p + i * c;
+      o[i] = static_cast<int32_t>(std::max_element(row, row + c) - row);
+    }
+  });
+}
+
+}  // namespace rnnlab

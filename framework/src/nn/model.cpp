@@ -1,0 +1,66 @@
+// Model (a layer stack) and ModelBuilder.
+#include "rnnlab/model.h"
+
+namespace rnnlab {
+
+std::string Model::next_prefix(const std::string& kind) const {
+  return name_ + "/layer" + std::to_string(layers_.size()) + "/" + kind;
+}
+
+Layer& Model::add(std::unique_ptr<Layer> layer) {
+  layers_.push_back(std::move(layer));
+  return *layers_.back();
+}
+
+Activation Model::forward(Tape& tape, Activation in, const ForwardContext& ctx) {
+  for (auto& l : layers_) in = l->forward(tape, in, ctx);
+  return in;
+}
+
+void Model::reset_state() {
+  for (auto& l : layers_) l->reset_state();
+}
+
+void Model::set_use_fused(bool on) {
+  for (auto& l : layers_)
+    if (auto* r = dynamic_cast<RecurrentLayer*>(l.get())) r->recurrent().set_use_fused(on);
+}
+
+ModelBuilder::ModelBuilder(const CellRegistry& registry, std::string name, int64_t input_size,
+                           uint64_t seed, Device device, DType dtype)
+    : registry_(registry),
+      model_(std::make_unique<Model>(std::move(name), input_size, device, dtype)),
+      rng_(Rng(seed).fork("init")) {}
+
+ModelBuilder& ModelBuilder::cell(const std::string& cell,
+                                 const std::map<std::string, ParamValue>& params,
+                                 bool return_sequences, bool stateful) {
+  // The cell's parameters live under "<model>/layer<k>/<cell>/".
+  std::string prefix = model_->next_prefix(cell);
+  auto c = registry_.create(cell, params, model_->output_size(), model_->params(), prefix, rng_);
+  Recurrent::Options opts;
+  opts.stateful = stateful;
+  model_->add(std::make_unique<RecurrentLayer>(std::move(c), return_sequences, opts, cell));
+  return *this;
+}
+
+ModelBuilder& ModelBuilder::dense(int64_t out, ActivationFn act) {
+  model_->add(std::make_unique<Dense>(model_->output_size(), out, act, model_->params(),
+                                      model_->next_prefix("dense"), rng_));
+  return *this;
+}
+
+ModelBuilder& ModelBuilder::embedding(int64_t vocab, int64_t dim) {
+  model_->add(std::make_unique<Embedding>(vocab, dim, model_->params(),
+                                          model_->next_prefix("embedding"), rng_));
+  return *this;
+}
+
+ModelBuilder& ModelBuilder::dropout(double p) {
+  model_->add(std::make_unique<Dropout>(model_->output_size(), p, model_->layers().size()));
+  return *this;
+}
+
+std::unique_ptr<Model> ModelBuilder::build() { return std::move(model_); }
+
+}  // namespace rnnlab

@@ -1,0 +1,90 @@
+// Recurrent layer: composed unroll or one fused node; masks; stateful carry.
+#include "rnnlab/recurrent.h"
+
+namespace rnnlab {
+
+Tensor sequence_mask(const std::vector<int32_t>& lengths, int64_t steps, DType dtype,
+                     Device device) {
+  int64_t b = static_cast<int64_t>(lengths.size());
+  std::vector<double> m(static_cast<std::size_t>(steps * b), 0.0);
+  for (int64_t j = 0; j < b; ++j) {
+    int32_t len = lengths[static_cast<std::size_t>(j)];
+    RNNLAB_CHECK_INPUT(len >= 1 && len <= steps, "sequence ", j, " has length ", len,
+                       ", expected 1..", steps);
+    for (int64_t t = 0; t < len; ++t) m[static_cast<std::size_t>(t * b + j)] = 1.0;
+  }
+  Tensor t64 = from_vector(m, {steps, b, 1}, device);
+  return to_dtype(t64, dtype);
+}
+
+Recurrent::Recurrent(std::unique_ptr<Cell> cell, Options options)
+    : cell_(std::move(cell)), options_(options) {
+  RNNLAB_CHECK(cell_ != nullptr, "Recurrent needs a cell");
+}
+
+Recurrent::Output Recurrent::forward(Tape& tape, const Var& x, const std::vector<int32_t>& lengths,
+                                     const CellContext& ctx) {
+  const Shape& xs = x.shape();
+  RNNLAB_CHECK(xs.size() == 3, "recurrent input must be [T,B,I], found ", shape_str(xs));
+  const int64_t steps = xs[0], batch = xs[1];
+  RNNLAB_CHECK(xs[2] == cell_->input_size(), "recurrent input has ", xs[2],
+               " features, the cell expects ", cell_->input_size());
+  RNNLAB_CHECK(lengths.empty() || static_cast<int64_t>(lengths.size()) == batch, "got ",
+               lengths.size(), " sequence lengths for a batch of ", batch);
+  bool padded = false;
+  for (int32_t len : lengths) padded = padded || len != steps;
+
+  // Initial state: carried (detached) or the cell's own.
+  std::vector<Var> state;
+  if (options_.stateful && !carry_.empty() && carry_[0].dim(0) == batch) {
+    for (const Tensor& c : carry_) state.push_back(tape.constant(c));
+  } else {
+    state = cell_->initial_state(tape, batch, x.dtype());
+  }
+
+  Var mask;
+  if (padded) mask = tape.constant(sequence_mask(lengths, steps, x.dtype(), tape.device()));
+  Var p = cell_->project_inputs(tape, x, ctx);
+
+  Output out;
+  Var fused;
+  if (options_.use_fused && cell_->has_fused(tape.device()))
+    fused = cell_->fused_sequence(tape, p, state, mask, ctx);
+  if (fused.valid()) {
+    // packed [T,B,ΣS]: states in state_specs() order; output = state[0].
+    Var last_row = select(fused, steps - 1);  // [B,ΣS]
+    int64_t off = 0;
+    for (const StateSpec& spec : cell_->state_specs()) {
+      out.final_state.push_back(slice(last_row, 1, off, spec.size));
+      off += spec.size;
+    }
+    out.outputs = slice(fused, 2, 0, cell_->hidden_size());
+  } else {
+    std::vector<Var> outs;
+    outs.reserve(static_cast<std::size_t>(steps));
+    for (int64_t t = 0; t < steps; ++t) {
+      std::vector<Var> next = cell_->step(tape, select(p, t), state, ctx);
+      RNNLAB_CHECK(next.size() == state.size(), "cell step returned ", next.size(),
+                   " state tensors, expected ", state.size());
+      if (padded) {
+        Var m_t = select(mask, t);  // [B,1]
+        for (std::size_t k = 0; k < state.size(); ++k) state[k] = mask_blend(m_t, next[k], state[k]);
+      } else {
+        state = std::move(next);
+      }
+      outs.push_back(cell_->output(state));
+    }
+    out.outputs = stack(outs);
+    out.final_state = state;
+  }
+  if (padded) out.outputs = mul(out.outputs, mask);
+  out.last = cell_->output(out.final_state);
+
+  if (options_.stateful) {
+    carry_.clear();
+    for (const Var& s : out.final_state) carry_.push_back(clone(s.value()));
+  }
+  return out;
+}
+
+}  // namespace rnnlab

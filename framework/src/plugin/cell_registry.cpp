@@ -1,0 +1,133 @@
+// CellRegistry: the cells that plugins registered, by name.
+//
+// add() checks a cell type before accepting it (a name, a factory, a sane schema) so that a
+// broken plugin fails when it is loaded, naming itself, rather than when a run first uses it.
+// Cell::initial_state / Cell::fused_sequence live in nn/cell_defaults.cpp, not here.
+#include <algorithm>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "rnnlab/cell.h"
+#include "rnnlab/error.h"
+
+namespace rnnlab {
+
+namespace {
+
+// "plugin 'lstm' 1.0.0 (/path/librnnlab_plugin_lstm.so)" or "the host program".
+std::string origin_str(const CellType& t) {
+  if (t.plugin.empty() && t.file.empty()) return "the host program";
+  std::string s = "plugin '" + t.plugin + "'";
+  if (!t.version.empty()) s += " " + t.version;
+  if (!t.file.empty()) s += " (" + t.file + ")";
+  return s;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + v[i];
+  return out;
+}
+
+// Problems with a cell type's declaration (empty when fine).
+std::vector<std::string> check_type(const CellType& t) {
+  std::vector<std::string> problems;
+  if (!t.create) problems.push_back("no create function");
+  std::set<std::string> seen;
+  for (const auto& s : t.schema) {
+    const std::string p = "parameter '" + s.name + "': ";
+    if (s.name.empty()) {
+      problems.push_back("a parameter has an empty name");
+      continue;
+    }
+    if (!seen.insert(s.name).second) problems.push_back(p + "declared twice");
+    if (s.min > s.max) problems.push_back(p + "min > max");
+    if (s.type == ParamType::choice && s.choices.empty())
+      problems.push_back(p + "a choice without choices");
+    if (!s.required) {
+      const std::string err = check_param_value(s, s.default_value);
+      if (!err.empty()) problems.push_back(p + "bad default: " + err);
+    }
+  }
+  return problems;
+}
+
+}  // namespace
+
+void CellRegistry::set_origin(std::string plugin, std::string version, std::string file) {
+  origin_plugin_ = std::move(plugin);
+  origin_version_ = std::move(version);
+  origin_file_ = std::move(file);
+}
+
+void CellRegistry::add(CellType type) {
+  // While a plugin registers, the loader has set the origin; a cell added by the host program
+  // (tests, embedding) keeps whatever it says about itself.
+  if (!origin_plugin_.empty() || !origin_file_.empty()) {
+    type.plugin = origin_plugin_;
+    type.version = origin_version_;
+    type.file = origin_file_;
+  }
+  if (type.name.empty())
+    throw InputError(origin_str(type) + " registers a cell with an empty name");
+  const std::vector<std::string> problems = check_type(type);
+  if (!problems.empty()) {
+    std::string msg =
+        "cell '" + type.name + "' registered by " + origin_str(type) + " is malformed: ";
+    for (std::size_t i = 0; i < problems.size(); ++i) msg += (i ? "; " : "") + problems[i];
+    throw InputError(msg);
+  }
+  if (auto it = types_.find(type.name); it != types_.end()) {
+    throw InputError("cell '" + type.name + "' is registered twice: by " + origin_str(it->second) +
+                     " and by " + origin_str(type));
+  }
+  std::string name = type.name;
+  types_.emplace(std::move(name), std::move(type));
+}
+
+const CellType* CellRegistry::find(const std::string& name) const {
+  auto it = types_.find(name);
+  return it == types_.end() ? nullptr : &it->second;
+}
+
+const CellType& CellRegistry::get(const std::string& name) const {
+  if (const CellType* t = find(name)) return *t;
+  const std::vector<std::string> known = names();
+  std::string msg = "unknown cell '" + name + "'";
+  const std::string near = closest_name(name, known);
+  if (!near.empty()) msg += " (did you mean '" + near + "'?)";
+  if (known.empty())
+    msg += "; no cells are loaded (no plugins found: check --plugin-path / RNNLAB_PLUGIN_PATH)";
+  else
+    msg += "; known cells: " + join(known);
+  throw InputError(msg);
+}
+
+std::vector<std::string> CellRegistry::names() const {
+  std::vector<std::string> out;
+  out.reserve(types_.size());
+  for (const auto& [name, t] : types_) out.push_back(name);  // std::map: already sorted
+  return out;
+}
+
+std::unique_ptr<Cell> CellRegistry::create(const std::string& name,
+                                           const std::map<std::string, ParamValue>& given,
+                                           int64_t input_size, ParameterStore& params,
+                                           const std::string& prefix, Rng& rng) const {
+  const CellType& type = get(name);
+  // The config lives only for the duration of the factory call: a cell copies what it needs.
+  const CellConfig config = CellConfig::resolve(name, type.schema, given);
+  if (input_size <= 0)
+    throw InputError("cell '" + name + "': expected an input size >= 1, found " +
+                     std::to_string(input_size));
+  CellArgs args{config, input_size, params, prefix, rng};
+  std::unique_ptr<Cell> cell = type.create(args);
+  if (!cell)
+    throw InputError("cell '" + name + "' from " + origin_str(type) +
+                     ": its create function returned no cell");
+  return cell;
+}
+
+}  // namespace rnnlab

@@ -1,0 +1,103 @@
+// Fused Elman sequence kernel for the CPU (maths in elman_cell.h).
+#include <cstring>
+
+#include "elman_cell.h"
+#include "rnnlab/cpu_kernels.h"
+#include "rnnlab/cpu_math.h"
+
+namespace rnnlab::elman {
+
+namespace {
+
+template <typename T>
+RNNLAB_SIMD_CLONES void activate(T* x, int64_t n, bool relu) {
+  if (relu)
+    for (int64_t j = 0; j < n; ++j) x[j] = x[j] > T(0) ? x[j] : T(0);
+  else
+    for (int64_t j = 0; j < n; ++j) x[j] = cpu_math::tanh(x[j]);
+}
+
+// da = dh ⊙ act'(h)
+template <typename T>
+RNNLAB_SIMD_CLONES void act_grad(const T* h, const T* dh, T* da, int64_t n, bool relu) {
+  if (relu)
+    for (int64_t j = 0; j < n; ++j) da[j] = h[j] > T(0) ? dh[j] : T(0);
+  else
+    for (int64_t j = 0; j < n; ++j) da[j] = dh[j] * (T(1) - h[j] * h[j]);
+}
+
+template <typename T>
+Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& mask, Act act) {
+  Backend& be = tape.backend();
+  const int64_t steps = p.dim(0), batch = p.dim(1), h = p.dim(2);
+  const bool relu = act == Act::relu;
+  Tensor hs = be.empty({steps, batch, h}, p.dtype());
+  const T* P = p.value().data<T>();
+  const T* W = w_h.value().data<T>();
+  const T* M = mask.valid() ? mask.value().data<T>() : nullptr;
+  T* Hs = hs.data<T>();
+  for (int64_t t = 0; t < steps; ++t) {
+    const T* h_prev = t == 0 ? h0.value().data<T>() : Hs + (t - 1) * batch * h;
+    T* Ht = Hs + t * batch * h;
+    std::memcpy(Ht, P + t * batch * h, sizeof(T) * batch * h);
+    cpu_gemm(false, false, batch, h, h, T(1), h_prev, h, W, h, T(1), Ht, h);
+    for (int64_t b = 0; b < batch; ++b) {
+      if (M && M[t * batch + b] == T(0))
+        std::memcpy(Ht + b * h, h_prev + b * h, sizeof(T) * h);
+      else
+        activate<T>(Ht + b * h, h, relu);
+    }
+  }
+  std::vector<Var> inputs{p, w_h, h0};
+  const bool has_mask = mask.valid();
+  if (has_mask) inputs.push_back(mask);
+  return tape.record(hs, inputs, [steps, batch, h, relu, has_mask](BackwardContext& ctx) {
+    Backend& be = ctx.backend();
+    DType dt = ctx.out().dtype();
+    const T* W = ctx.in(1).data<T>();
+    const T* H0 = ctx.in(2).data<T>();
+    const T* M = has_mask ? ctx.in(3).data<T>() : nullptr;
+    const T* Hs = ctx.out().data<T>();
+    const T* dHs = ctx.grad_out().data<T>();
+    Tensor da_all = be.empty({steps, batch, h}, dt);
+    Tensor dh_t = be.empty({batch, h}, dt);
+    be.fill(dh_t, 0.0);
+    T* DA = da_all.data<T>();
+    T* DH = dh_t.data<T>();
+    for (int64_t t = steps - 1; t >= 0; --t) {
+      for (int64_t b = 0; b < batch; ++b) {
+        int64_t row = t * batch + b;
+        T* dh = DH + b * h;
+        for (int64_t j = 0; j < h; ++j) dh[j] += dHs[row * h + j];
+        if (M && M[row] == T(0)) {
+          std::memset(DA + row * h, 0, sizeof(T) * h);
+          continue;
+        }
+        act_grad<T>(Hs + row * h, dh, DA + row * h, h, relu);
+        std::memset(dh, 0, sizeof(T) * h);
+      }
+      cpu_gemm(false, true, batch, h, h, T(1), DA + t * batch * h, h, W, h, T(1), DH, h);
+    }
+    if (ctx.needs(0)) be.axpby(1.0, da_all, 1.0, ctx.grad_in(0));
+    if (ctx.needs(1)) {
+      T* dW = ctx.grad_in(1).data<T>();
+      cpu_gemm(true, false, h, h, batch, T(1), H0, h, DA, h, T(1), dW, h);
+      if (steps > 1)
+        cpu_gemm(true, false, h, h, (steps - 1) * batch, T(1), Hs, h, DA + batch * h, h, T(1),
+                 dW, h);
+    }
+    if (ctx.needs(2)) be.axpby(1.0, dh_t, 1.0, ctx.grad_in(2));
+  });
+}
+
+}  // namespace
+
+Var elman_fused_cpu(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& mask,
+                    Act act) {
+  RNNLAB_CHECK(tape.device() == Device::cpu, "elman_fused_cpu on a ", device_name(tape.device()),
+               " tape");
+  if (p.dtype() == DType::f64) return run<double>(tape, p, w_h, h0, mask, act);
+  return run<float>(tape, p, w_h, h0, mask, act);
+}
+
+}  // namespace rnnlab::elman

@@ -1,0 +1,153 @@
+// Fused GRU sequence kernel for the CPU (one tape node, backward by hand).
+//
+// Forward, t = 0..T-1:  Q_t = h_{t-1} W_h + b_h (GEMM), then per row: r, z, n, h_t (gru_cell.h).
+//   Saved: activations (r, z, n) A [T,B,3H], Q_n [T,B,H], and h_t [T,B,H] (the output).
+// Backward, t = T-1..0, dh = gradient into h_t:
+//   dn = dh ⊙ (1-z)   dz = dh ⊙ (h_{t-1} - n)   dn' = dn ⊙ (1-n²)
+//   dr' = dn' ⊙ Q_n ⊙ r(1-r)   dz' = dz ⊙ z(1-z)
+//   dP_t = [dr', dz', dn']      dQ_t = [dr', dz', dn' ⊙ r]
+//   dh_{t-1} = dh ⊙ z + dQ_t W_hᵀ            (padded rows: dP = dQ = 0, dh passes through)
+// After the loop: dW_h += [h_0..h_{T-2}]ᵀ dQ (one GEMM), db_h += Σ dQ, dP += dP.
+#include <cstring>
+
+#include "gru_cell.h"
+#include "rnnlab/cpu_kernels.h"
+#include "rnnlab/cpu_math.h"
+
+namespace rnnlab::gru {
+
+namespace {
+
+int64_t row_grain(int64_t h) { return std::max<int64_t>(1, 8192 / std::max<int64_t>(1, h)); }
+
+template <typename T>
+RNNLAB_SIMD_CLONES void forward_row(const T* p, const T* q, const T* h_prev, T* a, T* qn, T* h_out,
+                                    int64_t h) {
+  for (int64_t j = 0; j < h; ++j) {
+    T r = cpu_math::sigmoid(p[j] + q[j]);
+    T z = cpu_math::sigmoid(p[h + j] + q[h + j]);
+    T n = cpu_math::tanh(p[2 * h + j] + r * q[2 * h + j]);
+    a[j] = r;
+    a[h + j] = z;
+    a[2 * h + j] = n;
+    qn[j] = q[2 * h + j];
+    h_out[j] = n + z * (h_prev[j] - n);
+  }
+}
+
+template <typename T>
+RNNLAB_SIMD_CLONES void backward_row(const T* a, const T* qn, const T* h_prev, T* dh, T* dp, T* dq,
+                                     int64_t h) {
+  for (int64_t j = 0; j < h; ++j) {
+    T r = a[j], z = a[h + j], n = a[2 * h + j];
+    T g = dh[j];
+    T dn = g * (T(1) - z) * (T(1) - n * n);
+    T dz = g * (h_prev[j] - n) * z * (T(1) - z);
+    T dr = dn * qn[j] * r * (T(1) - r);
+    dp[j] = dr;
+    dp[h + j] = dz;
+    dp[2 * h + j] = dn;
+    dq[j] = dr;
+    dq[h + j] = dz;
+    dq[2 * h + j] = dn * r;
+    dh[j] = g * z;
+  }
+}
+
+template <typename T>
+Var run(Tape& tape, const Var& p, const Var& w_h, const Var& b_h, const Var& h0, const Var& mask) {
+  Backend& be = tape.backend();
+  const Shape& ps = p.shape();
+  const int64_t steps = ps[0], batch = ps[1], h3 = ps[2], h = h3 / 3;
+  Tensor hs = be.empty({steps, batch, h}, p.dtype());
+  Tensor acts = be.empty({steps, batch, h3}, p.dtype());
+  Tensor qns = be.empty({steps, batch, h}, p.dtype());
+  Tensor q_t = be.empty({batch, h3}, p.dtype());
+  const T* P = p.value().data<T>();
+  const T* W = w_h.value().data<T>();
+  const T* Bh = b_h.value().data<T>();
+  const T* M = mask.valid() ? mask.value().data<T>() : nullptr;
+  T* Hs = hs.data<T>();
+  T* A = acts.data<T>();
+  T* QN = qns.data<T>();
+  T* Q = q_t.data<T>();
+  for (int64_t t = 0; t < steps; ++t) {
+    const T* h_prev = t == 0 ? h0.value().data<T>() : Hs + (t - 1) * batch * h;
+    for (int64_t b = 0; b < batch; ++b) std::memcpy(Q + b * h3, Bh, sizeof(T) * h3);
+    cpu_gemm(false, false, batch, h3, h, T(1), h_prev, h, W, h3, T(1), Q, h3);
+    cpu_parallel_for(batch, row_grain(h), [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b) {
+        int64_t row = t * batch + b;
+        if (M && M[row] == T(0)) {
+          std::memcpy(Hs + row * h, h_prev + b * h, sizeof(T) * h);
+          continue;
+        }
+        forward_row<T>(P + row * h3, Q + b * h3, h_prev + b * h, A + row * h3, QN + row * h,
+                       Hs + row * h, h);
+      }
+    });
+  }
+  std::vector<Var> inputs{p, w_h, b_h, h0};
+  const bool has_mask = mask.valid();
+  if (has_mask) inputs.push_back(mask);
+  return tape.record(hs, inputs, [acts, qns, steps, batch, h, has_mask](BackwardContext& ctx) {
+    Backend& be = ctx.backend();
+    const int64_t h3 = 3 * h;
+    DType dt = ctx.out().dtype();
+    const T* W = ctx.in(1).data<T>();
+    const T* H0 = ctx.in(3).data<T>();
+    const T* M = has_mask ? ctx.in(4).data<T>() : nullptr;
+    const T* Hs = ctx.out().data<T>();
+    const T* A = acts.data<T>();
+    const T* QN = qns.data<T>();
+    const T* dHs = ctx.grad_out().data<T>();
+    Tensor dp_all = be.empty({steps, batch, h3}, dt);
+    Tensor dq_all = be.empty({steps, batch, h3}, dt);
+    Tensor dh_t = be.empty({batch, h}, dt);
+    be.fill(dh_t, 0.0);
+    T* DP = dp_all.data<T>();
+    T* DQ = dq_all.data<T>();
+    T* DH = dh_t.data<T>();
+    for (int64_t t = steps - 1; t >= 0; --t) {
+      const T* h_prev = t == 0 ? H0 : Hs + (t - 1) * batch * h;
+      cpu_parallel_for(batch, row_grain(h), [&](int64_t b0, int64_t b1) {
+        for (int64_t b = b0; b < b1; ++b) {
+          int64_t row = t * batch + b;
+          T* dh = DH + b * h;
+          for (int64_t j = 0; j < h; ++j) dh[j] += dHs[row * h + j];
+          if (M && M[row] == T(0)) {
+            std::memset(DP + row * h3, 0, sizeof(T) * h3);
+            std::memset(DQ + row * h3, 0, sizeof(T) * h3);
+            continue;
+          }
+          backward_row<T>(A + row * h3, QN + row * h, h_prev + b * h, dh, DP + row * h3,
+                          DQ + row * h3, h);
+        }
+      });
+      cpu_gemm(false, true, batch, h, h3, T(1), DQ + t * batch * h3, h3, W, h3, T(1), DH, h);
+    }
+    if (ctx.needs(0)) be.axpby(1.0, dp_all, 1.0, ctx.grad_in(0));
+    if (ctx.needs(1)) {
+      T* dW = ctx.grad_in(1).data<T>();
+      cpu_gemm(true, false, h, h3, batch, T(1), H0, h, DQ, h3, T(1), dW, h3);
+      if (steps > 1)
+        cpu_gemm(true, false, h, h3, (steps - 1) * batch, T(1), Hs, h, DQ + batch * h3, h3, T(1),
+                 dW, h3);
+    }
+    if (ctx.needs(2))
+      be.reduce_acc(dq_all, Tensor{}, Broadcast{Broadcast::Kind::suffix}, 1.0, ctx.grad_in(2));
+    if (ctx.needs(3)) be.axpby(1.0, dh_t, 1.0, ctx.grad_in(3));
+  });
+}
+
+}  // namespace
+
+Var gru_fused_cpu(Tape& tape, const Var& p, const Var& w_h, const Var& b_h, const Var& h0,
+                  const Var& mask) {
+  RNNLAB_CHECK(tape.device() == Device::cpu, "gru_fused_cpu on a ", device_name(tape.device()),
+               " tape");
+  if (p.dtype() == DType::f64) return run<double>(tape, p, w_h, b_h, h0, mask);
+  return run<float>(tape, p, w_h, b_h, h0, mask);
+}
+
+}  // namespace rnnlab::gru

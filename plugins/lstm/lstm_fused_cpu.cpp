@@ -1,0 +1,165 @@
+// Fused LSTM sequence kernel for the CPU: the whole recurrence is one tape node.
+//
+// Forward, for t = 0..T-1:   G_t = P_t + h_{t-1} W_h   (GEMM [B,H]x[H,4H], beta = 1)
+//   then per row b (parallel): gates, c_t, h_t as in lstm_cell.h; a padded row copies the state.
+//   Saved: activated gates A [T,B,4H] and the packed states (h_t, c_t) [T,B,2H] (the output).
+// Backward, for t = T-1..0, with dh, dc the gradients flowing into state t:
+//   dh += dpacked_h[t], dc += dpacked_c[t]
+//   dc' = dc + dh ⊙ o ⊙ (1 - tanh²c_t)
+//   dG  = [dc'⊙g⊙i(1-i), dc'⊙c_{t-1}⊙f(1-f), dc'⊙i⊙(1-g²), dh⊙tanh(c_t)⊙o(1-o)]
+//   dc_{t-1} = dc' ⊙ f,  dh_{t-1} = dG W_hᵀ        (padded rows: dG = 0, dh/dc pass through)
+// and after the loop, with all dG_t at hand, the weight gradient is ONE GEMM over all steps:
+//   dW_h += [h_0; h_1..h_{T-2}]ᵀ [dG_0..dG_{T-1}],   dP += dG.
+#include <cmath>
+#include <cstring>
+
+#include "lstm_cell.h"
+#include "rnnlab/cpu_kernels.h"
+#include "rnnlab/cpu_math.h"
+
+namespace rnnlab::lstm {
+
+namespace {
+
+template <typename T>
+int64_t row_grain(int64_t h) {
+  return std::max<int64_t>(1, 8192 / std::max<int64_t>(1, h));
+}
+
+// One row of the forward pointwise part. g holds pre-activations on entry, activations on exit.
+template <typename T>
+RNNLAB_SIMD_CLONES void forward_row(T* g, const T* c_prev, T* h_out, T* c_out, int64_t h) {
+  for (int64_t j = 0; j < h; ++j) {
+    T i = cpu_math::sigmoid(g[j]);
+    T f = cpu_math::sigmoid(g[h + j]);
+    T gg = cpu_math::tanh(g[2 * h + j]);
+    T o = cpu_math::sigmoid(g[3 * h + j]);
+    T c = f * c_prev[j] + i * gg;
+    g[j] = i;
+    g[h + j] = f;
+    g[2 * h + j] = gg;
+    g[3 * h + j] = o;
+    c_out[j] = c;
+    h_out[j] = o * cpu_math::tanh(c);
+  }
+}
+
+template <typename T>
+RNNLAB_SIMD_CLONES void backward_row(const T* a, const T* c_t, const T* c_prev, const T* dh_in,
+                                     const T* dc_in, T* dg, T* dc_out, int64_t h) {
+  for (int64_t j = 0; j < h; ++j) {
+    T i = a[j], f = a[h + j], g = a[2 * h + j], o = a[3 * h + j];
+    T tc = cpu_math::tanh(c_t[j]);
+    T dh = dh_in[j];
+    T dc = dc_in[j] + dh * o * (T(1) - tc * tc);
+    dg[j] = dc * g * i * (T(1) - i);
+    dg[h + j] = dc * c_prev[j] * f * (T(1) - f);
+    dg[2 * h + j] = dc * i * (T(1) - g * g);
+    dg[3 * h + j] = dh * tc * o * (T(1) - o);
+    dc_out[j] = dc * f;
+  }
+}
+
+template <typename T>
+Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& c0, const Var& mask) {
+  Backend& be = tape.backend();
+  const Shape& ps = p.shape();
+  const int64_t steps = ps[0], batch = ps[1], h4 = ps[2], h = h4 / 4;
+  Tensor packed = be.empty({steps, batch, 2 * h}, p.dtype());
+  Tensor gates = be.empty({steps, batch, h4}, p.dtype());
+  const T* P = p.value().data<T>();
+  const T* W = w_h.value().data<T>();
+  const T* M = mask.valid() ? mask.value().data<T>() : nullptr;
+  T* S = packed.data<T>();
+  T* A = gates.data<T>();
+  for (int64_t t = 0; t < steps; ++t) {
+    const T* h_prev = t == 0 ? h0.value().data<T>() : S + (t - 1) * batch * 2 * h;
+    const T* c_prev = t == 0 ? c0.value().data<T>() : S + (t - 1) * batch * 2 * h + h;
+    const int64_t ld_prev = t == 0 ? h : 2 * h;
+    T* G = A + t * batch * h4;
+    std::memcpy(G, P + t * batch * h4, sizeof(T) * batch * h4);
+    cpu_gemm(false, false, batch, h4, h, T(1), h_prev, ld_prev, W, h4, T(1), G, h4);
+    T* St = S + t * batch * 2 * h;
+    cpu_parallel_for(batch, row_grain<T>(h), [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b) {
+        T* out = St + b * 2 * h;
+        if (M && M[t * batch + b] == T(0)) {
+          std::memcpy(out, h_prev + b * ld_prev, sizeof(T) * h);
+          std::memcpy(out + h, c_prev + b * ld_prev, sizeof(T) * h);
+          continue;
+        }
+        forward_row<T>(G + b * h4, c_prev + b * ld_prev, out, out + h, h);
+      }
+    });
+  }
+  std::vector<Var> inputs{p, w_h, h0, c0};
+  if (mask.valid()) inputs.push_back(mask);
+  const bool has_mask = mask.valid();
+  return tape.record(packed, inputs, [gates, steps, batch, h, has_mask](BackwardContext& ctx) {
+    Backend& be = ctx.backend();
+    const int64_t h4 = 4 * h;
+    const T* W = ctx.in(1).data<T>();
+    const T* H0 = ctx.in(2).data<T>();
+    const T* C0 = ctx.in(3).data<T>();
+    const T* Mk = has_mask ? ctx.in(4).data<T>() : nullptr;
+    const T* S = ctx.out().data<T>();
+    const T* A = gates.data<T>();
+    const T* dS = ctx.grad_out().data<T>();
+    Tensor dg_t = be.empty({steps, batch, h4}, ctx.out().dtype());
+    Tensor dh_t = be.empty({batch, h}, ctx.out().dtype());
+    Tensor dc_t = be.empty({batch, h}, ctx.out().dtype());
+    be.fill(dh_t, 0.0);
+    be.fill(dc_t, 0.0);
+    T* DG = dg_t.data<T>();
+    T* DH = dh_t.data<T>();
+    T* DC = dc_t.data<T>();
+    for (int64_t t = steps - 1; t >= 0; --t) {
+      const T* c_prev = t == 0 ? C0 : S + (t - 1) * batch * 2 * h + h;
+      const int64_t ld_prev = t == 0 ? h : 2 * h;
+      const T* St = S + t * batch * 2 * h;
+      const T* dSt = dS + t * batch * 2 * h;
+      T* DGt = DG + t * batch * h4;
+      cpu_parallel_for(batch, row_grain<T>(h), [&](int64_t b0, int64_t b1) {
+        for (int64_t b = b0; b < b1; ++b) {
+          T* dh = DH + b * h;
+          T* dc = DC + b * h;
+          for (int64_t j = 0; j < h; ++j) {
+            dh[j] += dSt[b * 2 * h + j];
+            dc[j] += dSt[b * 2 * h + h + j];
+          }
+          if (Mk && Mk[t * batch + b] == T(0)) {
+            std::memset(DGt + b * h4, 0, sizeof(T) * h4);
+            continue;  // state passed through: dh, dc flow on unchanged
+          }
+          backward_row<T>(A + (t * batch + b) * h4, St + b * 2 * h + h, c_prev + b * ld_prev, dh,
+                          dc, DGt + b * h4, dc, h);
+          std::memset(dh, 0, sizeof(T) * h);
+        }
+      });
+      // dh_{t-1} += dG_t W_hᵀ
+      cpu_gemm(false, true, batch, h, h4, T(1), DGt, h4, W, h4, T(1), DH, h);
+    }
+    if (ctx.needs(0)) be.axpby(1.0, dg_t, 1.0, ctx.grad_in(0));
+    if (ctx.needs(1)) {
+      T* dW = ctx.grad_in(1).data<T>();
+      cpu_gemm(true, false, h, h4, batch, T(1), H0, h, DG, h4, T(1), dW, h4);
+      if (steps > 1)
+        cpu_gemm(true, false, h, h4, (steps - 1) * batch, T(1), S, 2 * h, DG + batch * h4, h4,
+                 T(1), dW, h4);
+    }
+    if (ctx.needs(2)) be.axpby(1.0, dh_t, 1.0, ctx.grad_in(2));
+    if (ctx.needs(3)) be.axpby(1.0, dc_t, 1.0, ctx.grad_in(3));
+  });
+}
+
+}  // namespace
+
+Var lstm_fused_cpu(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& c0,
+                   const Var& mask) {
+  RNNLAB_CHECK(tape.device() == Device::cpu, "lstm_fused_cpu on a ", device_name(tape.device()),
+               " tape");
+  if (p.dtype() == DType::f64) return run<double>(tape, p, w_h, h0, c0, mask);
+  return run<float>(tape, p, w_h, h0, c0, mask);
+}
+
+}  // namespace rnnlab::lstm

@@ -1,0 +1,54 @@
+// Broken test plugins, one per loader check; CMake builds this file once per TP_* mode:
+//   TP_WRONG_API      api_version 999
+//   TP_BAD_SIZE       struct_size that is not sizeof(RnnlabPluginInfo)
+//   TP_NO_ENTRY       exports no rnnlab_plugin_entry
+//   TP_NULL_ENTRY     rnnlab_plugin_entry() returns nullptr
+//   TP_NULL_NAME      name is nullptr
+//   TP_NULL_REGISTER  register_cells is nullptr
+//   TP_THROW          register_cells throws std::runtime_error
+#include <stdexcept>
+
+#include "rnnlab/plugin_api.h"
+
+namespace {
+[[maybe_unused]] void register_nothing(rnnlab::CellRegistry&) {}
+[[maybe_unused]] void register_throws(rnnlab::CellRegistry&) {
+  throw std::runtime_error("boom from register_cells");
+}
+}  // namespace
+
+#define TP_EXPORT extern "C" __attribute__((visibility("default")))
+
+#if defined(TP_WRONG_API)
+TP_EXPORT const RnnlabPluginInfo* rnnlab_plugin_entry() {
+  static const RnnlabPluginInfo info{999u, sizeof(RnnlabPluginInfo), "tp_wrong_api", "1.0",
+                                     &register_nothing};
+  return &info;
+}
+#elif defined(TP_BAD_SIZE)
+TP_EXPORT const RnnlabPluginInfo* rnnlab_plugin_entry() {
+  static const RnnlabPluginInfo info{RNNLAB_PLUGIN_API_VERSION, 12u, "tp_bad_size", "1.0",
+                                     &register_nothing};
+  return &info;
+}
+#elif defined(TP_NO_ENTRY)
+TP_EXPORT int tp_not_an_entry() { return 42; }
+#elif defined(TP_NULL_ENTRY)
+TP_EXPORT const RnnlabPluginInfo* rnnlab_plugin_entry() { return nullptr; }
+#elif defined(TP_NULL_NAME)
+TP_EXPORT const RnnlabPluginInfo* rnnlab_plugin_entry() {
+  static const RnnlabPluginInfo info{RNNLAB_PLUGIN_API_VERSION, sizeof(RnnlabPluginInfo), nullptr,
+                                     "1.0", &register_nothing};
+  return &info;
+}
+#elif defined(TP_NULL_REGISTER)
+TP_EXPORT const RnnlabPluginInfo* rnnlab_plugin_entry() {
+  static const RnnlabPluginInfo info{RNNLAB_PLUGIN_API_VERSION, sizeof(RnnlabPluginInfo),
+                                     "tp_null_register", "1.0", nullptr};
+  return &info;
+}
+#elif defined(TP_THROW)
+RNNLAB_PLUGIN("tp_throw", "1.0", register_throws)
+#else
+#error "define one TP_* mode"
+#endif

@@ -1,0 +1,165 @@
+// Every autodiff op, gradient-checked in float64 by central differences.
+#include <doctest/doctest.h>
+
+#include "rnnlab/gradcheck.h"
+#include "rnnlab/ops.h"
+#include "test_util.h"
+
+using namespace rnnlab;
+using rnnlab::test::rand_tensor;
+
+namespace {
+
+// L = Σ op(inputs) ⊙ R with a fixed random R, so no gradient cancels by symmetry.
+Var weighted(const Var& y, uint64_t seed = 99) {
+  Var r = y.tape().constant(rand_tensor(y.shape(), seed));
+  return sum(mul(y, r));
+}
+
+void check(const char* what, const LossFn& f, const std::vector<Tensor>& inputs) {
+  GradCheckResult res = gradcheck(f, inputs);
+  INFO(what << ": max error " << res.max_error << " at " << res.worst);
+  CHECK(res.checked > 0);
+  CHECK(res.passed);
+}
+
+}  // namespace
+
+TEST_CASE("gradcheck: matmul in all four transpose modes and with a [T,B,K] left operand") {
+  for (int ta = 0; ta < 2; ++ta)
+    for (int tb = 0; tb < 2; ++tb) {
+      Shape a = ta ? Shape{4, 3} : Shape{3, 4};
+      Shape b = tb ? Shape{5, 4} : Shape{4, 5};
+      check("matmul", [&](Tape&, const std::vector<Var>& v) {
+        return weighted(matmul(v[0], v[1], ta, tb));
+      }, {rand_tensor(a, 1), rand_tensor(b, 2)});
+    }
+  check("matmul 3-D", [](Tape&, const std::vector<Var>& v) { return weighted(matmul(v[0], v[1])); },
+        {rand_tensor({2, 3, 4}, 3), rand_tensor({4, 5}, 4)});
+}
+
+TEST_CASE("gradcheck: add, sub, mul with same-shape, suffix and prefix broadcasting") {
+  const std::vector<Shape> bshapes{{3, 4}, {4}, {1, 4}, {3, 1}};
+  for (const Shape& bs : bshapes) {
+    check("add", [](Tape&, const std::vector<Var>& v) { return weighted(add(v[0], v[1])); },
+          {rand_tensor({3, 4}, 5), rand_tensor(bs, 6)});
+    check("add (broadcast first)",
+          [](Tape&, const std::vector<Var>& v) { return weighted(add(v[1], v[0])); },
+          {rand_tensor({3, 4}, 5), rand_tensor(bs, 6)});
+    check("sub", [](Tape&, const std::vector<Var>& v) { return weighted(sub(v[0], v[1])); },
+          {rand_tensor({3, 4}, 7), rand_tensor(bs, 8)});
+    check("mul", [](Tape&, const std::vector<Var>& v) { return weighted(mul(v[0], v[1])); },
+          {rand_tensor({3, 4}, 9), rand_tensor(bs, 10)});
+  }
+  check("mul 3-D prefix", [](Tape&, const std::vector<Var>& v) { return weighted(mul(v[0], v[1])); },
+        {rand_tensor({2, 3, 4}, 11), rand_tensor({2, 3, 1}, 12)});
+  check("x*x (one input used twice)",
+        [](Tape&, const std::vector<Var>& v) { return weighted(mul(v[0], v[0])); },
+        {rand_tensor({3, 4}, 13)});
+}
+
+TEST_CASE("gradcheck: unary ops and scale") {
+  check("sigmoid", [](Tape&, const std::vector<Var>& v) { return weighted(sigmoid(v[0])); },
+        {rand_tensor({3, 5}, 20, -3, 3)});
+  check("tanh", [](Tape&, const std::vector<Var>& v) { return weighted(tanh(v[0])); },
+        {rand_tensor({3, 5}, 21, -3, 3)});
+  // relu away from its kink at 0
+  Tensor x = rand_tensor({3, 5}, 22, 0.1, 1.0);
+  std::vector<double> xv = to_vector<double>(x);
+  for (std::size_t i = 0; i < xv.size(); i += 2) xv[i] = -xv[i];
+  check("relu", [](Tape&, const std::vector<Var>& v) { return weighted(relu(v[0])); },
+        {from_vector(xv, {3, 5})});
+  check("exp", [](Tape&, const std::vector<Var>& v) { return weighted(exp(v[0])); },
+        {rand_tensor({3, 5}, 23, -2, 2)});
+  check("log", [](Tape&, const std::vector<Var>& v) { return weighted(log(v[0])); },
+        {rand_tensor({3, 5}, 24, 0.2, 3)});
+  check("square", [](Tape&, const std::vector<Var>& v) { return weighted(square(v[0])); },
+        {rand_tensor({3, 5}, 25)});
+  check("scale", [](Tape&, const std::vector<Var>& v) { return weighted(scale(v[0], -2.5)); },
+        {rand_tensor({3, 5}, 26)});
+}
+
+TEST_CASE("gradcheck: mask_blend passes gradient by row mask") {
+  std::vector<double> m{1, 0, 1};
+  check("mask_blend", [&](Tape& t, const std::vector<Var>& v) {
+    Var mask = t.constant(from_vector(m, {3, 1}));
+    return weighted(mask_blend(mask, v[0], v[1]));
+  }, {rand_tensor({3, 4}, 30), rand_tensor({3, 4}, 31)});
+}
+
+TEST_CASE("gradcheck: reshape, slice on every axis, select, concat, stack") {
+  check("reshape", [](Tape&, const std::vector<Var>& v) { return weighted(reshape(v[0], {6, -1})); },
+        {rand_tensor({2, 3, 4}, 40)});
+  for (int axis = 0; axis < 3; ++axis)
+    check("slice", [axis](Tape&, const std::vector<Var>& v) {
+      return weighted(slice(v[0], axis, 1, 2));
+    }, {rand_tensor({3, 4, 5}, 41)});
+  check("select", [](Tape&, const std::vector<Var>& v) { return weighted(select(v[0], 2)); },
+        {rand_tensor({3, 4, 5}, 42)});
+  for (int axis = 0; axis < 3; ++axis)
+    check("concat", [axis](Tape&, const std::vector<Var>& v) {
+      return weighted(concat({v[0], v[1], v[0]}, axis));
+    }, {rand_tensor({2, 3, 4}, 43), rand_tensor({2, 3, 4}, 44)});
+  check("stack", [](Tape&, const std::vector<Var>& v) { return weighted(stack({v[0], v[1], v[0]})); },
+        {rand_tensor({2, 3}, 45), rand_tensor({2, 3}, 46)});
+}
+
+TEST_CASE("gradcheck: sum, mean and the losses") {
+  check("sum", [](Tape&, const std::vector<Var>& v) { return sum(v[0]); }, {rand_tensor({3, 4}, 50)});
+  check("mean", [](Tape&, const std::vector<Var>& v) { return scale(mean(v[0]), 3.0); },
+        {rand_tensor({3, 4}, 51)});
+  std::vector<int32_t> labels{2, 0, 4, 1};
+  check("softmax_cross_entropy", [&](Tape& t, const std::vector<Var>& v) {
+    return softmax_cross_entropy(v[0], t.constant(from_vector(labels, {4})));
+  }, {rand_tensor({4, 5}, 52, -3, 3)});
+  check("mse", [](Tape&, const std::vector<Var>& v) { return mse(v[0], v[1]); },
+        {rand_tensor({4, 3}, 53), rand_tensor({4, 3}, 54)});
+  check("bce_with_logits", [](Tape& t, const std::vector<Var>& v) {
+    return bce_with_logits(v[0], t.constant(rand_tensor({4, 3}, 56, 0, 1)));
+  }, {rand_tensor({4, 3}, 55, -4, 4)});
+}
+
+TEST_CASE("gradcheck: embedding with repeated ids, dropout with a fixed seed") {
+  std::vector<int32_t> ids{1, 3, 1, 0, 3, 3};
+  check("embedding", [&](Tape& t, const std::vector<Var>& v) {
+    return weighted(embedding(v[0], t.constant(from_vector(ids, {3, 2}))));
+  }, {rand_tensor({5, 4}, 60)});
+  check("dropout", [](Tape&, const std::vector<Var>& v) {
+    return weighted(dropout(v[0], 0.4, 1234, true));
+  }, {rand_tensor({6, 7}, 61)});
+}
+
+TEST_CASE("loss values match their definitions") {
+  Tape t;
+  std::vector<double> logits{1.0, 2.0, 0.5, -1.0, 0.0, 3.0};
+  Var x = t.constant(from_vector(logits, {2, 3}));
+  Var y = t.constant(from_vector(std::vector<int32_t>{1, 2}, {2}));
+  double l0 = -std::log(std::exp(2.0) / (std::exp(1.0) + std::exp(2.0) + std::exp(0.5)));
+  double l1 = -std::log(std::exp(3.0) / (std::exp(-1.0) + std::exp(0.0) + std::exp(3.0)));
+  CHECK(item(softmax_cross_entropy(x, y).value()) == doctest::Approx((l0 + l1) / 2).epsilon(1e-12));
+  Var p = t.constant(from_vector(std::vector<double>{1, 2, 3}, {3}));
+  Var q = t.constant(from_vector(std::vector<double>{0, 2, 5}, {3}));
+  CHECK(item(mse(p, q).value()) == doctest::Approx(5.0 / 3.0));
+  Var z = t.constant(from_vector(std::vector<double>{100.0, -100.0}, {2}));
+  Var tt = t.constant(from_vector(std::vector<double>{1.0, 0.0}, {2}));
+  CHECK(item(bce_with_logits(z, tt).value()) == doctest::Approx(0.0));  // no overflow
+}
+
+TEST_CASE("dropout keeps the expectation and is the identity in evaluation") {
+  Tape t;
+  Var x = t.constant(full({1000, 100}, DType::f64, 1.0));
+  double m = item(mean(dropout(x, 0.3, 7, true)).value());
+  CHECK(m == doctest::Approx(1.0).epsilon(0.01));
+  CHECK(dropout(x, 0.3, 7, false).index() == x.index());
+  CHECK_THROWS_AS(dropout(x, 1.0, 7, true), InputError);
+}
+
+TEST_CASE("bad shapes are errors that name the shapes") {
+  Tape t;
+  Var a = t.constant(rand_tensor({3, 4}, 1));
+  Var b = t.constant(rand_tensor({5, 6}, 2));
+  CHECK_THROWS_WITH_AS(matmul(a, b), doctest::Contains("[3,4]"), Error);
+  CHECK_THROWS_WITH_AS(add(a, b), doctest::Contains("cannot broadcast"), Error);
+  CHECK_THROWS_AS(slice(a, 1, 3, 2), Error);
+  CHECK_THROWS_AS(concat({a, b}, 0), Error);
+}

@@ -1,0 +1,532 @@
+// Tests of the cell parameter schema, the cell registry and the plugin loader. The test plugins
+// (tests/plugins/) are built into RNNLAB_TEST_PLUGIN_DIR, one per loader failure mode.
+#include <doctest/doctest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "rnnlab/cell.h"
+#include "rnnlab/error.h"
+#include "rnnlab/plugin_api.h"
+#include "rnnlab/plugin_loader.h"
+
+#ifndef RNNLAB_TEST_PLUGIN_DIR
+#error "RNNLAB_TEST_PLUGIN_DIR must be defined (see tests/plugins/CMakeLists.txt)"
+#endif
+
+namespace fs = std::filesystem;
+using namespace rnnlab;
+
+namespace {
+
+std::string plugin_file(const std::string& target) {
+  return std::string(RNNLAB_TEST_PLUGIN_DIR) + "/librnnlab_plugin_" + target + ".so";
+}
+
+// The message of the InputError that f throws (fails the test if it throws nothing or
+// something else).
+template <typename F>
+std::string input_error(F&& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    FAIL("expected InputError, got another exception: " << e.what());
+  }
+  FAIL("expected InputError, nothing was thrown");
+  return "";
+}
+
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+// A fresh directory, removed at scope exit.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "rnnlab_plugtest_XXXXXX").string();
+    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+    path = fs::canonical(tmpl);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string str() const { return path.string(); }
+  // Copies a test plugin in (a copy, so it is a distinct object for dlopen).
+  std::string add(const std::string& target) const {
+    const fs::path to = path / ("librnnlab_plugin_" + target + ".so");
+    fs::copy_file(plugin_file(target), to);
+    return to.string();
+  }
+};
+
+// Sets (or unsets) an environment variable for a scope.
+struct EnvGuard {
+  std::string name;
+  std::optional<std::string> old;
+  EnvGuard(std::string n, const std::optional<std::string>& value) : name(std::move(n)) {
+    if (const char* v = std::getenv(name.c_str())) old = v;
+    if (value)
+      setenv(name.c_str(), value->c_str(), 1);
+    else
+      unsetenv(name.c_str());
+  }
+  ~EnvGuard() {
+    if (old)
+      setenv(name.c_str(), old->c_str(), 1);
+    else
+      unsetenv(name.c_str());
+  }
+};
+
+ParamSpec spec(std::string name, ParamType type, ParamValue default_value, double min = -INFINITY,
+               double max = INFINITY, std::vector<std::string> choices = {}) {
+  ParamSpec s;
+  s.name = std::move(name);
+  s.type = type;
+  s.default_value = std::move(default_value);
+  s.min = min;
+  s.max = max;
+  s.choices = std::move(choices);
+  s.doc = "test parameter";
+  return s;
+}
+
+std::vector<ParamSpec> lstm_schema() {
+  ParamSpec hidden = spec("hidden", ParamType::integer, int64_t{0}, 1, 65536);
+  hidden.required = true;
+  return {
+      hidden,
+      spec("forget_bias", ParamType::real, 1.0, 0, 10),
+      spec("peephole", ParamType::boolean, false),
+      spec("pooling", ParamType::choice, std::string("fo"), -INFINITY, INFINITY,
+           {"f", "fo", "ifo"}),
+  };
+}
+
+// A do-nothing cell for the registry's success path.
+class FakeCell : public Cell {
+ public:
+  FakeCell(int64_t in, int64_t h) : in_(in), h_(h) {}
+  int64_t input_size() const override { return in_; }
+  int64_t hidden_size() const override { return h_; }
+  std::vector<StateSpec> state_specs() const override { return {{"h", h_}}; }
+  Var project_inputs(Tape&, const Var& x, const CellContext&) override { return x; }
+  std::vector<Var> step(Tape&, const Var&, const std::vector<Var>& s, const CellContext&) override {
+    return s;
+  }
+
+ private:
+  int64_t in_, h_;
+};
+
+CellType fake_type(const std::string& name) {
+  CellType t;
+  t.name = name;
+  t.doc = "fake";
+  t.schema = lstm_schema();
+  t.create = [](const CellArgs& a) -> std::unique_ptr<Cell> {
+    return std::make_unique<FakeCell>(a.input_size, a.config.integer("hidden"));
+  };
+  return t;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ schema
+
+TEST_CASE("schema: type names and value formatting") {
+  CHECK(std::string(param_type_name(ParamType::integer)) == "integer");
+  CHECK(std::string(param_type_name(ParamType::real)) == "real");
+  CHECK(std::string(param_type_name(ParamType::boolean)) == "boolean");
+  CHECK(std::string(param_type_name(ParamType::choice)) == "choice");
+  CHECK(param_value_str(int64_t{42}) == "42");
+  CHECK(param_value_str(1.0) == "1.0");
+  CHECK(param_value_str(0.25) == "0.25");
+  CHECK(param_value_str(1e-3) == "0.001");
+  CHECK(param_value_str(true) == "true");
+  CHECK(param_value_str(std::string("ifo")) == "ifo");
+}
+
+TEST_CASE("schema: check_param_value") {
+  const auto s = lstm_schema();
+  const ParamSpec& hidden = s[0];
+  const ParamSpec& fb = s[1];
+  const ParamSpec& peep = s[2];
+  const ParamSpec& pool = s[3];
+  CHECK(check_param_value(hidden, int64_t{128}) == "");
+  CHECK(check_param_value(hidden, int64_t{0}) == "expected an integer in [1, 65536], found 0");
+  CHECK(check_param_value(hidden, int64_t{70000}) ==
+        "expected an integer in [1, 65536], found 70000");
+  CHECK(check_param_value(hidden, 2.5) == "expected an integer in [1, 65536], found the real 2.5");
+  CHECK(check_param_value(hidden, std::string("big")) ==
+        "expected an integer in [1, 65536], found the string 'big'");
+  CHECK(check_param_value(fb, 0.5) == "");
+  CHECK(check_param_value(fb, int64_t{2}) == "");  // integers are accepted for reals
+  CHECK(check_param_value(fb, -0.5) == "expected a real in [0, 10], found -0.5");
+  CHECK(check_param_value(fb, std::nan("")) == "expected a real in [0, 10], found nan");
+  CHECK(check_param_value(fb, true) == "expected a real in [0, 10], found the boolean true");
+  CHECK(check_param_value(peep, true) == "");
+  CHECK(check_param_value(peep, int64_t{1}) ==
+        "expected a boolean (true or false), found the integer 1");
+  CHECK(check_param_value(pool, std::string("ifo")) == "");
+  CHECK(check_param_value(pool, std::string("foo")) ==
+        "expected one of 'f', 'fo', 'ifo', found 'foo' (did you mean 'fo'?)");
+  const ParamSpec lower_only = spec("lr", ParamType::real, 0.1, 0);
+  CHECK(check_param_value(lower_only, -1.0) == "expected a real >= 0, found -1.0");
+  const ParamSpec unbounded = spec("n", ParamType::integer, int64_t{3});
+  CHECK(check_param_value(unbounded, int64_t{-7}) == "");
+}
+
+TEST_CASE("schema: resolve fills defaults and converts integers to reals") {
+  const CellConfig c = CellConfig::resolve("lstm", lstm_schema(),
+                                           {{"hidden", int64_t{64}}, {"forget_bias", int64_t{2}}});
+  CHECK(c.integer("hidden") == 64);
+  CHECK(c.real("forget_bias") == 2.0);
+  CHECK(std::holds_alternative<double>(c.values().at("forget_bias")));
+  CHECK(c.boolean("peephole") == false);
+  CHECK(c.choice("pooling") == "fo");
+  CHECK(c.values().size() == 4);
+  // Asking for a parameter the schema does not have, or with the wrong type, is a cell bug.
+  CHECK_THROWS_AS(c.integer("nope"), Error);
+  CHECK_THROWS_AS(c.boolean("hidden"), Error);
+  CHECK_THROWS_AS(c.choice("hidden"), Error);
+}
+
+TEST_CASE("schema: resolve reports every problem at once") {
+  const std::string msg = input_error([] {
+    CellConfig::resolve("lstm", lstm_schema(),
+                        {{"hiden", int64_t{128}},
+                         {"forget_bias", 11.5},
+                         {"peephole", std::string("yes")},
+                         {"pooling", std::string("ifoo")},
+                         {"zzz", int64_t{1}}});
+  });
+  CHECK(contains(msg, "cell 'lstm': unknown parameter 'hiden' (did you mean 'hidden'?)"));
+  CHECK(contains(msg,
+                 "cell 'lstm': unknown parameter 'zzz' (known: forget_bias, hidden, "
+                 "peephole, pooling)"));
+  CHECK(contains(msg,
+                 "cell 'lstm': missing required parameter 'hidden' (an integer in "
+                 "[1, 65536])"));
+  CHECK(contains(msg,
+                 "cell 'lstm': parameter 'forget_bias': expected a real in [0, 10], "
+                 "found 11.5"));
+  CHECK(contains(msg,
+                 "cell 'lstm': parameter 'peephole': expected a boolean (true or false), "
+                 "found the string 'yes'"));
+  CHECK(contains(msg,
+                 "cell 'lstm': parameter 'pooling': expected one of 'f', 'fo', 'ifo', "
+                 "found 'ifoo' (did you mean 'ifo'?)"));
+  CHECK(std::count(msg.begin(), msg.end(), '\n') == 5);  // six problems, one per line
+}
+
+TEST_CASE("schema: closest_name") {
+  const std::vector<std::string> cells = {"elman", "gru", "lstm", "qrnn", "rwa"};
+  CHECK(closest_name("lstn", cells) == "lstm");
+  CHECK(closest_name("LSTM", cells) == "lstm");
+  CHECK(closest_name("gur", cells) == "");  // distance 2 > max(1, 3/3)
+  CHECK(closest_name("gu", cells) == "gru");
+  CHECK(closest_name("elmann", cells) == "elman");
+  CHECK(closest_name("transformer", cells) == "");
+  CHECK(closest_name("", cells) == "");
+  CHECK(closest_name("x", {}) == "");
+}
+
+// ------------------------------------------------------------------ registry
+
+TEST_CASE("registry: add find get names and create") {
+  CellRegistry r;
+  r.add(fake_type("lstm"));
+  r.add(fake_type("gru"));
+  r.add(fake_type("elman"));
+  CHECK(r.names() == std::vector<std::string>{"elman", "gru", "lstm"});
+  REQUIRE(r.find("gru") != nullptr);
+  CHECK(r.find("gru")->name == "gru");
+  CHECK(r.find("qrnn") == nullptr);
+  CHECK(&r.get("lstm") == r.find("lstm"));
+
+  const std::string unknown = input_error([&] { r.get("lstn"); });
+  CHECK(contains(unknown, "unknown cell 'lstn' (did you mean 'lstm'?)"));
+  CHECK(contains(unknown, "known cells: elman, gru, lstm"));
+  CHECK(contains(input_error([] { CellRegistry().get("lstm"); }), "no cells are loaded"));
+
+  ParameterStore params;
+  Rng rng(1);
+  auto cell = r.create("lstm", {{"hidden", int64_t{7}}}, 3, params, "m/layer0/lstm", rng);
+  REQUIRE(cell != nullptr);
+  CHECK(cell->hidden_size() == 7);
+  CHECK(cell->input_size() == 3);
+  // The config is resolved before the factory runs: all problems, named by cell.
+  const std::string bad = input_error([&] {
+    r.create("lstm", {{"hidden", int64_t{0}}, {"hiden", int64_t{1}}}, 3, params, "p", rng);
+  });
+  CHECK(contains(bad,
+                 "cell 'lstm': parameter 'hidden': expected an integer in [1, 65536], "
+                 "found 0"));
+  CHECK(contains(bad, "cell 'lstm': unknown parameter 'hiden' (did you mean 'hidden'?)"));
+  CHECK(contains(input_error([&] { r.create("lsmt", {}, 3, params, "p", rng); }),
+                 "unknown cell 'lsmt'"));
+}
+
+TEST_CASE("registry: duplicates and malformed types") {
+  CellRegistry r;
+  r.set_origin("first", "1.0", "/a/librnnlab_plugin_first.so");
+  r.add(fake_type("lstm"));
+  r.set_origin("second", "2.0", "/b/librnnlab_plugin_second.so");
+  const std::string dup = input_error([&] { r.add(fake_type("lstm")); });
+  CHECK(contains(dup, "cell 'lstm' is registered twice"));
+  CHECK(contains(dup, "plugin 'first' 1.0 (/a/librnnlab_plugin_first.so)"));
+  CHECK(contains(dup, "plugin 'second' 2.0 (/b/librnnlab_plugin_second.so)"));
+  r.set_origin("", "", "");
+  CHECK(r.get("lstm").plugin == "first");
+  CHECK(r.get("lstm").file == "/a/librnnlab_plugin_first.so");
+
+  CellType no_factory = fake_type("nf");
+  no_factory.create = nullptr;
+  CHECK(contains(input_error([&] { r.add(no_factory); }), "no create function"));
+  CellType bad_default = fake_type("bd");
+  bad_default.schema[1].default_value = 99.0;  // forget_bias in [0, 10]
+  CHECK(contains(input_error([&] { r.add(bad_default); }),
+                 "parameter 'forget_bias': bad default: expected a real in [0, 10], found 99.0"));
+  CellType twice = fake_type("tw");
+  twice.schema.push_back(twice.schema[0]);
+  CHECK(contains(input_error([&] { r.add(twice); }), "parameter 'hidden': declared twice"));
+  CHECK(contains(input_error([&] { r.add(fake_type("")); }), "empty name"));
+  CHECK(r.names() == std::vector<std::string>{"lstm"});
+}
+
+// ------------------------------------------------------------------ loader
+
+TEST_CASE("loader: a good plugin") {
+  CellRegistry r;
+  PluginLoader loader;
+  const LoadedPlugin& p = loader.load(plugin_file("tp_good"), r);
+  CHECK(p.name == "tp_good");
+  CHECK(p.version == "1.2.3");
+  CHECK(p.file == fs::canonical(plugin_file("tp_good")).string());
+  CHECK(p.cells == std::vector<std::string>{"tp_cell", "tp_throwing"});
+  CHECK(r.names() == std::vector<std::string>{"tp_cell", "tp_throwing"});
+  const CellType& t = r.get("tp_cell");
+  CHECK(t.plugin == "tp_good");
+  CHECK(t.version == "1.2.3");
+  CHECK(t.file == p.file);
+  CHECK(t.schema.size() == 2);
+
+  // Same file again, also spelled differently: a no-op.
+  CHECK(&loader.load(plugin_file("tp_good"), r) == &p);
+  const std::string other_spelling =
+      std::string(RNNLAB_TEST_PLUGIN_DIR) + "/./librnnlab_plugin_tp_good.so";
+  CHECK(&loader.load(other_spelling, r) == &p);
+  CHECK(loader.plugins().size() == 1);
+
+  // Factories run through the registry; errors cross the .so boundary as InputError.
+  ParameterStore params;
+  Rng rng(0);
+  CHECK(contains(input_error([&] {
+                   r.create("tp_cell", {{"hidden", int64_t{4}}}, 2, params, "p", rng);
+                 }),
+                 "returned no cell"));
+  CHECK(contains(input_error([&] { r.create("tp_throwing", {}, 2, params, "p", rng); }),
+                 "tp_throwing: this cell can never be built"));
+  CHECK(contains(input_error([&] { r.create("tp_cell", {}, 2, params, "p", rng); }),
+                 "cell 'tp_cell': missing required parameter 'hidden'"));
+}
+
+TEST_CASE("loader: each broken plugin is its own InputError naming the file") {
+  struct Case {
+    const char* target;
+    std::vector<std::string> parts;
+  };
+  const std::vector<Case> cases = {
+      {"tp_wrong_api", {"was built for plugin API version 999", "this rnnlab provides 1"}},
+      {"tp_bad_size", {"RnnlabPluginInfo is 12 bytes", "expects"}},
+      {"tp_no_entry", {"does not export 'rnnlab_plugin_entry'"}},
+      {"tp_null_entry", {"rnnlab_plugin_entry() returned null"}},
+      {"tp_null_name", {"RnnlabPluginInfo::name is null"}},
+      {"tp_null_register", {"RnnlabPluginInfo::register_cells is null"}},
+      {"tp_throw", {"registering its cells failed", "boom from register_cells"}},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.target);
+    CellRegistry r;
+    PluginLoader loader;
+    const std::string file = fs::canonical(plugin_file(c.target)).string();
+    const std::string msg = input_error([&] { loader.load(plugin_file(c.target), r); });
+    CAPTURE(msg);
+    CHECK(contains(msg, file));
+    for (const auto& part : c.parts) CHECK(contains(msg, part));
+    CHECK(r.names().empty());
+    CHECK(loader.plugins().empty());
+  }
+  // api_version is exactly what plugin_api.h says
+  CHECK(RNNLAB_PLUGIN_API_VERSION == 1u);
+}
+
+TEST_CASE("loader: missing files and non-plugins and duplicates") {
+  CellRegistry r;
+  PluginLoader loader;
+  TempDir tmp;
+
+  const std::string missing = tmp.str() + "/librnnlab_plugin_nothere.so";
+  const std::string m = input_error([&] { loader.load(missing, r); });
+  CHECK(contains(m, missing));
+  CHECK(contains(m, "no such file"));
+
+  const std::string text = tmp.str() + "/librnnlab_plugin_text.so";
+  std::ofstream(text) << "this is not an ELF file\n";
+  const std::string t = input_error([&] { loader.load(text, r); });
+  CHECK(contains(t, text));
+  CHECK(contains(t, "cannot load it as a shared object"));
+
+  CHECK(contains(input_error([&] { loader.load(tmp.str(), r); }), "is a directory"));
+
+  // tp_dup registers tp_cell, which tp_good already registered.
+  loader.load(plugin_file("tp_good"), r);
+  const std::string d = input_error([&] { loader.load(plugin_file("tp_dup"), r); });
+  CHECK(contains(d, "cell 'tp_cell' is registered twice"));
+  CHECK(contains(d, fs::canonical(plugin_file("tp_good")).string()));
+  CHECK(contains(d, fs::canonical(plugin_file("tp_dup")).string()));
+  CHECK(r.get("tp_cell").plugin == "tp_good");  // a failed load changes nothing
+  CHECK(loader.plugins().size() == 1);
+
+  // The same plugin name from another file is refused too.
+  const std::string copy = tmp.add("tp_good");
+  CHECK(contains(input_error([&] { loader.load(copy, r); }),
+                 "a plugin named 'tp_good' is already loaded"));
+}
+
+TEST_CASE("loader: load_dir loads every plugin of a directory in sorted order") {
+  TempDir tmp;
+  tmp.add("tp_good");
+  std::ofstream(tmp.path / "README.txt") << "not a plugin\n";
+  std::ofstream(tmp.path / "libother.so") << "not named like a plugin\n";
+  CellRegistry r;
+  PluginLoader loader;
+  const auto loaded = loader.load_dir(tmp.str(), r);
+  REQUIRE(loaded.size() == 1);
+  CHECK(loaded[0]->name == "tp_good");
+  CHECK(r.names() == std::vector<std::string>{"tp_cell", "tp_throwing"});
+
+  tmp.add("tp_dup");  // sorts before tp_good, clashes with it
+  CellRegistry r2;
+  PluginLoader loader2;
+  const std::string msg = input_error([&] { loader2.load_dir(tmp.str(), r2); });
+  CHECK(contains(msg, "cell 'tp_cell' is registered twice"));
+  REQUIRE(loader2.plugins().size() == 1);
+  CHECK(loader2.plugins()[0].name == "tp_dup");
+
+  CHECK(
+      contains(input_error([&] { loader.load_dir(tmp.str() + "/nope", r); }), "no such directory"));
+  CHECK(PluginLoader::is_plugin_file_name("librnnlab_plugin_lstm.so"));
+  CHECK_FALSE(PluginLoader::is_plugin_file_name("librnnlab_plugin_.so"));
+  CHECK_FALSE(PluginLoader::is_plugin_file_name("librnnlab_plugin_lstm.so.1"));
+  CHECK_FALSE(PluginLoader::is_plugin_file_name("liblstm.so"));
+}
+
+TEST_CASE("loader: search path order is cli dirs then RNNLAB_PLUGIN_PATH then built-in dirs") {
+  TempDir a, b, c;
+  EnvGuard env("RNNLAB_PLUGIN_PATH",
+               a.str() + ":/nonexistent/rnnlab/dir::" + b.str() + ":" + c.str());
+  const auto path = PluginLoader::search_path({c.str(), "/also/nonexistent"});
+  REQUIRE(path.size() >= 3);
+  CHECK(path[0] == c.str());  // cli first; c listed again in the env: kept once
+  CHECK(path[1] == a.str());
+  CHECK(path[2] == b.str());
+  for (std::size_t i = 3; i < path.size(); ++i) {  // only the build/install dirs follow
+    CHECK(path[i] != a.str());
+    CHECK(path[i] != b.str());
+    CHECK(fs::is_directory(path[i]));
+  }
+  EnvGuard unset("RNNLAB_PLUGIN_PATH", std::nullopt);
+  const auto plain = PluginLoader::search_path({});
+  CHECK(std::find(plain.begin(), plain.end(), a.str()) == plain.end());
+}
+
+TEST_CASE("loader: load_search_path: earlier directories win") {
+  ParameterStore params;
+  Rng rng(0);
+  SUBCASE("a user's cell overrides the same cell of a later plugin") {
+    TempDir user, builtin;
+    const std::string dup = user.add("tp_dup");
+    const std::string good = builtin.add("tp_good");
+    EnvGuard env("RNNLAB_PLUGIN_PATH", user.str() + ":" + builtin.str());
+    CellRegistry r;
+    PluginLoader loader;
+    loader.load_search_path({}, r);
+    CHECK(r.get("tp_cell").plugin == "tp_dup");
+    CHECK(r.get("tp_cell").file == dup);
+    CHECK(r.get("tp_throwing").plugin == "tp_good");  // its other cells still load
+    CHECK(r.get("tp_throwing").file == good);
+    const auto& notes = loader.notes();
+    CHECK(std::any_of(notes.begin(), notes.end(), [&](const std::string& n) {
+      return contains(n, "cell 'tp_cell' of plugin 'tp_good'") && contains(n, "shadowed");
+    }));
+  }
+  SUBCASE("a plugin file of the same name later in the path is not even opened") {
+    TempDir first, second;
+    const std::string f1 = first.add("tp_good");
+    second.add("tp_good");
+    EnvGuard env("RNNLAB_PLUGIN_PATH", second.str());
+    CellRegistry r;
+    PluginLoader loader;
+    loader.load_search_path({first.str()}, r);  // the cli dir comes first
+    CHECK(r.get("tp_cell").file == f1);
+    CHECK(std::count_if(loader.plugins().begin(), loader.plugins().end(),
+                        [](const LoadedPlugin& p) { return p.name == "tp_good"; }) == 1);
+  }
+  SUBCASE("two plugins of one directory that register one cell are an error") {
+    TempDir dir;
+    dir.add("tp_good");
+    dir.add("tp_dup");
+    EnvGuard env("RNNLAB_PLUGIN_PATH", std::nullopt);
+    CellRegistry r;
+    PluginLoader loader;
+    const std::string msg = input_error([&] { loader.load_search_path({dir.str()}, r); });
+    CHECK(contains(msg, "cell 'tp_cell' is registered twice"));
+    CHECK(contains(msg, dir.str()));
+  }
+  SUBCASE("a nonexistent --plugin-path directory is an error") {
+    CellRegistry r;
+    PluginLoader loader;
+    const std::string msg =
+        input_error([&] { loader.load_search_path({"/nonexistent/rnnlab/plugins"}, r); });
+    CHECK(contains(msg, "/nonexistent/rnnlab/plugins"));
+    CHECK(contains(msg, "no such directory"));
+  }
+}
+
+TEST_CASE("plugin exports only rnnlab_plugin_entry") {
+  if (std::system("nm --version > /dev/null 2>&1") != 0) {
+    MESSAGE("nm not found (binutils); skipping the exported-symbol check");
+    return;
+  }
+  for (const char* target : {"tp_good", "tp_dup"}) {
+    CAPTURE(target);
+    const std::string cmd = "nm -D --defined-only '" + plugin_file(target) + "'";
+    FILE* pipe = popen(cmd.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    std::set<std::string> rnnlab_symbols;
+    char line[4096];
+    while (std::fgets(line, sizeof line, pipe)) {
+      std::string l(line);
+      while (!l.empty() && (l.back() == '\n' || l.back() == '\r')) l.pop_back();
+      const std::string sym = l.substr(l.rfind(' ') + 1);  // "ADDR TYPE NAME"
+      if (contains(sym, "rnnlab")) rnnlab_symbols.insert(sym);
+    }
+    CHECK(pclose(pipe) == 0);
+    CHECK(rnnlab_symbols == std::set<std::string>{"rnnlab_plugin_entry"});
+  }
+}
