@@ -31,8 +31,8 @@ struct RunDir {
   fs::path path;
   RunDir() {
     static std::atomic<int> counter{0};
-    path = fs::temp_directory_path() / ("rnnlab-test-run-file-" + std::to_string(::getpid()) +
-                                        "-" + std::to_string(counter++));
+    path = fs::temp_directory_path() /
+           ("rnnlab-test-run-file-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     fs::create_directories(path);
   }
   ~RunDir() {
@@ -88,15 +88,14 @@ void write_sample_run(RunFile& rf) {
   rf.write_text("/config/source", "experiment x {\n  cell lstm(hidden: 128)  // σ(x)\n}\n");
   rf.write_text("config/resolved", "{\"cell\": \"lstm\", \"hidden\": 128}");
   for (int s = 1; s <= 3; ++s)
-    rf.append_metrics("metrics", {{"step", s}, {"epoch", 0}, {"wall_time", 0.5 * s},
-                                  {"loss", 1.0 / s}});
+    rf.append_metrics("metrics",
+                      {{"step", s}, {"epoch", 0}, {"wall_time", 0.5 * s}, {"loss", 1.0 / s}});
   rf.append_metrics("eval", {{"step", 3}, {"loss", 0.25}, {"accuracy", 0.875}});
   rf.write_tensor("params/lstm/layer0/lstm/W_x",
                   from_vector(std::vector<float>{1, 2, 3, 4, 5, 6}, {2, 3}));
   rf.write_tensor("params/lstm/layer0/lstm/b", from_vector(std::vector<float>{0.5f, -0.5f}, {2}));
   rf.write_tensor("/checkpoint/optimizer/step_size", from_vector(std::vector<double>{1e-3}, {}));
-  rf.write_tensor("/checkpoint/data/order",
-                  from_vector(std::vector<int32_t>{3, 1, 2, 0}, {2, 2}));
+  rf.write_tensor("/checkpoint/data/order", from_vector(std::vector<int32_t>{3, 1, 2, 0}, {2, 2}));
   rf.set_attr("checkpoint/step", int64_t{3});
   rf.set_attr("checkpoint/rng", "philox:7:12");
 }
@@ -106,8 +105,8 @@ std::string python_checker() { return std::string(RNNLAB_SOURCE_DIR) + "/tests/r
 // Runs tests/read_run_file.py with /usr/bin/python3; returns its exit status. The checker
 // reports problems on stderr; `expect_failure` hides them.
 int run_checker(const std::string& file, const std::string& args, bool expect_failure = false) {
-  const std::string cmd = "/usr/bin/python3 '" + python_checker() + "' --quiet '" + file +
-                          "' " + args + (expect_failure ? " 2>/dev/null" : "");
+  const std::string cmd = "/usr/bin/python3 '" + python_checker() + "' --quiet '" + file + "' " +
+                          args + (expect_failure ? " 2>/dev/null" : "");
   const int rc = std::system(cmd.c_str());
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
@@ -142,8 +141,7 @@ TEST_CASE("RunFile: attrs text metrics and tensors survive close and reopen exac
   CHECK_FALSE(rf.has_attr("no/such/group/attr"));
   CHECK(rf.attr_names("checkpoint") == std::vector<std::string>{"rng", "step"});
 
-  CHECK(rf.read_text("config/source") ==
-        "experiment x {\n  cell lstm(hidden: 128)  // σ(x)\n}\n");
+  CHECK(rf.read_text("config/source") == "experiment x {\n  cell lstm(hidden: 128)  // σ(x)\n}\n");
   CHECK(rf.read_text("/config/resolved") == "{\"cell\": \"lstm\", \"hidden\": 128}");
 
   CHECK(rf.series_names("metrics") ==
@@ -231,15 +229,21 @@ TEST_CASE("RunFile: bad metric rows and wrong-typed reads are errors that name t
   const std::string path = dir.file("bad.h5");
   RunFile rf = RunFile::create(path);
   rf.append_metrics("metrics", {{"step", 1}});
-  CHECK(contains(error_of([&] { rf.append_metrics("metrics", {{"a", 1}, {"a", 2}}); }),
+  CHECK(contains(error_of([&] {
+                   rf.append_metrics("metrics", {{"a", 1}, {"a", 2}});
+                 }),
                  "'a' given twice"));
-  CHECK(contains(error_of([&] { rf.append_metrics("metrics", {{"a/b", 1}}); }),
+  CHECK(contains(error_of([&] {
+                   rf.append_metrics("metrics", {{"a/b", 1}});
+                 }),
                  "bad metric name 'a/b'"));
   CHECK(contains(error_of([&] { rf.append_metrics("metrics", {}); }), "empty row"));
   CHECK(rf.num_rows("metrics") == 1);  // rejected rows were not appended
 
   rf.write_tensor("params/w", from_vector(std::vector<float>{1, 2, 3, 4}, {2, 2}));
-  CHECK(contains(error_of([&] { rf.append_metrics("params", {{"x", 1}}); }),
+  CHECK(contains(error_of([&] {
+                   rf.append_metrics("params", {{"x", 1}});
+                 }),
                  "'/params/w' is not 1-D"));
 
   std::string e = error_of([&] { (void)rf.attr_int("status"); });
@@ -369,8 +373,9 @@ TEST_CASE("RunFile: missing garbage and truncated files are InputErrors naming t
 TEST_CASE("RunFile: h5py reads the layout (tests/read_run_file.py)") {
   const int has_h5py = std::system("/usr/bin/python3 -c 'import h5py' 2>/dev/null");
   if (has_h5py != 0)
-    FAIL("/usr/bin/python3 cannot import h5py: install python3-h5py (apt-get install "
-         "python3-h5py) - the run file must stay readable without rnnlab");
+    FAIL(
+        "/usr/bin/python3 cannot import h5py: install python3-h5py (apt-get install "
+        "python3-h5py) - the run file must stay readable without rnnlab");
   REQUIRE(fs::exists(python_checker()));
 
   RunDir dir;
@@ -381,10 +386,11 @@ TEST_CASE("RunFile: h5py reads the layout (tests/read_run_file.py)") {
     rf.append_metrics("metrics", {{"step", 4}, {"accuracy", 0.5}});  // NaN-padded columns
     rf.finish("finished");
   }
-  CHECK(run_checker(path, "--status finished --rows metrics=4 --rows eval=1 "
-                          "--tensor params/lstm/layer0/lstm/W_x=float32:2x3 "
-                          "--tensor checkpoint/data/order=int32:2x2 "
-                          "--tensor checkpoint/optimizer/step_size=float64:scalar") == 0);
+  CHECK(run_checker(path,
+                    "--status finished --rows metrics=4 --rows eval=1 "
+                    "--tensor params/lstm/layer0/lstm/W_x=float32:2x3 "
+                    "--tensor checkpoint/data/order=int32:2x2 "
+                    "--tensor checkpoint/optimizer/step_size=float64:scalar") == 0);
   CHECK(run_checker(path, "--status running", true) == 1);  // the checker does check
 
   // A killed writer's file (never closed) opens in h5py too, without h5clear.

@@ -28,7 +28,8 @@ int64_t row_grain(int64_t h) {
 
 // One row of the forward pointwise part. g holds pre-activations on entry, activations on exit.
 template <typename T>
-RNNLAB_SIMD_CLONES void forward_row(T* g, const T* c_prev, T* h_out, T* c_out, int64_t h) {
+RNNLAB_SIMD_CLONES void forward_row(T* __restrict g, const T* __restrict c_prev, T* __restrict h_out,
+                                    T* __restrict c_out, int64_t h) {
   for (int64_t j = 0; j < h; ++j) {
     T i = cpu_math::sigmoid(g[j]);
     T f = cpu_math::sigmoid(g[h + j]);

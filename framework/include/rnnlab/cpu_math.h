@@ -26,10 +26,9 @@ namespace rnnlab::cpu_math {
 
 inline float vexp(float x) {
   x = std::min(88.3762626647949f, std::max(-87.3365478515625f, x));
-  float fx = x * 1.44269504088896341f + 0.5f;
-  // floor without calling floorf (which blocks vectorization on baseline x86-64)
-  float tr = static_cast<float>(static_cast<int32_t>(fx));
-  fx = tr - (tr > fx ? 1.0f : 0.0f);
+  // Vectorizes only with -fno-trapping-math -fno-math-errno (the float->int conversion and
+  // floor); the rnnlab::core target passes both to everything that links it.
+  float fx = std::floor(x * 1.44269504088896341f + 0.5f);
   x = x - fx * 0.693359375f + fx * 2.12194440e-4f;
   float z = x * x;
   float y = 1.9875691500E-4f;
@@ -51,8 +50,7 @@ inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 // tanh(x) = sign(x) (1 - e) / (1 + e), e = exp(-2|x|); absolute error < 2e-7.
 inline float tanh(float x) {
   float e = vexp(-2.0f * std::fabs(x));
-  float t = (1.0f - e) / (1.0f + e);
-  return x < 0.0f ? -t : t;
+  return std::copysign((1.0f - e) / (1.0f + e), x);
 }
 inline double tanh(double x) { return std::tanh(x); }
 

@@ -30,7 +30,12 @@
 // killed leaves a file that opens normally (no SWMR / file-consistency flags are used, so
 // h5py opens it without h5clear) and holds everything up to the last flush, with status
 // still "running". Readers must treat status == "running" with no live writer as
-// "interrupted". finished_at is only present after finish().
+// "interrupted". finished_at is only present after finish(). (Without SWMR, HDF5 1.10 does
+// not promise consistency for a kill *during* a flush or a cache eviction; small run files
+// keep unflushed metadata in memory, which is what the kill test in tests/ exercises.)
+//
+// Space: replacing a dataset of another shape/dtype, or text, leaves the old bytes unused in
+// the file (HDF5 does not shrink files); same-shape tensor rewrites are in place.
 //
 // Errors: a missing / non-HDF5 / corrupt file at open() is an InputError naming the path;
 // every other failing HDF5 call is an rnnlab::Error naming the file, the object and HDF5's
@@ -48,6 +53,11 @@
 #include "rnnlab/tensor.h"
 
 namespace rnnlab {
+
+namespace detail {
+template <typename T>
+concept OtherInteger = std::integral<T> && !std::same_as<T, int64_t> && !std::same_as<T, bool>;
+}  // namespace detail
 
 class RunFile {
  public:
@@ -74,13 +84,10 @@ class RunFile {
   // the group or dataset /a/b (set_attr creates missing groups), e.g. "checkpoint/step".
   // Setting an existing attribute replaces it (its type may change).
   void set_attr(const std::string& name, const std::string& value);
-  void set_attr(const std::string& name, const char* value) {
-    set_attr(name, std::string(value));
-  }
+  void set_attr(const std::string& name, const char* value) { set_attr(name, std::string(value)); }
   void set_attr(const std::string& name, int64_t value);
   void set_attr(const std::string& name, double value);
-  template <std::integral T>
-    requires(!std::same_as<T, int64_t> && !std::same_as<T, bool>)
+  template <detail::OtherInteger T>  // int, unsigned, size_t, ... stored as int64
   void set_attr(const std::string& name, T value) {
     set_attr(name, static_cast<int64_t>(value));
   }
@@ -104,7 +111,7 @@ class RunFile {
   // Columns in the order they were first logged (name order for groups written by other
   // tools); {} if there is no such group.
   std::vector<std::string> series_names(const std::string& group) const;
-  int64_t num_rows(const std::string& group) const;                      // 0 if no group
+  int64_t num_rows(const std::string& group) const;  // 0 if no group
 
   // ---- tensors (f32 / f64 / i32, any device; shape kept) ----
   // Creates intermediate groups; replaces an existing dataset at `path` (in place when

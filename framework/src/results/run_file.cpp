@@ -144,8 +144,7 @@ std::vector<std::string> components(const std::string& abs) {
   return parts;
 }
 // "checkpoint/step" -> {"/checkpoint", "step"};  "status" -> {"/", "status"}.
-std::pair<std::string, std::string> split_attr(const std::string& name,
-                                               const std::string& fname) {
+std::pair<std::string, std::string> split_attr(const std::string& name, const std::string& fname) {
   std::string abs = normalize(name, fname);
   RNNLAB_CHECK(abs != "/", "run file ", fname, ": attribute name '", name, "' is empty");
   std::size_t k = abs.rfind('/');
@@ -184,8 +183,8 @@ void ensure_group(hid_t file, const std::string& abs, const std::string& fname) 
   for (const auto& part : components(abs)) {
     prefix += "/" + part;
     if (path_exists(file, prefix, fname)) {
-      RNNLAB_CHECK(object_type(file, prefix, fname) == H5I_GROUP, "run file ", fname, ": '",
-                   prefix, "' exists but is not a group (needed for '", abs, "')");
+      RNNLAB_CHECK(object_type(file, prefix, fname) == H5I_GROUP, "run file ", fname, ": '", prefix,
+                   "' exists but is not a group (needed for '", abs, "')");
       continue;
     }
     Hid gcpl = check_id(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, fname, "H5Pcreate");
@@ -262,8 +261,8 @@ std::vector<Column> open_columns(hid_t group, const std::string& gabs, const std
   std::vector<Column> cols;
   for (auto& n : names) {
     std::string what = concat("'", gabs == "/" ? "" : gabs, "/", n, "'");
-    Hid o = check_id(H5Oopen(group, n.c_str(), H5P_DEFAULT), H5Oclose, fname,
-                     concat("opening ", what));
+    Hid o =
+        check_id(H5Oopen(group, n.c_str(), H5P_DEFAULT), H5Oclose, fname, concat("opening ", what));
     RNNLAB_CHECK(H5Iget_type(o.get()) == H5I_DATASET, "run file ", fname, ": ", what,
                  " is not a dataset; a metrics group holds only 1-D columns");
     Hid d = check_id(H5Dopen2(group, n.c_str(), H5P_DEFAULT), H5Dclose, fname,
@@ -293,9 +292,12 @@ struct TypeMap {
 };
 TypeMap type_map(DType t) {
   switch (t) {
-    case DType::f32: return {H5T_IEEE_F32LE, H5T_NATIVE_FLOAT};
-    case DType::f64: return {H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE};
-    case DType::i32: return {H5T_STD_I32LE, H5T_NATIVE_INT32};
+    case DType::f32:
+      return {H5T_IEEE_F32LE, H5T_NATIVE_FLOAT};
+    case DType::f64:
+      return {H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE};
+    case DType::i32:
+      return {H5T_STD_I32LE, H5T_NATIVE_INT32};
   }
   throw Error("unknown dtype");
 }
@@ -305,9 +307,12 @@ std::string type_desc(hid_t t) {
   switch (H5Tget_class(t)) {
     case H5T_INTEGER:
       return concat(H5Tget_sign(t) == H5T_SGN_NONE ? "uint" : "int", size * 8);
-    case H5T_FLOAT: return concat("float", size * 8);
-    case H5T_STRING: return "string";
-    default: return concat("HDF5 type class ", static_cast<int>(H5Tget_class(t)));
+    case H5T_FLOAT:
+      return concat("float", size * 8);
+    case H5T_STRING:
+      return "string";
+    default:
+      return concat("HDF5 type class ", static_cast<int>(H5Tget_class(t)));
   }
 }
 
@@ -448,9 +453,9 @@ void write_scalar_attr(hid_t file, const std::string& name, hid_t ftype, hid_t m
   if (check_tri(H5Aexists(obj.get(), attr.c_str()), fname, concat("checking ", what)))
     check(H5Adelete(obj.get(), attr.c_str()), fname, concat("replacing ", what));
   Hid space = check_id(H5Screate(H5S_SCALAR), H5Sclose, fname, "H5Screate");
-  Hid a = check_id(H5Acreate2(obj.get(), attr.c_str(), ftype, space.get(), H5P_DEFAULT,
-                              H5P_DEFAULT),
-                   H5Aclose, fname, concat("creating ", what));
+  Hid a =
+      check_id(H5Acreate2(obj.get(), attr.c_str(), ftype, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+               H5Aclose, fname, concat("creating ", what));
   check(H5Awrite(a.get(), mtype, buf), fname, concat("writing ", what));
 }
 
@@ -573,9 +578,9 @@ void RunFile::write_text(const std::string& path, const std::string& text) {
   }
   Hid t = vlen_string_type(path_);
   Hid space = check_id(H5Screate(H5S_SCALAR), H5Sclose, path_, "H5Screate");
-  Hid d = check_id(H5Dcreate2(file_, abs.c_str(), t.get(), space.get(), H5P_DEFAULT,
-                              H5P_DEFAULT, H5P_DEFAULT),
-                   H5Dclose, path_, concat("creating '", abs, "'"));
+  Hid d = check_id(
+      H5Dcreate2(file_, abs.c_str(), t.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+      H5Dclose, path_, concat("creating '", abs, "'"));
   const char* p = text.c_str();
   check(H5Dwrite(d.get(), t.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &p), path_,
         concat("writing '", abs, "'"));
@@ -592,9 +597,7 @@ std::string RunFile::read_text(const std::string& path) const {
   Hid space = check_id(H5Dget_space(d.get()), H5Sclose, path_, "H5Dget_space");
   return read_string(
       type.get(), space.get(),
-      [&](hid_t mt, void* buf) {
-        return H5Dread(d.get(), mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
-      },
+      [&](hid_t mt, void* buf) { return H5Dread(d.get(), mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf); },
       path_, concat("dataset '", abs, "'"));
 }
 
@@ -610,10 +613,10 @@ void RunFile::append_metrics(const std::string& group,
                "' with an empty row");
   std::set<std::string> seen;
   for (const auto& [name, v] : row) {
-    RNNLAB_CHECK(!name.empty() && name.find('/') == std::string::npos && name != "." &&
-                     name != "..",
-                 "run file ", path_, ": bad metric name '", name, "' for '", gabs,
-                 "' (must be non-empty, without '/')");
+    RNNLAB_CHECK(
+        !name.empty() && name.find('/') == std::string::npos && name != "." && name != "..",
+        "run file ", path_, ": bad metric name '", name, "' for '", gabs,
+        "' (must be non-empty, without '/')");
     RNNLAB_CHECK(seen.insert(name).second, "run file ", path_, ": metric '", name,
                  "' given twice in one row of '", gabs, "'");
   }
@@ -631,8 +634,8 @@ void RunFile::append_metrics(const std::string& group,
           concat("extending '", gabs, "/", c.name, "'"));
 
   for (const auto& [name, value] : row) {
-    auto it = std::find_if(cols.begin(), cols.end(),
-                           [&](const Column& c) { return c.name == name; });
+    auto it =
+        std::find_if(cols.begin(), cols.end(), [&](const Column& c) { return c.name == name; });
     Hid created;
     hid_t d;
     std::string what = concat("'", gabs, "/", name, "'");
@@ -641,15 +644,15 @@ void RunFile::append_metrics(const std::string& group,
     } else {
       // New column: NaN for the n rows logged before it appeared.
       hsize_t maxdims = H5S_UNLIMITED, chunk = kMetricChunk;
-      Hid space = check_id(H5Screate_simple(1, &new_n, &maxdims), H5Sclose, path_,
-                           "H5Screate_simple");
+      Hid space =
+          check_id(H5Screate_simple(1, &new_n, &maxdims), H5Sclose, path_, "H5Screate_simple");
       Hid dcpl = check_id(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, path_, "H5Pcreate");
       check(H5Pset_chunk(dcpl.get(), 1, &chunk), path_, "H5Pset_chunk");
       const double nan = std::numeric_limits<double>::quiet_NaN();
       check(H5Pset_fill_value(dcpl.get(), H5T_NATIVE_DOUBLE, &nan), path_, "H5Pset_fill_value");
       check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_IFSET), path_, "H5Pset_fill_time");
-      created = check_id(H5Dcreate2(g.get(), name.c_str(), H5T_IEEE_F64LE, space.get(),
-                                    H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+      created = check_id(H5Dcreate2(g.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
+                                    dcpl.get(), H5P_DEFAULT),
                          H5Dclose, path_, concat("creating ", what));
       d = created.get();
     }
@@ -657,15 +660,14 @@ void RunFile::append_metrics(const std::string& group,
     hsize_t start = n, count = 1;
     check(H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr),
           path_, "H5Sselect_hyperslab");
-    Hid mspace = check_id(H5Screate_simple(1, &count, nullptr), H5Sclose, path_,
-                          "H5Screate_simple");
+    Hid mspace =
+        check_id(H5Screate_simple(1, &count, nullptr), H5Sclose, path_, "H5Screate_simple");
     check(H5Dwrite(d, H5T_NATIVE_DOUBLE, mspace.get(), fspace.get(), H5P_DEFAULT, &value), path_,
           concat("writing row ", n, " of ", what));
   }
 }
 
-std::vector<double> RunFile::read_series(const std::string& group,
-                                         const std::string& name) const {
+std::vector<double> RunFile::read_series(const std::string& group, const std::string& name) const {
   QuietErrors quiet;
   RNNLAB_CHECK(file_ >= 0, "run file ", path_, ": read_series on a closed file");
   std::string abs = normalize(normalize(group, path_) + "/" + name, path_);
@@ -677,8 +679,8 @@ std::vector<double> RunFile::read_series(const std::string& group,
   RNNLAB_CHECK(cls == H5T_FLOAT || cls == H5T_INTEGER, "run file ", path_, ": series '", abs,
                "' is ", type_desc(type.get()), "; expected numbers");
   Hid space = check_id(H5Dget_space(d.get()), H5Sclose, path_, "H5Dget_space");
-  RNNLAB_CHECK(H5Sget_simple_extent_ndims(space.get()) == 1, "run file ", path_, ": series '",
-               abs, "' is not 1-D");
+  RNNLAB_CHECK(H5Sget_simple_extent_ndims(space.get()) == 1, "run file ", path_, ": series '", abs,
+               "' is not 1-D");
   hsize_t rows = 0;
   H5Sget_simple_extent_dims(space.get(), &rows, nullptr);
   std::vector<double> v(rows);
@@ -733,9 +735,18 @@ void RunFile::write_tensor(const std::string& path, const Tensor& t) {
   std::vector<int32_t> i32;
   const void* host = nullptr;
   switch (t.dtype()) {
-    case DType::f32: f32 = to_vector<float>(t); host = f32.data(); break;
-    case DType::f64: f64 = to_vector<double>(t); host = f64.data(); break;
-    case DType::i32: i32 = to_vector<int32_t>(t); host = i32.data(); break;
+    case DType::f32:
+      f32 = to_vector<float>(t);
+      host = f32.data();
+      break;
+    case DType::f64:
+      f64 = to_vector<double>(t);
+      host = f64.data();
+      break;
+    case DType::i32:
+      i32 = to_vector<int32_t>(t);
+      host = i32.data();
+      break;
   }
 
   ensure_group(file_, parent_of(abs), path_);
@@ -750,10 +761,10 @@ void RunFile::write_tensor(const std::string& path, const Tensor& t) {
     int rank = H5Sget_simple_extent_ndims(ospace.get());
     std::vector<hsize_t> odims(static_cast<std::size_t>(std::max(rank, 0)));
     if (rank > 0) H5Sget_simple_extent_dims(ospace.get(), odims.data(), nullptr);
-    bool same = check_tri(H5Tequal(otype.get(), tm.file_type), path_, "H5Tequal") &&
-                H5Sget_simple_extent_type(ospace.get()) ==
-                    (dims.empty() ? H5S_SCALAR : H5S_SIMPLE) &&
-                odims == dims;
+    bool same =
+        check_tri(H5Tequal(otype.get(), tm.file_type), path_, "H5Tequal") &&
+        H5Sget_simple_extent_type(ospace.get()) == (dims.empty() ? H5S_SCALAR : H5S_SIMPLE) &&
+        odims == dims;
     if (same) {
       d = std::move(old);
     } else {
@@ -762,13 +773,13 @@ void RunFile::write_tensor(const std::string& path, const Tensor& t) {
     }
   }
   if (d.get() < 0) {
-    Hid space = dims.empty()
-                    ? check_id(H5Screate(H5S_SCALAR), H5Sclose, path_, "H5Screate")
-                    : check_id(H5Screate_simple(static_cast<int>(dims.size()), dims.data(),
-                                                nullptr),
-                               H5Sclose, path_, "H5Screate_simple");
-    d = check_id(H5Dcreate2(file_, abs.c_str(), tm.file_type, space.get(), H5P_DEFAULT,
-                            H5P_DEFAULT, H5P_DEFAULT),
+    Hid space =
+        dims.empty()
+            ? check_id(H5Screate(H5S_SCALAR), H5Sclose, path_, "H5Screate")
+            : check_id(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                       H5Sclose, path_, "H5Screate_simple");
+    d = check_id(H5Dcreate2(file_, abs.c_str(), tm.file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                            H5P_DEFAULT),
                  H5Dclose, path_, concat("creating '", abs, "'"));
   }
   if (t.numel() > 0)
@@ -805,8 +816,8 @@ Tensor RunFile::read_tensor(const std::string& path, Device device) const {
     return read_as<double>(d.get(), H5T_NATIVE_DOUBLE, shape, device, path_, abs);
   if (cls == H5T_INTEGER && size == 4 && H5Tget_sign(type.get()) == H5T_SGN_2)
     return read_as<int32_t>(d.get(), H5T_NATIVE_INT32, shape, device, path_, abs);
-  throw Error(concat("run file ", path_, ": tensor '", abs, "' has type ",
-                     type_desc(type.get()), "; expected float32, float64 or int32"));
+  throw Error(concat("run file ", path_, ": tensor '", abs, "' has type ", type_desc(type.get()),
+                     "; expected float32, float64 or int32"));
 }
 
 // ---- structure ----
@@ -865,9 +876,8 @@ void RunFile::flush() {
 }
 
 void RunFile::finish(const std::string& status) {
-  RNNLAB_CHECK(status == "finished" || status == "failed" || status == "interrupted",
-               "run file ", path_, ": finish status '", status,
-               "'; expected finished, failed or interrupted");
+  RNNLAB_CHECK(status == "finished" || status == "failed" || status == "interrupted", "run file ",
+               path_, ": finish status '", status, "'; expected finished, failed or interrupted");
   set_attr("status", status);
   set_attr("finished_at", now_iso8601());
   flush();

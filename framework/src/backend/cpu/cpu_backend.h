@@ -78,5 +78,7 @@ class CpuBackend final : public Backend {
 };
 
 CpuBackend& cpu_backend();
+// Forget the OpenBLAS thread count cpu_gemm last set (after set_threads).
+void cpu_blas_threads_changed();
 
 }  // namespace rnnlab

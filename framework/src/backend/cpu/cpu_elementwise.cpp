@@ -50,14 +50,6 @@ struct BIndex {
   }
 };
 
-template <typename T, typename F>
-void for_rows(const Tensor& a, const Tensor& b, Broadcast bc, F&& f) {
-  // Calls f(begin, end, bi) with contiguous runs where b's index is affine: simple version.
-  int64_t n = a.numel(), nb = b.numel();
-  BIndex bi{bc.kind, nb, nb ? n / nb : 1};
-  cpu_parallel_for(n, kGrain, [&](int64_t s, int64_t e) { f(s, e, bi); });
-}
-
 template <typename T>
 RNNLAB_SIMD_CLONES void binary_same(BinaryOp op, const T* a, const T* b, T* c, int64_t n) {
   switch (op) {
@@ -165,14 +157,24 @@ void CpuBackend::reduce_acc(const Tensor& x, const Tensor& other, Broadcast bc, 
         for (int64_t i = s; i < e; ++i) d[i] += al * val(i);
       });
     } else if (bc.kind == Broadcast::Kind::suffix) {
-      // column sums: parallel over columns, rows in order
+      // Column sums, row by row (contiguous, vectorizes) into a per-block accumulator; blocks
+      // of columns run in parallel, rows always in order (thread-count independent).
       int64_t rows = n / nb;
-      cpu_parallel_for(nb, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, rows)),
-                       [&](int64_t c0, int64_t c1) {
-                         for (int64_t c = c0; c < c1; ++c) {
-                           double acc = 0;
-                           for (int64_t r = 0; r < rows; ++r) acc += val(r * nb + c);
-                           d[c] += al * static_cast<T>(acc);
+      const int64_t block = 256;
+      cpu_parallel_for((nb + block - 1) / block, std::max<int64_t>(1, kGrain / (rows * block)),
+                       [&](int64_t b0, int64_t b1) {
+                         std::vector<T> acc(static_cast<std::size_t>(block));
+                         for (int64_t blk = b0; blk < b1; ++blk) {
+                           int64_t c0 = blk * block, len = std::min(block, nb - c0);
+                           std::fill(acc.begin(), acc.end(), T(0));
+                           for (int64_t r = 0; r < rows; ++r) {
+                             const int64_t base = r * nb + c0;
+                             if (op)
+                               for (int64_t j = 0; j < len; ++j) acc[j] += xp[base + j] * op[base + j];
+                             else
+                               for (int64_t j = 0; j < len; ++j) acc[j] += xp[base + j];
+                           }
+                           for (int64_t j = 0; j < len; ++j) d[c0 + j] += al * acc[j];
                          }
                        });
     } else {

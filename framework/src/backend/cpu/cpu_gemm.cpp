@@ -1,14 +1,37 @@
 // CPU backend: GEMM through cblas (OpenBLAS).
 #include <cblas.h>
 
+#include <atomic>
+
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/cpu_dispatch.h"
 
 namespace rnnlab {
 
+namespace {
+// OpenBLAS threads every GEMM above a tiny size, and for RNN-sized GEMMs (16x128x512) the
+// fork/join costs more than the second core gives. Below kThreadedMacs multiply-adds we run
+// OpenBLAS on one thread; above it, on the backend's budget. openblas_set_num_threads is only
+// called when the wanted count changes.
+constexpr int64_t kThreadedMacs = int64_t(1) << 22;
+
+std::atomic<int> g_blas_threads{-1};  // what OpenBLAS was last told (-1: unknown)
+
+void pick_blas_threads(int64_t m, int64_t n, int64_t k) {
+  int want = m * n * k < kThreadedMacs ? 1 : cpu_backend().threads();
+  if (want != g_blas_threads.load(std::memory_order_relaxed)) {
+    openblas_set_num_threads(want);
+    g_blas_threads.store(want, std::memory_order_relaxed);
+  }
+}
+}  // namespace
+
+void cpu_blas_threads_changed() { g_blas_threads.store(-1); }
+
 void cpu_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
               int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   if (m == 0 || n == 0) return;
+  pick_blas_threads(m, n, k);
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
               static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, a,
               static_cast<int>(lda), b, static_cast<int>(ldb), beta, c, static_cast<int>(ldc));
@@ -17,6 +40,7 @@ void cpu_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, co
 void cpu_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
               int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
   if (m == 0 || n == 0) return;
+  pick_blas_threads(m, n, k);
   cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
               static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, a,
               static_cast<int>(lda), b, static_cast<int>(ldb), beta, c, static_cast<int>(ldc));

@@ -30,10 +30,12 @@ double CpuBackend::sum_squares(const Tensor& x) {
       for (int64_t c = c0; c < c1; ++c) {
         std::size_t b = static_cast<std::size_t>(c * kReduceChunk);
         std::size_t e = static_cast<std::size_t>(std::min(n, (c + 1) * kReduceChunk));
+        // xtensor view of the chunk, summed with a vectorizable raw loop over its data
         auto block = xt::view(v, xt::range(b, e));
-        double s = 0;
-        for (auto val : block) s += static_cast<double>(val) * static_cast<double>(val);
-        part[static_cast<std::size_t>(c)] = s;
+        const T* p = &*block.begin();
+        T s = 0;
+        for (std::size_t i = 0; i < e - b; ++i) s += p[i] * p[i];
+        part[static_cast<std::size_t>(c)] = static_cast<double>(s);
       }
     });
     double total = 0;

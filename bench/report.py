@@ -1,0 +1,105 @@
+#!/usr/bin/python3
+"""Merge rnnlab_bench and torch_bench JSON into one table (used by run.sh).
+
+report.py RNNLAB_JSON TORCH_JSON [--composed RNNLAB_COMPOSED_JSON] [--write results.md]
+          [--title TEXT]
+Columns: shape, cell, rnnlab ms (median), torch ms (median), ratio rnnlab/torch, floor ms
+(the step's GEMMs alone), rnnlab/floor; with --composed also the rnnlab composed path.
+"""
+import argparse
+import json
+
+
+def load(path):
+    if path is None:
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def index(doc):
+    return {(r["shape"], r["cell"]): r for r in doc["results"]} if doc else {}
+
+
+def fmt(v, spec=".2f"):
+    return "n/a" if v is None else format(v, spec)
+
+
+def ratio(a, b):
+    return None if a is None or b is None or b == 0 else a / b
+
+
+def ms_cell(r):
+    """'median (min)' for the markdown table."""
+    return "n/a" if r is None else f"{r['median_ms']:.2f} ({r['min_ms']:.2f})"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("rnnlab")
+    ap.add_argument("torch")
+    ap.add_argument("--composed")
+    ap.add_argument("--write")
+    ap.add_argument("--title", default="")
+    a = ap.parse_args()
+    ours, theirs, comp = load(a.rnnlab), load(a.torch), load(a.composed)
+    oi, ti, ci = index(ours), index(theirs), index(comp)
+
+    rows = []
+    for key, r in oi.items():
+        t = ti.get(key)
+        c = ci.get(key)
+        rows.append({
+            "shape": key[0], "cell": key[1], "r": r, "t": t, "c": c,
+            "ratio": ratio(r["median_ms"], t["median_ms"] if t else None),
+            "floor": r.get("floor_ms"),
+            "over_floor": ratio(r["median_ms"], r.get("floor_ms")),
+            "fused_gain": ratio(c["median_ms"], r["median_ms"]) if c else None,
+        })
+
+    # Console table.
+    head = f"{'shape':7s} {'cell':6s} {'rnnlab ms':>10s} {'torch ms':>10s} {'ratio':>6s} " \
+           f"{'floor ms':>9s} {'/floor':>7s}"
+    if comp:
+        head += f" {'composed':>10s} {'comp/fused':>10s}"
+    print(head)
+    for w in rows:
+        line = (f"{w['shape']:7s} {w['cell']:6s} {w['r']['median_ms']:10.3f} "
+                f"{fmt(w['t']['median_ms'] if w['t'] else None, '10.3f')} {fmt(w['ratio'], '6.2f')} "
+                f"{fmt(w['floor'], '9.3f')} {fmt(w['over_floor'], '7.2f')}")
+        if comp:
+            line += (f" {fmt(w['c']['median_ms'] if w['c'] else None, '10.3f')}"
+                     f" {fmt(w['fused_gain'], '10.2f')}")
+        print(line)
+    rates = ", ".join(f"{q['shape']} {q['gflops']:.0f}" for q in ours.get("sgemm_gflops", []))
+    if rates:
+        print(f"SGEMM GFLOP/s (cpu_gemm, {ours['threads']} threads): {rates}")
+
+    if a.write:
+        md = []
+        if a.title:
+            md += [a.title, ""]
+        cols = ["shape", "cell", "rnnlab ms", "torch ms", "rnnlab/torch", "floor ms",
+                "rnnlab/floor"]
+        if comp:
+            cols += ["rnnlab composed ms", "composed/fused"]
+        md.append("| " + " | ".join(cols) + " |")
+        md.append("|" + "---|" * len(cols))
+        for w in rows:
+            cells = [w["shape"], w["cell"], ms_cell(w["r"]), ms_cell(w["t"]), fmt(w["ratio"]),
+                     fmt(w["floor"]), fmt(w["over_floor"])]
+            if comp:
+                cells += [ms_cell(w["c"]), fmt(w["fused_gain"])]
+            md.append("| " + " | ".join(cells) + " |")
+        md.append("")
+        md.append("ms = median (min) per training step. floor = the step's GEMMs alone, each "
+                  "GEMM shape timed with cpu_gemm at the same thread count.")
+        if rates:
+            md.append(f"SGEMM GFLOP/s (cpu_gemm, {ours['threads']} threads): {rates}.")
+        with open(a.write, "w") as f:
+            f.write("\n".join(md) + "\n")
+        print(f"wrote {a.write}")
+
+
+if __name__ == "__main__":
+    main()

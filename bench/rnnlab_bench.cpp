@@ -1,0 +1,466 @@
+// rnnlab_bench: wall time of one training step of a recurrent layer, and its GEMM floor.
+//
+// One step = Tape::reset, forward (Recurrent over X [T,B,I], f32, outputs of every step),
+// loss = mse(outputs, fixed random target), Tape::backward, Optimizer::step (UpdateRule sgd).
+// X and the target are made once, outside the timed region. After `warmup` untimed steps, each
+// of `reps` steps is timed on its own; we report the median and the minimum (plus the median of
+// each phase: forward+loss, backward, optimizer).
+//
+// The floor: a step must at least do its GEMMs. With G = columns of W_x / W_h (H elman, 3H gru,
+// 4H lstm), N = T*B rows:
+//   forward   P = X W_x                    [N,I]x[I,G]      once        2 N I G
+//             G_t = P_t + h_{t-1} W_h      [B,H]x[H,G]      T times     2 T B H G
+//   backward  dW_x = Xᵀ dP                 [I,N]x[N,G]      once        2 N I G
+//             dh_{t-1} = dG_t W_hᵀ         [B,G]x[G,H]      T times     2 T B H G
+//             dW_h = [h_0..h_{T-1}]ᵀ dG     [H,N]x[N,G]      once        2 N H G
+// (X is data, so there is no dX: the input GEMM is 1x backward, the recurrent ones 2x.)
+// Each of the five GEMM shapes is timed on its own with cpu_gemm (the core's OpenBLAS call)
+// at the same thread count, and floor_ms = Σ calls × median time per call. That is what the
+// step would cost if everything but the GEMMs were free. gflop is the step's GEMM FLOP count.
+//
+// Usage: rnnlab_bench [--cells elman,lstm,gru] [--shapes big,digits] [--threads N]
+//                     [--composed] [--reps N] [--warmup N] [--json] [--no-floor]
+//                     [--plugin-path DIR]... [--blas-threads N] [--tbb-threads N]
+// --blas-threads / --tbb-threads are diagnostics for thread ownership: after set_threads they
+// override OpenBLAS's thread count (openblas_set_num_threads) or cap TBB's parallelism (a
+// second tbb::global_control; the smallest limit wins).
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <cblas.h>
+#include <tbb/global_control.h>
+
+#include "rnnlab/backend.h"
+#include "rnnlab/cell.h"
+#include "rnnlab/cpu_kernels.h"
+#include "rnnlab/ops.h"
+#include "rnnlab/optim.h"
+#include "rnnlab/plugin_loader.h"
+#include "rnnlab/recurrent.h"
+#include "rnnlab/rng.h"
+
+using namespace rnnlab;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+double minimum(const std::vector<double>& v) {
+  return v.empty() ? NAN : *std::min_element(v.begin(), v.end());
+}
+
+struct BenchShape {
+  std::string name;
+  int64_t input, hidden, batch, steps;
+  int reps;    // default timed reps (sized so the whole bench stays well under two minutes)
+  int warmup;  // default untimed steps
+};
+
+const std::vector<BenchShape>& known_shapes() {
+  static const std::vector<BenchShape> shapes = {
+      {"big", 128, 256, 64, 100, 15, 3},
+      {"digits", 8, 128, 16, 8, 300, 30},
+  };
+  return shapes;
+}
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+// ---------------------------------------------------------------- GEMM timing
+struct GemmShape {
+  const char* what;
+  bool ta, tb;
+  int64_t m, n, k;
+  int64_t calls;  // per training step
+  double flops() const { return 2.0 * static_cast<double>(m) * static_cast<double>(n) * k; }
+};
+
+// Median seconds per call of C[m,n] = op(A) op(B) (+C), f32, through cpu_gemm.
+double time_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k) {
+  static std::map<std::string, double> memo;
+  std::string key = std::to_string(ta) + std::to_string(tb) + ":" + std::to_string(m) + "x" +
+                    std::to_string(n) + "x" + std::to_string(k);
+  if (auto it = memo.find(key); it != memo.end()) return it->second;
+  Rng rng(7);
+  std::vector<float> a(static_cast<std::size_t>(m * k)), b(static_cast<std::size_t>(k * n)),
+      c(static_cast<std::size_t>(m * n), 0.0f);
+  for (auto& x : a) x = static_cast<float>(rng.uniform(-1, 1));
+  for (auto& x : b) x = static_cast<float>(rng.uniform(-1, 1));
+  const int64_t lda = ta ? m : k, ldb = tb ? k : n;
+  auto call = [&] {
+    cpu_gemm(ta, tb, m, n, k, 1.0f, a.data(), lda, b.data(), ldb, 0.0f, c.data(), n);
+  };
+  // Calls per batch so a batch lasts >= ~2 ms, then the median of the batches.
+  for (int i = 0; i < 3; ++i) call();
+  auto t0 = Clock::now();
+  call();
+  double one = std::max(1e-6, ms_since(t0));
+  int per_batch = static_cast<int>(std::clamp(2.0 / one, 1.0, 10000.0));
+  std::vector<double> per_call;
+  auto start = Clock::now();
+  for (int r = 0; r < 25 && (r < 5 || ms_since(start) < 150.0); ++r) {
+    auto tb0 = Clock::now();
+    for (int i = 0; i < per_batch; ++i) call();
+    per_call.push_back(ms_since(tb0) / per_batch / 1e3);
+  }
+  double s = median(per_call);
+  memo[key] = s;
+  return s;
+}
+
+double gemm_gflops(bool ta, bool tb, int64_t m, int64_t n, int64_t k) {
+  return 2.0 * m * n * k / time_gemm(ta, tb, m, n, k) / 1e9;
+}
+
+// ---------------------------------------------------------------- one benchmark
+struct Result {
+  std::string cell, shape;
+  int64_t input, hidden, batch, steps;
+  bool fused;
+  int threads, reps, warmup;
+  double median_ms, min_ms, max_ms;
+  double fwd_ms, bwd_ms, opt_ms;  // medians of the phases
+  double gflop = NAN, floor_ms = NAN;
+  std::vector<GemmShape> gemms;
+  std::vector<double> gemm_ms_per_call;
+  double loss_first = NAN, loss_last = NAN;
+};
+
+Tensor random_f32(const Shape& shape, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<float> v(static_cast<std::size_t>(shape_numel(shape)));
+  for (auto& x : v) x = static_cast<float>(rng.uniform(-1.0, 1.0));
+  return from_vector(v, shape);
+}
+
+Result run_one(const CellRegistry& registry, const std::string& cell_name, const BenchShape& s,
+               bool fused, int reps, int warmup, bool floor) {
+  ParameterStore params(Device::cpu, DType::f32);
+  Rng rng(1234);
+  std::map<std::string, ParamValue> given{{"hidden", ParamValue{s.hidden}}};
+  const std::string prefix = "bench/" + cell_name;
+  auto cell = registry.create(cell_name, given, s.input, params, prefix, rng);
+  Recurrent layer(std::move(cell), Recurrent::Options{false, fused});
+  UpdateRule rule;
+  rule.kind = UpdateRule::Kind::sgd;
+  rule.lr = 1e-3;
+  Optimizer opt(rule);
+
+  const Tensor x = random_f32({s.steps, s.batch, s.input}, 11);
+  const Tensor target = random_f32({s.steps, s.batch, s.hidden}, 12);
+  Tape tape(Device::cpu);
+  CellContext ctx;
+  ctx.training = true;
+
+  double t_fwd = 0, t_bwd = 0, t_opt = 0, loss = 0;
+  auto step = [&] {
+    auto t0 = Clock::now();
+    tape.reset();
+    Var xv = tape.constant(x);
+    Var tv = tape.constant(target);
+    Recurrent::Output out = layer.forward(tape, xv, {}, ctx);
+    Var l = mse(out.outputs, tv);
+    auto t1 = Clock::now();
+    tape.backward(l);
+    auto t2 = Clock::now();
+    opt.step(params);
+    auto t3 = Clock::now();
+    loss = item(l.value());
+    t_fwd = std::chrono::duration<double, std::milli>(t1 - t0).count();
+    t_bwd = std::chrono::duration<double, std::milli>(t2 - t1).count();
+    t_opt = std::chrono::duration<double, std::milli>(t3 - t2).count();
+    return std::chrono::duration<double, std::milli>(t3 - t0).count();
+  };
+
+  Result r;
+  r.cell = cell_name;
+  r.shape = s.name;
+  r.input = s.input;
+  r.hidden = s.hidden;
+  r.batch = s.batch;
+  r.steps = s.steps;
+  r.fused = fused;
+  r.threads = backend_for(Device::cpu).threads();
+  r.reps = reps;
+  r.warmup = warmup;
+  for (int i = 0; i < warmup; ++i) {
+    step();
+    if (i == 0) r.loss_first = loss;
+  }
+  std::vector<double> tot, fw, bw, op;
+  for (int i = 0; i < reps; ++i) {
+    tot.push_back(step());
+    fw.push_back(t_fwd);
+    bw.push_back(t_bwd);
+    op.push_back(t_opt);
+  }
+  r.loss_last = loss;
+  r.median_ms = median(tot);
+  r.min_ms = minimum(tot);
+  r.max_ms = tot.empty() ? NAN : *std::max_element(tot.begin(), tot.end());
+  r.fwd_ms = median(fw);
+  r.bwd_ms = median(bw);
+  r.opt_ms = median(op);
+
+  // GEMM shapes from the parameter shapes (W_x [I,G], W_h [H,G]); a cell without them gets
+  // no floor.
+  Parameter* wx = params.find(prefix + "/W_x");
+  Parameter* wh = params.find(prefix + "/W_h");
+  if (wx && wh && wx->value.rank() == 2 && wh->value.rank() == 2) {
+    const int64_t g = wx->value.dim(1), gh = wh->value.dim(1), h = wh->value.dim(0);
+    const int64_t n = s.steps * s.batch, I = s.input, B = s.batch, T = s.steps;
+    r.gemms = {
+        {"fwd  P = X W_x", false, false, n, g, I, 1},
+        {"fwd  h W_h (per step)", false, false, B, gh, h, T},
+        {"bwd  dW_x = X^T dP", true, false, I, g, n, 1},
+        {"bwd  dG W_h^T (per step)", false, true, B, h, gh, T},
+        {"bwd  dW_h = H^T dG", true, false, h, gh, n, 1},
+    };
+    double flops = 0, secs = 0;
+    for (const GemmShape& gs : r.gemms) {
+      flops += gs.flops() * static_cast<double>(gs.calls);
+      double per_call = floor ? time_gemm(gs.ta, gs.tb, gs.m, gs.n, gs.k) : NAN;
+      r.gemm_ms_per_call.push_back(per_call * 1e3);
+      secs += per_call * static_cast<double>(gs.calls);
+    }
+    r.gflop = flops / 1e9;
+    if (floor) r.floor_ms = secs * 1e3;
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------- output
+std::string json_num(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+std::string json_str(const std::string& s) {
+  std::string o = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') o += '\\';
+    o += c;
+  }
+  return o + "\"";
+}
+
+struct MachineRate {
+  std::string name;
+  int64_t m, n, k;
+  double gflops;
+};
+
+void print_json(const std::vector<Result>& rs, const std::vector<MachineRate>& rates,
+                int threads) {
+  const char* ct = std::getenv("OPENBLAS_CORETYPE");
+  const char* rt = std::getenv("RNNLAB_THREADS");
+  std::cout << "{\n  \"framework\": \"rnnlab\",\n  \"threads\": " << threads
+            << ",\n  \"openblas_coretype\": " << (ct ? json_str(ct) : "null")
+            << ",\n  \"rnnlab_threads_env\": " << (rt ? json_str(rt) : "null")
+            << ",\n  \"openblas_threads\": " << openblas_get_num_threads()
+            << ",\n  \"tbb_max_parallelism\": "
+            << tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism)
+            << ",\n  \"sgemm_gflops\": [";
+  for (std::size_t i = 0; i < rates.size(); ++i) {
+    const auto& q = rates[i];
+    std::cout << (i ? ", " : "") << "{\"shape\": " << json_str(q.name) << ", \"m\": " << q.m
+              << ", \"n\": " << q.n << ", \"k\": " << q.k
+              << ", \"gflops\": " << json_num(q.gflops) << "}";
+  }
+  std::cout << "],\n  \"results\": [\n";
+  for (std::size_t i = 0; i < rs.size(); ++i) {
+    const Result& r = rs[i];
+    std::cout << "    {\"cell\": " << json_str(r.cell) << ", \"shape\": " << json_str(r.shape)
+              << ", \"input\": " << r.input << ", \"hidden\": " << r.hidden
+              << ", \"batch\": " << r.batch << ", \"steps\": " << r.steps
+              << ", \"fused\": " << (r.fused ? "true" : "false") << ", \"threads\": " << r.threads
+              << ", \"reps\": " << r.reps << ", \"warmup\": " << r.warmup
+              << ", \"median_ms\": " << json_num(r.median_ms)
+              << ", \"min_ms\": " << json_num(r.min_ms) << ", \"max_ms\": " << json_num(r.max_ms)
+              << ", \"fwd_ms\": " << json_num(r.fwd_ms) << ", \"bwd_ms\": " << json_num(r.bwd_ms)
+              << ", \"opt_ms\": " << json_num(r.opt_ms) << ", \"gflop\": " << json_num(r.gflop)
+              << ", \"floor_ms\": " << json_num(r.floor_ms)
+              << ", \"loss_first\": " << json_num(r.loss_first)
+              << ", \"loss_last\": " << json_num(r.loss_last) << ", \"gemms\": [";
+    for (std::size_t j = 0; j < r.gemms.size(); ++j) {
+      const GemmShape& g = r.gemms[j];
+      double per = r.gemm_ms_per_call[j];
+      std::cout << (j ? ", " : "") << "{\"what\": " << json_str(g.what) << ", \"m\": " << g.m
+                << ", \"n\": " << g.n << ", \"k\": " << g.k
+                << ", \"trans_a\": " << (g.ta ? "true" : "false")
+                << ", \"trans_b\": " << (g.tb ? "true" : "false") << ", \"calls\": " << g.calls
+                << ", \"ms_per_call\": " << json_num(per)
+                << ", \"gflops\": " << json_num(g.flops() / (per * 1e6)) << "}";
+    }
+    std::cout << "]}" << (i + 1 < rs.size() ? "," : "") << "\n";
+  }
+  std::cout << "  ]\n}\n";
+}
+
+void print_text(const std::vector<Result>& rs, const std::vector<MachineRate>& rates,
+                int threads) {
+  const char* ct = std::getenv("OPENBLAS_CORETYPE");
+  std::printf("rnnlab_bench: threads %d (OpenBLAS %d, TBB %zu), OPENBLAS_CORETYPE %s\n", threads,
+              openblas_get_num_threads(),
+              tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism),
+              ct ? ct : "(unset)");
+  std::printf("SGEMM (cpu_gemm, f32):");
+  for (const auto& q : rates) std::printf("  %s %.0f GFLOP/s", q.name.c_str(), q.gflops);
+  std::printf("\n\n");
+  std::printf("%-7s %-6s %-8s %9s %9s %8s %8s %7s %7s %9s %9s\n", "shape", "cell", "path",
+              "median", "min", "fwd", "bwd", "opt", "GFLOP", "floor", "/floor");
+  for (const Result& r : rs) {
+    std::printf("%-7s %-6s %-8s %8.3fms %8.3fms %7.3f %8.3f %7.3f %7.2f %7.3fms %8.2fx\n",
+                r.shape.c_str(), r.cell.c_str(), r.fused ? "fused" : "composed", r.median_ms,
+                r.min_ms, r.fwd_ms, r.bwd_ms, r.opt_ms, r.gflop, r.floor_ms,
+                r.median_ms / r.floor_ms);
+  }
+  std::printf("\nfloor = the step's GEMMs alone, each shape (MxKxN, T: = transposed) timed:\n");
+  for (const Result& r : rs) {
+    if (r.gemms.empty()) continue;
+    std::printf("  %s/%s:", r.shape.c_str(), r.cell.c_str());
+    for (std::size_t j = 0; j < r.gemms.size(); ++j) {
+      const GemmShape& g = r.gemms[j];
+      std::printf("  %s%lldx%lldx%lld%s x%lld %.0f GF/s", g.ta ? "T:" : "",
+                  static_cast<long long>(g.m), static_cast<long long>(g.k),
+                  static_cast<long long>(g.n), g.tb ? ":T" : "", static_cast<long long>(g.calls),
+                  g.flops() / (r.gemm_ms_per_call[j] * 1e6));
+    }
+    std::printf("\n");
+  }
+}
+
+int usage(int code) {
+  std::fprintf(code ? stderr : stdout,
+               "usage: rnnlab_bench [--cells elman,lstm,gru] [--shapes big,digits] [--threads N]\n"
+               "                    [--composed] [--reps N] [--warmup N] [--json] [--no-floor]\n"
+               "                    [--plugin-path DIR]... [--blas-threads N] [--tbb-threads N]\n"
+               "Times forward + mse loss + backward + SGD update of one recurrent layer (f32).\n"
+               "shapes: big = input 128, hidden 256, batch 64, T 100;\n"
+               "        digits = input 8, hidden 128, batch 16, T 8.\n"
+               "--threads N   backend set_threads(N) (OpenBLAS and TBB); default: RNNLAB_THREADS\n"
+               "              or the hardware threads\n"
+               "--composed    disable the cells' fused kernels (the per-op unrolled path)\n"
+               "--reps N      timed steps per benchmark (default: big 15, digits 300)\n"
+               "--blas-threads N, --tbb-threads N   diagnostics: override one pool after\n"
+               "              set_threads (OpenBLAS threads; TBB parallelism cap)\n");
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> cells{"elman", "lstm", "gru"};
+  std::vector<std::string> shape_names{"big", "digits"};
+  std::vector<std::string> plugin_dirs;
+  int threads = 0, reps = 0, warmup = -1, blas_threads = 0, tbb_threads = 0;
+  bool fused = true, json = false, floor = true;
+  try {
+    for (int i = 1; i < argc; ++i) {
+      std::string a = argv[i];
+      auto value = [&]() -> std::string {
+        if (i + 1 >= argc) throw InputError(a + " needs a value");
+        return argv[++i];
+      };
+      if (a == "--cells") cells = split_list(value());
+      else if (a == "--shapes") shape_names = split_list(value());
+      else if (a == "--threads") threads = std::stoi(value());
+      else if (a == "--reps") reps = std::stoi(value());
+      else if (a == "--warmup") warmup = std::stoi(value());
+      else if (a == "--composed") fused = false;
+      else if (a == "--json") json = true;
+      else if (a == "--no-floor") floor = false;
+      else if (a == "--plugin-path") plugin_dirs.push_back(value());
+      else if (a == "--blas-threads") blas_threads = std::stoi(value());
+      else if (a == "--tbb-threads") tbb_threads = std::stoi(value());
+      else if (a == "-h" || a == "--help") return usage(0);
+      else {
+        std::fprintf(stderr, "rnnlab_bench: unknown option '%s'\n", a.c_str());
+        return usage(2);
+      }
+    }
+
+    Backend& be = backend_for(Device::cpu);
+    if (threads > 0) be.set_threads(threads);
+    threads = be.threads();
+    if (blas_threads > 0) openblas_set_num_threads(blas_threads);
+    std::unique_ptr<tbb::global_control> tbb_cap;
+    if (tbb_threads > 0)
+      tbb_cap = std::make_unique<tbb::global_control>(
+          tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(tbb_threads));
+
+    CellRegistry registry;
+    PluginLoader loader;
+    loader.load_search_path(plugin_dirs, registry);
+
+    std::vector<BenchShape> shapes;
+    for (const std::string& n : shape_names) {
+      auto it = std::find_if(known_shapes().begin(), known_shapes().end(),
+                             [&](const BenchShape& s) { return s.name == n; });
+      if (it == known_shapes().end()) throw InputError("unknown shape '" + n + "' (big, digits)");
+      shapes.push_back(*it);
+    }
+    for (const std::string& c : cells) registry.get(c);  // unknown cell: InputError, early
+
+    std::vector<MachineRate> rates;
+    if (floor) {
+      // Named M x K x N as in the notes: [M,K] x [K,N].
+      rates = {{"64x256x1024", 64, 1024, 256, 0.0},
+               {"6400x128x1024", 6400, 1024, 128, 0.0},
+               {"1024x1024x1024", 1024, 1024, 1024, 0.0}};
+      for (auto& q : rates) q.gflops = gemm_gflops(false, false, q.m, q.n, q.k);
+    }
+
+    std::vector<Result> results;
+    for (const BenchShape& s : shapes)
+      for (const std::string& c : cells) {
+        int r = reps > 0 ? reps : s.reps;
+        int w = warmup >= 0 ? warmup : s.warmup;
+        results.push_back(run_one(registry, c, s, fused, r, w, floor));
+        if (!json)
+          std::fprintf(stderr, "  %s/%s: median %.3f ms\n", s.name.c_str(), c.c_str(),
+                       results.back().median_ms);
+      }
+    if (json)
+      print_json(results, rates, threads);
+    else
+      print_text(results, rates, threads);
+  } catch (const InputError& e) {
+    std::fprintf(stderr, "rnnlab_bench: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rnnlab_bench: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+"""PyTorch baseline for rnnlab_bench: the same training step with nn.RNN / nn.LSTM / nn.GRU.
+
+One step = forward (one layer over X [T,B,I], float32, outputs of every step), loss =
+mse(outputs, fixed random target), backward, SGD step, zero_grad. X and the target are made
+once, outside the timed region (X needs no gradient, as in rnnlab_bench). Median and min ms
+over `reps` timed steps after `warmup` untimed ones.
+
+Run with Debian's interpreter (/usr/bin/python3 sees python3-torch 1.13), and through run.sh for
+a fair comparison (OMP_WAIT_POLICY=PASSIVE, OPENBLAS_CORETYPE unset, same threads):
+    /usr/bin/python3 bench/torch_bench.py --threads 2 --json
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+import torch
+
+# name, input, hidden, batch, steps, default reps, default warmup -- keep in sync with
+# known_shapes() in rnnlab_bench.cpp.
+SHAPES = {
+    "big": (128, 256, 64, 100, 15, 3),
+    "digits": (8, 128, 16, 8, 300, 30),
+}
+
+
+def make_layer(cell, input_size, hidden):
+    if cell == "elman":
+        return torch.nn.RNN(input_size, hidden, nonlinearity="tanh")
+    if cell == "lstm":
+        return torch.nn.LSTM(input_size, hidden)
+    if cell == "gru":
+        return torch.nn.GRU(input_size, hidden)
+    raise SystemExit(f"torch_bench: unknown cell '{cell}' (elman, lstm, gru)")
+
+
+def run_one(cell, shape, reps, warmup):
+    i, h, b, t, default_reps, default_warmup = SHAPES[shape]
+    reps = reps if reps > 0 else default_reps
+    warmup = warmup if warmup >= 0 else default_warmup
+    torch.manual_seed(1234)
+    layer = make_layer(cell, i, h)
+    opt = torch.optim.SGD(layer.parameters(), lr=1e-3)
+    g = torch.Generator().manual_seed(11)
+    x = torch.rand(t, b, i, generator=g) * 2 - 1
+    target = torch.rand(t, b, h, generator=g) * 2 - 1
+    phases = {"fwd": 0.0, "bwd": 0.0, "opt": 0.0}
+
+    def step():
+        t0 = time.perf_counter()
+        out, _ = layer(x)
+        loss = torch.nn.functional.mse_loss(out, target)
+        t1 = time.perf_counter()
+        loss.backward()
+        t2 = time.perf_counter()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        t3 = time.perf_counter()
+        phases["fwd"], phases["bwd"], phases["opt"] = (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3
+        return (t3 - t0) * 1e3, loss.item()
+
+    loss_first = None
+    for k in range(warmup):
+        _, l = step()
+        if k == 0:
+            loss_first = l
+    tot, fw, bw, op = [], [], [], []
+    loss = None
+    for _ in range(reps):
+        ms, loss = step()
+        tot.append(ms)
+        fw.append(phases["fwd"])
+        bw.append(phases["bwd"])
+        op.append(phases["opt"])
+    return {
+        "cell": cell, "shape": shape, "input": i, "hidden": h, "batch": b, "steps": t,
+        "threads": torch.get_num_threads(), "reps": reps, "warmup": warmup,
+        "median_ms": statistics.median(tot), "min_ms": min(tot), "max_ms": max(tot),
+        "fwd_ms": statistics.median(fw), "bwd_ms": statistics.median(bw),
+        "opt_ms": statistics.median(op), "loss_first": loss_first, "loss_last": loss,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cells", default="elman,lstm,gru")
+    ap.add_argument("--shapes", default="big,digits")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--reps", type=int, default=0, help="timed steps (default: big 15, digits 300)")
+    ap.add_argument("--warmup", type=int, default=-1)
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    results = []
+    for shape in a.shapes.split(","):
+        if shape not in SHAPES:
+            raise SystemExit(f"torch_bench: unknown shape '{shape}' (big, digits)")
+        for cell in a.cells.split(","):
+            r = run_one(cell, shape, a.reps, a.warmup)
+            results.append(r)
+            if not a.json:
+                print(f"{shape:7s} {cell:6s} median {r['median_ms']:9.3f} ms  min {r['min_ms']:9.3f}"
+                      f"  fwd {r['fwd_ms']:.3f}  bwd {r['bwd_ms']:.3f}  opt {r['opt_ms']:.3f}")
+    if a.json:
+        json.dump({
+            "framework": "torch", "version": torch.__version__, "threads": a.threads,
+            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
+            "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
+            "results": results,
+        }, sys.stdout, indent=1)
+        print()
+
+
+if __name__ == "__main__":
+    main()

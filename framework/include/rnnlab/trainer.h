@@ -1,0 +1,89 @@
+// Trainer: the loop that turns a Model, a Dataset and a TrainConfig into a run.
+//
+// Each step: batch -> forward (training mode) -> loss -> backward -> optimizer step.
+// Loss by target kind (shapes checked, never broadcast silently):
+//   softmax_cross_entropy  output [B,C] (last step), y_class i32 [B]      accuracy = argmax hit
+//   mse                    output [B,O] vs y_value [B,O], or [T,B,O] vs [T,B,O] (every step)
+//   bce_with_logits        output [B,1] vs y_value [B,1] in {0,1}           accuracy = (x>0)==y
+// A non-finite loss or gradient stops the run with an Error naming the step; the run file
+// then says status=failed with the message. SIGINT/SIGTERM stop after the current step with
+// status=interrupted. Stateful mode resets the model's carried state at each epoch start and
+// requires the sampler order `streams` or `sequential` (no shuffling across streams).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rnnlab/data.h"
+#include "rnnlab/model.h"
+#include "rnnlab/optim.h"
+
+namespace rnnlab {
+
+class RunFile;
+
+enum class LossKind { softmax_cross_entropy, mse, bce_with_logits };
+LossKind loss_kind_from_name(const std::string& name);  // throws InputError
+const char* loss_kind_name(LossKind k);
+
+struct TrainConfig {
+  LossKind loss = LossKind::softmax_cross_entropy;
+  UpdateRule optimizer;         // kind + hyper-parameters
+  double clip_norm = 0.0;       // 0 = no clipping
+  int64_t batch = 32;
+  int64_t steps = 0;            // train for this many steps ...
+  int64_t epochs = 0;           // ... or this many epochs (exactly one of the two > 0)
+  int64_t eval_every = 0;       // steps between evaluations; 0 = at each epoch end / the end
+  int64_t log_every = 10;       // steps between metric rows in the run file
+  SampleOrder order = SampleOrder::shuffled;
+  bool drop_last = false;
+  bool stateful = false;        // carry state across batches, reset at each epoch
+  uint64_t seed = 1;
+  DType dtype = DType::f32;
+  bool progress = true;         // progress bar on a TTY, periodic lines otherwise
+  bool quiet = false;           // no progress output at all
+};
+
+struct EvalResult {
+  double loss = 0.0;
+  double accuracy = -1.0;  // < 0: not a classification task
+  int64_t examples = 0;
+};
+
+struct TrainResult {
+  int64_t steps = 0;
+  int64_t epochs_completed = 0;
+  double wall_time = 0.0;                // seconds in fit()
+  double train_time = 0.0;               // seconds in training steps (no evaluation)
+  double sequences_per_second = 0.0;
+  std::vector<double> epoch_loss;        // mean training loss of each completed epoch
+  std::vector<double> epoch_time;        // seconds of each completed epoch (training only)
+  std::optional<EvalResult> final_eval;  // on the eval set, after training
+  std::string status = "finished";       // finished | interrupted
+};
+
+class Trainer {
+ public:
+  Trainer(Model& model, TrainConfig config);
+  // Trains on `train` indices, evaluates on `eval` (may be empty). Writes metrics, params and
+  // status to `run` when given. Throws Error on divergence (after marking the run failed).
+  TrainResult fit(const Dataset& data, const std::vector<std::size_t>& train,
+                  const std::vector<std::size_t>& eval, RunFile* run = nullptr);
+  EvalResult evaluate(const Dataset& data, const std::vector<std::size_t>& indices);
+  // Loss (and correct-count for classification) of one batch on `tape`.
+  Var batch_loss(Tape& tape, const Batch& batch, bool training, uint64_t seed,
+                 int64_t* correct = nullptr);
+
+ private:
+  Model& model_;
+  TrainConfig config_;
+  Optimizer optimizer_;
+};
+
+// Writes every parameter of `model` to /params/<name> in the run file.
+void write_params(RunFile& run, Model& model);
+
+}  // namespace rnnlab
