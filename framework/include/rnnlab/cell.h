@@ -83,7 +83,15 @@ struct StateSpec {
 
 struct CellContext {
   bool training = false;
-  uint64_t seed = 0;  // per-batch seed for stochastic cells (zoneout, dropout)
+  uint64_t seed = 0;      // per-batch seed for stochastic cells (zoneout, dropout)
+  bool stateful = false;  // the layer carries state across batches (a cell may carry more,
+                          // e.g. QRNN's last window of inputs; reset_state() forgets it)
+};
+
+// What a cell that runs whole sequences itself returns (see Cell::run_sequence).
+struct SequenceResult {
+  Var outputs;                   // [T,B,H], zero on padded steps
+  std::vector<Var> final_state;  // each [B,S_k], taken at each sequence's own last step
 };
 
 class Cell {
@@ -107,16 +115,30 @@ class Cell {
   virtual Var fused_sequence(Tape& tape, const Var& p, const std::vector<Var>& state0,
                              const Var& mask, const CellContext& ctx);
   virtual bool has_fused(Device) const { return false; }
+
+  // Optional: a cell that is really a stack (nstep: layers, directions) runs the whole
+  // sequence itself instead of project_inputs/step. x [T,B,I], lengths [B] (empty = all T),
+  // state0 as from initial_state() or the stateful carry.
+  virtual bool runs_whole_sequence() const { return false; }
+  virtual SequenceResult run_sequence(Tape& tape, const Var& x, const std::vector<int32_t>& lengths,
+                                      const std::vector<Var>& state0, const CellContext& ctx);
+
+  // Forget any state the cell carries itself across batches (called by Recurrent::reset_state).
+  virtual void reset_state() {}
 };
 
+class CellRegistry;
+
 // Everything a factory needs to build a cell: its resolved config, the input size, where to
-// create its parameters (under `prefix`) and the RNG to initialise them.
+// create its parameters (under `prefix`), the RNG to initialise them, and the registry (a
+// composite cell such as nstep builds its inner cells from it).
 struct CellArgs {
   const CellConfig& config;
   int64_t input_size;
   ParameterStore& params;
   std::string prefix;  // e.g. "lstm/layer0/lstm"
   Rng& rng;
+  const CellRegistry* registry = nullptr;
 };
 
 struct CellType {

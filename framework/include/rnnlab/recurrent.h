@@ -7,7 +7,8 @@
 //   last = cell.output(s_T)                          [B,H]     = each sequence's own last step
 //
 // Padded steps carry the state and send no gradient into the cell. With a fused kernel for the
-// tape's device (and use_fused), the loop is one node (Cell::fused_sequence).
+// tape's device (and use_fused), the loop is one node (Cell::fused_sequence). A cell that runs
+// whole sequences itself (Cell::run_sequence, e.g. nstep) replaces all of this.
 // Stateful mode: the final state of a batch becomes the initial state of the next, detached
 // (truncated BPTT: gradients stop at the batch boundary); reset_state() forgets it; a batch of
 // another size also starts from the cell's initial state.
@@ -35,7 +36,10 @@ class Recurrent {
   Recurrent(std::unique_ptr<Cell> cell, Options options);
   Output forward(Tape& tape, const Var& x, const std::vector<int32_t>& lengths,
                  const CellContext& ctx);
-  void reset_state() { carry_.clear(); }
+  void reset_state() {
+    carry_.clear();
+    cell_->reset_state();
+  }
   bool has_carry() const { return !carry_.empty(); }
   Cell& cell() { return *cell_; }
   const Cell& cell() const { return *cell_; }

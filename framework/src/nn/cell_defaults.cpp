@@ -15,4 +15,9 @@ Var Cell::fused_sequence(Tape&, const Var&, const std::vector<Var>&, const Var&,
   return {};
 }
 
+SequenceResult Cell::run_sequence(Tape&, const Var&, const std::vector<int32_t>&,
+                                  const std::vector<Var>&, const CellContext&) {
+  throw Error("this cell does not run whole sequences (runs_whole_sequence() is false)");
+}
+
 }  // namespace rnnlab

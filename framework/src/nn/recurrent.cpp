@@ -42,14 +42,27 @@ Recurrent::Output Recurrent::forward(Tape& tape, const Var& x, const std::vector
     state = cell_->initial_state(tape, batch, x.dtype());
   }
 
+  CellContext cctx = ctx;
+  cctx.stateful = options_.stateful;
+  if (cell_->runs_whole_sequence()) {
+    SequenceResult r = cell_->run_sequence(tape, x, padded ? lengths : std::vector<int32_t>{},
+                                           state, cctx);
+    Output out{r.outputs, cell_->output(r.final_state), r.final_state};
+    if (options_.stateful) {
+      carry_.clear();
+      for (const Var& s : out.final_state) carry_.push_back(clone(s.value()));
+    }
+    return out;
+  }
+
   Var mask;
   if (padded) mask = tape.constant(sequence_mask(lengths, steps, x.dtype(), tape.device()));
-  Var p = cell_->project_inputs(tape, x, ctx);
+  Var p = cell_->project_inputs(tape, x, cctx);
 
   Output out;
   Var fused;
   if (options_.use_fused && cell_->has_fused(tape.device()))
-    fused = cell_->fused_sequence(tape, p, state, mask, ctx);
+    fused = cell_->fused_sequence(tape, p, state, mask, cctx);
   if (fused.valid()) {
     // packed [T,B,ΣS]: states in state_specs() order; output = state[0].
     Var last_row = select(fused, steps - 1);  // [B,ΣS]
@@ -63,7 +76,7 @@ Recurrent::Output Recurrent::forward(Tape& tape, const Var& x, const std::vector
     std::vector<Var> outs;
     outs.reserve(static_cast<std::size_t>(steps));
     for (int64_t t = 0; t < steps; ++t) {
-      std::vector<Var> next = cell_->step(tape, select(p, t), state, ctx);
+      std::vector<Var> next = cell_->step(tape, select(p, t), state, cctx);
       RNNLAB_CHECK(next.size() == state.size(), "cell step returned ", next.size(),
                    " state tensors, expected ", state.size());
       if (padded) {

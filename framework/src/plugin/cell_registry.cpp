@@ -122,7 +122,7 @@ std::unique_ptr<Cell> CellRegistry::create(const std::string& name,
   if (input_size <= 0)
     throw InputError("cell '" + name + "': expected an input size >= 1, found " +
                      std::to_string(input_size));
-  CellArgs args{config, input_size, params, prefix, rng};
+  CellArgs args{config, input_size, params, prefix, rng, this};
   std::unique_ptr<Cell> cell = type.create(args);
   if (!cell)
     throw InputError("cell '" + name + "' from " + origin_str(type) +
