@@ -20,10 +20,11 @@
 //
 // Usage: rnnlab_bench [--cells elman,lstm,gru] [--shapes big,digits] [--threads N]
 //                     [--composed] [--reps N] [--warmup N] [--json] [--no-floor]
-//                     [--plugin-path DIR]... [--blas-threads N] [--tbb-threads N]
-// --blas-threads / --tbb-threads are diagnostics for thread ownership: after set_threads they
-// override OpenBLAS's thread count (openblas_set_num_threads) or cap TBB's parallelism (a
-// second tbb::global_control; the smallest limit wins).
+//                     [--plugin-path DIR]... [--tbb-threads N]
+// --tbb-threads is a diagnostic for thread ownership: after set_threads it caps TBB's
+// parallelism (a second tbb::global_control; the smallest limit wins). OpenBLAS's thread count
+// cannot be overridden from here: cpu_gemm picks it per call (1 thread below 2^22
+// multiply-adds, else the backend's count).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -38,7 +39,6 @@
 #include <string>
 #include <vector>
 
-#include <cblas.h>
 #include <tbb/global_control.h>
 
 #include "rnnlab/backend.h"
@@ -287,7 +287,6 @@ void print_json(const std::vector<Result>& rs, const std::vector<MachineRate>& r
   std::cout << "{\n  \"framework\": \"rnnlab\",\n  \"threads\": " << threads
             << ",\n  \"openblas_coretype\": " << (ct ? json_str(ct) : "null")
             << ",\n  \"rnnlab_threads_env\": " << (rt ? json_str(rt) : "null")
-            << ",\n  \"openblas_threads\": " << openblas_get_num_threads()
             << ",\n  \"tbb_max_parallelism\": "
             << tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism)
             << ",\n  \"sgemm_gflops\": [";
@@ -330,8 +329,7 @@ void print_json(const std::vector<Result>& rs, const std::vector<MachineRate>& r
 void print_text(const std::vector<Result>& rs, const std::vector<MachineRate>& rates,
                 int threads) {
   const char* ct = std::getenv("OPENBLAS_CORETYPE");
-  std::printf("rnnlab_bench: threads %d (OpenBLAS %d, TBB %zu), OPENBLAS_CORETYPE %s\n", threads,
-              openblas_get_num_threads(),
+  std::printf("rnnlab_bench: threads %d (TBB cap %zu), OPENBLAS_CORETYPE %s\n", threads,
               tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism),
               ct ? ct : "(unset)");
   std::printf("SGEMM (cpu_gemm, f32):");
@@ -364,7 +362,7 @@ int usage(int code) {
   std::fprintf(code ? stderr : stdout,
                "usage: rnnlab_bench [--cells elman,lstm,gru] [--shapes big,digits] [--threads N]\n"
                "                    [--composed] [--reps N] [--warmup N] [--json] [--no-floor]\n"
-               "                    [--plugin-path DIR]... [--blas-threads N] [--tbb-threads N]\n"
+               "                    [--plugin-path DIR]... [--tbb-threads N]\n"
                "Times forward + mse loss + backward + SGD update of one recurrent layer (f32).\n"
                "shapes: big = input 128, hidden 256, batch 64, T 100;\n"
                "        digits = input 8, hidden 128, batch 16, T 8.\n"
@@ -372,8 +370,7 @@ int usage(int code) {
                "              or the hardware threads\n"
                "--composed    disable the cells' fused kernels (the per-op unrolled path)\n"
                "--reps N      timed steps per benchmark (default: big 15, digits 300)\n"
-               "--blas-threads N, --tbb-threads N   diagnostics: override one pool after\n"
-               "              set_threads (OpenBLAS threads; TBB parallelism cap)\n");
+               "--tbb-threads N  diagnostic: cap TBB's parallelism after set_threads\n");
   return code;
 }
 
@@ -383,7 +380,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> cells{"elman", "lstm", "gru"};
   std::vector<std::string> shape_names{"big", "digits"};
   std::vector<std::string> plugin_dirs;
-  int threads = 0, reps = 0, warmup = -1, blas_threads = 0, tbb_threads = 0;
+  int threads = 0, reps = 0, warmup = -1, tbb_threads = 0;
   bool fused = true, json = false, floor = true;
   try {
     for (int i = 1; i < argc; ++i) {
@@ -401,7 +398,6 @@ int main(int argc, char** argv) {
       else if (a == "--json") json = true;
       else if (a == "--no-floor") floor = false;
       else if (a == "--plugin-path") plugin_dirs.push_back(value());
-      else if (a == "--blas-threads") blas_threads = std::stoi(value());
       else if (a == "--tbb-threads") tbb_threads = std::stoi(value());
       else if (a == "-h" || a == "--help") return usage(0);
       else {
@@ -413,7 +409,6 @@ int main(int argc, char** argv) {
     Backend& be = backend_for(Device::cpu);
     if (threads > 0) be.set_threads(threads);
     threads = be.threads();
-    if (blas_threads > 0) openblas_set_num_threads(blas_threads);
     std::unique_ptr<tbb::global_control> tbb_cap;
     if (tbb_threads > 0)
       tbb_cap = std::make_unique<tbb::global_control>(

@@ -35,7 +35,8 @@
 namespace rnnlab {
 
 // ---------------------------------------------------------------- parameter schema
-enum class ParamType { integer, real, boolean, choice };
+// string: free text (a path, a column name); choice: one of `choices`.
+enum class ParamType { integer, real, boolean, choice, string };
 using ParamValue = std::variant<int64_t, double, bool, std::string>;
 
 const char* param_type_name(ParamType t);
@@ -68,6 +69,7 @@ class CellConfig {
   double real(const std::string& name) const;
   bool boolean(const std::string& name) const;
   const std::string& choice(const std::string& name) const;
+  const std::string& text(const std::string& name) const { return choice(name); }  // string
   const std::map<std::string, ParamValue>& values() const { return values_; }
 
  private:

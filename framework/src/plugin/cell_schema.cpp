@@ -67,6 +67,8 @@ std::string expected_str(const ParamSpec& s) {
     case ParamType::choice:
       if (s.choices.empty()) return "a choice (the schema lists none)";
       return "one of " + quoted_list(s.choices);
+    case ParamType::string:
+      return "a string";
   }
   return "?";
 }
@@ -77,7 +79,8 @@ std::string found_str(const ParamSpec& s, const ParamValue& v) {
                          (s.type == ParamType::real && (std::holds_alternative<double>(v) ||
                                                         std::holds_alternative<int64_t>(v))) ||
                          (s.type == ParamType::boolean && std::holds_alternative<bool>(v)) ||
-                         (s.type == ParamType::choice && std::holds_alternative<std::string>(v));
+                         ((s.type == ParamType::choice || s.type == ParamType::string) &&
+                          std::holds_alternative<std::string>(v));
   if (std::holds_alternative<std::string>(v)) {
     const std::string q = "'" + std::get<std::string>(v) + "'";
     return same_kind ? q : "the string " + q;
@@ -119,6 +122,8 @@ const char* param_type_name(ParamType t) {
       return "boolean";
     case ParamType::choice:
       return "choice";
+    case ParamType::string:
+      return "string";
   }
   return "?";
 }
@@ -164,6 +169,8 @@ std::string check_param_value(const ParamSpec& spec, const ParamValue& v) {
       if (!near.empty()) msg += " (did you mean '" + near + "'?)";
       return msg;
     }
+    case ParamType::string:
+      return std::holds_alternative<std::string>(v) ? "" : bad();
   }
   return "unknown parameter type";
 }

@@ -1,0 +1,72 @@
+// Catalog: everything an experiment can name, with a schema for each, so the .rnn checker and
+// `--set` overrides validate against one source of truth:
+//   cells         from the CellRegistry (plugins)
+//   layers        dense(units, activation) | embedding(vocab, dim) | dropout(p)
+//   data sources  digits | csv | fibonacci | ... (each with a factory that builds the Dataset)
+//   optimizers    sgd | momentum | adam | rmsprop (+ weight_decay)
+//   losses        softmax_cross_entropy | mse | bce_with_logits
+//   train keys    loss, batch, steps, epochs, eval_every, log_every, checkpoint_every, clip, ...
+// Schemas reuse ParamSpec (cell.h); values are checked with CellConfig::resolve.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "rnnlab/cell.h"
+#include "rnnlab/data.h"
+
+namespace rnnlab {
+
+struct SchemaEntry {
+  std::string name;
+  std::string doc;
+  std::vector<ParamSpec> schema;
+};
+
+// A dataset with its train/evaluation split, built from a data block.
+struct DataSetup {
+  std::unique_ptr<Dataset> dataset;
+  std::vector<std::size_t> train;
+  std::vector<std::size_t> eval;
+  std::string description;  // one line for logs and the run file
+};
+
+struct DataSourceType {
+  SchemaEntry entry;
+  // config: resolved against entry.schema; base_dir: the .rnn file's folder (relative paths
+  // in data blocks are resolved against it); seed: the run's seed (for splits/generators).
+  std::function<DataSetup(const CellConfig& config, const std::string& base_dir, uint64_t seed)>
+      create;
+};
+
+class Catalog {
+ public:
+  explicit Catalog(const CellRegistry& cells);
+  const CellRegistry& cells() const { return cells_; }
+  const std::vector<SchemaEntry>& layers() const { return layers_; }
+  const std::vector<DataSourceType>& data_sources() const { return data_; }
+  const std::vector<SchemaEntry>& optimizers() const { return optimizers_; }
+  const std::vector<std::string>& losses() const { return losses_; }
+  const std::vector<ParamSpec>& train_settings() const { return train_; }
+
+  const SchemaEntry* find_layer(const std::string& name) const;
+  const DataSourceType* find_data_source(const std::string& name) const;
+  const SchemaEntry* find_optimizer(const std::string& name) const;
+  // All names a model layer may use (cells + layers), sorted: for "did you mean" and notes.
+  std::vector<std::string> layer_names() const;
+
+  // Adds a data source (built-ins are added by the constructor).
+  void add_data_source(DataSourceType type);
+
+ private:
+  const CellRegistry& cells_;
+  std::vector<SchemaEntry> layers_;
+  std::vector<DataSourceType> data_;
+  std::vector<SchemaEntry> optimizers_;
+  std::vector<std::string> losses_;
+  std::vector<ParamSpec> train_;
+};
+
+}  // namespace rnnlab
