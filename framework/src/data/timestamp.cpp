@@ -50,7 +50,7 @@ bool parse_timestamp(const std::string& text, int64_t* seconds) {
   while (e > b && std::isspace(static_cast<unsigned char>(text[e - 1]))) --e;
   const std::string s = text.substr(b, e - b);
   std::size_t pos = 0;
-  int64_t y, mo, d, h = 0, mi = 0, sec = 0;
+  int64_t y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
   if (!digits(s, pos, 4, &y) || !expect(s, pos, '-') || !digits(s, pos, 2, &mo) ||
       !expect(s, pos, '-') || !digits(s, pos, 2, &d))
     return false;
