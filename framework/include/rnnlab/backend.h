@@ -24,7 +24,8 @@
 namespace rnnlab {
 
 enum class UnaryOp { sigmoid, tanh, relu, exp, log, neg, square };
-enum class BinaryOp { add, sub, mul, div };
+// max: a >= b ? a : b (ties to a);  ge: a >= b ? 1 : 0 (the mask that maximum's backward needs).
+enum class BinaryOp { add, sub, mul, div, max, ge };
 
 struct Broadcast {
   enum class Kind { none, suffix, prefix };

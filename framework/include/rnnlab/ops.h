@@ -18,6 +18,7 @@ Var matmul(const Var& a, const Var& b, bool trans_a = false, bool trans_b = fals
 Var add(const Var& a, const Var& b);
 Var sub(const Var& a, const Var& b);
 Var mul(const Var& a, const Var& b);
+Var div(const Var& a, const Var& b);  // a / b: da += dy / b, db -= Σ dy ⊙ (a/b) / b
 Var scale(const Var& a, double s);  // s * a
 Var sigmoid(const Var& x);
 Var tanh(const Var& x);
@@ -25,6 +26,9 @@ Var relu(const Var& x);
 Var exp(const Var& x);
 Var log(const Var& x);
 Var square(const Var& x);
+// max(a, b) elementwise (b may broadcast); the gradient goes to the larger input, ties to a:
+//   da += dy ⊙ [a >= b],  db += Σ dy ⊙ [a < b].
+Var maximum(const Var& a, const Var& b);
 // out = m * a + (1 - m) * b; m (constant, 0/1) has one value per leading row of a.
 Var mask_blend(const Var& m, const Var& a, const Var& b);
 

@@ -2,6 +2,8 @@
 //   add: da += dy, db += Σ dy          sub: da += dy, db -= Σ dy
 //   mul: da += dy ⊙ b, db += Σ dy ⊙ a   (Σ = sum over the broadcast positions)
 //   f(x): dx += f'(x) ⊙ dy              blend: da += m ⊙ dy, db += (1-m) ⊙ dy
+//   div: da += dy / b, db -= Σ (dy / b) ⊙ out
+//   maximum: da += dy ⊙ [a>=b], db += Σ dy ⊙ [a<b]   (ties go to a)
 #include "rnnlab/ops.h"
 
 namespace rnnlab {
@@ -54,6 +56,23 @@ Var add(const Var& a, const Var& b) { return binary_op(BinaryOp::add, a, b, "add
 Var sub(const Var& a, const Var& b) { return binary_op(BinaryOp::sub, a, b, "sub"); }
 Var mul(const Var& a, const Var& b) { return binary_op(BinaryOp::mul, a, b, "mul"); }
 
+Var div(const Var& a, const Var& b) {
+  check_pair(a, b, "div");
+  Broadcast bc = Broadcast::infer(a.shape(), b.shape());
+  Tape& tape = a.tape();
+  Backend& be = tape.backend();
+  Tensor out = be.empty(a.shape(), a.dtype());
+  be.binary(BinaryOp::div, a.value(), b.value(), bc, out);
+  return tape.record(out, {a, b}, [bc](BackwardContext& ctx) {
+    Backend& be = ctx.backend();
+    const Tensor& dy = ctx.grad_out();
+    Tensor dy_b = be.empty(dy.shape(), dy.dtype());  // dy / b
+    be.binary(BinaryOp::div, dy, ctx.in(1), bc, dy_b);
+    if (ctx.needs(0)) be.axpby(1.0, dy_b, 1.0, ctx.grad_in(0));
+    if (ctx.needs(1)) be.reduce_acc(dy_b, ctx.out(), bc, -1.0, ctx.grad_in(1));
+  });
+}
+
 Var scale(const Var& a, double s) {
   Tape& tape = a.tape();
   Backend& be = tape.backend();
@@ -70,6 +89,31 @@ Var relu(const Var& x) { return unary_op(UnaryOp::relu, x); }
 Var exp(const Var& x) { return unary_op(UnaryOp::exp, x); }
 Var log(const Var& x) { return unary_op(UnaryOp::log, x); }
 Var square(const Var& x) { return unary_op(UnaryOp::square, x); }
+
+Var maximum(const Var& a, const Var& b) {
+  check_pair(a, b, "maximum");
+  Broadcast bc = Broadcast::infer(a.shape(), b.shape());
+  Tape& tape = a.tape();
+  Backend& be = tape.backend();
+  Tensor out = be.empty(a.shape(), a.dtype());
+  be.binary(BinaryOp::max, a.value(), b.value(), bc, out);
+  return tape.record(out, {a, b}, [bc](BackwardContext& ctx) {
+    Backend& be = ctx.backend();
+    const Tensor& dy = ctx.grad_out();
+    Tensor a_wins = be.empty(dy.shape(), dy.dtype());  // [a >= b], a's shape
+    be.binary(BinaryOp::ge, ctx.in(0), ctx.in(1), bc, a_wins);
+    if (ctx.needs(0)) be.mul_acc(dy, a_wins, Broadcast{}, false, ctx.grad_in(0));
+    if (!ctx.needs(1)) return;
+    if (bc.kind == Broadcast::Kind::none) {
+      be.mul_acc(dy, a_wins, Broadcast{}, true, ctx.grad_in(1));
+    } else {  // Σ dy ⊙ (1 - [a>=b]) over the broadcast positions
+      Tensor b_wins = be.empty(dy.shape(), dy.dtype());
+      be.fill(b_wins, 1.0);
+      be.axpby(-1.0, a_wins, 1.0, b_wins);
+      be.reduce_acc(dy, b_wins, bc, 1.0, ctx.grad_in(1));
+    }
+  });
+}
 
 Var mask_blend(const Var& m, const Var& a, const Var& b) {
   check_pair(a, b, "mask_blend");

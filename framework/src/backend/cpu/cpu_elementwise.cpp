@@ -57,6 +57,8 @@ RNNLAB_SIMD_CLONES void binary_same(BinaryOp op, const T* a, const T* b, T* c, i
     case BinaryOp::sub: for (int64_t i = 0; i < n; ++i) c[i] = a[i] - b[i]; break;
     case BinaryOp::mul: for (int64_t i = 0; i < n; ++i) c[i] = a[i] * b[i]; break;
     case BinaryOp::div: for (int64_t i = 0; i < n; ++i) c[i] = a[i] / b[i]; break;
+    case BinaryOp::max: for (int64_t i = 0; i < n; ++i) c[i] = a[i] >= b[i] ? a[i] : b[i]; break;
+    case BinaryOp::ge: for (int64_t i = 0; i < n; ++i) c[i] = a[i] >= b[i] ? T(1) : T(0); break;
   }
 }
 template <typename T>
@@ -66,6 +68,8 @@ RNNLAB_SIMD_CLONES void binary_scalar(BinaryOp op, const T* a, T b, T* c, int64_
     case BinaryOp::sub: for (int64_t i = 0; i < n; ++i) c[i] = a[i] - b; break;
     case BinaryOp::mul: for (int64_t i = 0; i < n; ++i) c[i] = a[i] * b; break;
     case BinaryOp::div: for (int64_t i = 0; i < n; ++i) c[i] = a[i] / b; break;
+    case BinaryOp::max: for (int64_t i = 0; i < n; ++i) c[i] = a[i] >= b ? a[i] : b; break;
+    case BinaryOp::ge: for (int64_t i = 0; i < n; ++i) c[i] = a[i] >= b ? T(1) : T(0); break;
   }
 }
 

@@ -1,0 +1,200 @@
+// Fused QRNN pooling for the CPU: the whole recurrence over time is one tape node.
+//
+// The pooling is elementwise, so the work is split into tiles of (batch row b, block of hidden
+// units j) run in parallel (cpu_parallel_for); each tile walks the time axis sequentially.
+// P holds activated gates [z, f, o, i] (qrnn_cell.h); c_{-1} = c0 (pooling f: h0).
+// Forward, t = 0..T-1 (padded row: the state is copied):
+//   f:   h_t = z + f (h_{t-1} - z)
+//   fo:  c_t = z + f (c_{t-1} - z),  h_t = o c_t
+//   ifo: c_t = f c_{t-1} + i z,      h_t = o c_t
+// Backward, t = T-1..0, dh/dc = gradients flowing into state t (plus the packed gradient):
+//   f:   dz = dh (1-f), df = dh (h_{t-1} - z), dh_{t-1} = dh f
+//   fo:  g = dc + dh o:  do = dh c_t, dz = g (1-f), df = g (c_{t-1} - z), dc_{t-1} = g f
+//   ifo: g = dc + dh o:  do = dh c_t, dz = g i, di = g z, df = g c_{t-1}, dc_{t-1} = g f
+//   (fo/ifo: h_{t-1} is not used by step t, so dh_{t-1} = 0; padded rows pass dh, dc through
+//   and get dP = 0). After t = 0, dh and dc are the gradients of h0 and c0.
+#include <algorithm>
+#include <cstring>
+
+#include "qrnn_cell.h"
+#include "rnnlab/cpu_kernels.h"
+#include "rnnlab/cpu_math.h"
+#include "rnnlab/error.h"
+
+namespace rnnlab::qrnn {
+
+namespace {
+
+constexpr int64_t kTile = 256;  // hidden units per tile
+
+// One tile of one step. p: the row's gates, c_prev: previous state (c, or h for pooling f),
+// h_out/c_out: this step's state (the same pointer for pooling f).
+template <typename T, Pooling M>
+RNNLAB_SIMD_CLONES void forward_tile(const T* p, const T* c_prev, T* h_out, T* c_out, int64_t h,
+                                     int64_t j0, int64_t j1) {
+  for (int64_t j = j0; j < j1; ++j) {
+    T z = p[j], f = p[h + j];
+    if constexpr (M == Pooling::f) {
+      h_out[j] = z + f * (c_prev[j] - z);
+    } else {
+      T c = M == Pooling::fo ? z + f * (c_prev[j] - z) : f * c_prev[j] + p[3 * h + j] * z;
+      c_out[j] = c;
+      h_out[j] = p[2 * h + j] * c;
+    }
+  }
+}
+
+// dh, dc: gradients into the state of this step on entry, of the previous step on exit.
+template <typename T, Pooling M>
+RNNLAB_SIMD_CLONES void backward_tile(const T* p, const T* c_prev, const T* c_t, T* dh, T* dc,
+                                      T* dp, int64_t h, int64_t j0, int64_t j1) {
+  for (int64_t j = j0; j < j1; ++j) {
+    T z = p[j], f = p[h + j];
+    if constexpr (M == Pooling::f) {
+      T g = dh[j];
+      dp[j] += g * (T(1) - f);
+      dp[h + j] += g * (c_prev[j] - z);
+      dh[j] = g * f;
+    } else {
+      T o = p[2 * h + j];
+      T g = dc[j] + dh[j] * o;
+      dp[2 * h + j] += dh[j] * c_t[j];
+      if constexpr (M == Pooling::fo) {
+        dp[j] += g * (T(1) - f);
+        dp[h + j] += g * (c_prev[j] - z);
+      } else {
+        T i = p[3 * h + j];
+        dp[j] += g * i;
+        dp[h + j] += g * c_prev[j];
+        dp[3 * h + j] += g * z;
+      }
+      dc[j] = g * f;
+      dh[j] = T(0);
+    }
+  }
+}
+
+struct Dims {
+  int64_t steps, batch, h, gates, width;  // width = ΣS: h (pooling f) or 2h
+  int64_t tiles_per_row() const { return (h + kTile - 1) / kTile; }
+  int64_t tiles() const { return batch * tiles_per_row(); }
+  int64_t grain() const {
+    return std::max<int64_t>(1, 16384 / std::max<int64_t>(1, steps * kTile));
+  }
+};
+
+template <typename T, Pooling M>
+void forward_all(const Dims& d, const T* P, const T* H0, const T* C0, const T* Mk, T* S) {
+  const int64_t h = d.h, c_off = M == Pooling::f ? 0 : h;
+  cpu_parallel_for(d.tiles(), d.grain(), [&](int64_t s0, int64_t s1) {
+    for (int64_t s = s0; s < s1; ++s) {
+      const int64_t b = s / d.tiles_per_row(), j0 = (s % d.tiles_per_row()) * kTile;
+      const int64_t j1 = std::min(h, j0 + kTile);
+      for (int64_t t = 0; t < d.steps; ++t) {
+        const int64_t row = t * d.batch + b;
+        const T* prev = t == 0 ? nullptr : S + (row - d.batch) * d.width;
+        const T* h_prev = prev ? prev : H0 + b * h;
+        const T* c_prev = prev ? prev + c_off : (M == Pooling::f ? H0 : C0) + b * h;
+        T* out = S + row * d.width;
+        if (Mk && Mk[row] == T(0)) {
+          std::copy(h_prev + j0, h_prev + j1, out + j0);
+          if (c_off) std::copy(c_prev + j0, c_prev + j1, out + c_off + j0);
+          continue;
+        }
+        forward_tile<T, M>(P + row * d.gates, c_prev, out, out + c_off, h, j0, j1);
+      }
+    }
+  });
+}
+
+template <typename T, Pooling M>
+void backward_all(const Dims& d, const T* P, const T* H0, const T* C0, const T* Mk, const T* S,
+                  const T* dS, T* DH, T* DC, T* DP) {
+  const int64_t h = d.h, c_off = M == Pooling::f ? 0 : h;
+  cpu_parallel_for(d.tiles(), d.grain(), [&](int64_t s0, int64_t s1) {
+    for (int64_t s = s0; s < s1; ++s) {
+      const int64_t b = s / d.tiles_per_row(), j0 = (s % d.tiles_per_row()) * kTile;
+      const int64_t j1 = std::min(h, j0 + kTile);
+      T* dh = DH + b * h;
+      T* dc = DC + b * h;
+      for (int64_t t = d.steps - 1; t >= 0; --t) {
+        const int64_t row = t * d.batch + b;
+        const T* g_row = dS + row * d.width;
+        for (int64_t j = j0; j < j1; ++j) dh[j] += g_row[j];
+        if (c_off)
+          for (int64_t j = j0; j < j1; ++j) dc[j] += g_row[c_off + j];
+        if (Mk && Mk[row] == T(0)) continue;
+        const T* c_prev =
+            t == 0 ? (M == Pooling::f ? H0 : C0) + b * h : S + (row - d.batch) * d.width + c_off;
+        backward_tile<T, M>(P + row * d.gates, c_prev, S + row * d.width + c_off, dh, dc,
+                            DP + row * d.gates, h, j0, j1);
+      }
+    }
+  });
+}
+
+template <typename T, Pooling M>
+Var run(Tape& tape, const Var& p, const Var& h0, const Var& c0, const Var& mask) {
+  Backend& be = tape.backend();
+  const Shape& ps = p.shape();
+  const int64_t h = h0.dim(1);
+  const Dims d{ps[0], ps[1], h, ps[2], M == Pooling::f ? h : 2 * h};
+  RNNLAB_CHECK(d.gates == gate_count(M) * h, "qrnn_fused_cpu: P has ", d.gates,
+               " columns, expected ", gate_count(M) * h);
+  Tensor packed = be.empty({d.steps, d.batch, d.width}, p.dtype());
+  const T* Mk = mask.valid() ? mask.value().data<T>() : nullptr;
+  const T* C0 = M == Pooling::f ? nullptr : c0.value().data<T>();
+  forward_all<T, M>(d, p.value().data<T>(), h0.value().data<T>(), C0, Mk, packed.data<T>());
+
+  const bool has_c = M != Pooling::f, has_mask = mask.valid();
+  std::vector<Var> inputs{p, h0};
+  if (has_c) inputs.push_back(c0);
+  if (has_mask) inputs.push_back(mask);
+  return tape.record(packed, inputs, [d, has_c, has_mask](BackwardContext& ctx) {
+    Backend& be = ctx.backend();
+    const DType dt = ctx.out().dtype();
+    const int c_in = has_c ? 2 : -1, m_in = has_c ? 3 : 2;
+    Tensor dh = be.empty({d.batch, d.h}, dt), dc = be.empty({d.batch, d.h}, dt);
+    be.fill(dh, 0.0);
+    be.fill(dc, 0.0);
+    Tensor dp_scratch;
+    if (!ctx.needs(0)) {
+      dp_scratch = be.empty(ctx.in(0).shape(), dt);
+      be.fill(dp_scratch, 0.0);
+    }
+    T* DP = ctx.needs(0) ? ctx.grad_in(0).data<T>() : dp_scratch.data<T>();
+    backward_all<T, M>(d, ctx.in(0).data<T>(), ctx.in(1).data<T>(),
+                       has_c ? ctx.in(c_in).data<T>() : nullptr,
+                       has_mask ? ctx.in(m_in).data<T>() : nullptr, ctx.out().data<T>(),
+                       ctx.grad_out().data<T>(), dh.data<T>(), dc.data<T>(), DP);
+    if (ctx.needs(1)) be.axpby(1.0, dh, 1.0, ctx.grad_in(1));
+    if (has_c && ctx.needs(c_in)) be.axpby(1.0, dc, 1.0, ctx.grad_in(c_in));
+  });
+}
+
+template <typename T>
+Var run_mode(Tape& tape, Pooling pooling, const Var& p, const Var& h0, const Var& c0,
+             const Var& mask) {
+  switch (pooling) {
+    case Pooling::f:
+      return run<T, Pooling::f>(tape, p, h0, c0, mask);
+    case Pooling::fo:
+      return run<T, Pooling::fo>(tape, p, h0, c0, mask);
+    case Pooling::ifo:
+      return run<T, Pooling::ifo>(tape, p, h0, c0, mask);
+  }
+  return {};
+}
+
+}  // namespace
+
+Var qrnn_fused_cpu(Tape& tape, Pooling pooling, const Var& p, const Var& h0, const Var& c0,
+                   const Var& mask) {
+  RNNLAB_CHECK(tape.device() == Device::cpu, "qrnn_fused_cpu on a ", device_name(tape.device()),
+               " tape");
+  RNNLAB_CHECK(pooling == Pooling::f || c0.valid(), "qrnn_fused_cpu: pooling fo/ifo needs c0");
+  if (p.dtype() == DType::f64) return run_mode<double>(tape, pooling, p, h0, c0, mask);
+  return run_mode<float>(tape, pooling, p, h0, c0, mask);
+}
+
+}  // namespace rnnlab::qrnn
