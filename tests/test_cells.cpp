@@ -112,7 +112,7 @@ TEST_CASE("cells: the fused kernel equals the composed ops (values and every gra
   }
 }
 
-TEST_CASE("cells: padded steps change nothing; the final state is each sequence's own last step") {
+TEST_CASE("cells: padded steps change nothing and the final state is each sequence's own last step") {
   for (const CellCase& c : cases())
     for (bool fused : {false, true}) {
       const std::string label = std::string(c.label) + (fused ? " fused" : " composed");

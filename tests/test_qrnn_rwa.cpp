@@ -185,7 +185,7 @@ TEST_CASE("qrnn: the gates are a causal convolution over x_t .. x_{t-k+1} (zero 
   }
 }
 
-TEST_CASE("qrnn: pooling f keeps only h; fo/ifo keep (h, c) with h = o ⊙ c") {
+TEST_CASE("qrnn: pooling f keeps only h while fo/ifo keep (h, c) with h = o ⊙ c") {
   auto f = make("qrnn", qrnn_params("f", 2), false);
   CHECK(f->rnn->cell().state_specs().size() == 1);
   for (const char* pooling : {"fo", "ifo"}) {
@@ -227,7 +227,7 @@ TEST_CASE("qrnn: stateful mode carries the convolution window (chunks == one who
         }
 }
 
-TEST_CASE("qrnn: zoneout drops forget gates in training only; evaluation is unchanged") {
+TEST_CASE("qrnn: zoneout drops forget gates in training only and evaluation is unchanged") {
   const double p = 0.5;
   auto plain = make("qrnn", qrnn_params("fo", 2, 0.0), true);
   auto zoned = make("qrnn", qrnn_params("fo", 2, p), true);

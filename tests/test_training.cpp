@@ -134,7 +134,7 @@ TEST_CASE("training: a NaN loss stops the run with a clear error and a failed ru
   CHECK(back.attr_string("error").find("step") != std::string::npos);
 }
 
-TEST_CASE("training: same seed, same numbers; 1 and 2 threads give identical results") {
+TEST_CASE("training: same seed gives the same numbers and 1 or 2 threads give identical results") {
   for (const char* cell : {"lstm", "gru", "elman"}) {
     INFO(cell);
     auto a = train_losses(cell, 3, 1);
