@@ -148,6 +148,13 @@ struct CellType {
   std::string doc;
   std::vector<ParamSpec> schema;
   std::function<std::unique_ptr<Cell>(const CellArgs&)> create;
+  // Optional, for composite cells (nstep): the full schema for the values given, e.g. nstep's
+  // own parameters (with `cell`'s choices filled from the registry) plus the parameters of the
+  // inner cell that given["cell"] names, which nstep forwards. Unset: `schema` is the whole
+  // story. CellRegistry::schema_for() calls it; create() validates against its result.
+  std::function<std::vector<ParamSpec>(const CellRegistry&,
+                                       const std::map<std::string, ParamValue>& given)>
+      expand_schema;
   // Filled by the registry:
   std::string plugin;   // plugin name
   std::string version;  // plugin version
@@ -162,6 +169,10 @@ class CellRegistry {
   // Throws InputError: unknown cell, with "did you mean" and the known names.
   const CellType& get(const std::string& name) const;
   std::vector<std::string> names() const;
+  // The schema `given` is validated against: type.expand_schema(*this, given) when the type has
+  // one (composite cells), else type.schema. The DSL and `rnnlab cells` should use this.
+  std::vector<ParamSpec> schema_for(const std::string& name,
+                                    const std::map<std::string, ParamValue>& given = {}) const;
   std::unique_ptr<Cell> create(const std::string& name,
                                const std::map<std::string, ParamValue>& given,
                                int64_t input_size, ParameterStore& params,

@@ -36,6 +36,12 @@ class Recurrent {
   Recurrent(std::unique_ptr<Cell> cell, Options options);
   Output forward(Tape& tape, const Var& x, const std::vector<int32_t>& lengths,
                  const CellContext& ctx);
+  // The same from an explicit initial state (each [B,S_k], may require grad) instead of the
+  // carry or the cell's own; a stateful layer still stores the final state as its carry.
+  // Composite cells (nstep) thread states between their inner layers with it; the cell sees
+  // ctx.stateful or-ed with the layer's own flag (an inner cell carries what it carries itself).
+  Output forward(Tape& tape, const Var& x, const std::vector<int32_t>& lengths,
+                 const CellContext& ctx, std::vector<Var> state0);
   void reset_state() {
     carry_.clear();
     cell_->reset_state();

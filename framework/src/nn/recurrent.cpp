@@ -24,16 +24,9 @@ Recurrent::Recurrent(std::unique_ptr<Cell> cell, Options options)
 
 Recurrent::Output Recurrent::forward(Tape& tape, const Var& x, const std::vector<int32_t>& lengths,
                                      const CellContext& ctx) {
-  const Shape& xs = x.shape();
-  RNNLAB_CHECK(xs.size() == 3, "recurrent input must be [T,B,I], found ", shape_str(xs));
-  const int64_t steps = xs[0], batch = xs[1];
-  RNNLAB_CHECK(xs[2] == cell_->input_size(), "recurrent input has ", xs[2],
-               " features, the cell expects ", cell_->input_size());
-  RNNLAB_CHECK(lengths.empty() || static_cast<int64_t>(lengths.size()) == batch, "got ",
-               lengths.size(), " sequence lengths for a batch of ", batch);
-  bool padded = false;
-  for (int32_t len : lengths) padded = padded || len != steps;
-
+  RNNLAB_CHECK(x.shape().size() == 3, "recurrent input must be [T,B,I], found ",
+               shape_str(x.shape()));
+  const int64_t batch = x.dim(1);
   // Initial state: carried (detached) or the cell's own.
   std::vector<Var> state;
   if (options_.stateful && !carry_.empty() && carry_[0].dim(0) == batch) {
@@ -41,9 +34,30 @@ Recurrent::Output Recurrent::forward(Tape& tape, const Var& x, const std::vector
   } else {
     state = cell_->initial_state(tape, batch, x.dtype());
   }
+  return forward(tape, x, lengths, ctx, std::move(state));
+}
+
+Recurrent::Output Recurrent::forward(Tape& tape, const Var& x, const std::vector<int32_t>& lengths,
+                                     const CellContext& ctx, std::vector<Var> state) {
+  const Shape& xs = x.shape();
+  RNNLAB_CHECK(xs.size() == 3, "recurrent input must be [T,B,I], found ", shape_str(xs));
+  const int64_t steps = xs[0], batch = xs[1];
+  RNNLAB_CHECK(xs[2] == cell_->input_size(), "recurrent input has ", xs[2],
+               " features, the cell expects ", cell_->input_size());
+  RNNLAB_CHECK(lengths.empty() || static_cast<int64_t>(lengths.size()) == batch, "got ",
+               lengths.size(), " sequence lengths for a batch of ", batch);
+  const std::vector<StateSpec> specs = cell_->state_specs();
+  RNNLAB_CHECK(state.size() == specs.size(), "initial state has ", state.size(),
+               " tensors, the cell has ", specs.size());
+  for (std::size_t k = 0; k < specs.size(); ++k)
+    RNNLAB_CHECK(state[k].shape() == Shape({batch, specs[k].size}), "initial state '",
+                 specs[k].name, "' must be ", shape_str({batch, specs[k].size}), ", found ",
+                 shape_str(state[k].shape()));
+  bool padded = false;
+  for (int32_t len : lengths) padded = padded || len != steps;
 
   CellContext cctx = ctx;
-  cctx.stateful = options_.stateful;
+  cctx.stateful = options_.stateful || ctx.stateful;  // a composite cell passes its own down
   if (cell_->runs_whole_sequence()) {
     SequenceResult r = cell_->run_sequence(tape, x, padded ? lengths : std::vector<int32_t>{},
                                            state, cctx);

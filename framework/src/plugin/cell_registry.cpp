@@ -112,13 +112,32 @@ std::vector<std::string> CellRegistry::names() const {
   return out;
 }
 
+std::vector<ParamSpec> CellRegistry::schema_for(
+    const std::string& name, const std::map<std::string, ParamValue>& given) const {
+  const CellType& type = get(name);
+  if (!type.expand_schema) return type.schema;
+  std::vector<ParamSpec> schema = type.expand_schema(*this, given);
+  CellType probe;  // the expanded schema must be as sane as a registered one
+  probe.name = name;
+  probe.schema = schema;
+  probe.create = type.create;
+  const std::vector<std::string> problems = check_type(probe);
+  if (!problems.empty()) {
+    std::string msg =
+        "cell '" + name + "' from " + origin_str(type) + ": its expanded schema is malformed: ";
+    for (std::size_t i = 0; i < problems.size(); ++i) msg += (i ? "; " : "") + problems[i];
+    throw InputError(msg);
+  }
+  return schema;
+}
+
 std::unique_ptr<Cell> CellRegistry::create(const std::string& name,
                                            const std::map<std::string, ParamValue>& given,
                                            int64_t input_size, ParameterStore& params,
                                            const std::string& prefix, Rng& rng) const {
   const CellType& type = get(name);
   // The config lives only for the duration of the factory call: a cell copies what it needs.
-  const CellConfig config = CellConfig::resolve(name, type.schema, given);
+  const CellConfig config = CellConfig::resolve(name, schema_for(name, given), given);
   if (input_size <= 0)
     throw InputError("cell '" + name + "': expected an input size >= 1, found " +
                      std::to_string(input_size));
