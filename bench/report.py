@@ -22,7 +22,10 @@ def index(doc):
 
 
 def fmt(v, spec=".2f"):
-    return "n/a" if v is None else format(v, spec)
+    if v is None:
+        width = spec.split(".")[0]
+        return format("n/a", ">" + width) if width else "n/a"
+    return format(v, spec)
 
 
 def ratio(a, b):

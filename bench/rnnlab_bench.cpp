@@ -79,7 +79,7 @@ struct BenchShape {
 
 const std::vector<BenchShape>& known_shapes() {
   static const std::vector<BenchShape> shapes = {
-      {"big", 128, 256, 64, 100, 15, 3},
+      {"big", 128, 256, 64, 100, 20, 5},
       {"digits", 8, 128, 16, 8, 300, 30},
   };
   return shapes;
@@ -168,7 +168,9 @@ Result run_one(const CellRegistry& registry, const std::string& cell_name, const
   std::map<std::string, ParamValue> given{{"hidden", ParamValue{s.hidden}}};
   const std::string prefix = "bench/" + cell_name;
   auto cell = registry.create(cell_name, given, s.input, params, prefix, rng);
-  Recurrent layer(std::move(cell), Recurrent::Options{false, fused});
+  Recurrent::Options options;
+  options.use_fused = fused;
+  Recurrent layer(std::move(cell), options);
   UpdateRule rule;
   rule.kind = UpdateRule::Kind::sgd;
   rule.lr = 1e-3;
@@ -369,7 +371,7 @@ int usage(int code) {
                "--threads N   backend set_threads(N) (OpenBLAS and TBB); default: RNNLAB_THREADS\n"
                "              or the hardware threads\n"
                "--composed    disable the cells' fused kernels (the per-op unrolled path)\n"
-               "--reps N      timed steps per benchmark (default: big 15, digits 300)\n"
+               "--reps N      timed steps per benchmark (default: big 20, digits 300)\n"
                "--tbb-threads N  diagnostic: cap TBB's parallelism after set_threads\n");
   return code;
 }

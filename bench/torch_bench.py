@@ -22,7 +22,7 @@ import torch
 # name, input, hidden, batch, steps, default reps, default warmup -- keep in sync with
 # known_shapes() in rnnlab_bench.cpp.
 SHAPES = {
-    "big": (128, 256, 64, 100, 15, 3),
+    "big": (128, 256, 64, 100, 20, 5),
     "digits": (8, 128, 16, 8, 300, 30),
 }
 
@@ -89,7 +89,7 @@ def main():
     ap.add_argument("--cells", default="elman,lstm,gru")
     ap.add_argument("--shapes", default="big,digits")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--reps", type=int, default=0, help="timed steps (default: big 15, digits 300)")
+    ap.add_argument("--reps", type=int, default=0, help="timed steps (default: big 20, digits 300)")
     ap.add_argument("--warmup", type=int, default=-1)
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
