@@ -38,6 +38,21 @@ TEST_CASE("gradcheck: matmul in all four transpose modes and with a [T,B,K] left
         {rand_tensor({2, 3, 4}, 3), rand_tensor({4, 5}, 4)});
 }
 
+TEST_CASE("gradcheck: linear (bias folded into the GEMM) equals matmul + add") {
+  check("linear 2-D", [](Tape&, const std::vector<Var>& v) {
+    return weighted(linear(v[0], v[1], v[2]));
+  }, {rand_tensor({3, 4}, 70), rand_tensor({4, 5}, 71), rand_tensor({5}, 72)});
+  check("linear 3-D", [](Tape&, const std::vector<Var>& v) {
+    return weighted(linear(v[0], v[1], v[2]));
+  }, {rand_tensor({2, 3, 4}, 73), rand_tensor({4, 5}, 74), rand_tensor({5}, 75)});
+  Tape t;
+  Var x = t.constant(rand_tensor({2, 3, 4}, 76)), w = t.constant(rand_tensor({4, 5}, 77)),
+      b = t.constant(rand_tensor({5}, 78));
+  auto l = to_vector<double>(linear(x, w, b).value());
+  auto r = to_vector<double>(add(matmul(x, w), b).value());
+  for (std::size_t i = 0; i < l.size(); ++i) CHECK(l[i] == doctest::Approx(r[i]).epsilon(1e-14));
+}
+
 TEST_CASE("gradcheck: add, sub, mul with same-shape, suffix and prefix broadcasting") {
   const std::vector<Shape> bshapes{{3, 4}, {4}, {1, 4}, {3, 1}};
   for (const Shape& bs : bshapes) {

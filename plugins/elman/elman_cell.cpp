@@ -17,7 +17,7 @@ ElmanCell::ElmanCell(const CellArgs& a)
 }
 
 Var ElmanCell::project_inputs(Tape& tape, const Var& x, const CellContext&) {
-  return add(matmul(x, tape.param(*w_x_)), tape.param(*b_));
+  return linear(x, tape.param(*w_x_), tape.param(*b_));
 }
 
 std::vector<Var> ElmanCell::step(Tape& tape, const Var& p_t, const std::vector<Var>& state,

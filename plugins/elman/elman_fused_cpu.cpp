@@ -78,7 +78,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& mask
       }
       cpu_gemm(false, true, batch, h, h, T(1), DA + t * batch * h, h, W, h, T(1), DH, h);
     }
-    if (ctx.needs(0)) be.axpby(1.0, da_all, 1.0, ctx.grad_in(0));
+    if (ctx.needs(0)) ctx.accumulate(0, da_all);
     if (ctx.needs(1)) {
       T* dW = ctx.grad_in(1).data<T>();
       cpu_gemm(true, false, h, h, batch, T(1), H0, h, DA, h, T(1), dW, h);
@@ -86,7 +86,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& mask
         cpu_gemm(true, false, h, h, (steps - 1) * batch, T(1), Hs, h, DA + batch * h, h, T(1),
                  dW, h);
     }
-    if (ctx.needs(2)) be.axpby(1.0, dh_t, 1.0, ctx.grad_in(2));
+    if (ctx.needs(2)) ctx.accumulate(2, dh_t);
   });
 }
 

@@ -15,14 +15,14 @@ GruCell::GruCell(const CellArgs& a) : input_(a.input_size), hidden_(a.config.int
 }
 
 Var GruCell::project_inputs(Tape& tape, const Var& x, const CellContext&) {
-  return add(matmul(x, tape.param(*w_x_)), tape.param(*b_x_));
+  return linear(x, tape.param(*w_x_), tape.param(*b_x_));
 }
 
 std::vector<Var> GruCell::step(Tape& tape, const Var& p_t, const std::vector<Var>& state,
                                const CellContext&) {
   const int64_t h = hidden_;
   const Var& h_prev = state[0];
-  Var q = add(matmul(h_prev, tape.param(*w_h_)), tape.param(*b_h_));
+  Var q = linear(h_prev, tape.param(*w_h_), tape.param(*b_h_));
   Var r = sigmoid(add(slice(p_t, 1, 0, h), slice(q, 1, 0, h)));
   Var z = sigmoid(add(slice(p_t, 1, h, h), slice(q, 1, h, h)));
   Var n = tanh(add(slice(p_t, 1, 2 * h, h), mul(r, slice(q, 1, 2 * h, h))));

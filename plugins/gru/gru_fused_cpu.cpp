@@ -21,8 +21,9 @@ namespace {
 int64_t row_grain(int64_t h) { return std::max<int64_t>(1, 8192 / std::max<int64_t>(1, h)); }
 
 template <typename T>
-RNNLAB_SIMD_CLONES void forward_row(const T* p, const T* q, const T* h_prev, T* a, T* qn, T* h_out,
-                                    int64_t h) {
+RNNLAB_SIMD_CLONES void forward_row(const T* __restrict p, const T* __restrict q,
+                                    const T* __restrict h_prev, T* __restrict a, T* __restrict qn,
+                                    T* __restrict h_out, int64_t h) {
   for (int64_t j = 0; j < h; ++j) {
     T r = cpu_math::sigmoid(p[j] + q[j]);
     T z = cpu_math::sigmoid(p[h + j] + q[h + j]);
@@ -35,9 +36,11 @@ RNNLAB_SIMD_CLONES void forward_row(const T* p, const T* q, const T* h_prev, T* 
   }
 }
 
+// dh is read (gradient into h_t) and overwritten with the direct part of dh_{t-1} in place.
 template <typename T>
-RNNLAB_SIMD_CLONES void backward_row(const T* a, const T* qn, const T* h_prev, T* dh, T* dp, T* dq,
-                                     int64_t h) {
+RNNLAB_SIMD_CLONES void backward_row(const T* __restrict a, const T* __restrict qn,
+                                     const T* __restrict h_prev, T* __restrict dh,
+                                     T* __restrict dp, T* __restrict dq, int64_t h) {
   for (int64_t j = 0; j < h; ++j) {
     T r = a[j], z = a[h + j], n = a[2 * h + j];
     T g = dh[j];
@@ -126,7 +129,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& b_h, const Var& h0,
       });
       cpu_gemm(false, true, batch, h, h3, T(1), DQ + t * batch * h3, h3, W, h3, T(1), DH, h);
     }
-    if (ctx.needs(0)) be.axpby(1.0, dp_all, 1.0, ctx.grad_in(0));
+    if (ctx.needs(0)) ctx.accumulate(0, dp_all);
     if (ctx.needs(1)) {
       T* dW = ctx.grad_in(1).data<T>();
       cpu_gemm(true, false, h, h3, batch, T(1), H0, h, DQ, h3, T(1), dW, h3);
@@ -136,7 +139,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& b_h, const Var& h0,
     }
     if (ctx.needs(2))
       be.reduce_acc(dq_all, Tensor{}, Broadcast{Broadcast::Kind::suffix}, 1.0, ctx.grad_in(2));
-    if (ctx.needs(3)) be.axpby(1.0, dh_t, 1.0, ctx.grad_in(3));
+    if (ctx.needs(3)) ctx.accumulate(3, dh_t);
   });
 }
 

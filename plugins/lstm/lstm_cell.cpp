@@ -16,7 +16,7 @@ LstmCell::LstmCell(const CellArgs& a)
 }
 
 Var LstmCell::project_inputs(Tape& tape, const Var& x, const CellContext&) {
-  return add(matmul(x, tape.param(*w_x_)), tape.param(*b_));
+  return linear(x, tape.param(*w_x_), tape.param(*b_));
 }
 
 std::vector<Var> LstmCell::step(Tape& tape, const Var& p_t, const std::vector<Var>& state,

@@ -45,19 +45,21 @@ RNNLAB_SIMD_CLONES void forward_row(T* __restrict g, const T* __restrict c_prev,
   }
 }
 
+// dc is read (gradient into c_t) and overwritten (gradient into c_{t-1}) in place.
 template <typename T>
-RNNLAB_SIMD_CLONES void backward_row(const T* a, const T* c_t, const T* c_prev, const T* dh_in,
-                                     const T* dc_in, T* dg, T* dc_out, int64_t h) {
+RNNLAB_SIMD_CLONES void backward_row(const T* __restrict a, const T* __restrict c_t,
+                                     const T* __restrict c_prev, const T* __restrict dh_in,
+                                     T* __restrict dc_io, T* __restrict dg, int64_t h) {
   for (int64_t j = 0; j < h; ++j) {
     T i = a[j], f = a[h + j], g = a[2 * h + j], o = a[3 * h + j];
     T tc = cpu_math::tanh(c_t[j]);
     T dh = dh_in[j];
-    T dc = dc_in[j] + dh * o * (T(1) - tc * tc);
+    T dc = dc_io[j] + dh * o * (T(1) - tc * tc);
     dg[j] = dc * g * i * (T(1) - i);
     dg[h + j] = dc * c_prev[j] * f * (T(1) - f);
     dg[2 * h + j] = dc * i * (T(1) - g * g);
     dg[3 * h + j] = dh * tc * o * (T(1) - o);
-    dc_out[j] = dc * f;
+    dc_io[j] = dc * f;
   }
 }
 
@@ -133,14 +135,14 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& c0, 
             continue;  // state passed through: dh, dc flow on unchanged
           }
           backward_row<T>(A + (t * batch + b) * h4, St + b * 2 * h + h, c_prev + b * ld_prev, dh,
-                          dc, DGt + b * h4, dc, h);
+                          dc, DGt + b * h4, h);
           std::memset(dh, 0, sizeof(T) * h);
         }
       });
       // dh_{t-1} += dG_t W_hᵀ
       cpu_gemm(false, true, batch, h, h4, T(1), DGt, h4, W, h4, T(1), DH, h);
     }
-    if (ctx.needs(0)) be.axpby(1.0, dg_t, 1.0, ctx.grad_in(0));
+    if (ctx.needs(0)) ctx.accumulate(0, dg_t);
     if (ctx.needs(1)) {
       T* dW = ctx.grad_in(1).data<T>();
       cpu_gemm(true, false, h, h4, batch, T(1), H0, h, DG, h4, T(1), dW, h4);
@@ -148,8 +150,8 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& c0, 
         cpu_gemm(true, false, h, h4, (steps - 1) * batch, T(1), S, 2 * h, DG + batch * h4, h4,
                  T(1), dW, h4);
     }
-    if (ctx.needs(2)) be.axpby(1.0, dh_t, 1.0, ctx.grad_in(2));
-    if (ctx.needs(3)) be.axpby(1.0, dc_t, 1.0, ctx.grad_in(3));
+    if (ctx.needs(2)) ctx.accumulate(2, dh_t);
+    if (ctx.needs(3)) ctx.accumulate(3, dc_t);
   });
 }
 

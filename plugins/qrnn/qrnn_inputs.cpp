@@ -42,7 +42,7 @@ Var QrnnCell::activate_gates(const Var& y, const CellContext& ctx) {
 }
 
 Var QrnnCell::project_inputs(Tape& tape, const Var& x, const CellContext& ctx) {
-  Var y = add(matmul(shifted_inputs(tape, x, ctx), tape.param(*w_)), tape.param(*b_));
+  Var y = linear(shifted_inputs(tape, x, ctx), tape.param(*w_), tape.param(*b_));
   return activate_gates(y, ctx);
 }
 

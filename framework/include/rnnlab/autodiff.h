@@ -54,6 +54,9 @@ class BackwardContext {
   const Tensor& in(int k) const;
   bool needs(int k) const;   // does input k want a gradient?
   Tensor& grad_in(int k);    // zero-initialised on first use; only if needs(k)
+  // Adds g into input k's gradient. When input k has none yet, g simply becomes it (no zero
+  // fill, no copy), so g must be a fresh tensor that nothing else holds. Only if needs(k).
+  void accumulate(int k, Tensor g);
   Backend& backend() const { return *backend_; }
 
  private:

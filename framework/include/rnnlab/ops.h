@@ -13,6 +13,9 @@ namespace rnnlab {
 // ---- linear algebra ----
 // C = op(A) op(B), A and B 2-D (a leading [T,B,K] is viewed as [T*B,K] when trans_a=false).
 Var matmul(const Var& a, const Var& b, bool trans_a = false, bool trans_b = false);
+// y = x W + b in one node: x [.., K], W [K,N], b [N] -> [.., N]. The bias is the GEMM's initial
+// output (beta = 1), so it costs no extra pass; backward: dx = dy Wᵀ, dW = xᵀ dy, db = Σ dy.
+Var linear(const Var& x, const Var& w, const Var& b);
 
 // ---- elementwise (b broadcast as suffix [.., n] or prefix [n, ..], see backend.h) ----
 Var add(const Var& a, const Var& b);

@@ -41,4 +41,35 @@ Var matmul(const Var& a, const Var& b, bool ta, bool tb) {
   });
 }
 
+Var linear(const Var& x, const Var& w, const Var& b) {
+  const Tensor& X = x.value();
+  const Tensor& W = w.value();
+  RNNLAB_CHECK(X.rank() >= 2 && W.rank() == 2 && X.dim(-1) == W.dim(0), "linear: x ",
+               shape_str(X.shape()), " does not fit W ", shape_str(W.shape()));
+  const int64_t n = W.dim(1);
+  RNNLAB_CHECK(b.value().numel() == n, "linear: bias ", shape_str(b.shape()), " for ", n,
+               " outputs");
+  Shape out_shape = X.shape();
+  out_shape.back() = n;
+  Tape& tape = x.tape();
+  Backend& be = tape.backend();
+  Tensor y = be.empty(out_shape, X.dtype());
+  const int64_t rows = y.numel() / n;
+  be.block_copy(b.value(), y, {rows, n, 0, 0, n, 0}, false);  // every row = b
+  be.gemm(false, false, 1.0, X, W, 1.0, y);
+  return tape.record(y, {x, w, b}, [](BackwardContext& ctx) {
+    Backend& be = ctx.backend();
+    const Tensor& dy = ctx.grad_out();
+    if (ctx.needs(0)) be.gemm(false, true, 1.0, dy, ctx.in(1), 1.0, ctx.grad_in(0));
+    if (ctx.needs(1)) {
+      const Tensor& X = ctx.in(0);
+      Tensor x2 = X.reshape({X.numel() / X.dim(-1), X.dim(-1)});
+      Tensor dy2 = dy.reshape({dy.numel() / dy.dim(-1), dy.dim(-1)});
+      be.gemm(true, false, 1.0, x2, dy2, 1.0, ctx.grad_in(1));
+    }
+    if (ctx.needs(2))
+      be.reduce_acc(dy, Tensor{}, Broadcast{Broadcast::Kind::suffix}, 1.0, ctx.grad_in(2));
+  });
+}
+
 }  // namespace rnnlab

@@ -139,6 +139,28 @@ Tensor& BackwardContext::grad_in(int k) {
   return tape_->grad_slot(ins.at(static_cast<std::size_t>(k)));
 }
 
+void BackwardContext::accumulate(int k, Tensor g) {
+  RNNLAB_CHECK(needs(k), "accumulate(", k, ") into an input that needs no gradient");
+  const auto& ins = tape_->nodes_[static_cast<std::size_t>(node_)].inputs;
+  Tape::Node& n = tape_->nodes_[static_cast<std::size_t>(ins.at(static_cast<std::size_t>(k)))];
+  RNNLAB_CHECK(g.numel() == n.value.numel() && g.dtype() == n.value.dtype(),
+               "accumulate: gradient ", shape_str(g.shape()), " for a value of shape ",
+               shape_str(n.value.shape()));
+  if (!n.grad.defined()) {
+    if (!n.param) {
+      n.grad = g.reshape(n.value.shape());
+      return;
+    }
+    if (!n.param->grad.defined()) {
+      n.param->grad = g.reshape(n.value.shape());
+      n.grad = n.param->grad;
+      return;
+    }
+    n.grad = n.param->grad;
+  }
+  backend_->axpby(1.0, g, 1.0, n.grad);
+}
+
 void Tape::backward(const Var& loss) {
   check(loss);
   RNNLAB_CHECK(loss.value().numel() == 1, "backward() needs a scalar loss, found shape ",

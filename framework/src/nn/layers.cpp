@@ -37,7 +37,7 @@ Activation Dense::forward(Tape& tape, const Activation& in, const ForwardContext
   RNNLAB_CHECK(in.x.dim(-1) == in_, "dense layer expects ", in_, " features, found ",
                shape_str(in.x.shape()));
   Activation out = in;
-  out.x = apply(act_, add(matmul(in.x, tape.param(*w_)), tape.param(*b_)));
+  out.x = apply(act_, linear(in.x, tape.param(*w_), tape.param(*b_)));
   return out;
 }
 

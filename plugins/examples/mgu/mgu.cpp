@@ -29,7 +29,7 @@ class Mgu final : public Cell {
   std::vector<StateSpec> state_specs() const override { return {{"h", h_}}; }
 
   Var project_inputs(Tape& t, const Var& x, const CellContext&) override {
-    return add(matmul(x, t.param(*w_x_)), t.param(*b_));  // [T,B,2H]
+    return linear(x, t.param(*w_x_), t.param(*b_));  // [T,B,2H]
   }
 
   std::vector<Var> step(Tape& t, const Var& p, const std::vector<Var>& state,

@@ -146,6 +146,47 @@ void CpuBackend::mul_acc(const Tensor& dy, const Tensor& b, Broadcast bc, bool o
   });
 }
 
+namespace {
+
+// Σ x[i] (* o[i]) over [0, n) with 16 independent lanes (so the loop vectorizes without
+// reassociation flags); the lanes are added in a fixed order.
+template <typename T>
+RNNLAB_SIMD_CLONES T lane_sum(const T* __restrict x, const T* __restrict o, int64_t n) {
+  T acc[16] = {};
+  int64_t i = 0;
+  if (o) {
+    for (; i + 16 <= n; i += 16)
+      for (int k = 0; k < 16; ++k) acc[k] += x[i + k] * o[i + k];
+    for (; i < n; ++i) acc[i & 15] += x[i] * o[i];
+  } else {
+    for (; i + 16 <= n; i += 16)
+      for (int k = 0; k < 16; ++k) acc[k] += x[i + k];
+    for (; i < n; ++i) acc[i & 15] += x[i];
+  }
+  T s = 0;
+  for (int k = 0; k < 16; ++k) s += acc[k];
+  return s;
+}
+
+// acc[c] += Σ_r x[r, c] (* o[r, c]) for rows [r0, r1) of a [*, nb] matrix.
+template <typename T>
+RNNLAB_SIMD_CLONES void column_sums(const T* __restrict x, const T* __restrict o, int64_t nb,
+                                    int64_t r0, int64_t r1, T* __restrict acc) {
+  for (int64_t r = r0; r < r1; ++r) {
+    const T* xr = x + r * nb;
+    if (o) {
+      const T* orow = o + r * nb;
+      for (int64_t c = 0; c < nb; ++c) acc[c] += xr[c] * orow[c];
+    } else {
+      for (int64_t c = 0; c < nb; ++c) acc[c] += xr[c];
+    }
+  }
+}
+
+}  // namespace
+
+// Every reduction is cut into fixed chunks that do not depend on the thread count; chunk
+// results are combined in chunk order, so 1 and N threads give identical bits.
 void CpuBackend::reduce_acc(const Tensor& x, const Tensor& other, Broadcast bc, double alpha,
                             Tensor& db) {
   dispatch_float(x.dtype(), [&](auto tag) {
@@ -153,42 +194,49 @@ void CpuBackend::reduce_acc(const Tensor& x, const Tensor& other, Broadcast bc, 
     const T* xp = x.data<T>();
     const T* op = other.defined() ? other.data<T>() : nullptr;
     T* d = db.data<T>();
-    int64_t n = x.numel(), nb = db.numel();
-    T al = static_cast<T>(alpha);
-    auto val = [&](int64_t i) { return op ? xp[i] * op[i] : xp[i]; };
+    const int64_t n = x.numel(), nb = db.numel();
+    const T al = static_cast<T>(alpha);
     if (bc.kind == Broadcast::Kind::none) {
       cpu_parallel_for(n, kGrain, [&](int64_t s, int64_t e) {
-        for (int64_t i = s; i < e; ++i) d[i] += al * val(i);
+        if (op)
+          for (int64_t i = s; i < e; ++i) d[i] += al * xp[i] * op[i];
+        else
+          for (int64_t i = s; i < e; ++i) d[i] += al * xp[i];
       });
-    } else if (bc.kind == Broadcast::Kind::suffix) {
-      // Column sums, row by row (contiguous, vectorizes) into a per-block accumulator; blocks
-      // of columns run in parallel, rows always in order (thread-count independent).
-      int64_t rows = n / nb;
-      const int64_t block = 256;
-      cpu_parallel_for((nb + block - 1) / block, std::max<int64_t>(1, kGrain / (rows * block)),
-                       [&](int64_t b0, int64_t b1) {
-                         std::vector<T> acc(static_cast<std::size_t>(block));
-                         for (int64_t blk = b0; blk < b1; ++blk) {
-                           int64_t c0 = blk * block, len = std::min(block, nb - c0);
-                           std::fill(acc.begin(), acc.end(), T(0));
-                           for (int64_t r = 0; r < rows; ++r) {
-                             const int64_t base = r * nb + c0;
-                             if (op)
-                               for (int64_t j = 0; j < len; ++j) acc[j] += xp[base + j] * op[base + j];
-                             else
-                               for (int64_t j = 0; j < len; ++j) acc[j] += xp[base + j];
-                           }
-                           for (int64_t j = 0; j < len; ++j) d[c0 + j] += al * acc[j];
-                         }
-                       });
-    } else {
-      int64_t inner = n / nb;
-      cpu_parallel_for(nb, std::max<int64_t>(1, kGrain / inner), [&](int64_t r0, int64_t r1) {
-        for (int64_t r = r0; r < r1; ++r) {
-          double acc = 0;
-          for (int64_t j = 0; j < inner; ++j) acc += val(r * inner + j);
-          d[r] += al * static_cast<T>(acc);
+    } else if (bc.kind == Broadcast::Kind::suffix && nb == 1) {
+      // total: partial sums of fixed chunks
+      const int64_t chunks = (n + kReduceChunk - 1) / kReduceChunk;
+      std::vector<T> part(static_cast<std::size_t>(chunks));
+      cpu_parallel_for(chunks, 1, [&](int64_t c0, int64_t c1) {
+        for (int64_t c = c0; c < c1; ++c) {
+          int64_t b = c * kReduceChunk, len = std::min(kReduceChunk, n - b);
+          part[static_cast<std::size_t>(c)] = lane_sum<T>(xp + b, op ? op + b : nullptr, len);
         }
+      });
+      T total = 0;
+      for (T v : part) total += v;
+      d[0] += al * total;
+    } else if (bc.kind == Broadcast::Kind::suffix) {
+      // column sums: fixed blocks of rows reduced in parallel, then added in block order
+      const int64_t rows = n / nb;
+      const int64_t block = std::max<int64_t>(1, kReduceChunk / nb);
+      const int64_t blocks = (rows + block - 1) / block;
+      std::vector<T> part(static_cast<std::size_t>(blocks * nb), T(0));
+      cpu_parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
+        for (int64_t k = b0; k < b1; ++k)
+          column_sums<T>(xp, op, nb, k * block, std::min(rows, (k + 1) * block),
+                         part.data() + k * nb);
+      });
+      for (int64_t k = 0; k < blocks; ++k) {
+        const T* pk = part.data() + k * nb;
+        for (int64_t c = 0; c < nb; ++c) d[c] += al * pk[c];
+      }
+    } else {
+      // row sums: each row is one chunk
+      const int64_t inner = n / nb;
+      cpu_parallel_for(nb, std::max<int64_t>(1, kGrain / inner), [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r)
+          d[r] += al * lane_sum<T>(xp + r * inner, op ? op + r * inner : nullptr, inner);
       });
     }
   });
