@@ -15,6 +15,7 @@ PACKAGES=(
   libhdf5-dev hdf5-tools zlib1g-dev                # run files, gzip data
   doctest-dev                                      # tests
   python3 python3-numpy python3-h5py python3-torch # parity tests, run-file checks, benchmark
+  gnuplot-nox                                      # rnnlab report --plots (learning curves)
 )
 
 if [ "${SKIP_APT:-0}" != 1 ]; then

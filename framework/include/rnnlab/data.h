@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "rnnlab/tensor.h"
@@ -245,5 +246,176 @@ class WindowDataset : public Dataset {
 // F(k) mod m for k = 1..n_points, with F(1) = F(2) = 1 (mod 5 has period 20).
 // n_points >= 0, mod >= 1 (else InputError).
 std::vector<double> fibonacci_mod(int64_t n_points, int64_t mod);
+
+// ---------------------------------------------------------------------------------------------
+// Generated and text datasets for the RWA and sentiment studies.
+//
+// Token batches: a dataset of token ids (TextDataset, SyntheticSentimentDataset) returns
+// Batch::x as **i32 [T,B]** (no feature axis) whatever dtype is requested: id 0 is padding
+// (after each sequence's end, lengths[b] says where), 1 is out-of-vocabulary, ids < vocab().
+// Its input_size() is 1 (one id per step). Such batches must go through an `embedding` first
+// layer ([T,B] ids -> [T,B,D]); the Trainer passes i32 inputs unchanged and rejects them
+// (InputError) when the model does not start with an embedding. Variable-length batches have
+// T = the longest length in the batch.
+
+// Adding problem (Hochreiter & Schmidhuber 1997; the RWA paper arXiv:1703.01253, sec. 3.2):
+// example i has T steps of 2 features, x[t,b,0] = value ~ U[0,1), x[t,b,1] = marker with
+// exactly two 1s, one at a step in [0, T/2) and one in [T/2, T); y_value [B,1] = the sum of the
+// two marked values (in [0,2); always predicting 1 gives MSE ≈ 1/6). Example i is generated
+// from (seed, i) alone, so any subset is reproducible without storing the data.
+// InputError: steps < 2, examples < 1.
+class AddingDataset : public Dataset {
+ public:
+  AddingDataset(int64_t steps, std::size_t examples, uint64_t seed);
+
+  std::size_t size() const override { return examples_; }
+  Batch batch(const std::vector<std::size_t>& indices, DType dtype) const override;
+  int64_t input_size() const override { return 2; }
+  int64_t max_steps() const override { return steps_; }
+  int64_t output_size() const override { return 1; }
+  std::string describe() const override;
+
+  struct Example {
+    std::vector<double> values;  // [T]
+    int64_t first = 0, second = 0;  // marked steps: first < T/2 <= second
+    double target = 0;              // values[first] + values[second]
+  };
+  Example example(std::size_t i) const;  // i < size() (else Error)
+
+ private:
+  int64_t steps_;
+  std::size_t examples_;
+  uint64_t seed_;
+};
+
+// Length classification (the RWA paper, sec. 3.4): example i has length L ~ U{1..max_len}
+// (integers, both ends included), x[t,b,0] ~ U[0,1) for t < L (0 after), lengths[b] = L;
+// y_value [B,1] = 1 if L > max_len / 2 (i.e. 2L > max_len) else 0, for bce_with_logits.
+// The values carry no information: the model must count. T of a batch = its longest L.
+// Generated from (seed, i). InputError: max_len < 2, examples < 1.
+class LengthDataset : public Dataset {
+ public:
+  LengthDataset(int64_t max_len, std::size_t examples, uint64_t seed);
+
+  std::size_t size() const override { return examples_; }
+  Batch batch(const std::vector<std::size_t>& indices, DType dtype) const override;
+  int64_t input_size() const override { return 1; }
+  int64_t max_steps() const override { return max_len_; }
+  int64_t output_size() const override { return 1; }
+  std::string describe() const override;
+
+  int64_t length(std::size_t i) const;  // L of example i
+  int32_t label(std::size_t i) const { return 2 * length(i) > max_len_ ? 1 : 0; }
+
+ private:
+  int64_t max_len_;
+  std::size_t examples_;
+  uint64_t seed_;
+};
+
+// ---- text ----
+
+// Lower-cased words of a text: maximal runs of ASCII letters, digits and apostrophes (other
+// bytes, including non-ASCII ones, separate words); the HTML line breaks "<br />" (and
+// "<br/>", "<br>") of aclImdb reviews are removed first. "Don't <br />STOP" -> don't, stop.
+std::vector<std::string> tokenize_words(const std::string& text);
+
+// Word ids: 0 = padding, 1 = out-of-vocabulary, 2.. = words by decreasing count, ties broken
+// by the word (byte order). size() = 2 + number of words <= the requested size, so every id
+// is < size() and an `embedding(size(), D)` table fits (this is Keras' num_words convention:
+// imdb(vocab: 10000) keeps the 9998 most frequent words).
+class TextVocabulary {
+ public:
+  static constexpr int32_t kPad = 0, kOov = 1;
+  TextVocabulary() = default;
+  // From tokenized documents; size >= 3 (else InputError).
+  static TextVocabulary build(const std::vector<std::vector<std::string>>& documents,
+                              std::size_t size);
+  int32_t id(const std::string& word) const;  // kOov if unknown
+  const std::string& word(int32_t id) const;  // "<pad>", "<oov>" or the word
+  std::size_t size() const { return words_.size(); }
+
+ private:
+  std::vector<std::string> words_;  // by id, with "<pad>", "<oov>" first
+  std::vector<std::pair<std::string, int32_t>> sorted_;  // (word, id) sorted by word
+};
+
+// Token sequences with binary labels: x i32 [T,B] (see "Token batches" above), lengths,
+// y_value [B,1] in {0,1} for bce_with_logits. Sequences longer than max_len keep their LAST
+// max_len tokens (Keras pad_sequences(truncating='pre')); an empty document becomes the one
+// token <oov> (lengths must be >= 1).
+class TextDataset : public Dataset {
+ public:
+  // In memory: every id in [0, vocab_size), labels 0/1, max_len >= 1 (else InputError).
+  TextDataset(std::vector<std::vector<int32_t>> sequences, std::vector<int32_t> labels,
+              int64_t vocab_size, int64_t max_len, std::string description);
+
+  // The aclImdb layout: root/<split>/pos/*.txt (label 1) and root/<split>/neg/*.txt (label 0),
+  // read in file-name order (pos first). InputError: a missing root/split/pos|neg folder, a
+  // split without any .txt file, an unreadable file.
+  static TextDataset load_imdb(const std::string& root, const std::string& split,
+                               const TextVocabulary& vocab, int64_t max_len);
+  // The vocabulary of root/train (the `size` most frequent words, see TextVocabulary).
+  static TextVocabulary imdb_vocabulary(const std::string& root, std::size_t size);
+
+  std::size_t size() const override { return labels_.size(); }
+  Batch batch(const std::vector<std::size_t>& indices, DType dtype) const override;
+  int64_t input_size() const override { return 1; }
+  int64_t max_steps() const override { return max_len_; }
+  int64_t output_size() const override { return 1; }
+  std::string describe() const override { return description_; }
+
+  int64_t vocab() const { return vocab_size_; }
+  const std::vector<int32_t>& tokens(std::size_t i) const { return sequences_.at(i); }
+  int32_t label(std::size_t i) const { return labels_.at(i); }
+
+ private:
+  std::vector<std::vector<int32_t>> sequences_;  // already cut to max_len
+  std::vector<int32_t> labels_;
+  int64_t vocab_size_, max_len_;
+  std::string description_;
+};
+
+// A synthetic stand-in for IMDB sentiment (the real reviews cannot be shipped), in token
+// batches like TextDataset. Example i, generated from (seed, i):
+//   ids: 0 pad, 1 unused (<oov>), positive words 2..11, negative words 12..21, negation
+//   words ("not", "never", "no") 22..24, neutral words 25..vocab-1;
+//   length L ~ U{min_len..max_len}; every step is a uniform neutral word, except:
+//   the sequence is cut into 3 equal segments [kL/3, (k+1)L/3); segment k holds one sentiment
+//   word at a uniform step p_k > its first step (polarity s_k = ±1 with equal chance, the word
+//   uniform among the 10 of that polarity) and, with probability 1/4, one negation word at a
+//   uniform step of the segment before p_k (up to ~L/3 steps earlier, with only neutral words
+//   between), which flips it: e_k = -s_k;
+//   label (y_value) = 1 if e_0 + e_1 + e_2 > 0 else 0 (never a tie; balanced).
+// A sentiment word alone predicts its vote with 3/4 (a first signal to learn from; ignoring
+// negations caps accuracy near 84%); the rest needs a negation remembered across up to ~L/3
+// neutral steps, and the vote kept over the whole sequence (hard for an Elman RNN).
+// InputError: vocab < 32, min_len < 6, max_len < min_len, examples < 1.
+class SyntheticSentimentDataset : public Dataset {
+ public:
+  static constexpr int32_t kPositive = 2, kNegative = 12, kNegation = 22, kNeutral = 25;
+  static constexpr int32_t kWordsPerPolarity = 10, kNegationWords = 3, kSegments = 3;
+  SyntheticSentimentDataset(std::size_t examples, int64_t vocab, int64_t min_len,
+                            int64_t max_len, uint64_t seed);
+
+  std::size_t size() const override { return examples_; }
+  Batch batch(const std::vector<std::size_t>& indices, DType dtype) const override;
+  int64_t input_size() const override { return 1; }
+  int64_t max_steps() const override { return max_len_; }
+  int64_t output_size() const override { return 1; }
+  std::string describe() const override;
+
+  int64_t vocab() const { return vocab_; }
+  struct Example {
+    std::vector<int32_t> tokens;  // [L]
+    int32_t label = 0;
+  };
+  Example example(std::size_t i) const;  // i < size() (else Error)
+
+ private:
+  std::size_t examples_;
+  int64_t vocab_, min_len_, max_len_;
+  uint64_t seed_;
+};
 
 }  // namespace rnnlab

@@ -8,7 +8,19 @@
 // A non-finite loss or gradient stops the run with an Error naming the step; the run file
 // then says status=failed with the message. SIGINT/SIGTERM stop after the current step with
 // status=interrupted. Stateful mode resets the model's carried state at each epoch start and
-// requires the sampler order `streams` or `sequential` (no shuffling across streams).
+// requires the sampler order `streams` or `sequential` (no shuffling across streams);
+// evaluating a stateful model resets its carried state before and after (evaluation is
+// stateless), so use eval_every 0 (epoch ends) to keep the carry intact within an epoch.
+//
+// Checkpoints (/checkpoint in the run file, see train/checkpoint.h): every `checkpoint_every`
+// steps and when stopped by SIGINT/SIGTERM, the trainer saves parameters, optimizer slots and
+// step, the sampler position, the dropout-seed generator, the metric accumulators and the row
+// counts of the metric tables. fit() with `resume` continues from it and reaches bit-identical
+// parameters to an uninterrupted run (same seed, same thread count); metric rows written after
+// the checkpoint by the killed process are dropped first. A stateful run carries hidden state
+// that is not saved, so its checkpoints are taken only at epoch ends (where the carry is reset
+// anyway): the first epoch end at least `checkpoint_every` steps after the previous checkpoint,
+// and an interrupt mid-epoch keeps the last epoch-end checkpoint.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +57,10 @@ struct TrainConfig {
   DType dtype = DType::f32;
   bool progress = true;         // progress bar on a TTY, periodic lines otherwise
   bool quiet = false;           // no progress output at all
+  int64_t checkpoint_every = 0; // steps between checkpoints; 0 = only when interrupted
+  bool resume = false;          // continue from the run file's /checkpoint (has_checkpoint)
+  // Called after every completed step (and its logging/eval/checkpoint), e.g. by tests.
+  std::function<void(int64_t step)> on_step;
 };
 
 struct EvalResult {
@@ -63,6 +79,7 @@ struct TrainResult {
   std::vector<double> epoch_time;        // seconds of each completed epoch (training only)
   std::optional<EvalResult> final_eval;  // on the eval set, after training
   std::string status = "finished";       // finished | interrupted
+  int64_t resumed_from = 0;              // the checkpoint step a resumed fit started after
 };
 
 class Trainer {
@@ -85,5 +102,8 @@ class Trainer {
 
 // Writes every parameter of `model` to /params/<name> in the run file.
 void write_params(RunFile& run, Model& model);
+
+// True if `run` holds a complete checkpoint (one whose writing finished); its step in *step.
+bool has_checkpoint(const RunFile& run, int64_t* step = nullptr);
 
 }  // namespace rnnlab

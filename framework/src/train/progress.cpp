@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -45,8 +46,12 @@ void Progress::draw(bool final_line) {
   char buf[320];
   std::string bar;
   if (tty_) {
-    int filled = static_cast<int>(frac * 24);
-    bar = "[" + std::string(filled, '#') + std::string(24 - filled, '.') + "] ";
+    const std::size_t filled = static_cast<std::size_t>(std::clamp(frac, 0.0, 1.0) * 24);
+    bar.reserve(28);
+    bar.push_back('[');
+    bar.append(filled, '#');
+    bar.append(24 - filled, '.');
+    bar.append("] ");
   }
   int n = std::snprintf(buf, sizeof buf, "%s%3d%%  step %lld/%lld  ep %lld  loss %.4g", bar.c_str(),
                         static_cast<int>(frac * 100), static_cast<long long>(step_),

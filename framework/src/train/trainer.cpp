@@ -1,12 +1,15 @@
 // The training loop (see trainer.h).
 #include "rnnlab/trainer.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <sstream>
 
 #include "rnnlab/run_file.h"
+#include "train/checkpoint.h"
 #include "train/progress.h"
 
 namespace rnnlab {
@@ -75,7 +78,27 @@ Trainer::Trainer(Model& model, TrainConfig config)
 Var Trainer::batch_loss(Tape& tape, const Batch& b, bool training, uint64_t seed,
                         int64_t* correct) {
   Activation in;
-  in.x = tape.constant(b.x);
+  // Token ids (Batch::x i32 [T,B], see data.h) reach the embedding layer unchanged; float
+  // inputs [T,B,I] are converted to the run's dtype if a dataset built them in another.
+  const bool tokens = b.x.dtype() == DType::i32;
+  const bool embeds = !model_.layers().empty() && model_.layers().front()->kind() == "embedding";
+  RNNLAB_CHECK_INPUT(!tokens || embeds, "the data are token ids (i32 [T,B]); the model must "
+                     "start with an embedding layer, found '",
+                     model_.layers().empty() ? "nothing" : model_.layers().front()->kind(), "'");
+  RNNLAB_CHECK_INPUT(tokens || !embeds, "the embedding layer reads token ids, but the data are "
+                     "features ", shape_str(b.x.shape()), " (use a token data source: imdb, "
+                     "synthetic_sentiment)");
+  if (tokens) {  // ids beyond the table: say which setting to change (not a bare range error)
+    for (const auto& p : model_.params().all()) {
+      if (!p->name.ends_with("layer0/embedding/table")) continue;
+      int32_t top = 0;
+      for (int32_t id : to_vector<int32_t>(b.x)) top = std::max(top, id);
+      RNNLAB_CHECK_INPUT(top < p->value.dim(0), "token id ", top, " is outside the embedding "
+                         "table (vocab ", p->value.dim(0), "): give the embedding a vocab at "
+                         "least the data source's");
+    }
+  }
+  in.x = tape.constant(tokens || b.x.dtype() == config_.dtype ? b.x : to_dtype(b.x, config_.dtype));
   in.sequence = true;
   in.lengths = b.lengths;
   ForwardContext fc{training, seed};
@@ -124,8 +147,10 @@ EvalResult Trainer::evaluate(const Dataset& data, const std::vector<std::size_t>
   if (indices.empty()) return r;
   const bool classify = config_.loss != LossKind::mse;
   Tape tape(model_.params().device());
-  // Evaluation is stateless: a stateful model's carry is saved and restored around it.
-  std::vector<Tensor> dummy;
+  // Evaluation is stateless. The carried state cannot be saved and restored around it, so a
+  // stateful model's carry is reset before and after: training continues from a fresh state
+  // (with eval_every 0 evaluation happens at epoch ends, where the carry is reset anyway).
+  if (config_.stateful) model_.reset_state();
   double loss_sum = 0;
   int64_t correct = 0;
   std::size_t bs = static_cast<std::size_t>(config_.batch);
@@ -138,6 +163,7 @@ EvalResult Trainer::evaluate(const Dataset& data, const std::vector<std::size_t>
     loss_sum += item(l.value()) * static_cast<double>(idx.size());
     r.examples += static_cast<int64_t>(idx.size());
   }
+  if (config_.stateful) model_.reset_state();
   r.loss = loss_sum / static_cast<double>(r.examples);
   if (classify) r.accuracy = static_cast<double>(correct) / static_cast<double>(r.examples);
   return r;
@@ -147,31 +173,66 @@ void write_params(RunFile& run, Model& model) {
   for (auto& p : model.params().all()) run.write_tensor("/params/" + p->name, p->value);
 }
 
+namespace {
+
+double sum_of(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return s;
+}
+
+std::string rng_state(Rng& rng) {
+  std::ostringstream os;
+  os << rng.engine();
+  return os.str();
+}
+
+void set_rng_state(Rng& rng, const std::string& text) {
+  std::istringstream is(text);
+  is >> rng.engine();
+  RNNLAB_CHECK_INPUT(!is.fail(), "checkpoint: unreadable random-generator state");
+}
+
+}  // namespace
+
 TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& train,
                          const std::vector<std::size_t>& eval, RunFile* run) {
   RNNLAB_CHECK_INPUT(!train.empty(), "train: no training examples");
   RNNLAB_CHECK_INPUT(data.input_size() == model_.input_size(), "the data has ",
                      data.input_size(), " input features, the model expects ",
                      model_.input_size());
+  RNNLAB_CHECK_INPUT(!config_.resume || run, "train: resume needs a run file");
   BatchSampler sampler(train, static_cast<std::size_t>(config_.batch), config_.order,
                        config_.seed, config_.drop_last);
-  BatchIterator it(sampler);
   const int64_t per_epoch = static_cast<int64_t>(sampler.batches_per_epoch());
+  RNNLAB_CHECK_INPUT(per_epoch > 0, "train: ", train.size(), " training examples give no batch of ",
+                     config_.batch, " (drop_last or streams order)");
   const int64_t total = config_.steps > 0 ? config_.steps : config_.epochs * per_epoch;
   const bool classify = config_.loss != LossKind::mse;
   Rng batch_seeds = Rng(config_.seed).fork("batches");
 
+  TrainState st;
   TrainResult res;
+  if (config_.resume) {
+    st = read_checkpoint(*run, model_, optimizer_);
+    set_rng_state(batch_seeds, st.rng);
+    RNNLAB_CHECK_INPUT(st.step <= total, "checkpoint step ", st.step,
+                       " is beyond this run's ", total, " steps");
+    res.resumed_from = st.step;
+    res.final_eval = st.last_eval;
+  }
+  BatchIterator it(sampler, st.iter_epoch, static_cast<std::size_t>(st.iter_batch));
+  int64_t last_checkpoint = st.step;
+
   StopSignals signals;
   Progress progress(total, config_.quiet ? Progress::Mode::off
                                          : (config_.progress ? Progress::Mode::auto_detect
                                                              : Progress::Mode::lines));
-  auto t0 = std::chrono::steady_clock::now();
+  // Times continue from the checkpoint's (the time between it and a kill is not counted).
+  auto t0 = std::chrono::steady_clock::now() -
+            std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                std::chrono::duration<double>(st.wall_time));
   Tape tape(model_.params().device());
-  double epoch_loss = 0, window_loss = 0;
-  int64_t epoch_batches = 0, window_batches = 0, window_correct = 0, window_examples = 0;
-  int64_t sequences = 0;
-  double epoch_start = 0;
   auto do_eval = [&](int64_t step, int64_t epoch) {
     if (eval.empty()) return;
     EvalResult e = evaluate(data, eval);
@@ -182,19 +243,26 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
           {"loss", e.loss}};
       if (e.accuracy >= 0) row.emplace_back("accuracy", e.accuracy);
       run->append_metrics("eval", row);
+      ++st.rows_eval;
       run->flush();
     }
-    res.final_eval = e;
+    st.last_eval = e;
+    st.last_eval_step = step;
+  };
+  auto checkpoint = [&] {
+    st.iter_epoch = it.epoch();
+    st.iter_batch = static_cast<int64_t>(it.batch());
+    st.rng = rng_state(batch_seeds);
+    st.wall_time = seconds_since(t0);
+    write_checkpoint(*run, st, model_, optimizer_);
+    last_checkpoint = st.step;
   };
 
   try {
-    for (int64_t step = 1; step <= total; ++step) {
+    for (int64_t step = st.step + 1; step <= total; ++step) {
       int64_t epoch = it.epoch();
       const auto& idx = it.next();
-      if (it.batch() == 1 || per_epoch == 1) {  // first batch of an epoch
-        if (config_.stateful) model_.reset_state();
-        epoch_start = seconds_since(t0) - (res.wall_time - res.train_time);
-      }
+      if ((it.batch() == 1 || per_epoch == 1) && config_.stateful) model_.reset_state();
       auto ts = std::chrono::steady_clock::now();
       Batch b = data.batch(idx, config_.dtype);
       tape.reset();
@@ -207,65 +275,78 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
                     "): training diverged; lower the learning rate or clip gradients");
       tape.backward(loss);
       double gnorm = optimizer_.step(model_.params());
-      res.train_time += seconds_since(ts);
-      res.wall_time = seconds_since(t0);
-      res.steps = step;
-      sequences += b.batch_size();
-      epoch_loss += lv;
-      ++epoch_batches;
-      window_loss += lv;
-      ++window_batches;
-      window_correct += correct;
-      window_examples += b.batch_size();
-      double acc = classify ? double(window_correct) / double(window_examples) : -1.0;
-      progress.update(step, epoch + 1, window_loss / double(window_batches), acc);
+      st.train_time += seconds_since(ts);
+      st.step = step;
+      st.sequences += b.batch_size();
+      st.epoch_loss += lv;
+      ++st.epoch_batches;
+      st.window_loss += lv;
+      ++st.window_batches;
+      st.window_correct += correct;
+      st.window_examples += b.batch_size();
+      double acc = classify ? double(st.window_correct) / double(st.window_examples) : -1.0;
+      progress.update(step, epoch + 1, st.window_loss / double(st.window_batches), acc);
       if (run && (step % std::max<int64_t>(1, config_.log_every) == 0 || step == total)) {
         std::vector<std::pair<std::string, double>> row{
-            {"step", double(step)}, {"epoch", double(epoch + 1)}, {"wall_time", res.wall_time},
-            {"loss", window_loss / double(window_batches)}, {"grad_norm", gnorm},
-            {"sequences_per_second", double(sequences) / std::max(1e-9, res.train_time)}};
+            {"step", double(step)}, {"epoch", double(epoch + 1)},
+            {"wall_time", seconds_since(t0)},
+            {"loss", st.window_loss / double(st.window_batches)}, {"grad_norm", gnorm},
+            {"sequences_per_second", double(st.sequences) / std::max(1e-9, st.train_time)}};
         if (classify) row.emplace_back("accuracy", acc);
         run->append_metrics("metrics", row);
+        ++st.rows_metrics;
         run->flush();
-        window_loss = 0;
-        window_batches = 0;
-        window_correct = 0;
-        window_examples = 0;
+        st.window_loss = 0;
+        st.window_batches = 0;
+        st.window_correct = 0;
+        st.window_examples = 0;
       }
       const bool epoch_end = it.epoch_ended();
       if (epoch_end) {
-        res.epoch_loss.push_back(epoch_loss / double(epoch_batches));
-        res.epoch_time.push_back(res.train_time - (res.epoch_time.empty() ? 0.0 : [&] {
-          double s = 0;
-          for (double x : res.epoch_time) s += x;
-          return s;
-        }()));
-        res.epochs_completed = static_cast<int64_t>(res.epoch_loss.size());
+        st.epoch_losses.push_back(st.epoch_loss / double(st.epoch_batches));
+        st.epoch_times.push_back(st.train_time - sum_of(st.epoch_times));
         if (run) {
-          run->append_metrics("epochs", {{"epoch", double(res.epochs_completed)},
-                                         {"loss", res.epoch_loss.back()},
-                                         {"train_time", res.epoch_time.back()}});
+          run->append_metrics("epochs", {{"epoch", double(st.epoch_losses.size())},
+                                         {"loss", st.epoch_losses.back()},
+                                         {"train_time", st.epoch_times.back()}});
+          ++st.rows_epochs;
         }
-        epoch_loss = 0;
-        epoch_batches = 0;
+        st.epoch_loss = 0;
+        st.epoch_batches = 0;
       }
       if ((config_.eval_every > 0 && step % config_.eval_every == 0) ||
           (config_.eval_every == 0 && epoch_end && step != total))
         do_eval(step, epoch + 1);
-      if (signals.stop_requested()) {
-        res.status = "interrupted";
+      const bool stop = signals.stop_requested();
+      // Stateful runs carry unsaved hidden state mid-epoch: checkpoint at epoch ends only.
+      const bool can_checkpoint = run && (!config_.stateful || epoch_end);
+      const bool due = config_.checkpoint_every > 0 &&
+                       (config_.stateful ? step - last_checkpoint >= config_.checkpoint_every
+                                         : step % config_.checkpoint_every == 0);
+      if (can_checkpoint && step < total && (due || stop)) checkpoint();
+      if (config_.on_step) config_.on_step(step);
+      if (stop || signals.stop_requested()) {
+        if (can_checkpoint && last_checkpoint != step && step < total) checkpoint();
+        res.status = step < total ? "interrupted" : "finished";
         break;
       }
     }
-    (void)epoch_start;
-    do_eval(res.steps, res.epochs_completed);
-    res.wall_time = seconds_since(t0);
-    res.sequences_per_second = double(sequences) / std::max(1e-9, res.train_time);
+    if (st.last_eval_step != st.step) do_eval(st.step, int64_t(st.epoch_losses.size()));
     progress.finish();
+    res.steps = st.step;
+    res.epochs_completed = static_cast<int64_t>(st.epoch_losses.size());
+    res.epoch_loss = st.epoch_losses;
+    res.epoch_time = st.epoch_times;
+    res.train_time = st.train_time;
+    res.wall_time = seconds_since(t0);
+    res.sequences_per_second = double(st.sequences) / std::max(1e-9, st.train_time);
+    res.final_eval = st.last_eval;
     if (run) {
       write_params(*run, model_);
       run->set_attr("steps", res.steps);
+      run->set_attr("epochs_completed", res.epochs_completed);
       run->set_attr("train_time", res.train_time);
+      run->set_attr("wall_time", res.wall_time);
       run->set_attr("sequences_per_second", res.sequences_per_second);
       run->finish(res.status);
     }

@@ -1,0 +1,91 @@
+// Shared pieces of the rnnlab commands (see cli_common.h).
+#include "cli_common.h"
+
+#include <iostream>
+
+#include "rnnlab/runner.h"
+
+#if defined(RNNLAB_HAVE_DSL)
+#include "rnnlab/dsl/compile.h"
+#endif
+
+namespace rnnlab::cli {
+
+bool parse(const std::string& command, const std::string& usage, const Args& args,
+           po::options_description& visible, const po::options_description& hidden,
+           const po::positional_options_description& positional, po::variables_map& vm) {
+  visible.add_options()("help,h", "show this help");
+  po::options_description all;
+  all.add(visible).add(hidden);
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    if (vm.count("help")) {
+      std::cout << usage << "\n\n" << visible << "\n";
+      return false;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError("rnnlab " + command + ": " + e.what() + "\nTry 'rnnlab " + command +
+                     " --help'.");
+  }
+  return true;
+}
+
+void require_positional(const std::string& command, const po::variables_map& vm,
+                        const std::string& name, const std::string& what) {
+  if (!vm.count(name))
+    throw UsageError("rnnlab " + command + ": missing " + what + "\nTry 'rnnlab " + command +
+                     " --help'.");
+}
+
+std::unique_ptr<Plugins> load_plugins(const std::vector<std::string>& plugin_dirs) {
+  auto p = std::make_unique<Plugins>();
+  p->loader.load_search_path(plugin_dirs, p->cells);
+  return p;
+}
+
+bool have_dsl() {
+#if defined(RNNLAB_HAVE_DSL)
+  return true;
+#else
+  return false;
+#endif
+}
+
+ExperimentSpec compile_experiment(const std::string& path, const Catalog& catalog,
+                                  const std::vector<std::string>& overrides,
+                                  std::string* rendered) {
+#if defined(RNNLAB_HAVE_DSL)
+  dsl::CompileResult r = dsl::compile_file(path, catalog, overrides);
+  if (rendered) *rendered = r.rendered;
+  if (!r.ok) {
+    std::size_t errors = 0;
+    for (const auto& d : r.diagnostics) errors += d.severity == dsl::Diagnostic::Severity::error;
+    throw DiagnosticsError(r.rendered + (r.rendered.empty() || r.rendered.back() == '\n' ? "" : "\n") +
+                     std::to_string(errors) + " error" + (errors == 1 ? "" : "s") + " in " + path);
+  }
+  if (!r.rendered.empty() && !rendered) std::cerr << r.rendered;
+  return r.spec;
+#else
+  (void)catalog;
+  (void)overrides;
+  (void)rendered;
+  throw InputError("cannot read " + path +
+                   ": this rnnlab was built without the .rnn compiler (the dsl/ target "
+                   "rnnlab_dsl); rebuild with it");
+#endif
+}
+
+std::string print_spec(const ExperimentSpec& spec) {
+#if defined(RNNLAB_HAVE_DSL)
+  return dsl::print(spec);
+#else
+  return describe_spec(spec);
+#endif
+}
+
+std::string git_sha() { return RNNLAB_GIT_SHA; }
+
+std::string version_string() { return std::string(RNNLAB_VERSION) + " (git " + git_sha() + ")"; }
+
+}  // namespace rnnlab::cli

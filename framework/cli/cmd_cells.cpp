@@ -1,0 +1,152 @@
+// rnnlab cells: the loaded cell plugins (name, version, file) and every cell's parameter
+// schema; --json for tools.
+#include <iostream>
+#include <sstream>
+
+#include "cli_common.h"
+
+namespace rnnlab::cli {
+
+namespace {
+
+const char* kUsage =
+    "usage: rnnlab cells [--json] [-v] [--plugin-path DIR]...\n"
+    "\n"
+    "Lists the cell plugins found on the plugin search path (--plugin-path, then\n"
+    "$RNNLAB_PLUGIN_PATH, then the build and install plugin folders) with each cell's\n"
+    "parameters: name, type, default, range and a one-line description. -v also prints what\n"
+    "the loader skipped (a plugin shadowed by an earlier folder, ...).";
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string json_value(const ParamValue& v) {
+  if (const auto* s = std::get_if<std::string>(&v)) {
+    std::string out(1, '"');
+    out.append(json_escape(*s)).push_back('"');
+    return out;
+  }
+  return param_value_str(v);
+}
+
+std::string json_number(double x) {
+  if (!std::isfinite(x)) return "null";
+  std::ostringstream os;
+  os.precision(17);
+  os << x;
+  return os.str();
+}
+
+std::string range_text(const ParamSpec& p) {
+  if (p.type == ParamType::choice) {
+    std::string s;
+    for (const auto& c : p.choices) s += (s.empty() ? "" : "|") + c;
+    return s;
+  }
+  if (p.type != ParamType::integer && p.type != ParamType::real) return "";
+  const bool lo = std::isfinite(p.min), hi = std::isfinite(p.max);
+  auto num = [&](double x) {
+    return p.type == ParamType::integer ? std::to_string(static_cast<int64_t>(x))
+                                        : param_value_str(x);
+  };
+  std::string out;
+  if (lo && hi) out.append("[").append(num(p.min)).append(", ").append(num(p.max)).append("]");
+  else if (lo) out.append(">= ").append(num(p.min));
+  else if (hi) out.append("<= ").append(num(p.max));
+  return out;
+}
+
+void print_json(const Plugins& p) {
+  std::cout << "{\"plugins\": [";
+  bool first_plugin = true;
+  for (const auto& lp : p.loader.plugins()) {
+    std::cout << (first_plugin ? "" : ",") << "\n  {\"name\": \"" << json_escape(lp.name)
+              << "\", \"version\": \"" << json_escape(lp.version) << "\", \"file\": \""
+              << json_escape(lp.file) << "\", \"cells\": [";
+    first_plugin = false;
+    bool first_cell = true;
+    for (const auto& cname : lp.cells) {
+      const CellType* c = p.cells.find(cname);
+      if (!c) continue;
+      std::cout << (first_cell ? "" : ",") << "\n    {\"name\": \"" << json_escape(c->name)
+                << "\", \"doc\": \"" << json_escape(c->doc) << "\", \"params\": [";
+      first_cell = false;
+      for (std::size_t i = 0; i < c->schema.size(); ++i) {
+        const ParamSpec& s = c->schema[i];
+        std::cout << (i ? ", " : "") << "\n      {\"name\": \"" << json_escape(s.name)
+                  << "\", \"type\": \"" << param_type_name(s.type) << "\", \"required\": "
+                  << (s.required ? "true" : "false") << ", \"default\": "
+                  << (s.required ? "null" : json_value(s.default_value))
+                  << ", \"min\": " << json_number(s.min) << ", \"max\": " << json_number(s.max)
+                  << ", \"choices\": [";
+        for (std::size_t k = 0; k < s.choices.size(); ++k)
+          std::cout << (k ? ", " : "") << "\"" << json_escape(s.choices[k]) << "\"";
+        std::cout << "], \"doc\": \"" << json_escape(s.doc) << "\"}";
+      }
+      std::cout << "]}";
+    }
+    std::cout << "]}";
+  }
+  std::cout << "\n]}\n";
+}
+
+void print_text(const Plugins& p, bool verbose) {
+  if (p.loader.plugins().empty()) std::cout << "no cell plugins found\n";
+  for (const auto& lp : p.loader.plugins()) {
+    std::cout << "plugin " << lp.name << " " << lp.version << "  (" << lp.file << ")\n";
+    for (const auto& cname : lp.cells) {
+      const CellType* c = p.cells.find(cname);
+      if (!c) continue;
+      std::cout << "  cell " << c->name << " — " << c->doc << "\n";
+      for (const auto& s : c->schema) {
+        std::string def = s.required ? "required" : "default " + param_value_str(s.default_value);
+        std::string range = range_text(s);
+        std::printf("    %-14s %-8s %-22s %-18s %s\n", s.name.c_str(), param_type_name(s.type),
+                    def.c_str(), range.c_str(), s.doc.c_str());
+      }
+    }
+  }
+  if (verbose)
+    for (const auto& n : p.loader.notes()) std::cout << "note: " << n << "\n";
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int cmd_cells(const Args& args) {
+  po::options_description opts("options");
+  std::vector<std::string> plugin_dirs;
+  opts.add_options()
+      ("json", "machine-readable output")
+      ("verbose,v", "also print what the plugin loader skipped")
+      ("plugin-path", po::value(&plugin_dirs)->composing(), "extra plugin folder (repeatable)");
+  po::positional_options_description pos;
+  po::variables_map vm;
+  if (!parse("cells", kUsage, args, opts, po::options_description(), pos, vm)) return kExitOk;
+  auto plugins = load_plugins(plugin_dirs);
+  if (vm.count("json"))
+    print_json(*plugins);
+  else
+    print_text(*plugins, vm.count("verbose") > 0);
+  return kExitOk;
+}
+
+}  // namespace rnnlab::cli

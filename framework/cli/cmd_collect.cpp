@@ -1,0 +1,195 @@
+// rnnlab collect DIR: one summary across the runs of a sweep: per run (DIR/summary.csv) and
+// mean ± std per experiment/model/grid point over the seeds (DIR/summary_groups.csv).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <map>
+
+#include "rnnlab/run_file.h"
+#include "sweep_common.h"
+
+namespace rnnlab::cli {
+
+namespace {
+
+const char* kUsage =
+    "usage: rnnlab collect DIR [options]\n"
+    "\n"
+    "Summarises the sweep in DIR (its manifest.tsv). DIR/summary.csv: one row per run with\n"
+    "its state, steps, final train loss, final and best eval loss / accuracy (empty when not\n"
+    "logged or the run did not finish). DIR/summary_groups.csv: per experiment, model and grid\n"
+    "point (the sweep values except seed): the number of runs, finished and failed ones, and\n"
+    "mean and sample std (0 for one run) of every metric over the finished runs only; a\n"
+    "failed, interrupted, running or missing run is counted as such and never averaged in.\n"
+    "Prints the group table.\n"
+    "\n"
+    "exit status: 0 summary written (whatever the runs' states), 2 bad input";
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+const char* kMetrics[] = {"final_train_loss", "final_eval_loss", "final_eval_accuracy",
+                          "best_eval_loss", "best_eval_accuracy"};
+constexpr int kNumMetrics = 5;
+
+std::string num(double v) {
+  if (std::isnan(v)) return "";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+std::string csv(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::vector<double> series(const RunFile& f, const std::string& group, const std::string& name) {
+  const auto names = f.series_names(group);
+  if (std::find(names.begin(), names.end(), name) == names.end()) return {};
+  std::vector<double> v = f.read_series(group, name);
+  std::erase_if(v, [](double x) { return std::isnan(x); });
+  return v;
+}
+
+struct Row {
+  RunStatus status;
+  double m[kNumMetrics] = {kNaN, kNaN, kNaN, kNaN, kNaN};
+};
+
+void read_metrics(Row& row) {
+  RunFile f = RunFile::open(row.status.record->path);
+  const auto loss = series(f, "metrics", "loss");
+  const auto eloss = series(f, "eval", "loss");
+  const auto eacc = series(f, "eval", "accuracy");
+  if (!loss.empty()) row.m[0] = loss.back();
+  if (!eloss.empty()) {
+    row.m[1] = eloss.back();
+    row.m[3] = *std::min_element(eloss.begin(), eloss.end());
+  }
+  if (!eacc.empty()) {
+    row.m[2] = eacc.back();
+    row.m[4] = *std::max_element(eacc.begin(), eacc.end());
+  }
+}
+
+}  // namespace
+
+int cmd_collect(const Args& args) {
+  po::options_description opts("options");
+  std::string dir;
+  opts.add_options()("quiet,q", "do not print the group table");
+  po::options_description hidden;
+  hidden.add_options()("dir", po::value(&dir), "sweep folder");
+  po::positional_options_description pos;
+  pos.add("dir", 1);
+  po::variables_map vm;
+  if (!parse("collect", kUsage, args, opts, hidden, pos, vm)) return kExitOk;
+  require_positional("collect", vm, "dir", "the sweep folder (DIR)");
+  const auto records = read_manifest(manifest_path(dir));
+
+  std::vector<Row> rows;
+  for (const auto& s : run_statuses(records)) {
+    Row row;
+    row.status = s;
+    if (s.state == "finished") {
+      try {
+        read_metrics(row);
+      } catch (const std::exception& e) {
+        row.status.state = "failed";
+        std::cerr << "rnnlab collect: " << s.record->path << ": " << e.what() << "\n";
+      }
+    }
+    rows.push_back(row);
+  }
+
+  std::ofstream runs(dir + "/summary.csv", std::ios::trunc);
+  runs << "task,id,experiment,model,grid,seed,status,steps";
+  for (const char* m : kMetrics) runs << "," << m;
+  runs << ",path\n";
+  struct Group {
+    std::string experiment, model, grid;
+    int runs = 0, finished = 0, failed = 0;
+    std::vector<double> values[kNumMetrics];
+  };
+  std::vector<std::string> order;
+  std::map<std::string, Group> groups;
+  for (const auto& row : rows) {
+    const ManifestRecord& r = *row.status.record;
+    std::string seed;
+    for (const auto& o : r.overrides)
+      if (o.rfind("seed=", 0) == 0) seed = o.substr(5);
+    runs << r.task << "," << csv(r.id) << "," << csv(r.experiment()) << "," << csv(r.model) << ","
+         << csv(grid_point(r)) << "," << seed << "," << row.status.state << ","
+         << row.status.steps;
+    for (double v : row.m) runs << "," << num(v);
+    runs << "," << csv(r.path) << "\n";
+
+    const std::string key = r.experiment() + "\n" + r.model + "\n" + grid_point(r);
+    if (!groups.count(key)) order.push_back(key);
+    Group& g = groups[key];
+    g.experiment = r.experiment();
+    g.model = r.model;
+    g.grid = grid_point(r);
+    ++g.runs;
+    if (row.status.state == "finished") {
+      ++g.finished;
+      for (int i = 0; i < kNumMetrics; ++i)
+        if (!std::isnan(row.m[i])) g.values[i].push_back(row.m[i]);
+    } else if (row.status.state != "missing" && row.status.state != "running") {
+      ++g.failed;
+    }
+  }
+  runs.close();
+  RNNLAB_CHECK_INPUT(runs.good(), "cannot write ", dir, "/summary.csv");
+
+  std::ofstream gf(dir + "/summary_groups.csv", std::ios::trunc);
+  gf << "experiment,model,grid,runs,finished,failed";
+  for (const char* m : kMetrics) gf << ",mean_" << m << ",std_" << m;
+  gf << "\n";
+  if (!vm.count("quiet"))
+    std::cout << "experiment/model [grid]: finished/runs, final train loss, final eval "
+                 "accuracy (mean ± std over finished runs)\n";
+  int failed = 0, finished = 0;
+  for (const auto& key : order) {
+    const Group& g = groups[key];
+    failed += g.failed;
+    finished += g.finished;
+    gf << csv(g.experiment) << "," << csv(g.model) << "," << csv(g.grid) << "," << g.runs << ","
+       << g.finished << "," << g.failed;
+    double mean[kNumMetrics], sd[kNumMetrics];
+    for (int i = 0; i < kNumMetrics; ++i) {
+      const auto& v = g.values[i];
+      mean[i] = sd[i] = kNaN;
+      if (!v.empty()) {
+        double s = 0;
+        for (double x : v) s += x;
+        mean[i] = s / double(v.size());
+        double q = 0;
+        for (double x : v) q += (x - mean[i]) * (x - mean[i]);
+        sd[i] = v.size() > 1 ? std::sqrt(q / double(v.size() - 1)) : 0.0;
+      }
+      gf << "," << num(mean[i]) << "," << num(sd[i]);
+    }
+    gf << "\n";
+    if (!vm.count("quiet")) {
+      char buf[256];
+      std::snprintf(buf, sizeof buf, "%d/%d finished%s, loss %.4g ± %.2g, accuracy %.4g ± %.2g",
+                    g.finished, g.runs,
+                    g.failed ? (", " + std::to_string(g.failed) + " failed").c_str() : "",
+                    mean[0], sd[0], mean[2], sd[2]);
+      std::cout << g.experiment << "/" << g.model << (g.grid.empty() ? "" : " [" + g.grid + "]")
+                << ": " << buf << "\n";
+    }
+  }
+  gf.close();
+  RNNLAB_CHECK_INPUT(gf.good(), "cannot write ", dir, "/summary_groups.csv");
+  std::cout << rows.size() << " runs: " << finished << " finished, " << failed
+            << " failed; wrote " << dir << "/summary.csv and " << dir << "/summary_groups.csv\n";
+  return kExitOk;
+}
+
+}  // namespace rnnlab::cli

@@ -1,0 +1,171 @@
+// rnnlab run FILE.rnn: trains every model (x sweep point) of an experiment, one HDF5 file each,
+// and prints one summary line per run.
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "cli_common.h"
+#include "rnnlab/manifest.h"
+#include "rnnlab/runner.h"
+
+namespace rnnlab::cli {
+
+namespace {
+
+const char* kUsage =
+    "usage: rnnlab run FILE.rnn [options]\n"
+    "\n"
+    "Trains every model of the experiment (for every point of its sweep) and writes one HDF5\n"
+    "file per run to OUT/<experiment>/<model>[-<sweep id>]/run.h5. Prints a summary line per\n"
+    "run. Ctrl-C stops after the current step, writes a checkpoint and marks the run\n"
+    "interrupted; --resume continues it (and skips finished runs).\n"
+    "\n"
+    "rnnlab run --manifest DIR/manifest.tsv --task-id N runs the one run of task N of a sweep\n"
+    "(`rnnlab sweep`): its .rnn file, --set overrides and sweep point come from the manifest.\n"
+    "For tests of sweeps: a run whose id is listed in $RNNLAB_SWEEP_FAIL_RUNS (comma\n"
+    "separated) fails on purpose after its first training step (status failed).\n"
+    "\n"
+    "exit status: 0 all runs finished, 1 a run failed or was interrupted, 2 bad input";
+
+std::string summary_line(const RunSummary& s) {
+  char buf[256];
+  std::string line = s.name + ": ";
+  if (s.status == "skipped")
+    return line + "already finished (" + std::to_string(s.steps) + " steps), skipped -> " + s.path;
+  if (s.status == "failed") return line + "FAILED: " + s.error + " -> " + s.path;
+  if (s.status == "interrupted")
+    line += "interrupted at step " + std::to_string(s.steps) + " (continue with --resume), ";
+  else
+    line += "finished " + std::to_string(s.steps) + " steps, ";
+  if (s.resumed_from > 0) line += "resumed from step " + std::to_string(s.resumed_from) + ", ";
+  std::snprintf(buf, sizeof buf, "%.1f s, %.3f ms/step, train loss %.4g", s.wall_time,
+                s.ms_per_step, s.final_train_loss);
+  line += buf;
+  if (s.final_eval) {
+    if (s.final_eval->accuracy >= 0)
+      std::snprintf(buf, sizeof buf, ", eval accuracy %.4f (loss %.4g)", s.final_eval->accuracy,
+                    s.final_eval->loss);
+    else
+      std::snprintf(buf, sizeof buf, ", eval loss %.4g", s.final_eval->loss);
+    line += buf;
+  }
+  return line + " -> " + s.path;
+}
+
+bool listed(const char* env, const std::string& id) {
+  const char* v = std::getenv(env);
+  if (!v) return false;
+  const std::string list = std::string(",") + v + ",";
+  return list.find("," + id + ",") != std::string::npos;
+}
+
+// One task of a sweep manifest: the plan of its record, run as `rnnlab run` would.
+int run_manifest_task(const std::string& manifest, int64_t task, int threads, bool quiet,
+                      const std::vector<std::string>& plugin_dirs) {
+  const auto records = read_manifest(manifest);
+  const auto rec = std::find_if(records.begin(), records.end(),
+                                [&](const ManifestRecord& r) { return r.task == task; });
+  RNNLAB_CHECK_INPUT(rec != records.end(), manifest, " has no task ", task);
+  auto plugins = load_plugins(plugin_dirs);
+  Catalog catalog(plugins->cells);
+  ExperimentSpec spec = compile_experiment(rec->file, catalog, rec->set);
+  RunOptions options;
+  options.out_dir =
+      std::filesystem::absolute(manifest).parent_path().lexically_normal().string();
+  options.models = {rec->model};
+  options.threads = threads;
+  options.quiet = quiet;
+  options.git_sha = git_sha();
+  options.print_spec = print_spec;
+  const auto plans = plan_runs(spec, catalog, options);
+  const auto plan = std::find_if(plans.begin(), plans.end(),
+                                 [&](const RunPlan& p) { return p.path == rec->path; });
+  RNNLAB_CHECK_INPUT(plan != plans.end(), manifest, ": task ", task, " (", rec->id,
+                     "): ", rec->file, " no longer has this run (", rec->path,
+                     "); expand the sweep again");
+  if (listed("RNNLAB_SWEEP_FAIL_RUNS", rec->id))
+    options.on_step = [](int64_t) {
+      throw Error("failed on purpose ($RNNLAB_SWEEP_FAIL_RUNS names this run)");
+    };
+  std::cerr << "task " << task << ": " << rec->id << " -> " << rec->path << std::endl;
+  const RunSummary s = execute_run(*plan, catalog, options);
+  std::cout << summary_line(s) << std::endl;
+  return s.status == "finished" ? kExitOk : kExitRunFailed;
+}
+
+}  // namespace
+
+int cmd_run(const Args& args) {
+  po::options_description opts("options");
+  std::string file, out, backend;
+  std::vector<std::string> models, sets, plugin_dirs;
+  int64_t seed = -1, task_id = -1;
+  int threads = 0;
+  std::string manifest;
+  opts.add_options()
+      ("out,o", po::value(&out)->default_value("results"), "output folder for run files")
+      ("model,m", po::value(&models)->composing(), "run only this model (repeatable)")
+      ("seed", po::value(&seed), "seed for every run (replaces a sweep over seed)")
+      ("threads", po::value(&threads), "CPU threads (default: the train block's, else all)")
+      ("backend", po::value(&backend), "cpu | cuda (overrides the file's backend)")
+      ("set", po::value(&sets)->composing(), "override KEY=VALUE, e.g. train.batch=32 (repeatable)")
+      ("resume", "continue interrupted runs from their checkpoints, skip finished ones")
+      ("quiet,q", "no progress output")
+      ("plugin-path", po::value(&plugin_dirs)->composing(), "extra plugin folder (repeatable)")
+      ("manifest", po::value(&manifest), "a sweep's manifest.tsv: run one of its tasks (with --task-id)")
+      ("task-id", po::value(&task_id), "the task number in --manifest (Slurm: $SLURM_ARRAY_TASK_ID)");
+  po::options_description hidden;
+  hidden.add_options()("file", po::value(&file), "experiment file");
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  po::variables_map vm;
+  if (!parse("run", kUsage, args, opts, hidden, pos, vm)) return kExitOk;
+  if (vm.count("manifest") || vm.count("task-id")) {
+    if (!vm.count("manifest") || !vm.count("task-id") || task_id < 0)
+      throw UsageError("rnnlab run: --manifest and --task-id (>= 0) go together");
+    if (vm.count("file") || vm.count("model") || vm.count("seed") || vm.count("set") ||
+        vm.count("backend") || vm.count("resume"))
+      throw UsageError(
+          "rnnlab run: --manifest takes no FILE, --model, --seed, --set, --backend or --resume");
+    if (threads < 0) throw UsageError("rnnlab run: --threads must be >= 0");
+    return run_manifest_task(manifest, task_id, threads, vm.count("quiet") > 0, plugin_dirs);
+  }
+  require_positional("run", vm, "file", "the experiment file (FILE.rnn)");
+  if (vm.count("seed") && seed < 0) throw UsageError("rnnlab run: --seed must be >= 0");
+  if (threads < 0) throw UsageError("rnnlab run: --threads must be >= 0");
+  if (vm.count("backend") && backend != "cpu" && backend != "cuda")
+    throw UsageError("rnnlab run: --backend must be cpu or cuda, found '" + backend + "'");
+
+  auto plugins = load_plugins(plugin_dirs);
+  Catalog catalog(plugins->cells);
+  ExperimentSpec spec = compile_experiment(file, catalog, sets);
+  if (vm.count("seed")) {
+    spec.seed = static_cast<uint64_t>(seed);
+    std::erase_if(spec.sweep, [](const SweepAxis& a) { return a.key == "seed"; });
+  }
+  if (vm.count("backend")) spec.backend = backend;
+
+  RunOptions options;
+  options.out_dir = out;
+  options.models = models;
+  options.threads = threads;
+  options.resume = vm.count("resume") > 0;
+  options.quiet = vm.count("quiet") > 0;
+  options.git_sha = git_sha();
+  options.print_spec = print_spec;
+  options.on_start = [](const RunPlan& p, std::size_t i, std::size_t n) {
+    std::cerr << "[" << i + 1 << "/" << n << "] " << p.name << " -> " << p.path << std::endl;
+  };
+  options.on_finish = [](const RunPlan&, const RunSummary& s) {
+    std::cout << summary_line(s) << std::endl;
+  };
+  const std::vector<RunSummary> runs = run_experiment(spec, catalog, options);
+  const bool bad = std::any_of(runs.begin(), runs.end(), [](const RunSummary& s) {
+    return s.status == "failed" || s.status == "interrupted";
+  });
+  return bad ? kExitRunFailed : kExitOk;
+}
+
+}  // namespace rnnlab::cli

@@ -1,0 +1,157 @@
+// Reading and aggregating run files for `rnnlab report` (see report_data.h).
+#include "report_data.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include "rnnlab/run_file.h"
+
+namespace rnnlab::cli {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> find_run_files(const std::vector<std::string>& paths) {
+  std::vector<std::string> out;
+  for (const auto& p : paths) {
+    RNNLAB_CHECK_INPUT(fs::exists(p), "report: no such file or folder: ", p);
+    if (fs::is_directory(p)) {
+      std::vector<std::string> found;
+      for (const auto& e : fs::recursive_directory_iterator(p))
+        if (e.is_regular_file() && e.path().extension() == ".h5") found.push_back(e.path().string());
+      std::sort(found.begin(), found.end());
+      out.insert(out.end(), found.begin(), found.end());
+    } else {
+      out.push_back(p);
+    }
+  }
+  RNNLAB_CHECK_INPUT(!out.empty(), "report: no run files (*.h5) under the given paths");
+  return out;
+}
+
+namespace {
+
+std::string attr_or(const RunFile& f, const std::string& name, const std::string& def) {
+  return f.has_attr(name) ? f.attr_string(name) : def;
+}
+
+// The group of a run: its model plus its sweep id without the seed component
+// ("lstm" + "hidden=64_seed=2" -> "lstm-hidden=64").
+std::string group_of(const std::string& model, const std::string& sweep_id) {
+  std::string kept;
+  std::size_t start = 0;
+  while (start < sweep_id.size()) {
+    std::size_t end = sweep_id.find('_', start);
+    if (end == std::string::npos) end = sweep_id.size();
+    const std::string part = sweep_id.substr(start, end - start);
+    if (part.rfind("seed=", 0) != 0) kept += (kept.empty() ? "" : "_") + part;
+    start = end + 1;
+  }
+  return kept.empty() ? model : model + "-" + kept;
+}
+
+Series read_series(const RunFile& f, const std::string& group, const std::string& value) {
+  Series s;
+  if (f.num_rows(group) == 0) return s;
+  auto names = f.series_names(group);
+  auto has = [&](const std::string& n) { return std::find(names.begin(), names.end(), n) != names.end(); };
+  if (!has("step") || !has(value)) return s;
+  s.step = f.read_series(group, "step");
+  s.value = f.read_series(group, value);
+  s.wall_time = has("wall_time") ? f.read_series(group, "wall_time")
+                                 : std::vector<double>(s.step.size(), NAN);
+  return s;
+}
+
+Stat stat(const std::vector<double>& v) {
+  Stat s;
+  if (v.empty()) return {NAN, NAN};
+  for (double x : v) s.mean += x;
+  s.mean /= double(v.size());
+  if (v.size() > 1) {
+    double ss = 0;
+    for (double x : v) ss += (x - s.mean) * (x - s.mean);
+    s.std = std::sqrt(ss / double(v.size() - 1));
+  }
+  return s;
+}
+
+}  // namespace
+
+RunRecord read_run(const std::string& path) {
+  RunFile f = RunFile::open(path);
+  RunRecord r;
+  r.path = path;
+  r.experiment = attr_or(f, "experiment", "?");
+  r.model = attr_or(f, "model", fs::path(path).stem().string());
+  r.run = attr_or(f, "run", r.model);
+  r.group = group_of(r.model, attr_or(f, "sweep_id", ""));
+  r.status = attr_or(f, "status", "?");
+  r.seed = f.has_attr("seed") ? f.attr_int("seed") : 0;
+  r.train_loss = read_series(f, "metrics", "loss");
+  r.steps = f.has_attr("steps") ? f.attr_int("steps")
+                                : (r.train_loss.step.empty() ? 0 : int64_t(r.train_loss.step.back()));
+  r.train_time = f.has_attr("train_time") ? f.attr_double("train_time") : NAN;
+  r.wall_time = f.has_attr("wall_time")
+                    ? f.attr_double("wall_time")
+                    : (r.train_loss.wall_time.empty() ? NAN : r.train_loss.wall_time.back());
+  r.ms_per_step = r.steps > 0 ? 1e3 * r.train_time / double(r.steps) : NAN;
+  r.final_train_loss = r.train_loss.value.empty() ? NAN : r.train_loss.value.back();
+  const auto eval_names = f.series_names("eval");
+  r.accuracy = std::find(eval_names.begin(), eval_names.end(), "accuracy") != eval_names.end();
+  r.eval_metric = read_series(f, "eval", r.accuracy ? "accuracy" : "loss");
+  r.has_eval = !r.eval_metric.value.empty();
+  if (r.has_eval) {
+    r.final_metric = r.eval_metric.value.back();
+    r.best_metric = r.accuracy ? *std::max_element(r.eval_metric.value.begin(), r.eval_metric.value.end())
+                               : *std::min_element(r.eval_metric.value.begin(), r.eval_metric.value.end());
+  }
+  return r;
+}
+
+std::vector<GroupRow> aggregate(const std::vector<RunRecord>& runs) {
+  std::vector<GroupRow> rows;
+  std::map<std::pair<std::string, std::string>, std::size_t> index;
+  for (const auto& r : runs) {
+    auto key = std::make_pair(r.experiment, r.group);
+    auto it = index.find(key);
+    if (it == index.end()) {
+      it = index.emplace(key, rows.size()).first;
+      rows.push_back(GroupRow{});
+      rows.back().experiment = r.experiment;
+      rows.back().group = r.group;
+    }
+    rows[it->second].runs.push_back(&r);
+  }
+  double fastest = INFINITY;
+  for (auto& g : rows) {
+    std::vector<double> fm, bm, tl, wt, ms;
+    bool all_eval = true, acc = true;
+    for (const auto* r : g.runs) {
+      g.seeds.push_back(r->seed);
+      g.finished += r->status == "finished";
+      all_eval &= r->has_eval;
+      acc &= r->accuracy;
+      if (r->has_eval) {
+        fm.push_back(r->final_metric);
+        bm.push_back(r->best_metric);
+      }
+      tl.push_back(r->final_train_loss);
+      wt.push_back(r->wall_time);
+      ms.push_back(r->ms_per_step);
+    }
+    g.metric = fm.empty() ? "" : (acc ? "accuracy" : "loss");
+    (void)all_eval;
+    g.final_metric = stat(fm);
+    g.best_metric = stat(bm);
+    g.final_train_loss = stat(tl);
+    g.wall_time = stat(wt);
+    g.ms_per_step = stat(ms);
+    if (std::isfinite(g.ms_per_step.mean)) fastest = std::min(fastest, g.ms_per_step.mean);
+  }
+  for (auto& g : rows) g.time_ratio = g.ms_per_step.mean / fastest;
+  return rows;
+}
+
+}  // namespace rnnlab::cli

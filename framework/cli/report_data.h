@@ -1,0 +1,47 @@
+// Reading run files for `rnnlab report` and aggregating them per model over seeds.
+//
+// A group is (experiment, run name without its `seed=N` sweep component): runs of one model
+// that differ only in the seed. Its eval metric is accuracy when the runs logged it, else the
+// eval loss; "best" is the highest accuracy / lowest loss over the eval rows of a run. Means
+// and sample standard deviations (n-1; 0 for one run) are over the group's runs.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace rnnlab::cli {
+
+struct Series {
+  std::vector<double> step, wall_time, value;
+};
+
+struct RunRecord {
+  std::string path, experiment, model, run, group, status;
+  int64_t seed = 0, steps = 0;
+  double train_time = 0, wall_time = 0, ms_per_step = 0;
+  double final_train_loss = 0;
+  bool has_eval = false, accuracy = false;  // accuracy: the eval metric is accuracy
+  double final_metric = 0, best_metric = 0;
+  Series train_loss, eval_metric;
+};
+
+struct Stat {
+  double mean = 0, std = 0;
+};
+
+struct GroupRow {
+  std::string experiment, group, metric;  // metric: "accuracy" | "loss" | "" (no eval)
+  std::vector<const RunRecord*> runs;
+  std::vector<int64_t> seeds;
+  int64_t finished = 0;
+  Stat final_metric, best_metric, final_train_loss, wall_time, ms_per_step;
+  double time_ratio = 1.0;  // ms/step relative to the fastest group
+};
+
+// Run files under the given paths: a file is taken as is, a folder is searched recursively for
+// *.h5. InputError if a path does not exist or nothing is found.
+std::vector<std::string> find_run_files(const std::vector<std::string>& paths);
+RunRecord read_run(const std::string& path);
+std::vector<GroupRow> aggregate(const std::vector<RunRecord>& runs);
+
+}  // namespace rnnlab::cli

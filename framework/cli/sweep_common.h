@@ -1,0 +1,32 @@
+// Shared pieces of `rnnlab sweep`, `status` and `collect` (the sweep folder and its manifest).
+//
+// A sweep folder DIR holds manifest.tsv (rnnlab/manifest.h), the run files
+// DIR/<experiment>/<run>/run.h5, logs/ (one stdout/stderr pair per task), and for Slurm
+// sweep.sbatch, collect.sbatch and jobs.txt (the submitted job ids, one line per submission).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli_common.h"
+#include "rnnlab/manifest.h"
+
+namespace rnnlab::cli {
+
+int cmd_sweep(const Args& args);
+int cmd_status(const Args& args);
+int cmd_collect(const Args& args);
+
+inline std::string manifest_path(const std::string& dir) { return dir + "/manifest.tsv"; }
+
+// The running rnnlab executable (absolute), for the commands a sweep starts.
+std::string self_exe();
+
+struct RunStatus {
+  const ManifestRecord* record = nullptr;
+  std::string state;  // missing | running | finished | failed | interrupted
+  int64_t steps = 0;
+};
+std::vector<RunStatus> run_statuses(const std::vector<ManifestRecord>& records);
+
+}  // namespace rnnlab::cli

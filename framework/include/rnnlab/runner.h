@@ -1,0 +1,130 @@
+// Runner: turns an ExperimentSpec into runs, one HDF5 file each (what `rnnlab run` does).
+//
+//   plan_runs      models x sweep points -> RunPlan (one resolved single-model spec each)
+//   execute_run    data + model + TrainConfig -> Trainer::fit -> <out>/<experiment>/<run>/run.h5
+//   run_experiment both, for every run, with callbacks for progress lines
+//
+// Runs and their files
+//   Every model of the experiment is crossed with the cartesian product of the sweep axes that
+//   concern it (an axis `model.<other>.…` is skipped for this model). A run is named after its
+//   model, plus `-<sweep id>` when there is a sweep; the sweep id joins `leaf=value` for every
+//   axis in the order written, separated by `_` (leaf = the key's last component, or the key
+//   without its `model.<name>.` prefix when two axes share a leaf), e.g. `lstm-hidden=64_seed=2`.
+//   Characters other than [A-Za-z0-9._=+-] become `_`. The file is
+//   `<out>/<experiment>/<run name>/run.h5`.
+//
+// Setting keys (sweep axes; the same syntax as `--set`)
+//   seed | backend | data.<arg> | train.<setting> | train.optimizer | train.<optimizer arg>
+//   | optimizer.<arg> | model.<m>.<arg> (model m's first cell, as the .rnn compiler reads it)
+//   | model.<m>.layer<k>.<arg> (layer k, 0-based; also model.<m>.<k>.<arg> and
+//     model.<m>.<kind>.<arg>, the first layer of that kind)
+//   | model.<m>.train.<setting> (a per-model train override)
+//
+// Resolution (what /config/resolved shows)
+//   The run's spec keeps its one model; the model's train overrides are merged into the
+//   experiment's train block (an override of steps or epochs replaces both; an override of the
+//   optimizer by another name drops the experiment's optimizer arguments); every layer, data,
+//   optimizer and train argument is filled with its default. Without an optimizer: adam.
+//
+// Model building (ModelBuilder)
+//   cells come from the registry, dense/embedding/dropout from their specs. A cell returns
+//   every step ([T,B,H], return_sequences) when another cell follows it anywhere later in the
+//   stack, or when the dataset's targets are per step (y_value [T,B,O], e.g. fibonacci or
+//   csv target every_step): then the dense layers after it apply to every step. Otherwise a
+//   cell returns each sequence's last valid step [B,H]. `stateful` makes every cell carry its
+//   state across batches.
+//
+// Run file: root attrs rnnlab_version, git_sha, experiment, model, run, sweep_id, seed,
+// backend, threads, host, data, started_at, finished_at, status (+ the trainer's); text
+// /config/source (the .rnn text with its includes) and /config/resolved (the run's spec,
+// printed by RunOptions::print_spec = dsl::print, else a plain fallback printer).
+//
+// Resume (RunOptions::resume): a run whose file says finished is skipped; one with a complete
+// checkpoint continues from it (its /config/resolved must equal the new one, else InputError);
+// any other existing file is started over.
+//
+// Errors: InputError for a bad spec (unknown layer, bad value, loss/model mismatch found by a
+// one-batch dry run before the file is created). A run that fails while training (Error) is
+// recorded (status failed) and the next run starts; run_experiment stops after a run that was
+// interrupted (SIGINT/SIGTERM).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rnnlab/catalog.h"
+#include "rnnlab/experiment.h"
+#include "rnnlab/model.h"
+#include "rnnlab/trainer.h"
+
+namespace rnnlab {
+
+struct RunPlan {
+  std::string model;     // the model's name
+  std::string sweep_id;  // "" without a sweep
+  std::string name;      // model or model-sweep_id (the run's folder)
+  std::string path;      // <out>/<experiment>/<name>/run.h5
+  ExperimentSpec spec;   // this run only: one model, resolved (see above), no sweep
+};
+
+struct RunSummary {
+  std::string name;
+  std::string path;
+  std::string status;  // finished | interrupted | failed | skipped (already finished)
+  std::string error;   // failed: the message
+  int64_t steps = 0;
+  int64_t resumed_from = 0;  // > 0: continued from the checkpoint at this step
+  double train_time = 0.0;   // seconds in training steps
+  double wall_time = 0.0;    // seconds in fit()
+  double ms_per_step = 0.0;
+  double final_train_loss = 0.0;  // the last /metrics loss (mean over the last log window)
+  std::optional<EvalResult> final_eval;
+};
+
+struct RunOptions {
+  std::string out_dir = "results";
+  std::vector<std::string> models;  // run only these models (empty: all); unknown -> InputError
+  int threads = 0;                  // > 0: overrides the train block's `threads`
+  bool resume = false;
+  bool quiet = false;               // no progress output
+  bool progress = true;             // progress bar on a TTY (lines otherwise)
+  std::string git_sha = "unknown";  // recorded in every run file
+  // Prints the resolved spec for /config/resolved (dsl::print; the runner sits below the DSL).
+  std::function<std::string(const ExperimentSpec&)> print_spec;
+  std::function<void(const RunPlan&, std::size_t index, std::size_t count)> on_start;
+  std::function<void(const RunPlan&, const RunSummary&)> on_finish;
+  std::function<void(int64_t step)> on_step;  // TrainConfig::on_step of every run (tests)
+};
+
+// ---- the steps of a run, public for tests and tools ----
+
+// Applies one setting (see "Setting keys") to `spec`. InputError for an unknown key.
+void apply_setting(ExperimentSpec& spec, const std::string& key, const ParamValue& value,
+                   const Catalog& catalog);
+// The run spec of `model` (a name in spec.models) resolved as described above.
+ExperimentSpec resolve_run_spec(const ExperimentSpec& spec, const std::string& model,
+                                const Catalog& catalog);
+// TrainConfig of a resolved run spec (seed = spec.seed).
+TrainConfig train_config(const ExperimentSpec& run_spec, const Catalog& catalog);
+// The dataset of a spec's data block (relative paths against the .rnn file's folder).
+DataSetup create_data(const ExperimentSpec& spec, const Catalog& catalog);
+// Builds the model of a layer list (see "Model building").
+std::unique_ptr<Model> build_model(const ModelSpec& model, const Catalog& catalog,
+                                   int64_t input_size, uint64_t seed, Device device, DType dtype,
+                                   bool stateful, bool per_step_targets);
+// A plain text rendering of a spec (the fallback of RunOptions::print_spec).
+std::string describe_spec(const ExperimentSpec& spec);
+
+// ---- whole experiments ----
+
+std::vector<RunPlan> plan_runs(const ExperimentSpec& spec, const Catalog& catalog,
+                               const RunOptions& options);
+RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOptions& options);
+std::vector<RunSummary> run_experiment(const ExperimentSpec& spec, const Catalog& catalog,
+                                       const RunOptions& options);
+
+}  // namespace rnnlab

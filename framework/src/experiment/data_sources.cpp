@@ -1,0 +1,263 @@
+// The built-in data sources (see data_sources.h): schema + factory for each.
+#include "experiment/data_sources.h"
+
+#include "experiment/schema_helpers.h"
+
+#include <cmath>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace rnnlab {
+
+namespace {
+
+using schema::choice;
+using schema::flag;
+using schema::integer;
+using schema::real;
+using schema::text;
+
+// Relative paths in data blocks are relative to the .rnn file's folder.
+std::string resolve_path(const std::string& path, const std::string& base_dir) {
+  std::filesystem::path p(path);
+  if (p.is_absolute() || base_dir.empty()) return p.lexically_normal().string();
+  return (std::filesystem::path(base_dir) / p).lexically_normal().string();
+}
+
+std::string split_str(const Split& sp) {
+  return std::to_string(sp.train.size()) + " train / " + std::to_string(sp.test.size()) +
+         " eval";
+}
+
+// ---- digits ----
+DataSourceType digits_source() {
+  DataSourceType t;
+  t.entry.name = "digits";
+  t.entry.doc = "8x8 handwritten digits (1797): 8 steps of 8 pixels /16, 10 classes";
+  t.entry.schema = {
+      text("path", "data/digits.csv.gz", false,
+           "the digits CSV (64 pixels 0..16 then the label per line), relative to the .rnn "
+           "file"),
+      real("test_fraction", 0.2, 0.0, 0.99, "share of images held out for evaluation (seeded)"),
+  };
+  t.create = [](const CellConfig& c, const std::string& base_dir, uint64_t seed) {
+    DataSetup d;
+    auto ds = std::make_unique<DigitsDataset>(resolve_path(c.text("path"), base_dir));
+    Split sp = split(ds->size(), c.real("test_fraction"), seed, true);
+    d.description = ds->describe() + ", " + split_str(sp);
+    d.train = std::move(sp.train);
+    d.eval = std::move(sp.test);
+    d.dataset = std::move(ds);
+    return d;
+  };
+  return t;
+}
+
+// ---- csv ----
+DataSourceType csv_source() {
+  DataSourceType t;
+  t.entry.name = "csv";
+  t.entry.doc = "windows over one column of a CSV time series";
+  t.entry.schema = {
+      text("path", "", true, "the CSV file (header row), relative to the .rnn file"),
+      text("column", "temperature", false, "value column, by header name"),
+      text("date_column", "", false, "timestamp column ('' = none)"),
+      integer("step_seconds", 0, 0,
+              "> 0: timestamps are this far apart; gaps are filled by interpolation"),
+      flag("standardize", false,
+           "z = (v - mean) / stddev with the statistics of the training part only"),
+      integer("steps", 10, 1, "input window length T"),
+      choice("target", "next", {"next", "every_step"},
+             "next: y = the value after the window [B,1]; every_step: y[t] = x[t+1] [T,B,1]"),
+      real("test_fraction", 0.2, 0.0, 0.99, "share of windows held out for evaluation"),
+      flag("shuffle_split", false,
+           "false: the last windows are held out (time order kept); true: a seeded random "
+           "subset"),
+  };
+  t.create = [](const CellConfig& c, const std::string& base_dir, uint64_t seed) {
+    const std::string path = resolve_path(c.text("path"), base_dir);
+    CsvSeriesOptions o;
+    o.column = c.text("column");
+    o.date_column = c.text("date_column");
+    o.step_seconds = c.integer("step_seconds");
+    const int64_t steps = c.integer("steps");
+    const double fraction = c.real("test_fraction");
+    const bool shuffle = c.boolean("shuffle_split");
+    CsvSeries s = load_csv_series(path, o);
+    RNNLAB_CHECK_INPUT(static_cast<int64_t>(s.values.size()) > steps, "csv data '", path,
+                       "': ", s.values.size(), " values are too few for windows of ", steps,
+                       " steps (need at least ", steps + 1, ")");
+    const std::size_t windows = s.values.size() - static_cast<std::size_t>(steps);
+    Split sp = split(windows, fraction, seed, shuffle);
+    if (c.boolean("standardize")) {
+      // Statistics over the values the training windows see (all values when shuffled).
+      o.standardize = true;
+      o.fit_count = shuffle ? 0 : sp.train.size() + static_cast<std::size_t>(steps);
+      s = load_csv_series(path, o);
+    }
+    const WindowTarget target =
+        c.choice("target") == "next" ? WindowTarget::next_value : WindowTarget::every_step;
+    auto ds = std::make_unique<WindowDataset>(s.values, steps, target);
+    DataSetup d;
+    d.description = "csv " + path + " column '" + o.column + "' (" +
+                    std::to_string(s.values.size()) + " values" +
+                    (s.interpolated ? ", " + std::to_string(s.interpolated) + " interpolated" : "") +
+                    (s.standardized ? ", standardized" : "") + "): " + ds->describe() + ", " +
+                    split_str(sp);
+    d.train = std::move(sp.train);
+    d.eval = std::move(sp.test);
+    d.dataset = std::move(ds);
+    return d;
+  };
+  return t;
+}
+
+// ---- fibonacci ----
+DataSourceType fibonacci_source() {
+  DataSourceType t;
+  t.entry.name = "fibonacci";
+  t.entry.doc = "F(k) mod m; windows predicting the next value at every step (MSE)";
+  t.entry.schema = {
+      integer("points", 2000, 2, "length of the series"),
+      integer("mod", 5, 1, "modulus m (period 20 for m = 5)"),
+      integer("steps", 30, 1, "window length T"),
+      real("test_fraction", 0.1, 0.0, 0.99, "the last windows held out for evaluation"),
+  };
+  t.create = [](const CellConfig& c, const std::string&, uint64_t seed) {
+    const int64_t points = c.integer("points"), steps = c.integer("steps");
+    RNNLAB_CHECK_INPUT(points > steps, "fibonacci: ", points,
+                       " points are too few for windows of ", steps, " steps");
+    auto ds = std::make_unique<WindowDataset>(fibonacci_mod(points, c.integer("mod")), steps,
+                                              WindowTarget::every_step);
+    Split sp = split(ds->size(), c.real("test_fraction"), seed, false);
+    DataSetup d;
+    d.description = "fibonacci mod " + std::to_string(c.integer("mod")) + ": " + ds->describe() +
+                    ", " + split_str(sp);
+    d.train = std::move(sp.train);
+    d.eval = std::move(sp.test);
+    d.dataset = std::move(ds);
+    return d;
+  };
+  return t;
+}
+
+// ---- adding ----
+// Generated examples [0, examples) train, the next test_examples evaluate; all from the seed.
+DataSourceType adding_source() {
+  DataSourceType t;
+  t.entry.name = "adding";
+  t.entry.doc = "adding problem: T steps of (value U[0,1), marker), target = sum of the two "
+                "marked values (MSE)";
+  t.entry.schema = {
+      integer("steps", 100, 2, "sequence length T (the RWA study: 100 and 1000)"),
+      integer("examples", 100000, 1, "generated training sequences"),
+      integer("test_examples", 1000, 0, "generated evaluation sequences (a separate set)"),
+  };
+  t.create = [](const CellConfig& c, const std::string&, uint64_t seed) {
+    const auto n = static_cast<std::size_t>(c.integer("examples")),
+               m = static_cast<std::size_t>(c.integer("test_examples"));
+    auto ds = std::make_unique<AddingDataset>(c.integer("steps"), n + m, seed);
+    DataSetup d;
+    for (std::size_t i = 0; i < n + m; ++i) (i < n ? d.train : d.eval).push_back(i);
+    d.description = ds->describe() + ", " + std::to_string(n) + " train / " +
+                    std::to_string(m) + " eval";
+    d.dataset = std::move(ds);
+    return d;
+  };
+  return t;
+}
+
+// ---- length ----
+DataSourceType length_source() {
+  DataSourceType t;
+  t.entry.name = "length";
+  t.entry.doc = "length classification: random values, length U{1..max_len}, label length > "
+                "max_len/2 (bce_with_logits)";
+  t.entry.schema = {
+      integer("max_len", 1000, 2, "longest sequence (the RWA study: 1000)"),
+      integer("examples", 100000, 1, "generated training sequences"),
+      integer("test_examples", 1000, 0, "generated evaluation sequences (a separate set)"),
+  };
+  t.create = [](const CellConfig& c, const std::string&, uint64_t seed) {
+    const auto n = static_cast<std::size_t>(c.integer("examples")),
+               m = static_cast<std::size_t>(c.integer("test_examples"));
+    auto ds = std::make_unique<LengthDataset>(c.integer("max_len"), n + m, seed);
+    DataSetup d;
+    for (std::size_t i = 0; i < n + m; ++i) (i < n ? d.train : d.eval).push_back(i);
+    d.description = ds->describe() + ", " + std::to_string(n) + " train / " +
+                    std::to_string(m) + " eval";
+    d.dataset = std::move(ds);
+    return d;
+  };
+  return t;
+}
+
+// ---- imdb ----
+DataSourceType imdb_source() {
+  DataSourceType t;
+  t.entry.name = "imdb";
+  t.entry.doc = "movie-review sentiment from an aclImdb folder (train split; token ids, "
+                "bce_with_logits); needs an embedding first layer";
+  t.entry.schema = {
+      text("path", "", true,
+           "the aclImdb folder (train/pos, train/neg with *.txt), relative to the .rnn file"),
+      integer("vocab", 10000, 3,
+              "token ids < vocab: 0 padding, 1 unknown, then the vocab-2 most frequent words"),
+      integer("max_len", 500, 1, "keep each review's last max_len tokens"),
+      real("validation_fraction", 0.2, 0.0, 0.99,
+           "share of the train reviews held out for evaluation (seeded)"),
+  };
+  t.create = [](const CellConfig& c, const std::string& base_dir, uint64_t seed) {
+    const std::string root = resolve_path(c.text("path"), base_dir);
+    TextVocabulary vocab =
+        TextDataset::imdb_vocabulary(root, static_cast<std::size_t>(c.integer("vocab")));
+    auto ds = std::make_unique<TextDataset>(
+        TextDataset::load_imdb(root, "train", vocab, c.integer("max_len")));
+    Split sp = split(ds->size(), c.real("validation_fraction"), seed, true);
+    DataSetup d;
+    d.description = ds->describe() + ", " + split_str(sp);
+    d.train = std::move(sp.train);
+    d.eval = std::move(sp.test);
+    d.dataset = std::move(ds);
+    return d;
+  };
+  return t;
+}
+
+// ---- synthetic_sentiment ----
+DataSourceType synthetic_sentiment_source() {
+  DataSourceType t;
+  t.entry.name = "synthetic_sentiment";
+  t.entry.doc = "IMDB-like synthetic sentiment: 3 scattered sentiment words, long-range "
+                "negations, majority label (token ids, bce_with_logits)";
+  t.entry.schema = {
+      integer("examples", 25000, 1, "generated sequences (train + eval)"),
+      integer("vocab", 10000, 32, "token ids < vocab (embedding table size)"),
+      integer("min_len", 50, 6, "shortest sequence"),
+      integer("max_len", 500, 6, "longest sequence"),
+      real("test_fraction", 0.2, 0.0, 0.99, "share of the sequences held out for evaluation"),
+  };
+  t.create = [](const CellConfig& c, const std::string&, uint64_t seed) {
+    auto ds = std::make_unique<SyntheticSentimentDataset>(
+        static_cast<std::size_t>(c.integer("examples")), c.integer("vocab"),
+        c.integer("min_len"), c.integer("max_len"), seed);
+    Split sp = split(ds->size(), c.real("test_fraction"), seed, true);
+    DataSetup d;
+    d.description = ds->describe() + ", " + split_str(sp);
+    d.train = std::move(sp.train);
+    d.eval = std::move(sp.test);
+    d.dataset = std::move(ds);
+    return d;
+  };
+  return t;
+}
+
+}  // namespace
+
+std::vector<DataSourceType> builtin_data_sources() {
+  return {digits_source(),         csv_source(),   fibonacci_source(), adding_source(),
+          length_source(),         imdb_source(),  synthetic_sentiment_source()};
+}
+
+}  // namespace rnnlab

@@ -1,0 +1,203 @@
+// Sweep manifests (see manifest.h).
+#include "rnnlab/manifest.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "rnnlab/run_file.h"
+
+namespace rnnlab {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+bool axis_applies(const SweepAxis& a, const std::string& model) {  // as plan_runs
+  if (a.key.rfind("model.", 0) != 0) return true;
+  const std::string rest = a.key.substr(6);
+  return rest.substr(0, rest.find('.')) == model;
+}
+
+void check_field(const std::string& s, const std::string& what) {
+  RNNLAB_CHECK_INPUT(s.find_first_of("\t\n\r") == std::string::npos, what, " '", s,
+                     "' holds a tab or newline; a manifest cannot record it");
+}
+
+std::string join(const std::vector<std::string>& v) {
+  if (v.empty()) return "-";
+  std::string out;
+  for (const auto& s : v) {
+    check_field(s, "override");
+    RNNLAB_CHECK_INPUT(s.find(';') == std::string::npos, "override '", s,
+                       "' holds ';'; a manifest cannot record it");
+    out += (out.empty() ? "" : ";") + s;
+  }
+  return out;
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == sep) {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  out.push_back(cur);
+  return out;
+}
+
+}  // namespace
+
+std::vector<ManifestRecord> expand_manifest(const ExperimentSpec& spec, const Catalog& catalog,
+                                            const RunOptions& options, const std::string& file,
+                                            const std::vector<std::string>& set,
+                                            int64_t first_task) {
+  const std::vector<RunPlan> plans = plan_runs(spec, catalog, options);
+  // The sweep point of each plan, enumerated in plan_runs' order (models, then the odometer
+  // over the axes that concern the model, last axis fastest).
+  std::vector<std::pair<std::string, std::vector<std::string>>> points;
+  for (const auto& m : spec.models) {
+    if (!options.models.empty() &&
+        std::find(options.models.begin(), options.models.end(), m.name) == options.models.end())
+      continue;
+    std::vector<const SweepAxis*> axes;
+    for (const auto& a : spec.sweep)
+      if (axis_applies(a, m.name)) axes.push_back(&a);
+    std::vector<std::size_t> at(axes.size(), 0);
+    while (true) {
+      std::vector<std::string> ov;
+      for (std::size_t i = 0; i < axes.size(); ++i)
+        ov.push_back(axes[i]->key + "=" + param_value_str(axes[i]->values[at[i]]));
+      points.emplace_back(m.name, std::move(ov));
+      std::size_t i = axes.size();
+      while (i > 0 && ++at[i - 1] == axes[i - 1]->values.size()) at[--i] = 0;
+      if (i == 0) break;
+    }
+  }
+  RNNLAB_CHECK(points.size() == plans.size(), "manifest: ", points.size(), " sweep points for ",
+               plans.size(), " runs");
+  std::vector<ManifestRecord> out;
+  for (std::size_t i = 0; i < plans.size(); ++i) {
+    const RunPlan& p = plans[i];
+    RNNLAB_CHECK(points[i].first == p.model, "manifest: run order differs from plan_runs");
+    ManifestRecord r;
+    r.task = first_task + static_cast<int64_t>(i);
+    r.id = fs::path(p.path).parent_path().parent_path().filename().string() + "/" + p.name;
+    r.model = p.model;
+    r.path = fs::absolute(p.path).lexically_normal().string();
+    r.file = fs::absolute(file).lexically_normal().string();
+    r.set = set;
+    r.overrides = points[i].second;
+    check_field(r.id, "run id");
+    check_field(r.path, "path");
+    check_field(r.file, "file");
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void assign_tasks(std::vector<ManifestRecord>& records,
+                  const std::vector<ManifestRecord>& previous) {
+  std::map<std::string, int64_t> old;
+  int64_t next = 0;
+  for (const auto& r : previous) {
+    old[r.id] = r.task;
+    next = std::max(next, r.task + 1);
+  }
+  std::set<std::string> seen;
+  for (auto& r : records) {
+    RNNLAB_CHECK_INPUT(seen.insert(r.id).second, "two runs have the id '", r.id,
+                       "' (the same experiment given twice?)");
+    auto it = old.find(r.id);
+    r.task = it != old.end() ? it->second : next++;
+  }
+}
+
+std::string manifest_text(const std::vector<ManifestRecord>& records) {
+  std::ostringstream os;
+  os << "# rnnlab sweep manifest 1\n# task\tid\tmodel\tpath\tfile\tset\toverrides\n";
+  for (const auto& r : records)
+    os << r.task << '\t' << r.id << '\t' << r.model << '\t' << r.path << '\t' << r.file << '\t'
+       << join(r.set) << '\t' << join(r.overrides) << '\n';
+  return os.str();
+}
+
+std::vector<ManifestRecord> parse_manifest(const std::string& text, const std::string& where) {
+  std::vector<ManifestRecord> out;
+  std::istringstream is(text);
+  std::set<int64_t> tasks;
+  int line_no = 0;
+  for (std::string line; std::getline(is, line);) {
+    ++line_no;
+    if (line.empty() || line[0] == '#') continue;
+    const auto f = split(line, '\t');
+    const std::string at = where + ":" + std::to_string(line_no) + ": ";
+    RNNLAB_CHECK_INPUT(f.size() == 7, at, "expected 7 tab-separated fields, found ", f.size());
+    ManifestRecord r;
+    try {
+      std::size_t used = 0;
+      r.task = std::stoll(f[0], &used);
+      RNNLAB_CHECK_INPUT(used == f[0].size() && r.task >= 0, at, "bad task number '", f[0], "'");
+    } catch (const std::logic_error&) {
+      throw InputError(at + "bad task number '" + f[0] + "'");
+    }
+    RNNLAB_CHECK_INPUT(tasks.insert(r.task).second, at, "task ", r.task, " appears twice");
+    r.id = f[1];
+    r.model = f[2];
+    r.path = f[3];
+    r.file = f[4];
+    if (f[5] != "-") r.set = split(f[5], ';');
+    if (f[6] != "-") r.overrides = split(f[6], ';');
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<ManifestRecord> read_manifest(const std::string& path) {
+  std::ifstream f(path);
+  RNNLAB_CHECK_INPUT(f.good(), "cannot read the manifest ", path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return parse_manifest(ss.str(), path);
+}
+
+void write_manifest(const std::string& path, const std::vector<ManifestRecord>& records) {
+  const std::string text = manifest_text(records);
+  if (fs::path(path).has_parent_path()) fs::create_directories(fs::path(path).parent_path());
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    f << text;
+    f.close();
+    RNNLAB_CHECK_INPUT(f.good(), "cannot write ", tmp);
+  }
+  fs::rename(tmp, path);
+}
+
+std::string grid_point(const ManifestRecord& r) {
+  std::string out;
+  for (const auto& o : r.overrides)
+    if (o.rfind("seed=", 0) != 0) out += (out.empty() ? "" : ";") + o;
+  return out;
+}
+
+std::string run_state(const std::string& path, int64_t* steps) {
+  if (!fs::exists(path)) return "missing";
+  try {
+    RunFile f = RunFile::open(path);
+    if (steps && f.has_attr("steps")) *steps = f.attr_int("steps");
+    return f.has_attr("status") ? f.attr_string("status") : "failed";
+  } catch (const std::exception&) {
+    return "failed";
+  }
+}
+
+}  // namespace rnnlab

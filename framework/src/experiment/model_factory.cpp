@@ -1,0 +1,58 @@
+// build_model and create_data: the objects a resolved run spec describes (rules in runner.h).
+#include <filesystem>
+
+#include "experiment/resolve_util.h"
+#include "rnnlab/runner.h"
+
+namespace rnnlab {
+
+std::unique_ptr<Model> build_model(const ModelSpec& model, const Catalog& catalog,
+                                   int64_t input_size, uint64_t seed, Device device, DType dtype,
+                                   bool stateful, bool per_step_targets) {
+  ModelBuilder b(catalog.cells(), model.name, input_size, seed, device, dtype);
+  const std::size_t n = model.layers.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    const LayerSpec& l = model.layers[k];
+    const bool cell = detail::is_cell(catalog, l.kind);
+    CellConfig c = detail::resolve_args((cell ? "cell '" : "layer '") + l.kind + "'", l.kind,
+                                        detail::layer_schema(catalog, l), l.args, l.loc);
+    try {
+      if (cell) {
+        bool later_cell = false;
+        for (std::size_t j = k + 1; j < n; ++j) later_cell |= detail::is_cell(catalog, model.layers[j].kind);
+        b.cell(l.kind, c.values(), later_cell || per_step_targets, stateful);
+      } else if (l.kind == "dense") {
+        b.dense(c.integer("units"), activation_from_name(c.choice("activation")));
+      } else if (l.kind == "embedding") {
+        b.embedding(c.integer("vocab"), c.integer("dim"));
+      } else if (l.kind == "dropout") {
+        b.dropout(c.real("p"));
+      } else {
+        throw InputError("layer '" + l.kind + "' has a schema but no builder");
+      }
+    } catch (const InputError& e) {
+      throw InputError(detail::loc_prefix(l.loc) + "model '" + model.name + "', layer " +
+                       std::to_string(k) + " (" + l.kind + "): " + e.what());
+    }
+  }
+  return b.build();
+}
+
+DataSetup create_data(const ExperimentSpec& spec, const Catalog& catalog) {
+  const DataSourceType* ds = catalog.find_data_source(spec.data.source);
+  RNNLAB_CHECK_INPUT(ds, detail::loc_prefix(spec.data.loc), "unknown data source '",
+                     spec.data.source, "'");
+  CellConfig c = detail::resolve_args("data source '" + ds->entry.name + "'", ds->entry.name,
+                                      ds->entry.schema, spec.data.args, spec.data.loc);
+  std::string base;
+  if (!spec.source_path.empty())
+    base = std::filesystem::path(spec.source_path).parent_path().string();
+  try {
+    return ds->create(c, base, spec.seed);
+  } catch (const InputError& e) {
+    throw InputError(detail::loc_prefix(spec.data.loc) + "data '" + spec.data.source +
+                     "': " + e.what());
+  }
+}
+
+}  // namespace rnnlab

@@ -1,0 +1,118 @@
+// plan_runs: models x sweep points -> one resolved RunPlan each (naming rules in runner.h).
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "experiment/resolve_util.h"
+#include "rnnlab/runner.h"
+
+namespace rnnlab {
+
+namespace {
+
+// Does a sweep axis concern `model`? (`model.<other>.…` does not.)
+bool axis_applies(const SweepAxis& a, const std::string& model) {
+  if (a.key.rfind("model.", 0) != 0) return true;
+  const std::string rest = a.key.substr(6);
+  return rest.substr(0, rest.find('.')) == model;
+}
+
+std::string sanitize(const std::string& s) {
+  std::string out = s;
+  for (char& c : out)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '=' ||
+          c == '+' || c == '-'))
+      c = '_';
+  return out;
+}
+
+// Labels of the axes in a sweep id: the key's leaf, or the key without `model.<name>.` when
+// two axes share a leaf.
+std::vector<std::string> axis_labels(const std::vector<const SweepAxis*>& axes) {
+  std::map<std::string, int> leaf_count;
+  auto leaf = [](const std::string& k) { return k.substr(k.rfind('.') + 1); };
+  for (const auto* a : axes) ++leaf_count[leaf(a->key)];
+  std::vector<std::string> labels;
+  for (const auto* a : axes) {
+    std::string l = leaf(a->key);
+    if (leaf_count[l] > 1) {
+      l = a->key;
+      if (l.rfind("model.", 0) == 0) {
+        const std::size_t dot = l.find('.', 6);
+        if (dot != std::string::npos) l = l.substr(dot + 1);
+      }
+    }
+    labels.push_back(l);
+  }
+  return labels;
+}
+
+}  // namespace
+
+std::vector<RunPlan> plan_runs(const ExperimentSpec& spec, const Catalog& catalog,
+                               const RunOptions& options) {
+  RNNLAB_CHECK_INPUT(!spec.models.empty(), "experiment '", spec.name, "' has no models");
+  for (const auto& want : options.models) {
+    const bool found = std::any_of(spec.models.begin(), spec.models.end(),
+                                   [&](const ModelSpec& m) { return m.name == want; });
+    if (!found) {
+      std::vector<std::string> names;
+      for (const auto& m : spec.models) names.push_back(m.name);
+      std::string msg = "--model " + want + ": experiment '" + spec.name + "' has no such model";
+      const std::string near = closest_name(want, names);
+      if (!near.empty()) msg += " (did you mean '" + near + "'?)";
+      std::string known;
+      for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+      throw InputError(msg + "; its models: " + known);
+    }
+  }
+  for (const auto& a : spec.sweep)
+    RNNLAB_CHECK_INPUT(!a.values.empty(), detail::loc_prefix(a.loc), "sweep axis '", a.key,
+                       "' has no values");
+
+  std::vector<RunPlan> plans;
+  std::set<std::string> paths;
+  for (const auto& m : spec.models) {
+    if (!options.models.empty() &&
+        std::find(options.models.begin(), options.models.end(), m.name) == options.models.end())
+      continue;
+    std::vector<const SweepAxis*> axes;
+    for (const auto& a : spec.sweep)
+      if (axis_applies(a, m.name)) axes.push_back(&a);
+    const std::vector<std::string> labels = axis_labels(axes);
+    // Odometer over the axes, the last axis fastest.
+    std::vector<std::size_t> at(axes.size(), 0);
+    while (true) {
+      ExperimentSpec point = spec;
+      point.sweep.clear();
+      std::string id;
+      for (std::size_t i = 0; i < axes.size(); ++i) {
+        const ParamValue& v = axes[i]->values[at[i]];
+        try {
+          apply_setting(point, axes[i]->key, v, catalog);
+        } catch (const InputError& e) {
+          throw InputError(detail::loc_prefix(axes[i]->loc) + "sweep: " + e.what());
+        }
+        id += (id.empty() ? "" : "_") + labels[i] + "=" + param_value_str(v);
+      }
+      RunPlan p;
+      p.model = m.name;
+      p.sweep_id = sanitize(id);
+      p.name = sanitize(m.name) + (id.empty() ? "" : "-" + p.sweep_id);
+      p.path = (std::filesystem::path(options.out_dir) / sanitize(spec.name) / p.name / "run.h5")
+                   .lexically_normal()
+                   .string();
+      p.spec = resolve_run_spec(point, m.name, catalog);
+      RNNLAB_CHECK_INPUT(paths.insert(p.path).second, "two runs would write ", p.path,
+                         " (duplicate values in a sweep axis?)");
+      plans.push_back(std::move(p));
+      std::size_t i = axes.size();
+      while (i > 0 && ++at[i - 1] == axes[i - 1]->values.size()) at[--i] = 0;
+      if (i == 0) break;
+    }
+  }
+  return plans;
+}
+
+}  // namespace rnnlab

@@ -1,0 +1,28 @@
+// Helpers shared by the runner's resolution steps: checking an argument map against a schema
+// with errors that name the thing and point at the .rnn file.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "rnnlab/catalog.h"
+#include "rnnlab/experiment.h"
+
+namespace rnnlab::detail {
+
+// "file:line:col: " (or "file: ", or "") for error messages.
+std::string loc_prefix(const SourceLoc& loc);
+
+// CellConfig::resolve with messages saying `what` ("layer 'dense'", "data source 'csv'", ...)
+// instead of "cell '<name>'", prefixed with the location. With `filled`, the complete argument
+// map (defaults added, located at `loc`) is stored there.
+CellConfig resolve_args(const std::string& what, const std::string& name,
+                        const std::vector<ParamSpec>& schema, const ArgMap& args,
+                        const SourceLoc& loc, ArgMap* filled = nullptr);
+
+// The schema of a layer kind: a cell's from the registry, else a built-in layer's; InputError
+// with "did you mean" and the known names for an unknown kind.
+std::vector<ParamSpec> layer_schema(const Catalog& catalog, const LayerSpec& layer);
+bool is_cell(const Catalog& catalog, const std::string& kind);
+
+}  // namespace rnnlab::detail

@@ -1,0 +1,183 @@
+// execute_run and run_experiment: one resolved run -> Trainer::fit -> its HDF5 file (runner.h).
+#include "rnnlab/runner.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <limits>
+
+#include "rnnlab/backend.h"
+#include "rnnlab/run_file.h"
+
+namespace rnnlab {
+
+namespace {
+
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+Device device_of(const std::string& backend) {
+  if (backend == "cpu") return Device::cpu;
+  if (backend == "cuda") return Device::cuda;
+  throw InputError("backend must be cpu or cuda, found '" + backend + "'");
+}
+
+// Sets the CPU thread count for one run and restores the previous count afterwards.
+class ThreadScope {
+ public:
+  explicit ThreadScope(int threads) : before_(backend_for(Device::cpu).threads()) {
+    if (threads > 0) backend_for(Device::cpu).set_threads(threads);
+  }
+  ~ThreadScope() { backend_for(Device::cpu).set_threads(before_); }
+  ThreadScope(const ThreadScope&) = delete;
+  ThreadScope& operator=(const ThreadScope&) = delete;
+
+ private:
+  int before_;
+};
+
+// Does the dataset give per-step targets (y_value [T,B,O])?
+bool per_step_targets(const DataSetup& d) {
+  Batch b = d.dataset->batch({d.train.front()}, DType::f32);
+  return b.y_value.defined() && b.y_value.rank() == 3;
+}
+
+// One forward of a small training batch before any file is written, so that a model/loss/data
+// mismatch is an InputError that names the run instead of a failed run file.
+void dry_run(Trainer& trainer, Model& model, const DataSetup& d, const TrainConfig& cfg,
+             const std::string& run) {
+  const std::size_t n = std::min<std::size_t>(d.train.size(), static_cast<std::size_t>(cfg.batch));
+  std::vector<std::size_t> idx(d.train.begin(), d.train.begin() + static_cast<std::ptrdiff_t>(n));
+  Batch b = d.dataset->batch(idx, cfg.dtype);
+  Tape tape(model.params().device());
+  try {
+    trainer.batch_loss(tape, b, false, 0);
+  } catch (const InputError& e) {
+    throw InputError("run '" + run + "': " + e.what());
+  }
+  model.reset_state();
+}
+
+std::string resolved_text(const RunPlan& plan, const RunOptions& options) {
+  return options.print_spec ? options.print_spec(plan.spec) : describe_spec(plan.spec);
+}
+
+void write_header(RunFile& run, const RunPlan& plan, const RunOptions& options,
+                  const DataSetup& data, const std::string& resolved) {
+  const ExperimentSpec& s = plan.spec;
+  run.set_attr("experiment", s.name);
+  run.set_attr("model", plan.model);
+  run.set_attr("run", plan.name);
+  run.set_attr("sweep_id", plan.sweep_id);
+  run.set_attr("seed", static_cast<int64_t>(s.seed));
+  run.set_attr("backend", s.backend);
+  run.set_attr("threads", static_cast<int64_t>(backend_for(Device::cpu).threads()));
+  run.set_attr("host", host_name());
+  run.set_attr("git_sha", options.git_sha.empty() ? std::string("unknown") : options.git_sha);
+  run.set_attr("data", data.description);
+  run.set_attr("source_path", s.source_path);
+  run.write_text("/config/source", s.source_text);
+  run.write_text("/config/resolved", resolved);
+  run.flush();
+}
+
+double last_or_nan(const std::vector<double>& v) {
+  return v.empty() ? std::numeric_limits<double>::quiet_NaN() : v.back();
+}
+
+}  // namespace
+
+RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOptions& options) {
+  const ExperimentSpec& s = plan.spec;
+  RunSummary sum;
+  sum.name = plan.name;
+  sum.path = plan.path;
+  const std::string resolved = resolved_text(plan, options);
+
+  // Resume: skip finished runs, continue from a complete checkpoint of the same configuration.
+  bool resume = false;
+  if (options.resume && std::filesystem::exists(plan.path)) {
+    RunFile old = RunFile::open(plan.path);
+    const std::string status = old.has_attr("status") ? old.attr_string("status") : "";
+    if (status == "finished") {
+      sum.status = "skipped";
+      sum.steps = old.has_attr("steps") ? old.attr_int("steps") : 0;
+      return sum;
+    }
+    if (has_checkpoint(old)) {
+      const std::string before = old.exists("config/resolved") ? old.read_text("/config/resolved") : "";
+      RNNLAB_CHECK_INPUT(before == resolved, plan.path,
+                         " was written with another configuration; remove it, or run without "
+                         "--resume to start over");
+      resume = true;
+    }
+  }
+
+  const Device device = device_of(s.backend);
+  std::string why;
+  RNNLAB_CHECK_INPUT(backend_available(device, &why), "backend '", s.backend,
+                     "' is not available: ", why);
+  TrainConfig cfg = train_config(s, catalog);
+  cfg.quiet = options.quiet;
+  cfg.progress = options.progress;
+  cfg.resume = resume;
+  cfg.on_step = options.on_step;
+  int threads = options.threads;
+  if (auto it = s.train.settings.find("threads"); threads <= 0 && it != s.train.settings.end())
+    if (const auto* v = std::get_if<int64_t>(&it->second.value)) threads = static_cast<int>(*v);
+  ThreadScope thread_scope(threads);
+
+  DataSetup data = create_data(s, catalog);
+  RNNLAB_CHECK_INPUT(!data.train.empty(), "run '", plan.name, "': the data has no training examples");
+  auto model = build_model(s.models.front(), catalog, data.dataset->input_size(), s.seed, device,
+                           cfg.dtype, cfg.stateful, per_step_targets(data));
+  Trainer trainer(*model, cfg);
+  dry_run(trainer, *model, data, cfg, plan.name);
+
+  RunFile run = resume ? RunFile::open(plan.path, true) : RunFile::create(plan.path);
+  if (resume) {
+    run.set_attr("status", "running");
+    run.set_attr("resumed_at", RunFile::now_iso8601());
+  }
+  write_header(run, plan, options, data, resolved);
+  run.set_attr("parameters", model->params().numel());
+
+  TrainResult r;
+  try {
+    r = trainer.fit(*data.dataset, data.train, data.eval, &run);
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::exception& e) {
+    sum.status = "failed";
+    sum.error = e.what();
+    return sum;
+  }
+  sum.status = r.status;
+  sum.steps = r.steps;
+  sum.resumed_from = r.resumed_from;
+  sum.train_time = r.train_time;
+  sum.wall_time = r.wall_time;
+  sum.ms_per_step = r.steps > 0 ? 1e3 * r.train_time / double(r.steps) : 0.0;
+  sum.final_eval = r.final_eval;
+  sum.final_train_loss = last_or_nan(run.read_series("metrics", "loss"));
+  return sum;
+}
+
+std::vector<RunSummary> run_experiment(const ExperimentSpec& spec, const Catalog& catalog,
+                                       const RunOptions& options) {
+  const std::vector<RunPlan> plans = plan_runs(spec, catalog, options);
+  std::vector<RunSummary> out;
+  for (std::size_t i = 0; i < plans.size(); ++i) {
+    if (options.on_start) options.on_start(plans[i], i, plans.size());
+    out.push_back(execute_run(plans[i], catalog, options));
+    if (options.on_finish) options.on_finish(plans[i], out.back());
+    if (out.back().status == "interrupted") break;
+  }
+  return out;
+}
+
+}  // namespace rnnlab

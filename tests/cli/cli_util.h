@@ -1,0 +1,90 @@
+// Running the `rnnlab` binary from the tests: path, capture of exit code / stdout / stderr,
+// and whether it was built with the .rnn compiler.
+#pragma once
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "test_util.h"
+
+namespace rnnlab::test {
+
+// The rnnlab executable: RNNLAB_CLI (a compile definition, $<TARGET_FILE:rnnlab>) or its place
+// in the build tree next to the plugins.
+inline std::string cli_path() {
+#if defined(RNNLAB_CLI)
+  return RNNLAB_CLI;
+#else
+  return std::string(RNNLAB_PLUGIN_DIR) + "/../framework/cli/rnnlab";
+#endif
+}
+
+struct CliResult {
+  int code = -1;    // exit status, or 128 + signal
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+inline std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Starts `rnnlab args...` with stdout/stderr going to files under `dir`; returns the pid.
+inline pid_t start_cli(const std::vector<std::string>& args, const std::string& dir) {
+  std::vector<std::string> words = {cli_path()};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  const std::string out = dir + "/stdout.txt", err = dir + "/stderr.txt";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (o < 0 || e < 0) ::_exit(126);
+    ::dup2(o, 1);
+    ::dup2(e, 2);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+inline CliResult wait_cli(pid_t pid, const std::string& dir) {
+  CliResult r;
+  int status = 0;
+  if (pid > 0 && ::waitpid(pid, &status, 0) == pid)
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = slurp(dir + "/stdout.txt");
+  r.err = slurp(dir + "/stderr.txt");
+  return r;
+}
+
+// Runs `rnnlab args...` to completion; output captured in files under temp_dir(name).
+inline CliResult run_cli(const std::vector<std::string>& args, const std::string& name = "cli") {
+  const std::string dir = temp_dir(name);
+  return wait_cli(start_cli(args, dir), dir);
+}
+
+// True if this rnnlab reads .rnn files (it is built with the dsl/ compiler).
+inline bool cli_has_dsl() {
+  static const bool has = [] {
+    CliResult r = run_cli({"check", std::string(RNNLAB_SOURCE_DIR) + "/tests/cli/tiny.rnn"},
+                          "cli_dsl_probe");
+    return r.err.find("built without the .rnn compiler") == std::string::npos;
+  }();
+  return has;
+}
+
+inline const std::string kCliFixtures = std::string(RNNLAB_SOURCE_DIR) + "/tests/cli";
+
+}  // namespace rnnlab::test
