@@ -81,6 +81,7 @@ const std::vector<BenchShape>& known_shapes() {
   static const std::vector<BenchShape> shapes = {
       {"big", 128, 256, 64, 100, 20, 5},
       {"digits", 8, 128, 16, 8, 300, 30},
+      {"long", 128, 256, 8, 512, 10, 3},  // the QRNN study's long-sequence case
   };
   return shapes;
 }
@@ -367,7 +368,8 @@ int usage(int code) {
                "                    [--plugin-path DIR]... [--tbb-threads N]\n"
                "Times forward + mse loss + backward + SGD update of one recurrent layer (f32).\n"
                "shapes: big = input 128, hidden 256, batch 64, T 100;\n"
-               "        digits = input 8, hidden 128, batch 16, T 8.\n"
+               "        digits = input 8, hidden 128, batch 16, T 8;\n"
+               "        long = input 128, hidden 256, batch 8, T 512.\n"
                "--threads N   backend set_threads(N) (OpenBLAS and TBB); default: RNNLAB_THREADS\n"
                "              or the hardware threads\n"
                "--composed    disable the cells' fused kernels (the per-op unrolled path)\n"
@@ -424,7 +426,7 @@ int main(int argc, char** argv) {
     for (const std::string& n : shape_names) {
       auto it = std::find_if(known_shapes().begin(), known_shapes().end(),
                              [&](const BenchShape& s) { return s.name == n; });
-      if (it == known_shapes().end()) throw InputError("unknown shape '" + n + "' (big, digits)");
+      if (it == known_shapes().end()) throw InputError("unknown shape '" + n + "' (big, digits, long)");
       shapes.push_back(*it);
     }
     for (const std::string& c : cells) registry.get(c);  // unknown cell: InputError, early

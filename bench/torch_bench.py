@@ -24,6 +24,7 @@ import torch
 SHAPES = {
     "big": (128, 256, 64, 100, 20, 5),
     "digits": (8, 128, 16, 8, 300, 30),
+    "long": (128, 256, 8, 512, 10, 3),
 }
 
 
@@ -97,7 +98,7 @@ def main():
     results = []
     for shape in a.shapes.split(","):
         if shape not in SHAPES:
-            raise SystemExit(f"torch_bench: unknown shape '{shape}' (big, digits)")
+            raise SystemExit(f"torch_bench: unknown shape '{shape}' (big, digits, long)")
         for cell in a.cells.split(","):
             r = run_one(cell, shape, a.reps, a.warmup)
             results.append(r)

@@ -94,8 +94,10 @@ TEST_CASE("sweep manifest: ids and task numbers stay when the sweep changes") {
   }
   CHECK(next == int64_t(after.size()));
   // A removed run leaves its number unused; nothing is renumbered.
-  auto fewer = expand_manifest(two_model_sweep(), cat, RunOptions{.out_dir = "/sw", .models = {"gru"}},
-                               "/x/tiny.rnn", {});
+  RunOptions only_gru;
+  only_gru.out_dir = "/sw";
+  only_gru.models = {"gru"};
+  auto fewer = expand_manifest(two_model_sweep(), cat, only_gru, "/x/tiny.rnn", {});
   assign_tasks(fewer, before);
   REQUIRE(fewer.size() == 3);
   CHECK(fewer[0].task == 6);
