@@ -17,14 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-#define SKIP_WITHOUT_DSL()                                                         \
-  do {                                                                             \
-    if (!cli_has_dsl()) {                                                          \
-      MESSAGE("skipped: rnnlab was built without the .rnn compiler (rnnlab_dsl)"); \
-      return;                                                                      \
-    }                                                                              \
-  } while (0)
-
 // The data source an experiment file uses: the first `data NAME` statement outside comments.
 std::string data_source_of(const std::string& text) {
   static const std::regex data_re(R"(^\s*data\s+([A-Za-z_][A-Za-z0-9_]*))");
@@ -65,7 +57,7 @@ std::vector<std::string> experiment_files() {
 }  // namespace
 
 TEST_CASE("experiments smoke: every experiments/*.rnn checks and runs on a tiny budget") {
-  SKIP_WITHOUT_DSL();
+  REQUIRE_CLI_DSL();
   const auto files = experiment_files();
   REQUIRE(files.size() >= 7);  // digits_lstm + the five studies' six files
   for (const auto& file : files) {
@@ -98,7 +90,7 @@ TEST_CASE("experiments smoke: every experiments/*.rnn checks and runs on a tiny 
 }
 
 TEST_CASE("experiments smoke: the imdb data source runs on a small aclImdb folder") {
-  SKIP_WITHOUT_DSL();
+  REQUIRE_CLI_DSL();
   const fs::path dir = temp_dir("smoke_imdb");
   const fs::path root = dir / "aclImdb";
   fs::remove_all(root);

@@ -223,4 +223,67 @@ TEST_CASE("slurm: the same sweep gives the same numbers through Slurm and the lo
   for (const auto& [id, v] : a) CHECK_MESSAGE(v.rfind("finished,6,", 0) == 0, id << ": " << v);
 }
 
+TEST_CASE("slurm: runs of a cancelled array job are reported by status as cancelled from Slurm's own record") {
+  require_cluster();
+  const std::string dir = fresh_dir("slurm_cancel");
+  const auto t0 = std::chrono::steady_clock::now();
+  // Long runs (100000 steps): two run at a time, the other four wait.
+  CliResult r = run_cli({"sweep", kSweepFile, "--out", dir, "--executor", "slurm", "--jobs", "2",
+                         "--job-name", "rnnlab-test", "--time", "00:05:00", "--no-collect",
+                         "--set", "train.steps=100000"},
+                        "slurm_cancel_submit");
+  INFO(r.out, r.err);
+  REQUIRE(r.code == 0);
+  const std::string array = job_ids(r.out).first;
+  REQUIRE(!array.empty());
+  const auto recs = read_manifest(dir + "/manifest.tsv");
+  REQUIRE(recs.size() == 6);
+
+  // Wait until a task is RUNNING and its run file says "running".
+  bool started = false;
+  while (!started && std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < 60) {
+    const std::string q = sh("timeout 10 squeue -h -t RUNNING -o %i -j " + array);
+    for (const auto& rec : recs)
+      if (q.find(array + "_" + std::to_string(rec.task)) != std::string::npos &&
+          run_state(rec.path) == "running")
+        started = true;
+    if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE_MESSAGE(started, "no task running after 60 s\n" << sh("squeue") << daemon_logs());
+  // While it runs, status says running (Slurm has no final state yet).
+  CliResult st = run_cli({"status", dir}, "slurm_cancel_status0");
+  CHECK(st.code == 1);
+  CHECK_MESSAGE(st.out.find("\trunning\t") != std::string::npos, st.out);
+  CHECK(st.out.find("cancelled") == std::string::npos);
+
+  sh("scancel " + array);
+  REQUIRE_MESSAGE(wait_jobs(array, 60), sh("squeue") << daemon_logs());
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  MESSAGE("submit, start, scancel and end of the array: " << secs << " s");
+
+  // scancel's SIGTERM lets a started run close its file as "interrupted" (kept: the file knows
+  // best); the tasks that never started (no run file) get Slurm's CANCELLED from scontrol.
+  st = run_cli({"status", dir}, "slurm_cancel_status1");
+  INFO(st.out);
+  CHECK(st.code == 1);
+  int cancelled = 0;
+  for (const auto& rec : recs) {
+    const std::string t = sh("scontrol -o show job " + array + "_" + std::to_string(rec.task));
+    CHECK_MESSAGE(t.find("JobState=CANCELLED") != std::string::npos, t);
+    const std::string file = run_state(rec.path);
+    const std::string want = file == "missing" || file == "running" ? "cancelled" : file;
+    CHECK_MESSAGE(file != "finished", rec.id);
+    cancelled += want == "cancelled";
+    CHECK(st.out.find(std::to_string(rec.task) + "\t" + want + "\t" + rec.id) != std::string::npos);
+  }
+  CHECK(cancelled >= 1);
+  CHECK(st.out.find(" 0 running, 0 missing, " + std::to_string(cancelled) + " cancelled\n") !=
+        std::string::npos);
+  // collect counts them as not finished and records the state.
+  CHECK(run_cli({"collect", dir, "-q"}, "slurm_cancel_collect").code == 0);
+  CHECK(slurp(dir + "/summary.csv").find(",cancelled,") != std::string::npos);
+  CHECK(read_string_column(dir + "/summary.h5", "runs/status").size() == 6);
+}
+
 }  // TEST_SUITE("slurm")

@@ -4,6 +4,7 @@
 // compiler and say so if it is missing). The Slurm executor: tests/test_slurm.cpp.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -161,14 +162,6 @@ TEST_CASE("sweep manifest: the file format round-trips and malformed files are e
 
 namespace {
 
-#define SWEEP_SKIP_WITHOUT_DSL()                                                     \
-  do {                                                                              \
-    if (!cli_has_dsl()) {                                                           \
-      MESSAGE("skipped: rnnlab was built without the .rnn compiler (rnnlab_dsl)"); \
-      return;                                                                       \
-    }                                                                               \
-  } while (0)
-
 const std::string kSweepFile = kCliFixtures + "/sweep_tiny.rnn";
 
 std::string fresh_dir(const std::string& name) {
@@ -181,7 +174,7 @@ std::string fresh_dir(const std::string& name) {
 }  // namespace
 
 TEST_CASE("rnnlab sweep --executor local: runs, status, collect, --rerun-failed") {
-  SWEEP_SKIP_WITHOUT_DSL();
+  REQUIRE_CLI_DSL();
   const std::string dir = fresh_dir("sweep_local");
   // The dry run writes the manifest and lists the commands.
   CliResult dry = run_cli({"sweep", kSweepFile, "--out", dir, "--dry-run", "--jobs", "2"},
@@ -223,6 +216,48 @@ TEST_CASE("rnnlab sweep --executor local: runs, status, collect, --rerun-failed"
   CHECK(runs.find("2,sweep_tiny/lstm-hidden=8_seed=1,sweep_tiny,lstm,model.lstm.hidden=8,1,failed,") !=
         std::string::npos);
 
+  // summary.h5: the same two tables, /runs and /groups, one 1-D dataset per column.
+  {
+    const std::string h5 = dir + "/summary.h5";
+    REQUIRE(fs::exists(h5));
+    const auto ids = read_string_column(h5, "runs/id");
+    REQUIRE(ids.size() == 6);
+    for (std::size_t i = 0; i < 6; ++i) CHECK(ids[i] == recs[i].id);
+    const auto models = read_string_column(h5, "runs/model");
+    CHECK(models == std::vector<std::string>{"lstm", "lstm", "lstm", "lstm", "gru", "gru"});
+    const auto status = read_string_column(h5, "runs/status");
+    REQUIRE(status.size() == 6);
+    CHECK(status[2] == "failed");
+    CHECK(status[0] == "finished");
+    RunFile f = RunFile::open(h5);
+    auto vec = [](const Tensor& t) {
+      return std::vector<double>(t.data<double>(), t.data<double>() + t.numel());
+    };
+    const Tensor task = f.read_tensor("runs/task");
+    const Tensor steps = f.read_tensor("runs/steps");
+    const Tensor loss = f.read_tensor("runs/final_train_loss");
+    REQUIRE(task.numel() == 6);
+    REQUIRE(loss.numel() == 6);
+    CHECK(task.dtype() == DType::f64);
+    const auto tv = vec(task);
+    const auto sv = vec(steps);
+    const auto lv = vec(loss);
+    for (int i = 0; i < 6; ++i) CHECK(tv[i] == double(recs[i].task));
+    CHECK(sv[0] == 6);
+    CHECK(std::isfinite(lv[0]));
+    CHECK(std::isnan(lv[2]));  // the failed run: no metrics
+    CHECK(f.attr_string("runs/columns").rfind("task,id,experiment,model,grid,seed,status,steps,", 0) == 0);
+    CHECK(f.attr_int("runs/rows") == 6);
+    CHECK(f.attr_int("groups/rows") == 3);
+    const auto gexp = read_string_column(h5, "groups/grid");
+    CHECK(gexp == std::vector<std::string>{"model.lstm.hidden=4", "model.lstm.hidden=8", ""});
+    const auto gfin = vec(f.read_tensor("groups/finished"));
+    const auto gfail = vec(f.read_tensor("groups/failed"));
+    CHECK(gfin == std::vector<double>{2, 1, 2});
+    CHECK(gfail == std::vector<double>{0, 1, 0});
+    CHECK(f.read_tensor("groups/mean_final_train_loss").numel() == 3);
+  }
+
   // --rerun-failed runs only the failed one.
   const auto before = fs::last_write_time(recs[0].path);
   CliResult re = run_cli({"sweep", "--rerun-failed", dir}, "sweep_local_rerun");
@@ -247,7 +282,7 @@ TEST_CASE("rnnlab sweep --executor local: runs, status, collect, --rerun-failed"
 }
 
 TEST_CASE("rnnlab sweep --executor slurm --dry-run prints the array and collect scripts") {
-  SWEEP_SKIP_WITHOUT_DSL();
+  REQUIRE_CLI_DSL();
   const std::string dir = fresh_dir("sweep_slurm_dry");
   CliResult r = run_cli({"sweep", kSweepFile, "--out", dir, "--executor", "slurm", "--dry-run",
                          "--jobs", "2", "--partition", "debug", "--time", "00:05:00", "--mem",

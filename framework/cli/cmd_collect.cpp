@@ -24,6 +24,8 @@ const char* kUsage =
     "point (the sweep values except seed): the number of runs, finished and failed ones, and\n"
     "mean and sample std (0 for one run) of every metric over the finished runs only; a\n"
     "failed, interrupted, running or missing run is counted as such and never averaged in.\n"
+    "DIR/summary.h5: both tables, groups /runs and /groups, one 1-D dataset per column\n"
+    "(float64, NaN = empty; ids, models, grid, status and paths as UTF-8 strings).\n"
     "Prints the group table.\n"
     "\n"
     "exit status: 0 summary written (whatever the runs' states), 2 bad input";
@@ -91,8 +93,10 @@ int cmd_collect(const Args& args) {
   require_positional("collect", vm, "dir", "the sweep folder (DIR)");
   const auto records = read_manifest(manifest_path(dir));
 
+  auto statuses = run_statuses(records);
+  apply_slurm_states(dir, statuses);
   std::vector<Row> rows;
-  for (const auto& s : run_statuses(records)) {
+  for (const auto& s : statuses) {
     Row row;
     row.status = s;
     if (s.state == "finished") {
@@ -117,11 +121,46 @@ int cmd_collect(const Args& args) {
   };
   std::vector<std::string> order;
   std::map<std::string, Group> groups;
+  // summary.h5 /runs: the columns of summary.csv.
+  auto text_col = [](const char* name) {
+    SummaryColumn c;
+    c.name = name;
+    c.text = true;
+    return c;
+  };
+  auto num_col = [](const std::string& name) {
+    SummaryColumn c;
+    c.name = name;
+    return c;
+  };
+  SummaryTable h5runs{"runs", {num_col("task"), text_col("id"), text_col("experiment"),
+                               text_col("model"), text_col("grid"), num_col("seed"),
+                               text_col("status"), num_col("steps")}};
+  for (const char* m : kMetrics) h5runs.columns.push_back(num_col(m));
+  h5runs.columns.push_back(text_col("path"));
   for (const auto& row : rows) {
     const ManifestRecord& r = *row.status.record;
     std::string seed;
     for (const auto& o : r.overrides)
       if (o.rfind("seed=", 0) == 0) seed = o.substr(5);
+    {
+      auto& c = h5runs.columns;
+      double seed_v = kNaN;
+      try {
+        if (!seed.empty()) seed_v = std::stod(seed);
+      } catch (const std::exception&) {
+      }
+      c[0].numbers.push_back(double(r.task));
+      c[1].strings.push_back(r.id);
+      c[2].strings.push_back(r.experiment());
+      c[3].strings.push_back(r.model);
+      c[4].strings.push_back(grid_point(r));
+      c[5].numbers.push_back(seed_v);
+      c[6].strings.push_back(row.status.state);
+      c[7].numbers.push_back(double(row.status.steps));
+      for (int i = 0; i < kNumMetrics; ++i) c[8 + i].numbers.push_back(row.m[i]);
+      c[8 + kNumMetrics].strings.push_back(r.path);
+    }
     runs << r.task << "," << csv(r.id) << "," << csv(r.experiment()) << "," << csv(r.model) << ","
          << csv(grid_point(r)) << "," << seed << "," << row.status.state << ","
          << row.status.steps;
@@ -153,9 +192,24 @@ int cmd_collect(const Args& args) {
   if (!vm.count("quiet"))
     std::cout << "experiment/model [grid]: finished/runs, final train loss, final eval "
                  "accuracy (mean ± std over finished runs)\n";
+  SummaryTable h5groups{"groups", {text_col("experiment"), text_col("model"), text_col("grid"),
+                                   num_col("runs"), num_col("finished"), num_col("failed")}};
+  for (const char* m : kMetrics) {
+    h5groups.columns.push_back(num_col(std::string("mean_") + m));
+    h5groups.columns.push_back(num_col(std::string("std_") + m));
+  }
   int failed = 0, finished = 0;
   for (const auto& key : order) {
     const Group& g = groups[key];
+    {
+      auto& c = h5groups.columns;
+      c[0].strings.push_back(g.experiment);
+      c[1].strings.push_back(g.model);
+      c[2].strings.push_back(g.grid);
+      c[3].numbers.push_back(g.runs);
+      c[4].numbers.push_back(g.finished);
+      c[5].numbers.push_back(g.failed);
+    }
     failed += g.failed;
     finished += g.finished;
     gf << csv(g.experiment) << "," << csv(g.model) << "," << csv(g.grid) << "," << g.runs << ","
@@ -173,6 +227,8 @@ int cmd_collect(const Args& args) {
         sd[i] = v.size() > 1 ? std::sqrt(q / double(v.size() - 1)) : 0.0;
       }
       gf << "," << num(mean[i]) << "," << num(sd[i]);
+      h5groups.columns[6 + 2 * i].numbers.push_back(mean[i]);
+      h5groups.columns[7 + 2 * i].numbers.push_back(sd[i]);
     }
     gf << "\n";
     if (!vm.count("quiet")) {
@@ -187,8 +243,10 @@ int cmd_collect(const Args& args) {
   }
   gf.close();
   RNNLAB_CHECK_INPUT(gf.good(), "cannot write ", dir, "/summary_groups.csv");
+  write_summary_h5(dir + "/summary.h5", {h5runs, h5groups});
   std::cout << rows.size() << " runs: " << finished << " finished, " << failed
-            << " failed; wrote " << dir << "/summary.csv and " << dir << "/summary_groups.csv\n";
+            << " failed; wrote " << dir << "/summary.csv, " << dir << "/summary_groups.csv and "
+            << dir << "/summary.h5\n";
   return kExitOk;
 }
 

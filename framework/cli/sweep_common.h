@@ -29,4 +29,14 @@ struct RunStatus {
 };
 std::vector<RunStatus> run_statuses(const std::vector<ManifestRecord>& records);
 
+// For a Slurm sweep (DIR/jobs.txt): every run whose file says `running` or that has no file,
+// and whose array task (the last submission in jobs.txt holding its task number) is no longer
+// pending or running, gets Slurm's own final state for that task, lower-cased: cancelled,
+// timeout, out_of_memory, node_fail, failed, preempted, boot_fail, deadline (COMPLETED leaves
+// the file's state). Read from `scontrol show job <array>_<task>` (while Slurm keeps the job,
+// MinJobAge), else from the jobcomp file (`scontrol show config` -> JobCompLoc, jobcomp/filetxt);
+// a task found in neither keeps the file's state. Finished, failed and interrupted files are
+// never changed. No-op without jobs.txt or when the Slurm commands cannot be run.
+void apply_slurm_states(const std::string& dir, std::vector<RunStatus>& statuses);
+
 }  // namespace rnnlab::cli

@@ -69,9 +69,12 @@ inline CliResult wait_cli(pid_t pid, const std::string& dir) {
   return r;
 }
 
-// Runs `rnnlab args...` to completion; output captured in files under temp_dir(name).
+// Runs `rnnlab args...` to completion; output captured in files under a folder of
+// temp_dir(name) unique to this process and call (ctest runs test cases in parallel processes).
 inline CliResult run_cli(const std::vector<std::string>& args, const std::string& name = "cli") {
-  const std::string dir = temp_dir(name);
+  static int calls = 0;
+  const std::string dir =
+      temp_dir(name + "/p" + std::to_string(::getpid()) + "_" + std::to_string(++calls));
   return wait_cli(start_cli(args, dir), dir);
 }
 
@@ -88,3 +91,9 @@ inline bool cli_has_dsl() {
 inline const std::string kCliFixtures = std::string(RNNLAB_SOURCE_DIR) + "/tests/cli";
 
 }  // namespace rnnlab::test
+
+// The CLI tests need rnnlab built with the .rnn compiler (the default): they fail, never skip.
+#define REQUIRE_CLI_DSL()                                                                  \
+  REQUIRE_MESSAGE(::rnnlab::test::cli_has_dsl(),                                           \
+                  "rnnlab was built without the .rnn compiler (RNNLAB_CLI_DSL=OFF); the CLI " \
+                  "tests need it")

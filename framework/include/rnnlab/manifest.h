@@ -57,7 +57,27 @@ void write_manifest(const std::string& path, const std::vector<ManifestRecord>& 
 std::string grid_point(const ManifestRecord& r);
 
 // State of a run from its file: missing | running | finished | failed | interrupted
-// (an unreadable file is "failed"). `steps` receives the file's steps attr when present.
+// (an unreadable file is "failed", one locked by a live writer "running"). `steps` receives the file's steps attr when present.
 std::string run_state(const std::string& path, int64_t* steps = nullptr);
+
+// ---- summary.h5 of `rnnlab collect` ----
+// One table = one HDF5 group /<name> holding one 1-D dataset per column, all of `rows` length:
+// float64 (NaN = empty) for numeric columns, variable-length UTF-8 strings for text columns
+// (h5py: f["runs"]["id"].asstr()[:]). Group attrs: `columns` (the column names in order,
+// joined by ','), `rows` (int64). Links keep creation order.
+struct SummaryColumn {
+  std::string name;
+  bool text = false;
+  std::vector<double> numbers;       // when !text
+  std::vector<std::string> strings;  // when text
+};
+struct SummaryTable {
+  std::string name;
+  std::vector<SummaryColumn> columns;
+};
+// Writes (truncates) `path`. rnnlab::Error naming the path on an HDF5 failure.
+void write_summary_h5(const std::string& path, const std::vector<SummaryTable>& tables);
+// Reads back a 1-D string dataset (e.g. "runs/id") of such a file. InputError if missing.
+std::vector<std::string> read_string_column(const std::string& path, const std::string& dataset);
 
 }  // namespace rnnlab
