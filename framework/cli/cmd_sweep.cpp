@@ -174,10 +174,10 @@ std::string sbatch(const std::vector<std::string>& extra_args, const std::string
   return id;
 }
 
-int run_slurm(const std::string& dir, const std::vector<ManifestRecord>& todo, int jobs,
+int run_slurm(const std::string& dir, const std::vector<ManifestRecord>& pending, int jobs,
               const SlurmOptions& so, bool dry_run) {
   std::vector<int64_t> tasks;
-  for (const auto& r : todo) tasks.push_back(r.task);
+  for (const auto& r : pending) tasks.push_back(r.task);
   const std::string array = array_script(dir, tasks, jobs, so);
   const std::string collect = collect_script(dir, so);
   write_file(dir + "/sweep.sbatch", array);
@@ -198,26 +198,26 @@ int run_slurm(const std::string& dir, const std::vector<ManifestRecord>& todo, i
   std::ofstream(dir + "/jobs.txt", std::ios::app)
       << "array " << array_id << " tasks " << array_ranges(tasks)
       << (collect_id.empty() ? "" : " collect " + collect_id) << "\n";
-  std::cout << "submitted array job " << array_id << " (" << todo.size() << " tasks"
+  std::cout << "submitted array job " << array_id << " (" << pending.size() << " tasks"
             << (jobs > 0 ? ", at most " + std::to_string(jobs) + " at a time" : "") << ")";
   if (!collect_id.empty()) std::cout << "; collect job " << collect_id << " (afterany)";
   std::cout << "\n" << array_id << (collect_id.empty() ? "" : " " + collect_id) << std::endl;
   return kExitOk;
 }
 
-int run_local(const std::string& dir, const std::vector<ManifestRecord>& todo, int jobs,
+int run_local(const std::string& dir, const std::vector<ManifestRecord>& pending, int jobs,
               int threads, bool dry_run) {
   const std::string exe = self_exe();
   if (jobs <= 0) jobs = 1;
   const int hw = std::max(1u, std::thread::hardware_concurrency());
-  const int per = threads > 0 ? threads : std::max(1, hw / std::min<int>(jobs, std::max<int>(1, int(todo.size()))));
+  const int per = threads > 0 ? threads : std::max(1, hw / std::min<int>(jobs, std::max<int>(1, int(pending.size()))));
   auto command = [&](const ManifestRecord& r) {
     return std::vector<std::string>{exe,       "run",      "--manifest",
                                     manifest_path(dir),   "--task-id", std::to_string(r.task),
                                     "--threads", std::to_string(per), "--quiet"};
   };
   if (dry_run) {
-    for (const auto& r : todo) {
+    for (const auto& r : pending) {
       for (const auto& w : command(r)) std::cout << shell_quote(w) << " ";
       std::cout << " # " << r.id << "\n";
     }
@@ -228,9 +228,9 @@ int run_local(const std::string& dir, const std::vector<ManifestRecord>& todo, i
   std::map<int64_t, int> codes;
   std::size_t next = 0, done = 0;
   const auto t0 = std::chrono::steady_clock::now();
-  while (done < todo.size()) {
-    while (next < todo.size() && static_cast<int>(live.size()) < jobs) {
-      const ManifestRecord& r = todo[next++];
+  while (done < pending.size()) {
+    while (next < pending.size() && static_cast<int>(live.size()) < jobs) {
+      const ManifestRecord& r = pending[next++];
       auto words = command(r);
       std::vector<char*> argv;
       for (auto& w : words) argv.push_back(w.data());
@@ -249,7 +249,7 @@ int run_local(const std::string& dir, const std::vector<ManifestRecord>& todo, i
         ::_exit(127);
       }
       live[pid] = {&r, std::chrono::steady_clock::now()};
-      std::cerr << "[start " << next << "/" << todo.size() << "] task " << r.task << " " << r.id
+      std::cerr << "[start " << next << "/" << pending.size() << "] task " << r.task << " " << r.id
                 << std::endl;
     }
     int status = 0;
@@ -269,13 +269,13 @@ int run_local(const std::string& dir, const std::vector<ManifestRecord>& todo, i
     ++done;
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.1f s", secs);
-    std::cerr << "[done " << done << "/" << todo.size() << "] task " << r.task << " " << r.id
+    std::cerr << "[done " << done << "/" << pending.size() << "] task " << r.task << " " << r.id
               << ": " << run_state(r.path) << " (exit " << code << ", " << buf << ")" << std::endl;
   }
   // Summary: every run's state from its file.
   int finished = 0;
   std::cout << "task\tstate\tid\n";
-  for (const auto& r : todo) {
+  for (const auto& r : pending) {
     const std::string state = run_state(r.path);
     finished += state == "finished";
     std::cout << r.task << "\t" << state << "\t" << r.id;
@@ -287,9 +287,9 @@ int run_local(const std::string& dir, const std::vector<ManifestRecord>& todo, i
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.1f s",
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  std::cout << todo.size() << " runs: " << finished << " finished, " << todo.size() - finished
+  std::cout << pending.size() << " runs: " << finished << " finished, " << pending.size() - finished
             << " not (" << jobs << " at a time, " << per << " threads each, " << buf << ")\n";
-  return finished == static_cast<int>(todo.size()) ? kExitOk : kExitRunFailed;
+  return finished == static_cast<int>(pending.size()) ? kExitOk : kExitRunFailed;
 }
 
 // Is a Slurm job of this sweep (DIR/jobs.txt) still pending or running? (false without one)
@@ -347,7 +347,7 @@ int cmd_sweep(const Args& args) {
       throw UsageError("rnnlab sweep: --sbatch lines must not hold a newline");
 
   std::string dir;
-  std::vector<ManifestRecord> todo;
+  std::vector<ManifestRecord> pending;
   if (vm.count("rerun-failed")) {
     if (!files.empty() || !sets.empty() || !models.empty())
       throw UsageError("rnnlab sweep: --rerun-failed DIR takes no files, --set or --model");
@@ -361,10 +361,10 @@ int cmd_sweep(const Args& args) {
     for (const auto& s : run_statuses(records))
       if (s.state == "failed" || s.state == "interrupted" || s.state == "missing" ||
           (s.state == "running" && !active))
-        todo.push_back(*s.record);
-    std::cerr << "rnnlab sweep: " << todo.size() << " of " << records.size()
+        pending.push_back(*s.record);
+    std::cerr << "rnnlab sweep: " << pending.size() << " of " << records.size()
               << " runs failed, interrupted, killed or missing in " << dir << std::endl;
-    if (todo.empty()) return kExitOk;
+    if (pending.empty()) return kExitOk;
   } else {
     if (files.empty())
       throw UsageError("rnnlab sweep: missing the experiment files (FILE.rnn...)\nTry 'rnnlab "
@@ -394,11 +394,11 @@ int cmd_sweep(const Args& args) {
     write_manifest(manifest_path(dir), records);
     std::cerr << "rnnlab sweep: " << records.size() << " runs -> " << manifest_path(dir)
               << std::endl;
-    todo = records;
+    pending = records;
   }
   fs::create_directories(dir + "/logs");
-  if (executor == "slurm") return run_slurm(dir, todo, jobs, so, dry_run);
-  return run_local(dir, todo, jobs, threads, dry_run);
+  if (executor == "slurm") return run_slurm(dir, pending, jobs, so, dry_run);
+  return run_local(dir, pending, jobs, threads, dry_run);
 }
 
 }  // namespace rnnlab::cli

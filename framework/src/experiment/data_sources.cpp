@@ -30,6 +30,24 @@ std::string split_str(const Split& sp) {
          " eval";
 }
 
+// The DataSetup of every source: the dataset, its split and the one-line description
+// "<prefix><dataset>, <n> train / <m> eval".
+DataSetup make_setup(std::unique_ptr<Dataset> ds, Split sp, const std::string& prefix = "") {
+  DataSetup d;
+  d.description = prefix + ds->describe() + ", " + split_str(sp);
+  d.train = std::move(sp.train);
+  d.eval = std::move(sp.test);
+  d.dataset = std::move(ds);
+  return d;
+}
+
+// Generated sources: examples [0, n) train, [n, n + m) evaluate.
+Split first_n_split(std::size_t n, std::size_t m) {
+  Split sp;
+  for (std::size_t i = 0; i < n + m; ++i) (i < n ? sp.train : sp.test).push_back(i);
+  return sp;
+}
+
 // ---- digits ----
 DataSourceType digits_source() {
   DataSourceType t;
@@ -42,14 +60,9 @@ DataSourceType digits_source() {
       real("test_fraction", 0.2, 0.0, 0.99, "share of images held out for evaluation (seeded)"),
   };
   t.create = [](const CellConfig& c, const std::string& base_dir, uint64_t seed) {
-    DataSetup d;
     auto ds = std::make_unique<DigitsDataset>(resolve_path(c.text("path"), base_dir));
     Split sp = split(ds->size(), c.real("test_fraction"), seed, true);
-    d.description = ds->describe() + ", " + split_str(sp);
-    d.train = std::move(sp.train);
-    d.eval = std::move(sp.test);
-    d.dataset = std::move(ds);
-    return d;
+    return make_setup(std::move(ds), std::move(sp));
   };
   return t;
 }
@@ -99,16 +112,12 @@ DataSourceType csv_source() {
     const WindowTarget target =
         c.choice("target") == "next" ? WindowTarget::next_value : WindowTarget::every_step;
     auto ds = std::make_unique<WindowDataset>(s.values, steps, target);
-    DataSetup d;
-    d.description = "csv " + path + " column '" + o.column + "' (" +
-                    std::to_string(s.values.size()) + " values" +
-                    (s.interpolated ? ", " + std::to_string(s.interpolated) + " interpolated" : "") +
-                    (s.standardized ? ", standardized" : "") + "): " + ds->describe() + ", " +
-                    split_str(sp);
-    d.train = std::move(sp.train);
-    d.eval = std::move(sp.test);
-    d.dataset = std::move(ds);
-    return d;
+    return make_setup(
+        std::move(ds), std::move(sp),
+        "csv " + path + " column '" + o.column + "' (" + std::to_string(s.values.size()) +
+            " values" +
+            (s.interpolated ? ", " + std::to_string(s.interpolated) + " interpolated" : "") +
+            (s.standardized ? ", standardized" : "") + "): ");
   };
   return t;
 }
@@ -131,13 +140,8 @@ DataSourceType fibonacci_source() {
     auto ds = std::make_unique<WindowDataset>(fibonacci_mod(points, c.integer("mod")), steps,
                                               WindowTarget::every_step);
     Split sp = split(ds->size(), c.real("test_fraction"), seed, false);
-    DataSetup d;
-    d.description = "fibonacci mod " + std::to_string(c.integer("mod")) + ": " + ds->describe() +
-                    ", " + split_str(sp);
-    d.train = std::move(sp.train);
-    d.eval = std::move(sp.test);
-    d.dataset = std::move(ds);
-    return d;
+    return make_setup(std::move(ds), std::move(sp),
+                      "fibonacci mod " + std::to_string(c.integer("mod")) + ": ");
   };
   return t;
 }
@@ -158,12 +162,7 @@ DataSourceType adding_source() {
     const auto n = static_cast<std::size_t>(c.integer("examples")),
                m = static_cast<std::size_t>(c.integer("test_examples"));
     auto ds = std::make_unique<AddingDataset>(c.integer("steps"), n + m, seed);
-    DataSetup d;
-    for (std::size_t i = 0; i < n + m; ++i) (i < n ? d.train : d.eval).push_back(i);
-    d.description = ds->describe() + ", " + std::to_string(n) + " train / " +
-                    std::to_string(m) + " eval";
-    d.dataset = std::move(ds);
-    return d;
+    return make_setup(std::move(ds), first_n_split(n, m));
   };
   return t;
 }
@@ -183,12 +182,7 @@ DataSourceType length_source() {
     const auto n = static_cast<std::size_t>(c.integer("examples")),
                m = static_cast<std::size_t>(c.integer("test_examples"));
     auto ds = std::make_unique<LengthDataset>(c.integer("max_len"), n + m, seed);
-    DataSetup d;
-    for (std::size_t i = 0; i < n + m; ++i) (i < n ? d.train : d.eval).push_back(i);
-    d.description = ds->describe() + ", " + std::to_string(n) + " train / " +
-                    std::to_string(m) + " eval";
-    d.dataset = std::move(ds);
-    return d;
+    return make_setup(std::move(ds), first_n_split(n, m));
   };
   return t;
 }
@@ -215,12 +209,7 @@ DataSourceType imdb_source() {
     auto ds = std::make_unique<TextDataset>(
         TextDataset::load_imdb(root, "train", vocab, c.integer("max_len")));
     Split sp = split(ds->size(), c.real("validation_fraction"), seed, true);
-    DataSetup d;
-    d.description = ds->describe() + ", " + split_str(sp);
-    d.train = std::move(sp.train);
-    d.eval = std::move(sp.test);
-    d.dataset = std::move(ds);
-    return d;
+    return make_setup(std::move(ds), std::move(sp));
   };
   return t;
 }
@@ -243,12 +232,7 @@ DataSourceType synthetic_sentiment_source() {
         static_cast<std::size_t>(c.integer("examples")), c.integer("vocab"),
         c.integer("min_len"), c.integer("max_len"), seed);
     Split sp = split(ds->size(), c.real("test_fraction"), seed, true);
-    DataSetup d;
-    d.description = ds->describe() + ", " + split_str(sp);
-    d.train = std::move(sp.train);
-    d.eval = std::move(sp.test);
-    d.dataset = std::move(ds);
-    return d;
+    return make_setup(std::move(ds), std::move(sp));
   };
   return t;
 }
