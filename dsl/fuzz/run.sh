@@ -3,6 +3,8 @@
 # uses g++) and fuzzes it for SECONDS (default 60), starting from dsl/fuzz/corpus (the valid
 # golden cases). Fails on a crash, a hang (-timeout), a leak or any sanitizer report.
 #   dsl/fuzz/run.sh [SECONDS]      needs clang++ and libclang-rt-14-dev (Debian)
+# A crash found here becomes a file in dsl/fuzz/regressions/ (replayed first on every run) and,
+# where it shows a diagnostic worth keeping, a golden case in tests/dsl/cases/.
 # (-fno-sanitize=vptr: the vptr check would need the typeinfo of rnnlab::Cell, i.e. the engine.)
 # Only the catalog's schema code is linked from the framework: the fuzz catalog is a stand-in
 # (dsl/fuzz/fuzz_catalog.cpp) beside the test cells of tests/dsl/test_catalog.h.
@@ -31,9 +33,18 @@ wait
 "$CXX" -fsanitize=fuzzer,address,undefined "${objs[@]}" -o "$OUT/fuzz_compile"
 cp -n "$ROOT"/dsl/fuzz/corpus/*.rnn "$OUT/corpus/" 2>/dev/null || true
 cd "$OUT"
+# Every input that once crashed the compiler (dsl/fuzz/regressions/) runs first, once each.
+echo "replaying $(ls "$ROOT"/dsl/fuzz/regressions/*.rnn | wc -l) regression inputs"
+if ! "$OUT/fuzz_compile" -runs=1 "$ROOT"/dsl/fuzz/regressions/*.rnn > "$OUT/regressions.log" 2>&1; then
+  tail -n 30 "$OUT/regressions.log"
+  echo "fuzz_compile: a regression input fails again (see $OUT/regressions.log)" >&2
+  exit 1
+fi
+# RNNLAB_FUZZ_SEED fixes libFuzzer's seed (CI sets it, with a fresh RNNLAB_FUZZ_DIR, so a CI
+# run is repeatable); unset or 0 means a random seed and a corpus that grows across runs.
 # -timeout: one input may take at most 5 s (a hang). The full log stays in $OUT/fuzz.log.
 status=0
-"$OUT/fuzz_compile" -max_total_time="$SECONDS_TO_RUN" -timeout=5 -rss_limit_mb=2048 \
+"$OUT/fuzz_compile" -max_total_time="$SECONDS_TO_RUN" -seed="${RNNLAB_FUZZ_SEED:-0}" -timeout=5 -rss_limit_mb=2048 \
   -max_len=4096 -print_final_stats=1 -dict="$ROOT/dsl/fuzz/rnn.dict" "$OUT/corpus" \
   > "$OUT/fuzz.log" 2>&1 || status=$?
 grep -vE "^#[0-9]+.*(NEW|REDUCE|pulse)" "$OUT/fuzz.log" | tail -n 25

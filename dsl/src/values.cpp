@@ -109,6 +109,10 @@ std::optional<std::vector<LocatedValue>> expand_range(const ast::range& r, const
                     std::holds_alternative<int64_t>(to->value) &&
                     std::holds_alternative<int64_t>(step->value);
   const double a = as_real(from->value), b = as_real(to->value), s = as_real(step->value);
+  if (!std::isfinite(a) || !std::isfinite(b) || !std::isfinite(s)) {
+    sink.error(loc, "a range's bounds and step must be finite numbers");
+    return std::nullopt;
+  }
   if (!(s > 0)) {
     sink.error(step->loc, "a range's step must be positive, found " + param_value_str(step->value));
     return std::nullopt;
@@ -118,21 +122,24 @@ std::optional<std::vector<LocatedValue>> expand_range(const ast::range& r, const
                         param_value_str(to->value));
     return std::nullopt;
   }
+  // The count is computed in doubles first only to reject huge ranges before any integer
+  // conversion (a double beyond int64's range must never be cast).
   const double count = std::floor((b - a) / s + 1e-9) + 1;
-  if (count > static_cast<double>(kMaxRangeValues)) {
-    sink.error(loc, "range has " + std::to_string(static_cast<int64_t>(count)) +
-                        " values, more than the limit of " + std::to_string(kMaxRangeValues));
+  if (!(count <= static_cast<double>(kMaxRangeValues))) {
+    sink.error(loc, "range has more than " + std::to_string(kMaxRangeValues) +
+                        " values (the limit); use a larger step");
     return std::nullopt;
   }
   std::vector<LocatedValue> out;
-  const auto n = static_cast<int64_t>(count);
-  for (int64_t k = 0; k < n; ++k) {
-    if (ints) {
-      out.push_back({std::get<int64_t>(from->value) + k * std::get<int64_t>(step->value), loc});
-    } else {
-      out.push_back({a + static_cast<double>(k) * s, loc});
-    }
+  if (ints) {
+    // Exact integer arithmetic in 128 bits: from + k*step never overflows and stops at `to`.
+    const __int128 lo = std::get<int64_t>(from->value), hi = std::get<int64_t>(to->value);
+    const __int128 st = std::get<int64_t>(step->value);
+    for (__int128 v = lo; v <= hi; v += st) out.push_back({static_cast<int64_t>(v), loc});
+    return out;
   }
+  const auto n = static_cast<int64_t>(count);
+  for (int64_t k = 0; k < n; ++k) out.push_back({a + static_cast<double>(k) * s, loc});
   return out;
 }
 
