@@ -118,7 +118,7 @@ TEST_CASE("study data: length classification has variable lengths and length > m
 TEST_CASE("study data: synthetic sentiment follows its generative rule, deterministically") {
   using S = SyntheticSentimentDataset;
   S d(400, 100, 30, 90, 5);
-  int positives = 0, negated = 0;
+  int positives = 0, negated = 0, total_words = 0;
   for (std::size_t i = 0; i < d.size(); ++i) {
     S::Example e = d.example(i);
     const auto L = static_cast<int64_t>(e.tokens.size());
@@ -127,29 +127,33 @@ TEST_CASE("study data: synthetic sentiment follows its generative rule, determin
     // Re-derive the label from the tokens: negation flips the next sentiment word.
     int vote = 0, sentiment = 0;
     bool pending = false;
-    for (int32_t t : e.tokens) {
+    int64_t negation_at = -1;
+    for (const int32_t& t : e.tokens) {
       REQUIRE(t >= S::kPositive);
       REQUIRE(t < 100);
       if (t >= S::kNegation && t < S::kNeutral) {
         CHECK_FALSE(pending);  // at most one negation before each sentiment word
         pending = true;
+        negation_at = &t - e.tokens.data();
       } else if (t < S::kNegation) {
         const int s = t < S::kNegative ? 1 : -1;
+        if (pending) CHECK(&t - e.tokens.data() - negation_at <= S::kNegationReach);
         vote += pending ? -s : s;
         negated += pending;
         pending = false;
         ++sentiment;
       }
     }
-    CHECK(sentiment == 3);
+    CHECK(sentiment == 2 * (L / 50) + 1);
+    total_words += sentiment;
     CHECK_FALSE(pending);
     CHECK(e.label == (vote > 0 ? 1 : 0));
     positives += e.label;
   }
   CHECK(positives > 150);
   CHECK(positives < 250);
-  CHECK(negated > 220);  // about a quarter of the 1200 sentiment words
-  CHECK(negated < 380);
+  CHECK(negated > total_words / 4 - 60);  // about a quarter of the sentiment words
+  CHECK(negated < total_words / 4 + 60);
   Batch b = d.batch({4, 9}, DType::f32);
   CHECK(b.x.dtype() == DType::i32);
   const int64_t T = std::max(d.example(4).tokens.size(), d.example(9).tokens.size());

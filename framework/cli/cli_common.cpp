@@ -52,11 +52,10 @@ bool have_dsl() {
 #endif
 }
 
-ExperimentSpec compile_experiment(const std::string& path, const Catalog& catalog,
-                                  const std::vector<std::string>& overrides,
-                                  std::string* rendered) {
 #if defined(RNNLAB_HAVE_DSL)
-  dsl::CompileResult r = dsl::compile_file(path, catalog, overrides);
+namespace {
+ExperimentSpec spec_or_throw(const dsl::CompileResult& r, const std::string& path,
+                             std::string* rendered) {
   if (rendered) *rendered = r.rendered;
   if (!r.ok) {
     std::size_t errors = 0;
@@ -66,11 +65,33 @@ ExperimentSpec compile_experiment(const std::string& path, const Catalog& catalo
   }
   if (!r.rendered.empty() && !rendered) std::cerr << r.rendered;
   return r.spec;
+}
+}  // namespace
+#endif
+
+ExperimentSpec compile_experiment(const std::string& path, const Catalog& catalog,
+                                  const std::vector<std::string>& overrides,
+                                  std::string* rendered) {
+#if defined(RNNLAB_HAVE_DSL)
+  return spec_or_throw(dsl::compile_file(path, catalog, overrides), path, rendered);
 #else
   (void)catalog;
   (void)overrides;
   (void)rendered;
   throw InputError("cannot read " + path +
+                   ": this rnnlab was built without the .rnn compiler (the dsl/ target "
+                   "rnnlab_dsl); rebuild with it");
+#endif
+}
+
+ExperimentSpec compile_experiment_text(const std::string& text, const std::string& path,
+                                       const Catalog& catalog) {
+#if defined(RNNLAB_HAVE_DSL)
+  return spec_or_throw(dsl::compile_text(text, path, catalog), path, nullptr);
+#else
+  (void)text;
+  (void)catalog;
+  throw InputError("cannot read the experiment of " + path +
                    ": this rnnlab was built without the .rnn compiler (the dsl/ target "
                    "rnnlab_dsl); rebuild with it");
 #endif

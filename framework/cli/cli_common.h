@@ -59,6 +59,10 @@ std::unique_ptr<Plugins> load_plugins(const std::vector<std::string>& plugin_dir
 ExperimentSpec compile_experiment(const std::string& path, const Catalog& catalog,
                                   const std::vector<std::string>& overrides,
                                   std::string* rendered = nullptr);
+// The same for .rnn text that claims to come from `path` (relative paths resolve against its
+// folder), e.g. a run file's /config/resolved.
+ExperimentSpec compile_experiment_text(const std::string& text, const std::string& path,
+                                       const Catalog& catalog);
 // dsl::print when the compiler is built in, else the runner's plain description.
 std::string print_spec(const ExperimentSpec& spec);
 bool have_dsl();
@@ -73,5 +77,6 @@ int cmd_check(const Args& args);
 int cmd_cells(const Args& args);
 int cmd_report(const Args& args);
 int cmd_gradcheck(const Args& args);
+int cmd_predict(const Args& args);
 
 }  // namespace rnnlab::cli

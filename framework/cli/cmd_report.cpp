@@ -5,22 +5,26 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "cli_common.h"
 #include "report_data.h"
 #include "report_plots.h"
+#include "report_views.h"
 
 namespace rnnlab::cli {
 
 namespace {
 
 const char* kUsage =
-    "usage: rnnlab report PATH... [--csv | --json] [--plots DIR]\n"
+    "usage: rnnlab report PATH... [--csv | --json] [--epochs] [--reach COND] [--plots DIR]\n"
     "\n"
     "Summarises run files (a folder is searched recursively for *.h5): one row per model,\n"
     "runs that differ only in their seed aggregated as mean ± std. The eval metric is the\n"
     "accuracy for classification, else the eval loss; 'best' is the best eval row of a run.\n"
-    "ms/step counts training steps only; 'time x' is ms/step over the fastest model's.";
+    "ms/step counts training steps only; 'time x' is ms/step over the fastest model's.\n"
+    "--epochs adds the training loss and wall time of every epoch; --reach COND the first\n"
+    "evaluation step where COND holds (e.g. 'loss<0.01', 'accuracy>=0.99'), per model.";
 
 std::string num(double x, const char* fmt = "%.4f") {
   if (!std::isfinite(x)) return "-";
@@ -146,10 +150,12 @@ void print_json(const std::vector<GroupRow>& groups) {
 int cmd_report(const Args& args) {
   po::options_description opts("options");
   std::vector<std::string> paths;
-  std::string plots;
+  std::string plots, reach;
   opts.add_options()
       ("csv", "comma-separated values (full precision)")
       ("json", "JSON, with every run's numbers (full precision)")
+      ("epochs", "also a table of the training loss and wall time per epoch")
+      ("reach", po::value(&reach), "also the first eval step where COND holds, e.g. 'loss<0.01'")
       ("plots", po::value(&plots), "write learning-curve PNGs to this folder (needs gnuplot)");
   po::options_description hidden;
   hidden.add_options()("path", po::value(&paths), "run files or folders");
@@ -160,6 +166,11 @@ int cmd_report(const Args& args) {
   require_positional("report", vm, "path", "run files or folders (PATH...)");
   if (vm.count("csv") && vm.count("json"))
     throw UsageError("rnnlab report: give at most one of --csv and --json");
+  const bool extra = vm.count("epochs") || !reach.empty();
+  if (extra && (vm.count("csv") || vm.count("json")))
+    throw UsageError("rnnlab report: --epochs and --reach print tables; not with --csv or --json");
+  std::optional<ReachCondition> cond;
+  if (!reach.empty()) cond = parse_reach(reach);
 
   std::vector<RunRecord> runs;
   for (const auto& f : find_run_files(paths)) runs.push_back(read_run(f));
@@ -170,6 +181,14 @@ int cmd_report(const Args& args) {
     print_json(groups);
   else
     print_table(groups);
+  if (vm.count("epochs")) {
+    std::cout << "\n";
+    print_epoch_table(groups);
+  }
+  if (cond) {
+    std::cout << "\n";
+    print_reach_table(groups, *cond);
+  }
   if (!plots.empty())
     for (const auto& png : write_plots(groups, plots)) std::cerr << "wrote " << png << "\n";
   return kExitOk;

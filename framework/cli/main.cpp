@@ -4,6 +4,7 @@
 //   rnnlab check FILE.rnn [-v]        parse and check an experiment, print diagnostics
 //   rnnlab cells [--json]             the loaded cell plugins and their parameter schemas
 //   rnnlab report PATH... [options]   summary table and learning curves of run files
+//   rnnlab predict RUN.h5 [options]   closed-loop forecast of a trained series model
 //   rnnlab gradcheck CELL [--set k=v] conformance check of one cell (for plugin authors)
 //   rnnlab sweep FILE.rnn... [options] expand a sweep into a manifest, run it locally or on Slurm
 //   rnnlab status DIR                 finished / failed / running / missing runs of a sweep
@@ -31,6 +32,7 @@ const char* kUsage =
     "  check FILE.rnn    check an experiment file and print its diagnostics\n"
     "  cells             list the cell plugins and their parameters\n"
     "  report PATH...    summarise run files: table, CSV/JSON, learning-curve plots\n"
+    "  predict RUN.h5    closed-loop forecast of a trained series model vs the truth\n"
     "  gradcheck CELL    run the conformance checks of one cell\n"
     "  sweep FILE.rnn... run every run of a sweep: local processes or a Slurm array job\n"
     "  status DIR        which runs of a sweep finished, failed, are running or missing\n"
@@ -43,7 +45,7 @@ int dispatch(const std::string& command, const Args& args) {
   static const std::map<std::string, int (*)(const Args&)> commands = {
       {"run", cmd_run},       {"check", cmd_check},         {"cells", cmd_cells},
       {"report", cmd_report}, {"gradcheck", cmd_gradcheck}, {"sweep", cmd_sweep},
-      {"status", cmd_status}, {"collect", cmd_collect},
+      {"status", cmd_status}, {"collect", cmd_collect},     {"predict", cmd_predict},
   };
   auto it = commands.find(command);
   if (it == commands.end()) {

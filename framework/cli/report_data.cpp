@@ -61,10 +61,13 @@ Series read_series(const RunFile& f, const std::string& group, const std::string
   s.value = f.read_series(group, value);
   s.wall_time = has("wall_time") ? f.read_series(group, "wall_time")
                                  : std::vector<double>(s.step.size(), NAN);
+  s.epoch = has("epoch") ? f.read_series(group, "epoch") : std::vector<double>(s.step.size(), NAN);
   return s;
 }
 
-Stat stat(const std::vector<double>& v) {
+}  // namespace
+
+Stat stat_of(const std::vector<double>& v) {
   Stat s;
   if (v.empty()) return {NAN, NAN};
   for (double x : v) s.mean += x;
@@ -76,8 +79,6 @@ Stat stat(const std::vector<double>& v) {
   }
   return s;
 }
-
-}  // namespace
 
 RunRecord read_run(const std::string& path) {
   RunFile f = RunFile::open(path);
@@ -100,7 +101,9 @@ RunRecord read_run(const std::string& path) {
   r.final_train_loss = r.train_loss.value.empty() ? NAN : r.train_loss.value.back();
   const auto eval_names = f.series_names("eval");
   r.accuracy = std::find(eval_names.begin(), eval_names.end(), "accuracy") != eval_names.end();
-  r.eval_metric = read_series(f, "eval", r.accuracy ? "accuracy" : "loss");
+  r.eval_loss = read_series(f, "eval", "loss");
+  if (r.accuracy) r.eval_accuracy = read_series(f, "eval", "accuracy");
+  r.eval_metric = r.accuracy ? r.eval_accuracy : r.eval_loss;
   r.has_eval = !r.eval_metric.value.empty();
   if (r.has_eval) {
     r.final_metric = r.eval_metric.value.back();
@@ -143,11 +146,11 @@ std::vector<GroupRow> aggregate(const std::vector<RunRecord>& runs) {
     }
     g.metric = fm.empty() ? "" : (acc ? "accuracy" : "loss");
     (void)all_eval;
-    g.final_metric = stat(fm);
-    g.best_metric = stat(bm);
-    g.final_train_loss = stat(tl);
-    g.wall_time = stat(wt);
-    g.ms_per_step = stat(ms);
+    g.final_metric = stat_of(fm);
+    g.best_metric = stat_of(bm);
+    g.final_train_loss = stat_of(tl);
+    g.wall_time = stat_of(wt);
+    g.ms_per_step = stat_of(ms);
     if (std::isfinite(g.ms_per_step.mean)) fastest = std::min(fastest, g.ms_per_step.mean);
   }
   for (auto& g : rows) g.time_ratio = g.ms_per_step.mean / fastest;

@@ -13,6 +13,7 @@ namespace rnnlab::cli {
 
 struct Series {
   std::vector<double> step, wall_time, value;
+  std::vector<double> epoch;  // 1-based epoch of each row (NaN where not logged)
 };
 
 struct RunRecord {
@@ -23,6 +24,7 @@ struct RunRecord {
   bool has_eval = false, accuracy = false;  // accuracy: the eval metric is accuracy
   double final_metric = 0, best_metric = 0;
   Series train_loss, eval_metric;
+  Series eval_loss, eval_accuracy;  // both eval columns (accuracy empty for regression)
 };
 
 struct Stat {
@@ -37,6 +39,9 @@ struct GroupRow {
   Stat final_metric, best_metric, final_train_loss, wall_time, ms_per_step;
   double time_ratio = 1.0;  // ms/step relative to the fastest group
 };
+
+// Mean and sample standard deviation (n-1; 0 for one value; NaN for none).
+Stat stat_of(const std::vector<double>& v);
 
 // Run files under the given paths: a file is taken as is, a folder is searched recursively for
 // *.h5. InputError if a path does not exist or nothing is found.

@@ -47,12 +47,7 @@ void write_dat(const std::string& path, const std::vector<std::array<double, 3>>
   RNNLAB_CHECK(f, "report: cannot write ", path);
 }
 
-// A gnuplot single-quoted string ('' stands for a quote).
-std::string q(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
+std::string q(const std::string& s) { return gnuplot_quote(s); }
 
 // A POSIX shell single-quoted word.
 std::string shell_quote(const std::string& s) {
@@ -136,18 +131,28 @@ std::vector<std::string> write_plots(const std::vector<GroupRow>& groups, const 
          << "set key top right\nunset multiplot\nset output\n";
     }
   }
-  const std::string log = (fs::path(dir) / "gnuplot.log").string();
+  run_gnuplot(script, "report --plots");
+  return {step_png, time_png};
+}
+
+std::string gnuplot_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+void run_gnuplot(const std::string& script, const std::string& who) {
+  const std::string log = script + ".log";
   const std::string cmd = "gnuplot " + shell_quote(script) + " > " + shell_quote(log) + " 2>&1";
   const int rc = std::system(cmd.c_str());
   if (rc != 0) {
     std::ifstream lf(log);
     std::string text((std::istreambuf_iterator<char>(lf)), std::istreambuf_iterator<char>());
     if (WIFEXITED(rc) && WEXITSTATUS(rc) == 127)
-      throw Error("report --plots needs gnuplot (Debian: apt-get install gnuplot-nox)");
-    throw Error("report: gnuplot failed on " + script + ":\n" + text);
+      throw Error(who + " needs gnuplot (Debian: apt-get install gnuplot-nox)");
+    throw Error(who + ": gnuplot failed on " + script + ":\n" + text);
   }
   fs::remove(log);
-  return {step_png, time_png};
 }
 
 }  // namespace rnnlab::cli

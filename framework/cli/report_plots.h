@@ -17,4 +17,9 @@ namespace rnnlab::cli {
 // missing or fails (its output is in the message).
 std::vector<std::string> write_plots(const std::vector<GroupRow>& groups, const std::string& dir);
 
+// A gnuplot single-quoted string ('' stands for a quote).
+std::string gnuplot_quote(const std::string& s);
+// Runs `gnuplot script`; Error naming `who` if gnuplot is missing or fails (with its output).
+void run_gnuplot(const std::string& script, const std::string& who);
+
 }  // namespace rnnlab::cli

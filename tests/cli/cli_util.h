@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -86,6 +87,36 @@ inline bool cli_has_dsl() {
     return r.err.find("built without the .rnn compiler") == std::string::npos;
   }();
   return has;
+}
+
+// Output helpers: lines of a text, fields of a CSV line (no quoting), a real PNG file.
+inline std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream is(text);
+  for (std::string line; std::getline(is, line);) out.push_back(line);
+  return out;
+}
+
+inline std::vector<std::string> csv_fields(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : line) {
+    if (c == ',') {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  out.push_back(cur);
+  return out;
+}
+
+inline bool is_png(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  char magic[8] = {};
+  f.read(magic, 8);
+  return f && std::string(magic + 1, 3) == "PNG" && std::filesystem::file_size(path) > 1000;
 }
 
 inline const std::string kCliFixtures = std::string(RNNLAB_SOURCE_DIR) + "/tests/cli";

@@ -381,20 +381,25 @@ class TextDataset : public Dataset {
 //   ids: 0 pad, 1 unused (<oov>), positive words 2..11, negative words 12..21, negation
 //   words ("not", "never", "no") 22..24, neutral words 25..vocab-1;
 //   length L ~ U{min_len..max_len}; every step is a uniform neutral word, except:
-//   the sequence is cut into 3 equal segments [kL/3, (k+1)L/3); segment k holds one sentiment
-//   word at a uniform step p_k > its first step (polarity s_k = ±1 with equal chance, the word
-//   uniform among the 10 of that polarity) and, with probability 1/4, one negation word at a
-//   uniform step of the segment before p_k (up to ~L/3 steps earlier, with only neutral words
-//   between), which flips it: e_k = -s_k;
-//   label (y_value) = 1 if e_0 + e_1 + e_2 > 0 else 0 (never a tie; balanced).
-// A sentiment word alone predicts its vote with 3/4 (a first signal to learn from; ignoring
-// negations caps accuracy near 84%); the rest needs a negation remembered across up to ~L/3
-// neutral steps, and the vote kept over the whole sequence (hard for an Elman RNN).
+//   the sequence is cut into K = 2*floor(L/50) + 1 equal segments [kL/K, (k+1)L/K) (K = 3 at
+//   L = 100, 21 at L = 500: like a review, a longer one holds more opinion words); segment k
+//   holds one opinion e_k = ±1: the review's tone (±1, equal chance) with probability 4/5,
+//   else its opposite. It is written as a sentiment word at a uniform step p_k > the segment's
+//   first step, uniform among the 10 words of its polarity s_k, where s_k = e_k, except with
+//   probability 1/4 the opinion is negated: s_k = -e_k and a negation word sits at a uniform
+//   step among the (up to) kNegationReach steps before p_k within the segment ("not bad" = +1);
+//   label (y_value) = 1 if sum_k e_k > 0 else 0 (K odd: never a tie; balanced).
+// The label is a vote over opinion words scattered over the whole review: a model that keeps
+// a running count from the first step to the last gets it; one that forgets (an Elman RNN
+// over hundreds of steps) only sees the vote of the last part. Negations add a short-range
+// dependency (a word remembered over up to kNegationReach neutral steps).
 // InputError: vocab < 32, min_len < 6, max_len < min_len, examples < 1.
 class SyntheticSentimentDataset : public Dataset {
  public:
   static constexpr int32_t kPositive = 2, kNegative = 12, kNegation = 22, kNeutral = 25;
-  static constexpr int32_t kWordsPerPolarity = 10, kNegationWords = 3, kSegments = 3;
+  static constexpr int32_t kWordsPerPolarity = 10, kNegationWords = 3;
+  static constexpr int64_t kStepsPerWordPair = 50, kNegationReach = 10;
+  static int64_t segments(int64_t length) { return 2 * (length / kStepsPerWordPair) + 1; }
   SyntheticSentimentDataset(std::size_t examples, int64_t vocab, int64_t min_len,
                             int64_t max_len, uint64_t seed);
 

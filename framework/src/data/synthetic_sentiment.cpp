@@ -1,5 +1,6 @@
-// The synthetic sentiment task (see data.h for the generative rule): 3 sentiment words, each
-// possibly negated by a negation word far before it, majority vote of the effective polarities.
+// The synthetic sentiment task (see data.h for the generative rule): K = 2*floor(L/50)+1
+// sentiment words spread over the review, each possibly negated by a negation word a few steps
+// before it, label = majority vote of the effective polarities.
 #include <algorithm>
 #include <random>
 
@@ -25,9 +26,7 @@ SyntheticSentimentDataset::SyntheticSentimentDataset(std::size_t examples, int64
                      "synthetic_sentiment: vocab must be >= 32 (25 reserved ids + "
                      "neutral words), got ",
                      vocab);
-  RNNLAB_CHECK_INPUT(min_len >= 2 * kSegments,
-                     "synthetic_sentiment: min_len must be >= 6 (3 segments of >= 2 steps), got ",
-                     min_len);
+  RNNLAB_CHECK_INPUT(min_len >= 6, "synthetic_sentiment: min_len must be >= 6, got ", min_len);
   RNNLAB_CHECK_INPUT(max_len >= min_len, "synthetic_sentiment: max_len (", max_len,
                      ") must be >= min_len (", min_len, ")");
 }
@@ -41,18 +40,21 @@ SyntheticSentimentDataset::Example SyntheticSentimentDataset::example(std::size_
   e.tokens.resize(static_cast<std::size_t>(L));
   for (auto& t : e.tokens) t = static_cast<int32_t>(uniform(g, kNeutral, vocab_ - 1));
   int vote = 0;
-  for (int64_t k = 0; k < kSegments; ++k) {
-    const int64_t start = k * L / kSegments, end = (k + 1) * L / kSegments;  // >= 2 steps
+  const int tone = (g() & 1) ? 1 : -1;  // the review's overall tone
+  const int64_t K = segments(L);
+  for (int64_t k = 0; k < K; ++k) {
+    const int64_t start = k * L / K, end = (k + 1) * L / K;  // >= 6 steps (L >= 50 K / 3)
     const int64_t p = uniform(g, start + 1, end - 1);
-    const int polarity = (g() & 1) ? 1 : -1;
+    const int opinion = g() % 5 != 0 ? tone : -tone;  // agrees with the tone with probability 4/5
+    const bool negated = (g() & 3) == 0;              // probability 1/4
+    const int polarity = negated ? -opinion : opinion;  // the word written: "not good" = -1
     const int32_t word = static_cast<int32_t>((polarity > 0 ? kPositive : kNegative) +
                                               uniform(g, 0, kWordsPerPolarity - 1));
     e.tokens[p] = word;
-    const bool negated = (g() & 3) == 0;  // probability 1/4
     if (negated)
-      e.tokens[uniform(g, start, p - 1)] =
+      e.tokens[uniform(g, std::max(start, p - kNegationReach), p - 1)] =
           static_cast<int32_t>(kNegation + uniform(g, 0, kNegationWords - 1));
-    vote += negated ? -polarity : polarity;
+    vote += opinion;
   }
   e.label = vote > 0 ? 1 : 0;
   return e;
@@ -85,7 +87,7 @@ Batch SyntheticSentimentDataset::batch(const std::vector<std::size_t>& indices, 
 std::string SyntheticSentimentDataset::describe() const {
   return detail::concat("synthetic sentiment: ", examples_, " token sequences of length U{",
                         min_len_, "..", max_len_, "}, vocab ", vocab_,
-                        ", label = majority of 3 (possibly negated) sentiment words");
+                        ", label = majority of 2*floor(L/50)+1 (possibly negated) sentiment words");
 }
 
 }  // namespace rnnlab

@@ -81,6 +81,9 @@ ExperimentSpec resolve_run_spec(const ExperimentSpec& spec, const std::string& m
                                              out.train.settings, file_loc(spec),
                                              &out.train.settings);
   check_length(settings, out);
+  // Keep only the one of steps/epochs in use: the resolved spec, printed as .rnn text (a run
+  // file's /config/resolved), must compile again, and the language refuses both.
+  out.train.settings.erase(settings.integer("steps") > 0 ? "epochs" : "steps");
 
   const DataSourceType* ds = catalog.find_data_source(spec.data.source);
   if (!ds) {
