@@ -12,12 +12,8 @@ bool backend_available(Device device, std::string* why_not) {
 #ifdef RNNLAB_HAVE_CUDA
   std::string why;
   int n = cuda_device_count(&why);
-  if (why_not)
-    *why_not = n > 0 ? std::to_string(n) +
-                           " CUDA device(s) found, but the CUDA kernels are not part of this "
-                           "build yet (open issue: CUDA backend)"
-                     : why;
-  return false;
+  if (n <= 0 && why_not) *why_not = why;
+  return n > 0;
 #else
   if (why_not) *why_not = "this rnnlab was built without the CUDA toolkit";
   return false;

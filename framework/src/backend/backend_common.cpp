@@ -38,13 +38,33 @@ Broadcast Broadcast::infer(const Shape& a, const Shape& b) {
               "block with trailing 1s (like [B,1] on [B,H])");
 }
 
+namespace {
+std::string& cuda_unavailable_reason() {
+  static std::string why;
+  return why;
+}
+}  // namespace
 
+#ifdef RNNLAB_HAVE_CUDA
+Backend& cuda_backend_instance();  // cuda/cuda_memory.cu
+#endif
 
 Backend& backend_for(Device device) {
   if (device == Device::cpu) return cpu_backend();
-  std::string why;
-  backend_available(device, &why);
-  throw InputError("backend 'cuda' is not available: " + why);
+  // Asked once per process: a device cannot appear later, and backend_for is called per op.
+  static const bool available = [] {
+    std::string why;
+    bool ok = backend_available(Device::cuda, &why);
+    if (!ok) cuda_unavailable_reason() = why;
+    return ok;
+  }();
+  if (!available)
+    throw InputError("backend 'cuda' is not available: " + cuda_unavailable_reason());
+#ifdef RNNLAB_HAVE_CUDA
+  return cuda_backend_instance();
+#else
+  throw InputError("backend 'cuda' is not available: " + cuda_unavailable_reason());
+#endif
 }
 
 template <typename T>

@@ -1,0 +1,128 @@
+// End-to-end CPU <-> CUDA parity of every built-in cell (elman, lstm, gru, qrnn, rwa, nstep):
+// the same weights on both devices, a variable-length batch, training mode (QRNN zoneout masks
+// come from the shared counter hash), stateful carry over two batches; forward outputs, final
+// states, the input gradient and every parameter gradient, f32 (rel err <= 1e-5) and f64.
+// Each cell runs through the fused path when the plugin has one for the device (has_fused),
+// else through the composed unroll (no plugin has a CUDA kernel yet: all run composed on cuda).
+#include <doctest/doctest.h>
+
+#include "cuda_test_util.h"
+#include "rnnlab/recurrent.h"
+
+using namespace rnnlab;
+using namespace rnnlab::cuda_test;
+using rnnlab::test::builtin_cells;
+
+namespace {
+
+using Params = std::map<std::string, ParamValue>;
+
+struct CellCase {
+  const char* label;
+  const char* cell;
+  Params params;
+};
+
+const std::vector<CellCase>& cases() {
+  static const std::vector<CellCase> c{
+      {"elman tanh", "elman", {{"hidden", int64_t{16}}}},
+      {"elman relu", "elman", {{"hidden", int64_t{16}}, {"activation", std::string("relu")}}},
+      {"lstm", "lstm", {{"hidden", int64_t{16}}}},
+      {"gru", "gru", {{"hidden", int64_t{16}}}},
+      {"qrnn f", "qrnn", {{"hidden", int64_t{16}}, {"pooling", std::string("f")}, {"window", int64_t{2}}}},
+      {"qrnn fo zoneout", "qrnn",
+       {{"hidden", int64_t{16}}, {"pooling", std::string("fo")}, {"window", int64_t{2}}, {"zoneout", 0.25}}},
+      {"qrnn ifo", "qrnn", {{"hidden", int64_t{16}}, {"pooling", std::string("ifo")}, {"window", int64_t{1}}}},
+      {"rwa", "rwa", {{"hidden", int64_t{16}}}},
+      {"nstep lstm 2 layers bidirectional", "nstep",
+       {{"cell", std::string("lstm")}, {"hidden", int64_t{8}}, {"layers", int64_t{2}}, {"bidirectional", true}}},
+      {"nstep gru", "nstep", {{"cell", std::string("gru")}, {"hidden", int64_t{8}}}},
+  };
+  return c;
+}
+
+constexpr int64_t kT = 9, kB = 5, kI = 6;
+const std::vector<int32_t> kLengths{9, 4, 1, 7, 9};
+
+struct Net {
+  Net(Device d, DType dt) : params(d, dt) {}
+  ParameterStore params;
+  std::unique_ptr<Recurrent> rnn;
+};
+
+// The same cell on `d`: parameters randomised on the CPU (seeded by name), then copied.
+std::unique_ptr<Net> make(const CellCase& c, Device d, DType dt, bool fused, bool stateful) {
+  auto n = std::make_unique<Net>(d, dt);
+  Rng rng(1);
+  auto cell = builtin_cells().create(c.cell, c.params, kI, n->params, "m/layer0/" + std::string(c.cell), rng);
+  n->rnn = std::make_unique<Recurrent>(std::move(cell), Recurrent::Options{stateful, fused});
+  for (auto& p : n->params.all())
+    p->value = to_device(rand_t(p->value.shape(), mix64(std::hash<std::string>{}(p->name)), dt, -0.5, 0.5), d);
+  return n;
+}
+
+struct StepResult {
+  Tensor outputs, x_grad;
+  std::vector<Tensor> final_state, param_grads;
+};
+
+// One training step's forward and backward: L = Σ outputs ⊙ R1 + Σ_k state_k ⊙ R2_k.
+StepResult step(Net& net, Device d, DType dt, uint64_t batch_seed) {
+  Tape tape(d);
+  Var x = tape.leaf(to_device(rand_t({kT, kB, kI}, 500 + batch_seed, dt), d));
+  CellContext ctx;
+  ctx.training = true;
+  ctx.seed = 77 + batch_seed;
+  ctx.stateful = net.rnn->options().stateful;
+  auto o = net.rnn->forward(tape, x, kLengths, ctx);
+  Var loss = sum(mul(o.outputs, tape.constant(to_device(rand_t(o.outputs.shape(), 101, dt), d))));
+  for (std::size_t k = 0; k < o.final_state.size(); ++k)
+    loss = add(loss, sum(mul(o.final_state[k],
+                             tape.constant(to_device(rand_t(o.final_state[k].shape(), 200 + k, dt), d)))));
+  net.params.zero_grad();
+  tape.backward(loss);
+  StepResult r;
+  r.outputs = clone(o.outputs.value());
+  for (auto& s : o.final_state) r.final_state.push_back(clone(s.value()));
+  r.x_grad = clone(tape.grad(x));
+  for (auto& p : net.params.all())
+    r.param_grads.push_back(p->grad.defined() ? clone(p->grad) : Tensor());
+  return r;
+}
+
+void compare(const StepResult& got, const StepResult& want, const Net& net, double tolerance) {
+  CHECK(rel_err(got.outputs, want.outputs) <= tolerance);
+  REQUIRE(got.final_state.size() == want.final_state.size());
+  for (std::size_t k = 0; k < got.final_state.size(); ++k) {
+    INFO("final state " << k);
+    CHECK(rel_err(got.final_state[k], want.final_state[k]) <= tolerance);
+  }
+  CHECK(rel_err(got.x_grad, want.x_grad) <= tolerance);
+  REQUIRE(got.param_grads.size() == want.param_grads.size());
+  for (std::size_t p = 0; p < got.param_grads.size(); ++p) {
+    INFO("gradient of " << net.params.all()[p]->name);
+    REQUIRE(got.param_grads[p].defined() == want.param_grads[p].defined());
+    if (got.param_grads[p].defined())
+      CHECK(rel_err(got.param_grads[p], want.param_grads[p]) <= tolerance);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("cuda cells: a training step on cuda equals the cpu (outputs, states, every gradient)") {
+  for (DType dt : {DType::f32, DType::f64})
+    for (const CellCase& c : cases())
+      for (bool fused : {false, true}) {
+        // the CPU reference is always the composed unroll; stateful: two batches with carry
+        auto ref = make(c, Device::cpu, dt, false, true);
+        auto dev = make(c, Device::cuda, dt, fused, true);
+        for (uint64_t batch = 0; batch < 2; ++batch) {
+          INFO(c.label << " " << dtype_name(dt) << (fused ? " fused" : " composed") << " batch "
+                       << batch << " (cuda fused kernel: "
+                       << dev->rnn->cell().has_fused(Device::cuda) << ")");
+          StepResult want = step(*ref, Device::cpu, dt, batch);
+          StepResult got = step(*dev, Device::cuda, dt, batch);
+          compare(got, want, *ref, dt == DType::f32 ? 1e-5 : 1e-11);
+        }
+      }
+}
