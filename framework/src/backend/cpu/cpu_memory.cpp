@@ -2,10 +2,14 @@
 //
 // Allocator: freed blocks go back to a per-size free list and are handed out again, so a
 // training loop that allocates the same shapes every step stops calling malloc (large mallocs
-// are mmaps, and fresh pages fault on first touch). The cache is dropped when it exceeds
-// kMaxCachedBytes.
+// are mmaps, and fresh pages fault on first touch). Sizes are rounded up to size classes (8
+// per power of two above 4 KiB: at most 12.5 % slack) so that batches whose length varies a
+// little from step to step (variable-length data: T = the longest sequence of the batch) hit
+// the cache too; exact sizes made every such step fault in fresh pages (6x slower at T ~ 1000).
+// The cache is dropped when it exceeds kMaxCachedBytes.
 #include <cblas.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -22,6 +26,16 @@ namespace rnnlab {
 namespace {
 constexpr std::size_t kAlign = 64;
 constexpr std::size_t kMaxCachedBytes = std::size_t(1) << 30;
+
+// Bytes rounded up to the allocation class: multiples of kAlign up to 4 KiB, then 8 classes
+// per power of two.
+std::size_t size_class(std::size_t bytes) {
+  std::size_t r = std::max<std::size_t>(kAlign, (bytes + kAlign - 1) / kAlign * kAlign);
+  if (r <= 4096) return r;
+  std::size_t top = std::size_t(1) << (63 - __builtin_clzll(r));  // largest power of 2 <= r
+  const std::size_t step = top / 8;
+  return (r + step - 1) / step * step;
+}
 
 class BlockCache {
  public:
@@ -99,7 +113,7 @@ void cpu_parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t
 
 Tensor CpuBackend::empty(const Shape& shape, DType dtype) {
   std::size_t bytes = static_cast<std::size_t>(shape_numel(shape)) * dtype_size(dtype);
-  std::size_t rounded = std::max<std::size_t>(kAlign, (bytes + kAlign - 1) / kAlign * kAlign);
+  const std::size_t rounded = size_class(bytes);
   auto st = std::make_shared<Storage>();
   st->data = impl_->cache->get(rounded);
   st->bytes = rounded;
