@@ -6,8 +6,10 @@
 #   experiments/reproduce.sh digits fib      # some: digits fib temperature sentiment adding length
 #
 # Budgets: the studies' own settings (the .rnn files) wherever a 2-core machine runs them in
-# minutes; reduced step counts (via --set, named below and in the reports) for the RWA/LSTM
-# runs at T = 1000, which take hours here. `FULL=1` drops every reduction (a cluster or a GPU).
+# minutes. The RWA/LSTM runs are reduced (via --set, named below and in the reports): a step
+# of hidden 250 at T = 1000 costs ~150 GFLOP (2-3 s here), so 20 000 steps would take days;
+# T = 100 runs 3000 steps, the T = 1000 tasks run hidden 64 for 800-1000 steps.
+# `FULL=1` drops every reduction (a cluster or a GPU).
 # Env: RNNLAB (the binary, default build/framework/cli/rnnlab), OUT (default results),
 # THREADS (default 2).
 set -euo pipefail
@@ -18,7 +20,8 @@ OUT=${OUT:-results}
 THREADS=${THREADS:-2}
 FULL=${FULL:-0}
 run_to() {  # run_to DIR FILE.rnn [options]: rnnlab run with its run files under DIR
-  local dir=$1; shift
+  local dir=$1
+  shift
   echo "+ rnnlab run $* --out $dir" >&2
   "$RNNLAB" run --threads "$THREADS" --out "$dir" "$@"
 }
@@ -36,17 +39,27 @@ digits() {  # QRNN vs LSTM: full budget (10 000 steps, 4 models x 3 seeds)
   report "$OUT/qrnn_vs_lstm_digits"
 }
 
-fib() {  # NStep LSTM 1 vs 2 layers: full budget; then the per-step path of the same model
+fib() {  # NStep LSTM 1 vs 2 layers: full budget (3 seeds); fused vs per-step path; closed loop
   run experiments/nstep_fibonacci.rnn
   report "$OUT/nstep_fibonacci"
-  # the same models through per-step LSTM layers (no fused kernel), 3 epochs: ms/step only
-  run_to "$OUT/nstep_fibonacci_unfused" experiments/nstep_fibonacci.rnn --seed 1 --set train.epochs=3 \
-    --set model.layers1.fused=false --set model.layers2.fused=false
-  report "$OUT/nstep_fibonacci_unfused"
-  "$RNNLAB" predict "$OUT/nstep_fibonacci/layers1-seed=1/run.h5" --warmup 30 --steps 120 \
-    --csv "$OUT/nstep_fibonacci/closed_loop_layers1.csv" --plot "$OUT/nstep_fibonacci/plots/closed_loop_layers1.png"
-  "$RNNLAB" predict "$OUT/nstep_fibonacci/layers2-seed=1/run.h5" --warmup 30 --steps 120 \
-    --csv "$OUT/nstep_fibonacci/closed_loop_layers2.csv" --plot "$OUT/nstep_fibonacci/plots/closed_loop_layers2.png"
+  # fused NStep path vs per-step LSTM layers: same models, 3 epochs each, back to back, 1 thread
+  local paths="$OUT/nstep_fibonacci_paths"
+  rm -rf "$paths"
+  for path in fused per_step fused_again; do
+    local opts=(--seed 1 --set train.epochs=3)
+    [ "$path" = per_step ] && opts+=(--set model.layers1.fused=false --set model.layers2.fused=false)
+    THREADS=1 run_to "$paths/$path" experiments/nstep_fibonacci.rnn "${opts[@]}"
+    "$RNNLAB" report "$paths/$path" | tee "$paths/$path.txt"
+  done
+  # closed loop: 30 true held-out values, then 120 predictions fed back (every seed; plots of seed 1)
+  for s in 1 2 3; do
+    for m in layers1 layers2; do
+      local plot=()
+      [ "$s" = 1 ] && plot=(--plot "$OUT/nstep_fibonacci/plots/closed_loop_$m.png")
+      "$RNNLAB" predict "$OUT/nstep_fibonacci/$m-seed=$s/run.h5" --warmup 30 --steps 120 \
+        --csv "$OUT/nstep_fibonacci/closed_loop_$m-seed=$s.csv" "${plot[@]}"
+    done
+  done | tee "$OUT/nstep_fibonacci/closed_loop.txt"
 }
 
 temperature() {  # stateless vs stateful Elman: full budget, three seeds
@@ -59,17 +72,17 @@ sentiment() {  # Elman vs GRU vs LSTM on the synthetic IMDB proxy: full budget (
   report "$OUT/sentiment_rnn_gru_lstm"
 }
 
-adding() {  # RWA vs LSTM, adding problem: T = 100 and T = 1000 with reduced step budgets
-  mapfile -t b100 < <(budget train.steps=4000)
+adding() {  # RWA vs LSTM, adding problem: T = 100 (hidden 250) and T = 1000 (hidden 64), reduced steps
+  mapfile -t b100 < <(budget train.steps=3000)
   run experiments/rwa_adding.rnn "${b100[@]}"
-  mapfile -t b1000 < <(budget train.steps=1000 data.examples=100000)
+  mapfile -t b1000 < <(budget train.steps=800 data.examples=80000 model.rwa.hidden=64 model.lstm.hidden=64)
   run_to "$OUT/rwa_adding_T1000" experiments/rwa_adding.rnn --set data.steps=1000 "${b1000[@]}"
   report "$OUT/rwa_adding"
   report "$OUT/rwa_adding_T1000"
 }
 
-length() {  # RWA vs LSTM, length classification (T up to 1000): reduced step budget
-  mapfile -t b < <(budget train.steps=1000 data.examples=100000)
+length() {  # RWA vs LSTM, length classification (T up to 1000): hidden 64, reduced steps
+  mapfile -t b < <(budget train.steps=1000 data.examples=100000 model.rwa.hidden=64 model.lstm.hidden=64)
   run experiments/rwa_length.rnn "${b[@]}"
   report "$OUT/rwa_length"
 }

@@ -1,5 +1,6 @@
 // Shared pieces of the rnnlab commands (see cli_common.h).
 #include "cli_common.h"
+#include "rnnlab_git_sha.h"  // generated at build time (framework/cli/CMakeLists.txt)
 
 #include <iostream>
 
