@@ -65,6 +65,17 @@ fib() {  # NStep LSTM 1 vs 2 layers: full budget (3 seeds); fused vs per-step pa
 temperature() {  # stateless vs stateful Elman: full budget, three seeds
   run experiments/stateful_temperature.rnn
   report "$OUT/stateful_temperature"
+  "$RNNLAB" report "$OUT/stateful_temperature" --epochs | tee "$OUT/stateful_temperature/epochs.txt"
+  # speed: an epoch here is ~0.07 s, too short to time; 5 interleaved repetitions of 30 epochs
+  local timing="$OUT/stateful_temperature_timing"
+  rm -rf "$timing"
+  for r in 1 2 3 4 5; do
+    for m in stateless stateful; do
+      "$RNNLAB" run experiments/stateful_temperature.rnn --seed 1 -m "$m" --set train.epochs=30 \
+        --threads 1 -q --out "$timing/rep$r"
+    done
+  done
+  "$RNNLAB" report "$timing" | tee "$OUT/stateful_temperature/timing.txt"
 }
 
 sentiment() {  # Elman vs GRU vs LSTM on the synthetic IMDB proxy: full budget (10 epochs)

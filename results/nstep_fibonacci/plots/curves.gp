@@ -1,0 +1,35 @@
+# Learning curves written by `rnnlab report`; redraw with: gnuplot results/nstep_fibonacci/plots/curves.gp
+set terminal pngcairo size 1400,520 font 'sans,10' noenhanced
+set grid
+set key top right
+set style data lines
+set output 'results/nstep_fibonacci/plots/curves_step.png'
+set multiplot layout 1,2 title 'nstep_fibonacci — vs step'
+set xlabel 'step'
+set title 'training loss'
+set ylabel 'loss (mean over the log window)'
+set logscale y
+plot 'results/nstep_fibonacci/plots/data/group0_train.dat' using 1:3 with lines lw 2 title 'layers1', 'results/nstep_fibonacci/plots/data/group1_train.dat' using 1:3 with lines lw 2 title 'layers2'
+unset logscale y
+set key top right
+set title 'eval loss'
+set ylabel 'eval loss'
+plot 'results/nstep_fibonacci/plots/data/group0_eval.dat' using 1:3 with linespoints lw 2 title 'layers1', 'results/nstep_fibonacci/plots/data/group1_eval.dat' using 1:3 with linespoints lw 2 title 'layers2'
+set key top right
+unset multiplot
+set output
+set output 'results/nstep_fibonacci/plots/curves_time.png'
+set multiplot layout 1,2 title 'nstep_fibonacci — vs wall time (s)'
+set xlabel 'wall time (s)'
+set title 'training loss'
+set ylabel 'loss (mean over the log window)'
+set logscale y
+plot 'results/nstep_fibonacci/plots/data/group0_train.dat' using 2:3 with lines lw 2 title 'layers1', 'results/nstep_fibonacci/plots/data/group1_train.dat' using 2:3 with lines lw 2 title 'layers2'
+unset logscale y
+set key top right
+set title 'eval loss'
+set ylabel 'eval loss'
+plot 'results/nstep_fibonacci/plots/data/group0_eval.dat' using 2:3 with linespoints lw 2 title 'layers1', 'results/nstep_fibonacci/plots/data/group1_eval.dat' using 2:3 with linespoints lw 2 title 'layers2'
+set key top right
+unset multiplot
+set output
