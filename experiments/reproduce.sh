@@ -8,7 +8,8 @@
 # Budgets: the studies' own settings (the .rnn files) wherever a 2-core machine runs them in
 # minutes. The RWA/LSTM runs are reduced (via --set, named below and in the reports): a step
 # of hidden 250 at T = 1000 costs ~150 GFLOP (2-3 s here), so 20 000 steps would take days;
-# T = 100 runs 3000 steps, the T = 1000 tasks run hidden 64 for 800-1000 steps.
+# adding T = 100 runs 2000 steps; the T = 1000 tasks run hidden 64 for 500 (adding) and 1000
+# (length) steps.
 # `FULL=1` drops every reduction (a cluster or a GPU).
 # Env: RNNLAB (the binary, default build/framework/cli/rnnlab), OUT (default results),
 # THREADS (default 2).
@@ -37,6 +38,16 @@ report() {  # report DIR [RUN PATHS...]: table, CSV and plots into DIR (default:
 digits() {  # QRNN vs LSTM: full budget (10 000 steps, 4 models x 3 seeds)
   run experiments/qrnn_vs_lstm_digits.rnn
   report "$OUT/qrnn_vs_lstm_digits"
+  # speed: 3 interleaved repetitions of 3000 steps per model, one thread
+  local timing="$OUT/qrnn_vs_lstm_digits_timing"
+  rm -rf "$timing"
+  for r in 1 2 3; do
+    for m in lstm qrnn_fo qrnn_f qrnn_ifo; do
+      "$RNNLAB" run experiments/qrnn_vs_lstm_digits.rnn --seed 1 -m "$m" --set train.steps=3000 \
+        --set train.eval_every=0 --threads 1 -q --out "$timing/rep$r"
+    done
+  done
+  "$RNNLAB" report "$timing" | tee "$OUT/qrnn_vs_lstm_digits/timing.txt"
 }
 
 fib() {  # NStep LSTM 1 vs 2 layers: full budget (3 seeds); fused vs per-step path; closed loop
@@ -83,10 +94,10 @@ sentiment() {  # Elman vs GRU vs LSTM on the synthetic IMDB proxy: full budget (
   report "$OUT/sentiment_rnn_gru_lstm"
 }
 
-adding() {  # RWA vs LSTM, adding problem: T = 100 (hidden 250) and T = 1000 (hidden 64), reduced steps
-  mapfile -t b100 < <(budget train.steps=3000)
+adding() {  # RWA vs LSTM, adding: T = 100 (hidden 250, 2000 steps), T = 1000 (hidden 64, 500 steps)
+  mapfile -t b100 < <(budget train.steps=2000)
   run experiments/rwa_adding.rnn "${b100[@]}"
-  mapfile -t b1000 < <(budget train.steps=800 data.examples=80000 model.rwa.hidden=64 model.lstm.hidden=64)
+  mapfile -t b1000 < <(budget train.steps=500 data.examples=50000 model.rwa.hidden=64 model.lstm.hidden=64)
   run_to "$OUT/rwa_adding_T1000" experiments/rwa_adding.rnn --set data.steps=1000 "${b1000[@]}"
   report "$OUT/rwa_adding"
   report "$OUT/rwa_adding_T1000"
