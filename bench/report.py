@@ -2,7 +2,9 @@
 """Merge rnnlab_bench and torch_bench JSON into one table (used by run.sh).
 
 report.py RNNLAB_JSON TORCH_JSON [--composed RNNLAB_COMPOSED_JSON] [--write results.md]
-          [--title TEXT]
+          [--title TEXT] [--baseline CELL=TORCHCELL]...
+--baseline qrnn=lstm compares rnnlab's qrnn rows with torch's lstm at the same shape (a cell
+torch has no layer for); the cell column then reads 'qrnn/lstm'.
 Columns: shape, cell, rnnlab ms (median), torch ms (median), ratio rnnlab/torch, floor ms
 (the step's GEMMs alone), rnnlab/floor; with --composed also the rnnlab composed path.
 """
@@ -44,16 +46,19 @@ def main():
     ap.add_argument("--composed")
     ap.add_argument("--write")
     ap.add_argument("--title", default="")
+    ap.add_argument("--baseline", action="append", default=[], metavar="CELL=TORCHCELL")
     a = ap.parse_args()
+    base = dict(b.split("=", 1) for b in a.baseline)
     ours, theirs, comp = load(a.rnnlab), load(a.torch), load(a.composed)
     oi, ti, ci = index(ours), index(theirs), index(comp)
 
     rows = []
     for key, r in oi.items():
-        t = ti.get(key)
+        t = ti.get((key[0], base.get(key[1], key[1])))
         c = ci.get(key)
+        label = key[1] + ("/" + base[key[1]] if key[1] in base else "")
         rows.append({
-            "shape": key[0], "cell": key[1], "r": r, "t": t, "c": c,
+            "shape": key[0], "cell": label, "r": r, "t": t, "c": c,
             "ratio": ratio(r["median_ms"], t["median_ms"] if t else None),
             "floor": r.get("floor_ms"),
             "over_floor": ratio(r["median_ms"], r.get("floor_ms")),
@@ -61,13 +66,13 @@ def main():
         })
 
     # Console table.
-    head = f"{'shape':7s} {'cell':6s} {'rnnlab ms':>10s} {'torch ms':>10s} {'ratio':>6s} " \
+    head = f"{'shape':15s} {'cell':10s} {'rnnlab ms':>10s} {'torch ms':>10s} {'ratio':>6s} " \
            f"{'floor ms':>9s} {'/floor':>7s}"
     if comp:
         head += f" {'composed':>10s} {'comp/fused':>10s}"
     print(head)
     for w in rows:
-        line = (f"{w['shape']:7s} {w['cell']:6s} {w['r']['median_ms']:10.3f} "
+        line = (f"{w['shape']:15s} {w['cell']:10s} {w['r']['median_ms']:10.3f} "
                 f"{fmt(w['t']['median_ms'] if w['t'] else None, '10.3f')} {fmt(w['ratio'], '6.2f')} "
                 f"{fmt(w['floor'], '9.3f')} {fmt(w['over_floor'], '7.2f')}")
         if comp:

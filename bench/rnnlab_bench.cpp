@@ -20,7 +20,12 @@
 //
 // Usage: rnnlab_bench [--cells elman,lstm,gru] [--shapes big,digits] [--threads N]
 //                     [--composed] [--reps N] [--warmup N] [--json] [--no-floor]
-//                     [--plugin-path DIR]... [--tbb-threads N]
+//                     [--plugin-path DIR]... [--tbb-threads N] [--backend cpu|cuda]
+// A shape is a name (big, digits, long) or IxHxBxT (input, hidden, batch, steps), e.g.
+// 320x320x8x512 (the QRNN paper's grid).
+// --backend cuda: parameters, data and the tape on the GPU; each phase ends with a device
+// synchronisation (so the phase times are complete), and the floor times each GEMM shape with
+// the CUDA backend's gemm (cuBLAS) instead of cpu_gemm.
 // --tbb-threads is a diagnostic for thread ownership: after set_threads it caps TBB's
 // parallelism (a second tbb::global_control; the smallest limit wins). OpenBLAS's thread count
 // cannot be overridden from here: cpu_gemm picks it per call (1 thread below 2^22
@@ -40,6 +45,9 @@
 #include <vector>
 
 #include <tbb/global_control.h>
+#ifdef RNNLAB_HAVE_CUDA
+#include <cuda_runtime.h>
+#endif
 
 #include "rnnlab/backend.h"
 #include "rnnlab/cell.h"
@@ -55,6 +63,16 @@ using namespace rnnlab;
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Waits until the device has finished all queued work (kernels run asynchronously on cuda).
+void sync(Device d) {
+#ifdef RNNLAB_HAVE_CUDA
+  if (d == Device::cuda && cudaDeviceSynchronize() != cudaSuccess)
+    throw Error("cudaDeviceSynchronize failed");
+#else
+  (void)d;
+#endif
+}
 
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -86,6 +104,22 @@ const std::vector<BenchShape>& known_shapes() {
   return shapes;
 }
 
+// A known name, or IxHxBxT (reps and warmup scaled so a shape takes a few seconds).
+BenchShape parse_shape(const std::string& n) {
+  for (const BenchShape& s : known_shapes())
+    if (s.name == n) return s;
+  BenchShape s{n, 0, 0, 0, 0, 0, 0};
+  char x1, x2, x3;
+  std::istringstream in(n);
+  if (!(in >> s.input >> x1 >> s.hidden >> x2 >> s.batch >> x3 >> s.steps) || x1 != 'x' ||
+      x2 != 'x' || x3 != 'x' || !in.eof() || s.input < 1 || s.hidden < 1 || s.batch < 1 ||
+      s.steps < 1)
+    throw InputError("unknown shape '" + n + "' (big, digits, long, or IxHxBxT e.g. 320x320x8x32)");
+  s.reps = 20;
+  s.warmup = 5;
+  return s;
+}
+
 std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream ss(s);
@@ -104,11 +138,12 @@ struct GemmShape {
   double flops() const { return 2.0 * static_cast<double>(m) * static_cast<double>(n) * k; }
 };
 
-// Median seconds per call of C[m,n] = op(A) op(B) (+C), f32, through cpu_gemm.
-double time_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k) {
+// Median seconds per call of C[m,n] = op(A) op(B) (+C), f32, through cpu_gemm (cpu) or the
+// CUDA backend's gemm, i.e. cuBLAS (cuda; each batch of calls ends with a synchronisation).
+double time_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, Device dev = Device::cpu) {
   static std::map<std::string, double> memo;
-  std::string key = std::to_string(ta) + std::to_string(tb) + ":" + std::to_string(m) + "x" +
-                    std::to_string(n) + "x" + std::to_string(k);
+  std::string key = std::string(device_name(dev)) + std::to_string(ta) + std::to_string(tb) +
+                    ":" + std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k);
   if (auto it = memo.find(key); it != memo.end()) return it->second;
   Rng rng(7);
   std::vector<float> a(static_cast<std::size_t>(m * k)), b(static_cast<std::size_t>(k * n)),
@@ -116,13 +151,24 @@ double time_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k) {
   for (auto& x : a) x = static_cast<float>(rng.uniform(-1, 1));
   for (auto& x : b) x = static_cast<float>(rng.uniform(-1, 1));
   const int64_t lda = ta ? m : k, ldb = tb ? k : n;
+  Tensor ta_t, tb_t, tc_t;
+  if (dev != Device::cpu) {
+    ta_t = from_vector(a, {ta ? k : m, ta ? m : k}, dev);
+    tb_t = from_vector(b, {tb ? n : k, tb ? k : n}, dev);
+    tc_t = from_vector(c, {m, n}, dev);
+  }
   auto call = [&] {
-    cpu_gemm(ta, tb, m, n, k, 1.0f, a.data(), lda, b.data(), ldb, 0.0f, c.data(), n);
+    if (dev == Device::cpu)
+      cpu_gemm(ta, tb, m, n, k, 1.0f, a.data(), lda, b.data(), ldb, 0.0f, c.data(), n);
+    else
+      backend_for(dev).gemm(ta, tb, 1.0, ta_t, tb_t, 0.0, tc_t);
   };
   // Calls per batch so a batch lasts >= ~2 ms, then the median of the batches.
   for (int i = 0; i < 3; ++i) call();
+  sync(dev);
   auto t0 = Clock::now();
   call();
+  sync(dev);
   double one = std::max(1e-6, ms_since(t0));
   int per_batch = static_cast<int>(std::clamp(2.0 / one, 1.0, 10000.0));
   std::vector<double> per_call;
@@ -130,6 +176,7 @@ double time_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k) {
   for (int r = 0; r < 25 && (r < 5 || ms_since(start) < 150.0); ++r) {
     auto tb0 = Clock::now();
     for (int i = 0; i < per_batch; ++i) call();
+    sync(dev);
     per_call.push_back(ms_since(tb0) / per_batch / 1e3);
   }
   double s = median(per_call);
@@ -137,8 +184,8 @@ double time_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k) {
   return s;
 }
 
-double gemm_gflops(bool ta, bool tb, int64_t m, int64_t n, int64_t k) {
-  return 2.0 * m * n * k / time_gemm(ta, tb, m, n, k) / 1e9;
+double gemm_gflops(bool ta, bool tb, int64_t m, int64_t n, int64_t k, Device dev) {
+  return 2.0 * m * n * k / time_gemm(ta, tb, m, n, k, dev) / 1e9;
 }
 
 // ---------------------------------------------------------------- one benchmark
@@ -155,16 +202,16 @@ struct Result {
   double loss_first = NAN, loss_last = NAN;
 };
 
-Tensor random_f32(const Shape& shape, uint64_t seed) {
+Tensor random_f32(const Shape& shape, uint64_t seed, Device dev) {
   Rng rng(seed);
   std::vector<float> v(static_cast<std::size_t>(shape_numel(shape)));
   for (auto& x : v) x = static_cast<float>(rng.uniform(-1.0, 1.0));
-  return from_vector(v, shape);
+  return from_vector(v, shape, dev);
 }
 
 Result run_one(const CellRegistry& registry, const std::string& cell_name, const BenchShape& s,
-               bool fused, int reps, int warmup, bool floor) {
-  ParameterStore params(Device::cpu, DType::f32);
+               bool fused, int reps, int warmup, bool floor, Device dev) {
+  ParameterStore params(dev, DType::f32);
   Rng rng(1234);
   std::map<std::string, ParamValue> given{{"hidden", ParamValue{s.hidden}}};
   const std::string prefix = "bench/" + cell_name;
@@ -177,9 +224,9 @@ Result run_one(const CellRegistry& registry, const std::string& cell_name, const
   rule.lr = 1e-3;
   Optimizer opt(rule);
 
-  const Tensor x = random_f32({s.steps, s.batch, s.input}, 11);
-  const Tensor target = random_f32({s.steps, s.batch, s.hidden}, 12);
-  Tape tape(Device::cpu);
+  const Tensor x = random_f32({s.steps, s.batch, s.input}, 11, dev);
+  const Tensor target = random_f32({s.steps, s.batch, s.hidden}, 12, dev);
+  Tape tape(dev);
   CellContext ctx;
   ctx.training = true;
 
@@ -191,10 +238,13 @@ Result run_one(const CellRegistry& registry, const std::string& cell_name, const
     Var tv = tape.constant(target);
     Recurrent::Output out = layer.forward(tape, xv, {}, ctx);
     Var l = mse(out.outputs, tv);
+    sync(dev);
     auto t1 = Clock::now();
     tape.backward(l);
+    sync(dev);
     auto t2 = Clock::now();
     opt.step(params);
+    sync(dev);
     auto t3 = Clock::now();
     loss = item(l.value());
     t_fwd = std::chrono::duration<double, std::milli>(t1 - t0).count();
@@ -250,7 +300,7 @@ Result run_one(const CellRegistry& registry, const std::string& cell_name, const
     double flops = 0, secs = 0;
     for (const GemmShape& gs : r.gemms) {
       flops += gs.flops() * static_cast<double>(gs.calls);
-      double per_call = floor ? time_gemm(gs.ta, gs.tb, gs.m, gs.n, gs.k) : NAN;
+      double per_call = floor ? time_gemm(gs.ta, gs.tb, gs.m, gs.n, gs.k, dev) : NAN;
       r.gemm_ms_per_call.push_back(per_call * 1e3);
       secs += per_call * static_cast<double>(gs.calls);
     }
@@ -284,10 +334,13 @@ struct MachineRate {
 };
 
 void print_json(const std::vector<Result>& rs, const std::vector<MachineRate>& rates,
-                int threads) {
+                int threads, Device dev) {
   const char* ct = std::getenv("OPENBLAS_CORETYPE");
   const char* rt = std::getenv("RNNLAB_THREADS");
-  std::cout << "{\n  \"framework\": \"rnnlab\",\n  \"threads\": " << threads
+  const DeviceInfo info = device_info(dev);
+  std::cout << "{\n  \"framework\": \"rnnlab\",\n  \"backend\": " << json_str(device_name(dev))
+            << ",\n  \"device\": " << (info.name.empty() ? "null" : json_str(info.name))
+            << ",\n  \"threads\": " << threads
             << ",\n  \"openblas_coretype\": " << (ct ? json_str(ct) : "null")
             << ",\n  \"rnnlab_threads_env\": " << (rt ? json_str(rt) : "null")
             << ",\n  \"tbb_max_parallelism\": "
@@ -335,7 +388,7 @@ void print_text(const std::vector<Result>& rs, const std::vector<MachineRate>& r
   std::printf("rnnlab_bench: threads %d (TBB cap %zu), OPENBLAS_CORETYPE %s\n", threads,
               tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism),
               ct ? ct : "(unset)");
-  std::printf("SGEMM (cpu_gemm, f32):");
+  std::printf("SGEMM (f32):");
   for (const auto& q : rates) std::printf("  %s %.0f GFLOP/s", q.name.c_str(), q.gflops);
   std::printf("\n\n");
   std::printf("%-7s %-6s %-8s %9s %9s %8s %8s %7s %7s %9s %9s\n", "shape", "cell", "path",
@@ -365,11 +418,13 @@ int usage(int code) {
   std::fprintf(code ? stderr : stdout,
                "usage: rnnlab_bench [--cells elman,lstm,gru] [--shapes big,digits] [--threads N]\n"
                "                    [--composed] [--reps N] [--warmup N] [--json] [--no-floor]\n"
-               "                    [--plugin-path DIR]... [--tbb-threads N]\n"
+               "                    [--plugin-path DIR]... [--tbb-threads N] [--backend cpu|cuda]\n"
                "Times forward + mse loss + backward + SGD update of one recurrent layer (f32).\n"
                "shapes: big = input 128, hidden 256, batch 64, T 100;\n"
                "        digits = input 8, hidden 128, batch 16, T 8;\n"
-               "        long = input 128, hidden 256, batch 8, T 512.\n"
+               "        long = input 128, hidden 256, batch 8, T 512;\n"
+               "        IxHxBxT = input, hidden, batch, steps (e.g. 320x320x8x512).\n"
+               "--backend     cpu (default) or cuda (GEMM floor through cuBLAS)\n"
                "--threads N   backend set_threads(N) (OpenBLAS and TBB); default: RNNLAB_THREADS\n"
                "              or the hardware threads\n"
                "--composed    disable the cells' fused kernels (the per-op unrolled path)\n"
@@ -386,6 +441,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> plugin_dirs;
   int threads = 0, reps = 0, warmup = -1, tbb_threads = 0;
   bool fused = true, json = false, floor = true;
+  std::string backend = "cpu";
   try {
     for (int i = 1; i < argc; ++i) {
       std::string a = argv[i];
@@ -403,6 +459,7 @@ int main(int argc, char** argv) {
       else if (a == "--no-floor") floor = false;
       else if (a == "--plugin-path") plugin_dirs.push_back(value());
       else if (a == "--tbb-threads") tbb_threads = std::stoi(value());
+      else if (a == "--backend") backend = value();
       else if (a == "-h" || a == "--help") return usage(0);
       else {
         std::fprintf(stderr, "rnnlab_bench: unknown option '%s'\n", a.c_str());
@@ -410,6 +467,10 @@ int main(int argc, char** argv) {
       }
     }
 
+    if (backend != "cpu" && backend != "cuda")
+      throw InputError("--backend must be cpu or cuda, found '" + backend + "'");
+    const Device dev = backend == "cuda" ? Device::cuda : Device::cpu;
+    backend_for(dev);  // no usable device: InputError with the reason, before any work
     Backend& be = backend_for(Device::cpu);
     if (threads > 0) be.set_threads(threads);
     threads = be.threads();
@@ -423,12 +484,7 @@ int main(int argc, char** argv) {
     loader.load_search_path(plugin_dirs, registry);
 
     std::vector<BenchShape> shapes;
-    for (const std::string& n : shape_names) {
-      auto it = std::find_if(known_shapes().begin(), known_shapes().end(),
-                             [&](const BenchShape& s) { return s.name == n; });
-      if (it == known_shapes().end()) throw InputError("unknown shape '" + n + "' (big, digits, long)");
-      shapes.push_back(*it);
-    }
+    for (const std::string& n : shape_names) shapes.push_back(parse_shape(n));
     for (const std::string& c : cells) registry.get(c);  // unknown cell: InputError, early
 
     std::vector<MachineRate> rates;
@@ -437,7 +493,7 @@ int main(int argc, char** argv) {
       rates = {{"64x256x1024", 64, 1024, 256, 0.0},
                {"6400x128x1024", 6400, 1024, 128, 0.0},
                {"1024x1024x1024", 1024, 1024, 1024, 0.0}};
-      for (auto& q : rates) q.gflops = gemm_gflops(false, false, q.m, q.n, q.k);
+      for (auto& q : rates) q.gflops = gemm_gflops(false, false, q.m, q.n, q.k, dev);
     }
 
     std::vector<Result> results;
@@ -445,13 +501,13 @@ int main(int argc, char** argv) {
       for (const std::string& c : cells) {
         int r = reps > 0 ? reps : s.reps;
         int w = warmup >= 0 ? warmup : s.warmup;
-        results.push_back(run_one(registry, c, s, fused, r, w, floor));
+        results.push_back(run_one(registry, c, s, fused, r, w, floor, dev));
         if (!json)
           std::fprintf(stderr, "  %s/%s: median %.3f ms\n", s.name.c_str(), c.c_str(),
                        results.back().median_ms);
       }
     if (json)
-      print_json(results, rates, threads);
+      print_json(results, rates, threads, dev);
     else
       print_text(results, rates, threads);
   } catch (const InputError& e) {

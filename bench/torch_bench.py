@@ -9,6 +9,9 @@ over `reps` timed steps after `warmup` untimed ones.
 Run with Debian's interpreter (/usr/bin/python3 sees python3-torch 1.13), and through run.sh for
 a fair comparison (OMP_WAIT_POLICY=PASSIVE, OPENBLAS_CORETYPE unset, same threads):
     /usr/bin/python3 bench/torch_bench.py --threads 2 --json
+On a GPU (bench/cuda/run.sh): --device cuda runs the layer through cuDNN (PyTorch's default for
+nn.RNN/LSTM/GRU on CUDA), synchronising the device at the end of each phase.
+A shape is a name below or IxHxBxT (input, hidden, batch, steps), e.g. 320x320x8x512.
 """
 import argparse
 import json
@@ -28,6 +31,16 @@ SHAPES = {
 }
 
 
+def parse_shape(name):
+    """(input, hidden, batch, steps, reps, warmup) of a known name or IxHxBxT."""
+    if name in SHAPES:
+        return SHAPES[name]
+    parts = name.split("x")
+    if len(parts) == 4 and all(p.isdigit() and int(p) > 0 for p in parts):
+        return tuple(int(p) for p in parts) + (20, 5)  # as parse_shape in rnnlab_bench.cpp
+    raise SystemExit(f"torch_bench: unknown shape '{name}' (big, digits, long, or IxHxBxT)")
+
+
 def make_layer(cell, input_size, hidden):
     if cell == "elman":
         return torch.nn.RNN(input_size, hidden, nonlinearity="tanh")
@@ -38,27 +51,31 @@ def make_layer(cell, input_size, hidden):
     raise SystemExit(f"torch_bench: unknown cell '{cell}' (elman, lstm, gru)")
 
 
-def run_one(cell, shape, reps, warmup):
-    i, h, b, t, default_reps, default_warmup = SHAPES[shape]
+def run_one(cell, shape, reps, warmup, device="cpu"):
+    i, h, b, t, default_reps, default_warmup = parse_shape(shape)
     reps = reps if reps > 0 else default_reps
     warmup = warmup if warmup >= 0 else default_warmup
     torch.manual_seed(1234)
-    layer = make_layer(cell, i, h)
+    layer = make_layer(cell, i, h).to(device)
     opt = torch.optim.SGD(layer.parameters(), lr=1e-3)
     g = torch.Generator().manual_seed(11)
-    x = torch.rand(t, b, i, generator=g) * 2 - 1
-    target = torch.rand(t, b, h, generator=g) * 2 - 1
+    x = (torch.rand(t, b, i, generator=g) * 2 - 1).to(device)
+    target = (torch.rand(t, b, h, generator=g) * 2 - 1).to(device)
     phases = {"fwd": 0.0, "bwd": 0.0, "opt": 0.0}
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
 
     def step():
         t0 = time.perf_counter()
         out, _ = layer(x)
         loss = torch.nn.functional.mse_loss(out, target)
+        sync()
         t1 = time.perf_counter()
         loss.backward()
+        sync()
         t2 = time.perf_counter()
         opt.step()
         opt.zero_grad(set_to_none=True)
+        sync()
         t3 = time.perf_counter()
         phases["fwd"], phases["bwd"], phases["opt"] = (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3
         return (t3 - t0) * 1e3, loss.item()
@@ -93,14 +110,14 @@ def main():
     ap.add_argument("--reps", type=int, default=0, help="timed steps (default: big 20, digits 300)")
     ap.add_argument("--warmup", type=int, default=-1)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--device", "--backend", dest="device", choices=["cpu", "cuda"], default="cpu")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     results = []
     for shape in a.shapes.split(","):
-        if shape not in SHAPES:
-            raise SystemExit(f"torch_bench: unknown shape '{shape}' (big, digits, long)")
+        parse_shape(shape)  # unknown: exit with the message, before any work
         for cell in a.cells.split(","):
-            r = run_one(cell, shape, a.reps, a.warmup)
+            r = run_one(cell, shape, a.reps, a.warmup, a.device)
             results.append(r)
             if not a.json:
                 print(f"{shape:7s} {cell:6s} median {r['median_ms']:9.3f} ms  min {r['min_ms']:9.3f}"
@@ -108,6 +125,8 @@ def main():
     if a.json:
         json.dump({
             "framework": "torch", "version": torch.__version__, "threads": a.threads,
+            "device": torch.cuda.get_device_name() if a.device == "cuda" else "cpu",
+            "cudnn": torch.backends.cudnn.version() if a.device == "cuda" else None,
             "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
             "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
             "results": results,

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli_common.h"
+#include "rnnlab/backend.h"
 #include "rnnlab/manifest.h"
 #include "rnnlab/runner.h"
 
@@ -146,6 +147,11 @@ int cmd_run(const Args& args) {
     std::erase_if(spec.sweep, [](const SweepAxis& a) { return a.key == "seed"; });
   }
   if (vm.count("backend")) spec.backend = backend;
+  if (spec.backend == "cuda" && backend_available(Device::cuda)) {  // else the run says why
+    const DeviceInfo info = device_info(Device::cuda);
+    std::cerr << "device: " << info.name << " (CUDA driver " << info.driver << ", runtime "
+              << info.runtime << ")" << std::endl;
+  }
 
   RunOptions options;
   options.out_dir = out;

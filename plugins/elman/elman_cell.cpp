@@ -28,7 +28,13 @@ std::vector<Var> ElmanCell::step(Tape& tape, const Var& p_t, const std::vector<V
 
 Var ElmanCell::fused_sequence(Tape& tape, const Var& p, const std::vector<Var>& state0,
                               const Var& mask, const CellContext&) {
-  return elman_fused_cpu(tape, p, tape.param(*w_h_), state0[0], mask, act_);
+  if (tape.device() == Device::cpu)
+    return elman_fused_cpu(tape, p, tape.param(*w_h_), state0[0], mask, act_);
+#ifdef RNNLAB_HAVE_CUDA
+  if (tape.device() == Device::cuda)
+    return elman_fused_cuda(tape, p, tape.param(*w_h_), state0[0], mask, act_);
+#endif
+  return {};
 }
 
 namespace {

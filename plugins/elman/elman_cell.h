@@ -5,8 +5,9 @@
 //
 // PyTorch nn.RNN: weight_ih_l0 [H,I] = W_xᵀ, weight_hh_l0 [H,H] = W_hᵀ, b = b_ih + b_hh,
 // nonlinearity = act. Init: W_x Glorot, W_h orthogonal, b = 0.
-// Fused CPU kernel: forward h_t per step; backward  da = dh ⊙ act'(h_t),
-// dh_{t-1} = da W_hᵀ, and after the loop dW_h += [h_0..h_{T-2}]ᵀ [da_0..da_{T-1}], dP += da.
+// Fused kernels (elman_fused_cpu.cpp, elman_fused_cuda.cu): forward h_t per step; backward
+// da = dh ⊙ act'(h_t), dh_{t-1} = da W_hᵀ, and after the loop
+// dW_h += [h_0..h_{T-2}]ᵀ [da_0..da_{T-1}], dP += da.
 #pragma once
 
 #include "rnnlab/cell.h"
@@ -14,6 +15,14 @@
 namespace rnnlab::elman {
 
 enum class Act { tanh, relu };
+
+// The plugin was built with its CUDA kernel (CMake defines RNNLAB_HAVE_CUDA for the plugin only
+// when a CUDA toolkit was found).
+#ifdef RNNLAB_HAVE_CUDA
+inline constexpr bool kHasCudaKernel = true;
+#else
+inline constexpr bool kHasCudaKernel = false;
+#endif
 
 class ElmanCell final : public Cell {
  public:
@@ -24,7 +33,9 @@ class ElmanCell final : public Cell {
   Var project_inputs(Tape& tape, const Var& x, const CellContext& ctx) override;
   std::vector<Var> step(Tape& tape, const Var& p_t, const std::vector<Var>& state,
                         const CellContext& ctx) override;
-  bool has_fused(Device d) const override { return d == Device::cpu; }
+  bool has_fused(Device d) const override {
+    return d == Device::cpu || (d == Device::cuda && kHasCudaKernel);
+  }
   Var fused_sequence(Tape& tape, const Var& p, const std::vector<Var>& state0, const Var& mask,
                      const CellContext& ctx) override;
 
@@ -38,5 +49,8 @@ class ElmanCell final : public Cell {
 
 Var elman_fused_cpu(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& mask,
                     Act act);
+// The same on a cuda tape (elman_fused_cuda.cu; defined only when kHasCudaKernel).
+Var elman_fused_cuda(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& mask,
+                     Act act);
 
 }  // namespace rnnlab::elman

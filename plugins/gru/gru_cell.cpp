@@ -31,7 +31,13 @@ std::vector<Var> GruCell::step(Tape& tape, const Var& p_t, const std::vector<Var
 
 Var GruCell::fused_sequence(Tape& tape, const Var& p, const std::vector<Var>& state0,
                             const Var& mask, const CellContext&) {
-  return gru_fused_cpu(tape, p, tape.param(*w_h_), tape.param(*b_h_), state0[0], mask);
+  if (tape.device() == Device::cpu)
+    return gru_fused_cpu(tape, p, tape.param(*w_h_), tape.param(*b_h_), state0[0], mask);
+#ifdef RNNLAB_HAVE_CUDA
+  if (tape.device() == Device::cuda)
+    return gru_fused_cuda(tape, p, tape.param(*w_h_), tape.param(*b_h_), state0[0], mask);
+#endif
+  return {};
 }
 
 namespace {

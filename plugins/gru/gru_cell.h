@@ -14,6 +14,14 @@
 
 namespace rnnlab::gru {
 
+// The plugin was built with its CUDA kernel (CMake defines RNNLAB_HAVE_CUDA for the plugin only
+// when a CUDA toolkit was found).
+#ifdef RNNLAB_HAVE_CUDA
+inline constexpr bool kHasCudaKernel = true;
+#else
+inline constexpr bool kHasCudaKernel = false;
+#endif
+
 class GruCell final : public Cell {
  public:
   explicit GruCell(const CellArgs& args);
@@ -23,7 +31,9 @@ class GruCell final : public Cell {
   Var project_inputs(Tape& tape, const Var& x, const CellContext& ctx) override;
   std::vector<Var> step(Tape& tape, const Var& p_t, const std::vector<Var>& state,
                         const CellContext& ctx) override;
-  bool has_fused(Device d) const override { return d == Device::cpu; }
+  bool has_fused(Device d) const override {
+    return d == Device::cpu || (d == Device::cuda && kHasCudaKernel);
+  }
   Var fused_sequence(Tape& tape, const Var& p, const std::vector<Var>& state0, const Var& mask,
                      const CellContext& ctx) override;
 
@@ -38,5 +48,8 @@ class GruCell final : public Cell {
 // packed [T,B,H] = h_t for every t. Inputs: P [T,B,3H], W_h, b_h, h0, mask [T,B,1] or invalid.
 Var gru_fused_cpu(Tape& tape, const Var& p, const Var& w_h, const Var& b_h, const Var& h0,
                   const Var& mask);
+// The same on a cuda tape (gru_fused_cuda.cu; defined only when kHasCudaKernel).
+Var gru_fused_cuda(Tape& tape, const Var& p, const Var& w_h, const Var& b_h, const Var& h0,
+                   const Var& mask);
 
 }  // namespace rnnlab::gru

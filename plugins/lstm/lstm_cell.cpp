@@ -33,7 +33,13 @@ std::vector<Var> LstmCell::step(Tape& tape, const Var& p_t, const std::vector<Va
 
 Var LstmCell::fused_sequence(Tape& tape, const Var& p, const std::vector<Var>& state0,
                              const Var& mask, const CellContext&) {
-  return lstm_fused_cpu(tape, p, tape.param(*w_h_), state0[0], state0[1], mask);
+  if (tape.device() == Device::cpu)
+    return lstm_fused_cpu(tape, p, tape.param(*w_h_), state0[0], state0[1], mask);
+#ifdef RNNLAB_HAVE_CUDA
+  if (tape.device() == Device::cuda)
+    return lstm_fused_cuda(tape, p, tape.param(*w_h_), state0[0], state0[1], mask);
+#endif
+  return {};
 }
 
 namespace {

@@ -7,12 +7,21 @@
 //
 // PyTorch nn.LSTM: weight_ih_l0 [4H,I] = W_xᵀ, weight_hh_l0 [4H,H] = W_hᵀ, b = b_ih + b_hh.
 // Init: W_x Glorot, W_h orthogonal per gate, b = 0 except the forget slice = forget_bias.
-// Fused CPU kernel (lstm_fused_cpu.cpp): the recurrence in one node, backward by hand.
+// Fused kernels (lstm_fused_cpu.cpp, lstm_fused_cuda.cu): the recurrence in one node, backward
+// by hand.
 #pragma once
 
 #include "rnnlab/cell.h"
 
 namespace rnnlab::lstm {
+
+// The plugin was built with its CUDA kernel (CMake defines RNNLAB_HAVE_CUDA for the plugin only
+// when a CUDA toolkit was found).
+#ifdef RNNLAB_HAVE_CUDA
+inline constexpr bool kHasCudaKernel = true;
+#else
+inline constexpr bool kHasCudaKernel = false;
+#endif
 
 class LstmCell final : public Cell {
  public:
@@ -23,7 +32,9 @@ class LstmCell final : public Cell {
   Var project_inputs(Tape& tape, const Var& x, const CellContext& ctx) override;
   std::vector<Var> step(Tape& tape, const Var& p_t, const std::vector<Var>& state,
                         const CellContext& ctx) override;
-  bool has_fused(Device d) const override { return d == Device::cpu; }
+  bool has_fused(Device d) const override {
+    return d == Device::cpu || (d == Device::cuda && kHasCudaKernel);
+  }
   Var fused_sequence(Tape& tape, const Var& p, const std::vector<Var>& state0, const Var& mask,
                      const CellContext& ctx) override;
 
@@ -38,5 +49,8 @@ class LstmCell final : public Cell {
 // an invalid Var.
 Var lstm_fused_cpu(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& c0,
                    const Var& mask);
+// The same on a cuda tape (defined only when kHasCudaKernel).
+Var lstm_fused_cuda(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& c0,
+                    const Var& mask);
 
 }  // namespace rnnlab::lstm

@@ -23,7 +23,8 @@
 // Salesforce pytorch-qrnn: QRNNLayer.linear.weight [nH, kI] = Wᵀ with source = cat([X, X_{t-1}])
 // (same block order), bias = b, gate order Z, F, O; its ForgetMult uses F' = 1 - f.
 // Init: W Glorot, b 0.
-// Fused CPU kernel (qrnn_fused_cpu.cpp): the pooling over the whole sequence in one node.
+// Fused kernels (qrnn_fused_cpu.cpp, qrnn_fused_cuda.cu): the pooling over the whole sequence in
+// one node.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +35,14 @@
 namespace rnnlab::qrnn {
 
 enum class Pooling { f, fo, ifo };
+
+// The plugin was built with its CUDA kernel (qrnn_fused_cuda.cu; CMake defines
+// RNNLAB_HAVE_CUDA for this plugin only when a CUDA toolkit was found).
+#ifdef RNNLAB_HAVE_CUDA
+inline constexpr bool kHasCudaKernel = true;
+#else
+inline constexpr bool kHasCudaKernel = false;
+#endif
 
 Pooling parse_pooling(const std::string& name);
 int64_t gate_count(Pooling p);  // n: 2, 3, 4
@@ -47,7 +56,9 @@ class QrnnCell final : public Cell {
   Var project_inputs(Tape& tape, const Var& x, const CellContext& ctx) override;
   std::vector<Var> step(Tape& tape, const Var& p_t, const std::vector<Var>& state,
                         const CellContext& ctx) override;
-  bool has_fused(Device d) const override { return d == Device::cpu; }
+  bool has_fused(Device d) const override {
+    return d == Device::cpu || (d == Device::cuda && kHasCudaKernel);
+  }
   Var fused_sequence(Tape& tape, const Var& p, const std::vector<Var>& state0, const Var& mask,
                      const CellContext& ctx) override;
   void reset_state() override { window_carry_ = Tensor{}; }
@@ -70,5 +81,8 @@ class QrnnCell final : public Cell {
 // invalid Var.
 Var qrnn_fused_cpu(Tape& tape, Pooling pooling, const Var& p, const Var& h0, const Var& c0,
                    const Var& mask);
+// The same on a cuda tape (qrnn_fused_cuda.cu; defined only when kHasCudaKernel).
+Var qrnn_fused_cuda(Tape& tape, Pooling pooling, const Var& p, const Var& h0, const Var& c0,
+                    const Var& mask);
 
 }  // namespace rnnlab::qrnn

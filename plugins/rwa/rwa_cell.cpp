@@ -66,7 +66,13 @@ std::vector<Var> RwaCell::initial_state(Tape& tape, int64_t batch, DType dtype) 
 
 Var RwaCell::fused_sequence(Tape& tape, const Var& p, const std::vector<Var>& state0,
                             const Var& mask, const CellContext&) {
-  return rwa_fused_cpu(tape, p, recurrent_weights(tape), state0, mask);
+  if (tape.device() == Device::cpu)
+    return rwa_fused_cpu(tape, p, recurrent_weights(tape), state0, mask);
+#ifdef RNNLAB_HAVE_CUDA
+  if (tape.device() == Device::cuda)
+    return rwa_fused_cuda(tape, p, recurrent_weights(tape), state0, mask);
+#endif
+  return {};
 }
 
 namespace {

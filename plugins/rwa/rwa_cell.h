@@ -25,7 +25,8 @@
 //
 // Paper/TensorFlow reference: W_u, b_u, W_g, b_g, W_a, s with the same shapes (their xh
 // concatenation order is [x, h]). Init: W's Glorot, biases 0, s ~ N(0, 1).
-// Fused CPU kernel (rwa_fused_cpu.cpp): the recurrence in one node, backward by hand.
+// Fused kernels (rwa_fused_cpu.cpp, rwa_fused_cuda.cu): the recurrence in one node, backward by
+// hand.
 #pragma once
 
 #include "rnnlab/cell.h"
@@ -33,6 +34,14 @@
 namespace rnnlab::rwa {
 
 inline constexpr double kInitialMax = -1e30;  // m_0
+
+// The plugin was built with its CUDA kernel (CMake defines RNNLAB_HAVE_CUDA for the plugin only
+// when a CUDA toolkit was found).
+#ifdef RNNLAB_HAVE_CUDA
+inline constexpr bool kHasCudaKernel = true;
+#else
+inline constexpr bool kHasCudaKernel = false;
+#endif
 
 class RwaCell final : public Cell {
  public:
@@ -47,7 +56,9 @@ class RwaCell final : public Cell {
                         const CellContext& ctx) override;
   // (tanh(s) broadcast, 0, 0, m_0); h_0 depends on the parameter s, so s gets a gradient.
   std::vector<Var> initial_state(Tape& tape, int64_t batch, DType dtype) override;
-  bool has_fused(Device d) const override { return d == Device::cpu; }
+  bool has_fused(Device d) const override {
+    return d == Device::cpu || (d == Device::cuda && kHasCudaKernel);
+  }
   Var fused_sequence(Tape& tape, const Var& p, const std::vector<Var>& state0, const Var& mask,
                      const CellContext& ctx) override;
 
@@ -67,5 +78,8 @@ class RwaCell final : public Cell {
 // initial states [B,H], mask [T,B,1] or an invalid Var.
 Var rwa_fused_cpu(Tape& tape, const Var& p, const Var& w_h, const std::vector<Var>& state0,
                   const Var& mask);
+// The same on a cuda tape (defined only when kHasCudaKernel).
+Var rwa_fused_cuda(Tape& tape, const Var& p, const Var& w_h, const std::vector<Var>& state0,
+                   const Var& mask);
 
 }  // namespace rnnlab::rwa

@@ -3,7 +3,8 @@
 // come from the shared counter hash), stateful carry over two batches; forward outputs, final
 // states, the input gradient and every parameter gradient, f32 (rel err <= 1e-5) and f64.
 // Each cell runs through the fused path when the plugin has one for the device (has_fused),
-// else through the composed unroll (no plugin has a CUDA kernel yet: all run composed on cuda).
+// else through the composed unroll. A second case compares each CUDA fused kernel with the
+// CUDA composed unroll directly (same device, same weights), for every cell that has one.
 #include <doctest/doctest.h>
 
 #include "cuda_test_util.h"
@@ -64,6 +65,7 @@ std::unique_ptr<Net> make(const CellCase& c, Device d, DType dt, bool fused, boo
 struct StepResult {
   Tensor outputs, x_grad;
   std::vector<Tensor> final_state, param_grads;
+  std::size_t tape_size = 0;  // nodes on the tape after the step
 };
 
 // One training step's forward and backward: L = Σ outputs ⊙ R1 + Σ_k state_k ⊙ R2_k.
@@ -85,6 +87,7 @@ StepResult step(Net& net, Device d, DType dt, uint64_t batch_seed) {
   r.outputs = clone(o.outputs.value());
   for (auto& s : o.final_state) r.final_state.push_back(clone(s.value()));
   r.x_grad = clone(tape.grad(x));
+  r.tape_size = tape.size();
   for (auto& p : net.params.all())
     r.param_grads.push_back(p->grad.defined() ? clone(p->grad) : Tensor());
   return r;
@@ -125,4 +128,31 @@ TEST_CASE("cuda cells: a training step on cuda equals the cpu (outputs, states, 
           compare(got, want, *ref, dt == DType::f32 ? 1e-5 : 1e-11);
         }
       }
+}
+
+// Cells whose plugin ships a CUDA fused kernel (built whenever this test is: both need CUDA).
+static bool expects_cuda_kernel(const std::string& cell) {
+  return cell == "qrnn" || cell == "lstm" || cell == "gru" || cell == "elman" || cell == "rwa";
+}
+
+TEST_CASE("cuda fused == cuda composed (outputs, states, every gradient, variable lengths)") {
+  int with_kernel = 0;
+  for (DType dt : {DType::f32, DType::f64})
+    for (const CellCase& c : cases()) {
+      auto composed = make(c, Device::cuda, dt, false, true);
+      auto fused = make(c, Device::cuda, dt, true, true);
+      const bool has = fused->rnn->cell().has_fused(Device::cuda);
+      INFO(c.label << " " << dtype_name(dt));
+      if (expects_cuda_kernel(c.cell)) REQUIRE(has);
+      if (!has) continue;
+      ++with_kernel;
+      for (uint64_t batch = 0; batch < 2; ++batch) {  // stateful: the second batch starts from
+        INFO("batch " << batch);                       // the carried final state
+        StepResult want = step(*composed, Device::cuda, dt, batch);
+        StepResult got = step(*fused, Device::cuda, dt, batch);
+        compare(got, want, *composed, dt == DType::f32 ? 1e-5 : 1e-11);
+        CHECK(got.tape_size < want.tape_size);  // the fused kernel really ran (one node)
+      }
+    }
+  REQUIRE(with_kernel > 0);  // never a case that compares nothing
 }

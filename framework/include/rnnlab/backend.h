@@ -134,6 +134,13 @@ class Backend {
 Backend& backend_for(Device device);
 bool backend_available(Device device, std::string* why_not = nullptr);
 
+// What a run file records about the device: its name and the CUDA driver and runtime versions
+// ("12.8"). All empty for the CPU and when the device is not available.
+struct DeviceInfo {
+  std::string name, driver, runtime;
+};
+DeviceInfo device_info(Device device);
+
 // Host <-> tensor helpers (any device).
 template <typename T>
 std::vector<T> to_vector(const Tensor& t);

@@ -5,6 +5,7 @@ namespace rnnlab {
 
 #ifdef RNNLAB_HAVE_CUDA
 int cuda_device_count(std::string* why_not);  // cuda/cuda_probe.cu
+DeviceInfo cuda_device_info();                 // cuda/cuda_probe.cu
 #endif
 
 bool backend_available(Device device, std::string* why_not) {
@@ -17,6 +18,15 @@ bool backend_available(Device device, std::string* why_not) {
 #else
   if (why_not) *why_not = "this rnnlab was built without the CUDA toolkit";
   return false;
+#endif
+}
+
+DeviceInfo device_info(Device device) {
+  if (device == Device::cpu || !backend_available(device)) return {};
+#ifdef RNNLAB_HAVE_CUDA
+  return cuda_device_info();
+#else
+  return {};
 #endif
 }
 

@@ -75,6 +75,12 @@ void write_header(RunFile& run, const RunPlan& plan, const RunOptions& options,
   run.set_attr("sweep_id", plan.sweep_id);
   run.set_attr("seed", static_cast<int64_t>(s.seed));
   run.set_attr("backend", s.backend);
+  if (s.backend == "cuda") {
+    const DeviceInfo info = device_info(Device::cuda);
+    run.set_attr("device_name", info.name);
+    run.set_attr("cuda_driver", info.driver);
+    run.set_attr("cuda_runtime", info.runtime);
+  }
   run.set_attr("threads", static_cast<int64_t>(backend_for(Device::cpu).threads()));
   run.set_attr("host", host_name());
   run.set_attr("git_sha", options.git_sha.empty() ? std::string("unknown") : options.git_sha);

@@ -1,0 +1,160 @@
+// Fused GRU sequence kernel for CUDA: one tape node, the same maths as gru_fused_cpu.cpp
+// (equations in its header).
+//
+// Forward, per step t: Q = h_{t-1} W_h (cuBLAS through the backend's gemm, on views into the
+// sequence buffers), then ONE pointwise kernel, a thread per (b, j) (coalesced along j): b_h is
+// added there, r, z, n, h_t, the mask. Saved: activations (r, z, n) A [T,B,3H], Q_n + b_hn
+// [T,B,H]; h_t [T,B,H] is the output.
+// Backward, per step t = T-1..0: ONE pointwise kernel (dh += dHs_t, dP_t, dQ_t, dh ← dh ⊙ z;
+// padded rows: dP_t = dQ_t = 0, dh passes through), then dh_{t-1} += dQ_t W_hᵀ (gemm).
+// After the loop: dW_h += [h_0; h_1..h_{T-2}]ᵀ dQ (two GEMMs), db_h += Σ dQ, dP += dP.
+// Only compiled when the plugin is built with CUDA (RNNLAB_HAVE_CUDA).
+#include "backend/cuda/cuda_common.cuh"
+#include "backend/cuda/cuda_view.h"
+#include "gru_cell.h"
+
+namespace rnnlab::gru {
+
+namespace {
+
+using cuda_detail::d_sigmoid;
+using cuda_detail::d_tanh;
+
+// Q [B,3H] = h_{t-1} W_h (without b_h). Writes A_t [B,3H], QN_t [B,H], H_t [B,H].
+template <typename T>
+__global__ void gru_forward_step(int64_t batch, int64_t h, const T* __restrict__ P,
+                                 const T* __restrict__ Q, const T* __restrict__ Bh,
+                                 const T* __restrict__ h_prev, const T* __restrict__ Mk,
+                                 T* __restrict__ A, T* __restrict__ QN, T* __restrict__ H) {
+  const int64_t n = batch * h, h3 = 3 * h;
+  RNNLAB_GRID_STRIDE(e, n) {
+    const int64_t b = e / h, j = e % h;
+    T* a = A + b * h3;
+    if (Mk && Mk[b] == T(0)) {
+      H[e] = h_prev[e];
+      a[j] = a[h + j] = a[2 * h + j] = T(0);  // not read by backward; keep it defined
+      QN[e] = T(0);
+      continue;
+    }
+    const T* p = P + b * h3;
+    const T* q = Q + b * h3;
+    const T r = d_sigmoid(p[j] + (q[j] + Bh[j]));
+    const T z = d_sigmoid(p[h + j] + (q[h + j] + Bh[h + j]));
+    const T qn = q[2 * h + j] + Bh[2 * h + j];
+    const T nv = d_tanh(p[2 * h + j] + r * qn);
+    a[j] = r;
+    a[h + j] = z;
+    a[2 * h + j] = nv;
+    QN[e] = qn;
+    H[e] = nv + z * (h_prev[e] - nv);
+  }
+}
+
+// DH [B,H]: gradient into h_t on entry, the direct part of the gradient into h_{t-1} on exit.
+template <typename T>
+__global__ void gru_backward_step(int64_t batch, int64_t h, const T* __restrict__ A,
+                                  const T* __restrict__ QN, const T* __restrict__ h_prev,
+                                  const T* __restrict__ dH, const T* __restrict__ Mk,
+                                  T* __restrict__ DH, T* __restrict__ DP, T* __restrict__ DQ) {
+  const int64_t n = batch * h, h3 = 3 * h;
+  RNNLAB_GRID_STRIDE(e, n) {
+    const int64_t b = e / h, j = e % h;
+    const T g = DH[e] + dH[e];
+    T* dp = DP + b * h3;
+    T* dq = DQ + b * h3;
+    if (Mk && Mk[b] == T(0)) {
+      dp[j] = dp[h + j] = dp[2 * h + j] = T(0);
+      dq[j] = dq[h + j] = dq[2 * h + j] = T(0);
+      DH[e] = g;
+      continue;
+    }
+    const T* a = A + b * h3;
+    const T r = a[j], z = a[h + j], nv = a[2 * h + j];
+    const T dn = g * (T(1) - z) * (T(1) - nv * nv);
+    const T dz = g * (h_prev[e] - nv) * z * (T(1) - z);
+    const T dr = dn * QN[e] * r * (T(1) - r);
+    dp[j] = dr;
+    dp[h + j] = dz;
+    dp[2 * h + j] = dn;
+    dq[j] = dr;
+    dq[h + j] = dz;
+    dq[2 * h + j] = dn * r;
+    DH[e] = g * z;
+  }
+}
+
+template <typename T>
+Var run(Tape& tape, const Var& p, const Var& w_h, const Var& b_h, const Var& h0, const Var& mask) {
+  Backend& be = tape.backend();
+  const Shape& ps = p.shape();
+  const int64_t steps = ps[0], batch = ps[1], h3 = ps[2], h = h3 / 3, n = batch * h;
+  const DType dt = p.dtype();
+  Tensor hs = be.empty({steps, batch, h}, dt);
+  Tensor acts = be.empty({steps, batch, h3}, dt);
+  Tensor qns = be.empty({steps, batch, h}, dt);
+  Tensor q = be.empty({batch, h3}, dt);
+  const T* P = p.value().data<T>();
+  const T* Bh = b_h.value().data<T>();
+  const T* Mk = mask.valid() ? mask.value().data<T>() : nullptr;
+  for (int64_t t = 0; t < steps && n > 0; ++t) {
+    Tensor h_prev = t == 0 ? h0.value() : cuda_view(hs, (t - 1) * n, {batch, h});
+    be.gemm(false, false, 1.0, h_prev, w_h.value(), 0.0, q);
+    gru_forward_step<T><<<cuda_blocks(n), kCudaThreads, 0, cuda_stream()>>>(
+        batch, h, P + t * batch * h3, q.data<T>(), Bh, h_prev.data<T>(),
+        Mk ? Mk + t * batch : nullptr, acts.data<T>() + t * batch * h3, qns.data<T>() + t * n,
+        hs.data<T>() + t * n);
+    RNNLAB_CUDA_LAUNCHED("gru_forward_step");
+  }
+  std::vector<Var> inputs{p, w_h, b_h, h0};
+  const bool has_mask = mask.valid();
+  if (has_mask) inputs.push_back(mask);
+  return tape.record(hs, inputs, [acts, qns, steps, batch, h, has_mask](BackwardContext& ctx) {
+    Backend& be = ctx.backend();
+    const int64_t h3 = 3 * h, n = batch * h;
+    const DType dt = ctx.out().dtype();
+    const Tensor& W = ctx.in(1);
+    const T* H0 = ctx.in(3).data<T>();
+    const T* Mk = has_mask ? ctx.in(4).data<T>() : nullptr;
+    const Tensor& hs = ctx.out();
+    const T* dHs = ctx.grad_out().data<T>();
+    Tensor dp_all = be.empty({steps, batch, h3}, dt);
+    Tensor dq_all = be.empty({steps, batch, h3}, dt);
+    Tensor dh_t = be.empty({batch, h}, dt);
+    be.fill(dh_t, 0.0);
+    for (int64_t t = steps - 1; t >= 0 && n > 0; --t) {
+      const T* h_prev = t == 0 ? H0 : hs.data<T>() + (t - 1) * n;
+      gru_backward_step<T><<<cuda_blocks(n), kCudaThreads, 0, cuda_stream()>>>(
+          batch, h, acts.data<T>() + t * batch * h3, qns.data<T>() + t * n, h_prev, dHs + t * n,
+          Mk ? Mk + t * batch : nullptr, dh_t.data<T>(), dp_all.data<T>() + t * batch * h3,
+          dq_all.data<T>() + t * batch * h3);
+      RNNLAB_CUDA_LAUNCHED("gru_backward_step");
+      // dh_{t-1} += dQ_t W_hᵀ
+      be.gemm(false, true, 1.0, cuda_view(dq_all, t * batch * h3, {batch, h3}), W, 1.0, dh_t);
+    }
+    if (ctx.needs(1) && n > 0 && steps > 0) {
+      Tensor& dW = ctx.grad_in(1);
+      be.gemm(true, false, 1.0, ctx.in(3), cuda_view(dq_all, 0, {batch, h3}), 1.0, dW);
+      if (steps > 1)
+        be.gemm(true, false, 1.0, cuda_view(hs, 0, {(steps - 1) * batch, h}),
+                cuda_view(dq_all, batch * h3, {(steps - 1) * batch, h3}), 1.0, dW);
+    }
+    if (ctx.needs(2))
+      be.reduce_acc(dq_all, Tensor{}, Broadcast{Broadcast::Kind::suffix}, 1.0, ctx.grad_in(2));
+    if (ctx.needs(0)) ctx.accumulate(0, dp_all);
+    if (ctx.needs(3)) ctx.accumulate(3, dh_t);
+  });
+}
+
+}  // namespace
+
+Var gru_fused_cuda(Tape& tape, const Var& p, const Var& w_h, const Var& b_h, const Var& h0,
+                   const Var& mask) {
+  RNNLAB_CHECK(tape.device() == Device::cuda, "gru_fused_cuda on a ", device_name(tape.device()),
+               " tape");
+  if (p.dtype() == DType::f64) return run<double>(tape, p, w_h, b_h, h0, mask);
+  RNNLAB_CHECK(p.dtype() == DType::f32, "gru_fused_cuda: expected f32 or f64, found ",
+               dtype_name(p.dtype()));
+  return run<float>(tape, p, w_h, b_h, h0, mask);
+}
+
+}  // namespace rnnlab::gru

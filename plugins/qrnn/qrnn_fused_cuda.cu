@@ -1,0 +1,183 @@
+// Fused QRNN pooling for CUDA: the whole recurrence over time is one tape node, the same maths
+// as qrnn_fused_cpu.cpp (read that file's header for the equations of every pooling mode).
+//
+// One thread per (batch row b, hidden unit j), i.e. per element of a [B,H] state, walking the
+// time axis sequentially; consecutive threads take consecutive j, so every load and store of a
+// step is coalesced along the hidden axis. The state lives in registers: each step reads the
+// gates P[t,b,:] once and writes the packed state S[t,b,:] once (the memory-bound optimum).
+// Forward:  one kernel for all T steps. Backward: one kernel for all T steps, dh/dc in
+// registers, dP accumulated (+=) only when P wants a gradient, dh0/dc0 added at the end.
+// Padded rows (mask 0): forward copies the state, backward passes dh/dc through, dP gets 0.
+// Only compiled when the plugin is built with CUDA (RNNLAB_HAVE_CUDA).
+#include <cuda_runtime.h>
+
+#include "backend/cuda/cuda_context.h"
+#include "qrnn_cell.h"
+#include "rnnlab/backend.h"
+#include "rnnlab/error.h"
+
+namespace rnnlab::qrnn {
+
+namespace {
+
+struct Dims {
+  int64_t steps, batch, h, gates, width;  // width = ΣS: h (pooling f) or 2h
+};
+
+// c_prev: the previous c (pooling f: h). For pooling f the packed row is [h]; else [h, c].
+template <typename T, Pooling M>
+__global__ void qrnn_forward_kernel(Dims d, const T* __restrict__ P, const T* __restrict__ H0,
+                                    const T* __restrict__ C0, const T* __restrict__ Mk,
+                                    T* __restrict__ S) {
+  const int64_t n = d.batch * d.h, h = d.h;
+  const int64_t c_off = M == Pooling::f ? 0 : h;
+  for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < n;
+       e += static_cast<int64_t>(blockDim.x) * gridDim.x) {
+    const int64_t b = e / h, j = e % h;
+    T hv = H0[e];
+    T cv = M == Pooling::f ? hv : C0[e];
+    for (int64_t t = 0; t < d.steps; ++t) {
+      const int64_t row = t * d.batch + b;
+      T* out = S + row * d.width;
+      if (Mk == nullptr || Mk[row] != T(0)) {
+        const T* p = P + row * d.gates;
+        const T z = p[j], f = p[h + j];
+        if constexpr (M == Pooling::f) {
+          hv = z + f * (cv - z);
+          cv = hv;
+        } else {
+          cv = M == Pooling::fo ? z + f * (cv - z) : f * cv + p[3 * h + j] * z;
+          hv = p[2 * h + j] * cv;
+        }
+      }
+      out[j] = hv;
+      if constexpr (M != Pooling::f) out[c_off + j] = cv;
+    }
+  }
+}
+
+// dS: gradient of the packed states. DP (may be null: P needs no gradient) += dP.
+// DH0, DC0 (may be null) += the gradients of h0, c0.
+template <typename T, Pooling M>
+__global__ void qrnn_backward_kernel(Dims d, const T* __restrict__ P, const T* __restrict__ H0,
+                                     const T* __restrict__ C0, const T* __restrict__ Mk,
+                                     const T* __restrict__ S, const T* __restrict__ dS,
+                                     T* __restrict__ DP, T* __restrict__ DH0, T* __restrict__ DC0) {
+  const int64_t n = d.batch * d.h, h = d.h;
+  const int64_t c_off = M == Pooling::f ? 0 : h;
+  for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < n;
+       e += static_cast<int64_t>(blockDim.x) * gridDim.x) {
+    const int64_t b = e / h, j = e % h;
+    T dh = T(0), dc = T(0);
+    for (int64_t t = d.steps - 1; t >= 0; --t) {
+      const int64_t row = t * d.batch + b;
+      const T* g_row = dS + row * d.width;
+      dh += g_row[j];
+      if constexpr (M != Pooling::f) dc += g_row[c_off + j];
+      if (Mk != nullptr && Mk[row] == T(0)) continue;
+      const T* p = P + row * d.gates;
+      const T c_prev =
+          t == 0 ? (M == Pooling::f ? H0[e] : C0[e]) : S[(row - d.batch) * d.width + c_off + j];
+      const T z = p[j], f = p[h + j];
+      T* dp = DP ? DP + row * d.gates : nullptr;
+      if constexpr (M == Pooling::f) {
+        if (dp) {
+          dp[j] += dh * (T(1) - f);
+          dp[h + j] += dh * (c_prev - z);
+        }
+        dh = dh * f;
+      } else {
+        const T o = p[2 * h + j];
+        const T g = dc + dh * o;
+        if (dp) {
+          dp[2 * h + j] += dh * S[row * d.width + c_off + j];
+          if constexpr (M == Pooling::fo) {
+            dp[j] += g * (T(1) - f);
+            dp[h + j] += g * (c_prev - z);
+          } else {
+            const T i = p[3 * h + j];
+            dp[j] += g * i;
+            dp[h + j] += g * c_prev;
+            dp[3 * h + j] += g * z;
+          }
+        }
+        dc = g * f;
+        dh = T(0);
+      }
+    }
+    if (DH0) DH0[e] += dh;
+    if constexpr (M != Pooling::f) {
+      if (DC0) DC0[e] += dc;
+    }
+  }
+}
+
+template <typename T>
+const T* ptr_or_null(bool on, const Tensor& t) {
+  return on ? t.data<T>() : nullptr;
+}
+
+template <typename T, Pooling M>
+Var run(Tape& tape, const Var& p, const Var& h0, const Var& c0, const Var& mask) {
+  Backend& be = tape.backend();
+  const Shape& ps = p.shape();
+  const int64_t h = h0.dim(1);
+  const Dims d{ps[0], ps[1], h, ps[2], M == Pooling::f ? h : 2 * h};
+  RNNLAB_CHECK(d.gates == gate_count(M) * h, "qrnn_fused_cuda: P has ", d.gates,
+               " columns, expected ", gate_count(M) * h);
+  Tensor packed = be.empty({d.steps, d.batch, d.width}, p.dtype());
+  const bool has_c = M != Pooling::f, has_mask = mask.valid();
+  const int64_t n = d.batch * d.h;
+  if (n > 0 && d.steps > 0) {
+    qrnn_forward_kernel<T, M><<<cuda_blocks(n), kCudaThreads, 0, cuda_stream()>>>(
+        d, p.value().data<T>(), h0.value().data<T>(), ptr_or_null<T>(has_c, c0.value()),
+        ptr_or_null<T>(has_mask, mask.value()), packed.data<T>());
+    RNNLAB_CUDA_LAUNCHED("qrnn_forward_kernel");
+  }
+
+  std::vector<Var> inputs{p, h0};
+  if (has_c) inputs.push_back(c0);
+  if (has_mask) inputs.push_back(mask);
+  return tape.record(packed, inputs, [d, has_c, has_mask](BackwardContext& ctx) {
+    const int c_in = has_c ? 2 : -1, m_in = has_c ? 3 : 2;
+    const int64_t n = d.batch * d.h;
+    if (n == 0 || d.steps == 0) return;
+    T* DP = ctx.needs(0) ? ctx.grad_in(0).data<T>() : nullptr;
+    T* DH0 = ctx.needs(1) ? ctx.grad_in(1).data<T>() : nullptr;
+    T* DC0 = has_c && ctx.needs(c_in) ? ctx.grad_in(c_in).data<T>() : nullptr;
+    qrnn_backward_kernel<T, M><<<cuda_blocks(n), kCudaThreads, 0, cuda_stream()>>>(
+        d, ctx.in(0).data<T>(), ctx.in(1).data<T>(), has_c ? ctx.in(c_in).data<T>() : nullptr,
+        has_mask ? ctx.in(m_in).data<T>() : nullptr, ctx.out().data<T>(), ctx.grad_out().data<T>(),
+        DP, DH0, DC0);
+    RNNLAB_CUDA_LAUNCHED("qrnn_backward_kernel");
+  });
+}
+
+template <typename T>
+Var run_mode(Tape& tape, Pooling pooling, const Var& p, const Var& h0, const Var& c0,
+             const Var& mask) {
+  switch (pooling) {
+    case Pooling::f:
+      return run<T, Pooling::f>(tape, p, h0, c0, mask);
+    case Pooling::fo:
+      return run<T, Pooling::fo>(tape, p, h0, c0, mask);
+    case Pooling::ifo:
+      return run<T, Pooling::ifo>(tape, p, h0, c0, mask);
+  }
+  return {};
+}
+
+}  // namespace
+
+Var qrnn_fused_cuda(Tape& tape, Pooling pooling, const Var& p, const Var& h0, const Var& c0,
+                    const Var& mask) {
+  RNNLAB_CHECK(tape.device() == Device::cuda, "qrnn_fused_cuda on a ", device_name(tape.device()),
+               " tape");
+  RNNLAB_CHECK(pooling == Pooling::f || c0.valid(), "qrnn_fused_cuda: pooling fo/ifo needs c0");
+  if (p.dtype() == DType::f64) return run_mode<double>(tape, pooling, p, h0, c0, mask);
+  RNNLAB_CHECK(p.dtype() == DType::f32, "qrnn_fused_cuda: expected f32 or f64 gates, found ",
+               dtype_name(p.dtype()));
+  return run_mode<float>(tape, pooling, p, h0, c0, mask);
+}
+
+}  // namespace rnnlab::qrnn
