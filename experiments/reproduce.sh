@@ -93,6 +93,16 @@ temperature() {  # stateless vs stateful Elman: full budget, three seeds
 sentiment() {  # Elman vs GRU vs LSTM on the synthetic IMDB proxy: full budget (10 epochs)
   run experiments/sentiment_rnn_gru_lstm.rnn
   report "$OUT/sentiment_rnn_gru_lstm"
+  # speed: 3 interleaved repetitions of 100 steps per model, one thread
+  local timing="$OUT/sentiment_rnn_gru_lstm_timing"
+  rm -rf "$timing"
+  for r in 1 2 3; do
+    for m in elman gru lstm; do
+      "$RNNLAB" run experiments/sentiment_rnn_gru_lstm.rnn --seed 1 -m "$m" --set train.steps=100 \
+        --set train.eval_every=0 --threads 1 -q --out "$timing/rep$r"
+    done
+  done
+  "$RNNLAB" report "$timing" | tee "$OUT/sentiment_rnn_gru_lstm/timing.txt"
 }
 
 adding() {  # RWA vs LSTM, adding problem at T = 100: hidden 250, 1500 steps (of the study's 20 000)
