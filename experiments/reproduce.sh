@@ -115,6 +115,7 @@ adding_t1000() {  # the same at T = 1000, hidden 64, 2500 steps (of 20 000)
   mapfile -t b1000 < <(budget train.steps=2500 data.examples=250000 model.rwa.hidden=64 model.lstm.hidden=64)
   run_to "$OUT/rwa_adding_T1000" experiments/rwa_adding.rnn --set data.steps=1000 "${b1000[@]}"
   report "$OUT/rwa_adding_T1000"
+  "$RNNLAB" report "$OUT/rwa_adding_T1000" --reach 'loss<0.01' | tail -n 4 | tee "$OUT/rwa_adding_T1000/reach.txt"
 }
 
 length() {  # RWA vs LSTM, length classification (T up to 1000): hidden 64, reduced steps
