@@ -149,9 +149,13 @@ void CpuBackend::copy(const Tensor& src, Tensor& dst) {
   if (src.raw() != dst.raw()) std::memcpy(dst.raw(), src.raw(), src.bytes());
 }
 
-void CpuBackend::upload(const void* host, Tensor& dst) { std::memcpy(dst.raw(), host, dst.bytes()); }
+// An empty tensor comes with a null host pointer (an empty std::vector's data()): memcpy with
+// a null argument is undefined even for 0 bytes (UBSan reports it), so 0 bytes copy nothing.
+void CpuBackend::upload(const void* host, Tensor& dst) {
+  if (dst.bytes() > 0) std::memcpy(dst.raw(), host, dst.bytes());
+}
 void CpuBackend::download(const Tensor& src, void* host) {
-  std::memcpy(host, src.raw(), src.bytes());
+  if (src.bytes() > 0) std::memcpy(host, src.raw(), src.bytes());
 }
 
 void CpuBackend::cast(const Tensor& src, Tensor& dst) {
