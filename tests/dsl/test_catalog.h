@@ -8,48 +8,23 @@
 #include <string>
 #include <vector>
 
+#include "experiment/schema_helpers.h"
 #include "rnnlab/catalog.h"
 #include "rnnlab/cell.h"
 
 namespace rnnlab::dsl_test {
 
+// The catalog's own ParamSpec constructors (framework/src/experiment/schema_helpers.h).
 inline ParamSpec int_param(std::string name, int64_t def, double lo, double hi, std::string doc) {
-  ParamSpec s;
-  s.name = std::move(name);
-  s.type = ParamType::integer;
-  s.default_value = def;
-  s.min = lo;
-  s.max = hi;
-  s.doc = std::move(doc);
-  return s;
+  return schema::integer(std::move(name), def, lo, std::move(doc), false, hi);
 }
-
 inline ParamSpec real_param(std::string name, double def, double lo, double hi, std::string doc) {
-  ParamSpec s = int_param(std::move(name), 0, lo, hi, std::move(doc));
-  s.type = ParamType::real;
-  s.default_value = def;
-  return s;
+  return schema::real(std::move(name), def, lo, hi, std::move(doc));
 }
-
-inline ParamSpec bool_param(std::string name, bool def, std::string doc) {
-  ParamSpec s;
-  s.name = std::move(name);
-  s.type = ParamType::boolean;
-  s.default_value = def;
-  s.doc = std::move(doc);
-  return s;
-}
-
-inline ParamSpec choice_param(std::string name, std::string def, std::vector<std::string> choices,
-                              std::string doc) {
-  ParamSpec s;
-  s.name = std::move(name);
-  s.type = ParamType::choice;
-  s.default_value = std::move(def);
-  s.choices = std::move(choices);
-  s.doc = std::move(doc);
-  return s;
-}
+using schema::choice;
+using schema::flag;
+inline constexpr auto& bool_param = flag;      // (no default arguments to lose)
+inline constexpr auto& choice_param = choice;
 
 inline CellType fake_cell(std::string name, std::vector<ParamSpec> schema) {
   CellType t;
