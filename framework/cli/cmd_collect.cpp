@@ -9,6 +9,7 @@
 #include <map>
 
 #include "rnnlab/run_file.h"
+#include "rnnlab/run_lock.h"
 #include "sweep_common.h"
 
 namespace rnnlab::cli {
@@ -91,6 +92,7 @@ int cmd_collect(const Args& args) {
   po::variables_map vm;
   if (!parse("collect", kUsage, args, opts, hidden, pos, vm)) return kExitOk;
   require_positional("collect", vm, "dir", "the sweep folder (DIR)");
+  RunLock lock(dir + "/summary.h5");  // one collect per sweep folder at a time
   const auto records = read_manifest(manifest_path(dir));
 
   auto statuses = run_statuses(records);

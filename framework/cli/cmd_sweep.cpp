@@ -18,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "rnnlab/run_lock.h"
 #include "sweep_common.h"
 
 namespace rnnlab::cli {
@@ -348,10 +349,14 @@ int cmd_sweep(const Args& args) {
 
   std::string dir;
   std::vector<ManifestRecord> pending;
+  // One sweep command per folder at a time (its manifest is rewritten; each run file is
+  // locked again by the run that writes it).
+  RunLock sweep_lock;
   if (vm.count("rerun-failed")) {
     if (!files.empty() || !sets.empty() || !models.empty())
       throw UsageError("rnnlab sweep: --rerun-failed DIR takes no files, --set or --model");
     dir = fs::absolute(rerun).lexically_normal().string();
+    sweep_lock = RunLock(manifest_path(dir));
     const auto records = read_manifest(manifest_path(dir));
     // A file still saying "running" is a killed run unless a Slurm job of the sweep is queued.
     const bool active = slurm_jobs_active(dir);
@@ -370,6 +375,7 @@ int cmd_sweep(const Args& args) {
       throw UsageError("rnnlab sweep: missing the experiment files (FILE.rnn...)\nTry 'rnnlab "
                        "sweep --help'.");
     dir = fs::absolute(out).lexically_normal().string();
+    sweep_lock = RunLock(manifest_path(dir));
     auto plugins = load_plugins(plugin_dirs);
     Catalog catalog(plugins->cells);
     std::vector<ManifestRecord> records;

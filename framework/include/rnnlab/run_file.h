@@ -50,6 +50,7 @@
 #include <utility>
 #include <vector>
 
+#include "rnnlab/run_lock.h"
 #include "rnnlab/tensor.h"
 
 namespace rnnlab {
@@ -63,8 +64,10 @@ class RunFile {
  public:
   // Creates `path` (and its parent directories), truncating an existing file. Writes the root
   // attrs status = "running", started_at = now (ISO-8601 UTC), rnnlab_version, then flushes.
+  // Takes the file's RunLock first (run_lock.h): InputError naming the holder, with the file
+  // untouched, if another process writes it.
   static RunFile create(const std::string& path);
-  // Opens an existing run file, read-only unless `writable`.
+  // Opens an existing run file, read-only unless `writable` (then under its RunLock, as create).
   // Throws InputError if the file is missing, not an HDF5 file, or corrupt.
   static RunFile open(const std::string& path, bool writable = false);
 
@@ -112,6 +115,11 @@ class RunFile {
   // tools); {} if there is no such group.
   std::vector<std::string> series_names(const std::string& group) const;
   int64_t num_rows(const std::string& group) const;  // 0 if no group
+  // Keeps the first `rows` rows of every column of `group` (columns may differ in length, as
+  // after a kill between two columns' resizes). Only the datasets' extents change, nothing is
+  // rewritten, so a kill at any point leaves every row below `rows` as it was. Error if a
+  // column is shorter than `rows`.
+  void truncate_rows(const std::string& group, int64_t rows);
 
   // ---- tensors (f32 / f64 / i32, any device; shape kept) ----
   // Creates intermediate groups; replaces an existing dataset at `path` (in place when
@@ -135,9 +143,10 @@ class RunFile {
   static std::string now_iso8601();
 
  private:
-  RunFile(std::string path, int64_t file, bool writable);
+  RunFile(std::string path, int64_t file, bool writable, RunLock lock);
   void require_writable(const char* what) const;
 
+  RunLock lock_;  // held while a writable file is open (declared first: released last)
   std::string path_;
   int64_t file_ = -1;  // hid_t
   bool writable_ = false;

@@ -39,9 +39,16 @@
 // /config/source (the .rnn text with its includes) and /config/resolved (the run's spec,
 // printed by RunOptions::print_spec = dsl::print, else a plain fallback printer).
 //
-// Resume (RunOptions::resume): a run whose file says finished is skipped; one with a complete
-// checkpoint continues from it (its /config/resolved must equal the new one, else InputError);
-// any other existing file is started over.
+// Locking: execute_run takes the run file's RunLock (run_lock.h) and installs the SIGINT/SIGTERM
+// flag before anything touches the file; a second process on the same run path gets an
+// InputError naming the holder and leaves the file as it was. A stop signal during start-up
+// ends the run "interrupted" without writing anything.
+//
+// Resume (RunOptions::resume): an existing file is reused only by the run that wrote it: its
+// resolved spec, data fingerprint and cell plugin versions (experiment/run_identity.h) must
+// equal this run's, else InputError listing what differs. Then a finished file is skipped, one
+// with a verified checkpoint continues from it, and any other is started over (a line on
+// stderr says so). Without resume, an existing file is replaced.
 //
 // Errors: InputError for a bad spec (unknown layer, bad value, loss/model mismatch found by a
 // one-batch dry run before the file is created). A run that fails while training (Error) is

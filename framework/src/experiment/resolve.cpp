@@ -134,6 +134,8 @@ TrainConfig train_config(const ExperimentSpec& run_spec, const Catalog& catalog)
   c.eval_every = s.integer("eval_every");
   c.log_every = s.integer("log_every");
   c.checkpoint_every = s.integer("checkpoint_every");
+  c.checkpoint_seconds = s.real("checkpoint_seconds");
+  c.diverge_factor = s.real("diverge_factor");
   c.stateful = s.boolean("stateful");
   const std::string& order = s.choice("order");
   c.order = order == "sequential" ? SampleOrder::sequential

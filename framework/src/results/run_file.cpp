@@ -340,16 +340,18 @@ hid_t file_access_plist(const std::string& fname) {
 
 // ---------------------------------------------------------------------------------------------
 
-RunFile::RunFile(std::string path, int64_t file, bool writable)
-    : path_(std::move(path)), file_(file), writable_(writable) {}
+RunFile::RunFile(std::string path, int64_t file, bool writable, RunLock lock)
+    : lock_(std::move(lock)), path_(std::move(path)), file_(file), writable_(writable) {}
 
 RunFile::RunFile(RunFile&& o) noexcept
-    : path_(std::move(o.path_)), file_(o.file_), writable_(o.writable_) {
+    : lock_(std::move(o.lock_)), path_(std::move(o.path_)), file_(o.file_),
+      writable_(o.writable_) {
   o.file_ = -1;
 }
 
 RunFile& RunFile::operator=(RunFile&& o) noexcept {
   if (this != &o) {
+    std::swap(lock_, o.lock_);
     std::swap(path_, o.path_);
     std::swap(file_, o.file_);
     std::swap(writable_, o.writable_);
@@ -370,7 +372,9 @@ void RunFile::close() {
   QuietErrors quiet;
   hid_t f = file_;
   file_ = -1;
-  check(H5Fclose(f), path_, "closing the file");
+  const herr_t rc = H5Fclose(f);
+  lock_ = RunLock();  // released once the file is closed
+  check(rc, path_, "closing the file");
 }
 
 std::string RunFile::now_iso8601() {
@@ -392,10 +396,11 @@ RunFile RunFile::create(const std::string& path) {
     RNNLAB_CHECK(!ec, "cannot create run file ", path, ": cannot create directory ",
                  p.parent_path().string(), ": ", ec.message());
   }
+  RunLock lock(path);  // before O_TRUNC: another writer's file is never touched
   Hid fapl(file_access_plist(path), H5Pclose);
   hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
   if (f < 0) throw Error(concat("cannot create run file ", path, ": ", h5_reason()));
-  RunFile rf(path, f, true);
+  RunFile rf(path, f, true, std::move(lock));
   rf.set_attr("rnnlab_version", std::string(RNNLAB_VERSION));
   rf.set_attr("status", std::string("running"));
   rf.set_attr("started_at", now_iso8601());
@@ -415,12 +420,13 @@ RunFile RunFile::open(const std::string& path, bool writable) {
     throw InputError(concat("cannot open run file ", path, ": unreadable (", h5_reason(), ")"));
   RNNLAB_CHECK_INPUT(is_h5 > 0, "cannot open run file ", path,
                      ": not an HDF5 file (no HDF5 signature)");
+  RunLock lock = writable ? RunLock(path) : RunLock();
   Hid fapl(file_access_plist(path), H5Pclose);
   hid_t f = H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl.get());
   if (f < 0)
     throw InputError(concat("cannot open run file ", path, ": corrupt or unreadable HDF5 file (",
                             h5_reason(), ")"));
-  return RunFile(path, f, writable);
+  return RunFile(path, f, writable, std::move(lock));
 }
 
 void RunFile::require_writable(const char* what) const {
@@ -700,6 +706,27 @@ std::vector<std::string> RunFile::series_names(const std::string& group) const {
   std::vector<std::string> names;
   for (const auto& c : open_columns(g.get(), gabs, path_)) names.push_back(c.name);
   return names;
+}
+
+void RunFile::truncate_rows(const std::string& group, int64_t rows) {
+  QuietErrors quiet;
+  require_writable("truncate_rows");
+  std::string gabs = normalize(group, path_);
+  if (!path_exists(file_, gabs, path_)) {
+    RNNLAB_CHECK(rows == 0, "run file ", path_, ": '", gabs, "' is missing, expected ", rows,
+                 " rows");
+    return;
+  }
+  Hid g = check_id(H5Gopen2(file_, gabs.c_str(), H5P_DEFAULT), H5Gclose, path_,
+                   concat("opening group '", gabs, "'"));
+  const hsize_t n = static_cast<hsize_t>(rows);
+  for (auto& c : open_columns(g.get(), gabs, path_)) {
+    RNNLAB_CHECK(c.rows >= n, "run file ", path_, ": column '", gabs, "/", c.name, "' has ",
+                 c.rows, " rows, fewer than the ", rows, " its checkpoint recorded");
+    if (c.rows > n)
+      check(H5Dset_extent(c.dset.get(), &n), path_,
+            concat("truncating '", gabs, "/", c.name, "' to ", rows, " rows"));
+  }
 }
 
 int64_t RunFile::num_rows(const std::string& group) const {
