@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
+#include <iostream>
 #include <map>
 
 #include "rnnlab/run_file.h"
@@ -26,14 +28,44 @@ std::vector<std::string> find_run_files(const std::vector<std::string>& paths) {
       out.push_back(p);
     }
   }
+  std::erase_if(out, [](const std::string& f) {
+    if (is_run_file(f)) return false;
+    if (fs::path(f).filename() != "summary.h5")
+      std::cerr << "report: skipping " << f << ": an HDF5 file but not a run file\n";
+    return true;
+  });
   RNNLAB_CHECK_INPUT(!out.empty(), "report: no run files (*.h5) under the given paths");
   return out;
+}
+
+bool is_run_file(const std::string& path) {
+  try {
+    const RunFile f = RunFile::open(path);
+    return f.has_attr("rnnlab_version") && f.has_attr("status") && f.has_attr("started_at");
+  } catch (const std::exception&) {
+    return true;
+  }
 }
 
 namespace {
 
 std::string attr_or(const RunFile& f, const std::string& name, const std::string& def) {
   return f.has_attr(name) ? f.attr_string(name) : def;
+}
+
+// A root attr as text, whatever its type (string, integer or real).
+std::string attr_text(const RunFile& f, const std::string& name) {
+  try {
+    return f.attr_string(name);
+  } catch (const Error&) {
+  }
+  try {
+    return std::to_string(f.attr_int(name));
+  } catch (const Error&) {
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", f.attr_double(name));
+  return buf;
 }
 
 // The group of a run: its model plus its sweep id without the seed component
@@ -110,6 +142,8 @@ RunRecord read_run(const std::string& path) {
     r.best_metric = r.accuracy ? *std::max_element(r.eval_metric.value.begin(), r.eval_metric.value.end())
                                : *std::min_element(r.eval_metric.value.begin(), r.eval_metric.value.end());
   }
+  for (const auto& name : f.attr_names()) r.attrs.emplace_back(name, attr_text(f, name));
+  if (f.exists("config/resolved")) r.resolved = f.read_text("config/resolved");
   return r;
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rnnlab::cli {
@@ -25,6 +26,8 @@ struct RunRecord {
   double final_metric = 0, best_metric = 0;
   Series train_loss, eval_metric;
   Series eval_loss, eval_accuracy;  // both eval columns (accuracy empty for regression)
+  std::vector<std::pair<std::string, std::string>> attrs;  // every root attr as text, by name
+  std::string resolved;                                    // /config/resolved ("" if absent)
 };
 
 struct Stat {
@@ -44,8 +47,13 @@ struct GroupRow {
 Stat stat_of(const std::vector<double>& v);
 
 // Run files under the given paths: a file is taken as is, a folder is searched recursively for
-// *.h5. InputError if a path does not exist or nothing is found.
+// *.h5. HDF5 files that are not run files (no root attrs rnnlab_version, status, started_at)
+// are left out: silently for a sweep's summary.h5, with a line on stderr for any other.
+// InputError if a path does not exist or nothing is found.
 std::vector<std::string> find_run_files(const std::vector<std::string>& paths);
+// False for an HDF5 file without the run-file root attrs; true for a run file and for a file
+// that does not open (read_run then reports why).
+bool is_run_file(const std::string& path);
 RunRecord read_run(const std::string& path);
 std::vector<GroupRow> aggregate(const std::vector<RunRecord>& runs);
 
