@@ -16,6 +16,7 @@ PACKAGES=(
   doctest-dev                                      # tests
   python3 python3-numpy python3-h5py python3-torch # parity tests, run-file checks, benchmark
   gnuplot-nox                                      # rnnlab report --plots (learning curves)
+  chromium                                         # headless test of rnnlab report --html
   clang libclang-rt-14-dev                         # dsl/fuzz/run.sh (libFuzzer + ASan/UBSan)
   slurmctld slurmd slurm-client munge              # cluster/start.sh (tests/test_slurm.cpp)
 )
