@@ -51,6 +51,16 @@ std::vector<std::map<std::string, std::string>> csv_rows(const std::string& text
   return out;
 }
 
+// `rnnlab report args...` that must succeed, its CSV output as rows.
+std::vector<std::map<std::string, std::string>> report_csv(const std::vector<std::string>& args,
+                                                           const std::string& name) {
+  std::vector<std::string> all = {"report"};
+  all.insert(all.end(), args.begin(), args.end());
+  CliResult r = run_cli(all, name);
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  return csv_rows(r.out);
+}
+
 // The value of attribute `attr` in the first tag that contains `anchor` ("" if none).
 std::string attr_of_tag(const std::string& dom, const std::string& anchor, const std::string& attr) {
   const std::size_t at = dom.find(anchor);
@@ -139,9 +149,7 @@ TEST_CASE("report --by: pivot tables over resolved keys equal the run files and 
   }
   REQUIRE(acc.size() == 3);
 
-  CliResult csv = run_cli({"report", dir, "--by", "hidden,cell", "--csv"}, "report_pivot");
-  REQUIRE_MESSAGE(csv.code == 0, csv.err);
-  const auto rows = csv_rows(csv.out);
+  const auto rows = report_csv({dir, "--by", "hidden,cell", "--csv"}, "report_pivot");
   REQUIRE(rows.size() == 3);  // (4, gru) (4, lstm) (8, lstm): gru's hidden is resolved, 4
   for (const auto& r : rows) {
     const auto& v = acc.at({r.at("hidden"), r.at("cell")});
@@ -158,9 +166,7 @@ TEST_CASE("report --by: pivot tables over resolved keys equal the run files and 
   CHECK(table.out.find(fixed4(rows[0].at("final_mean")) + " ± ") != std::string::npos);
 
   // One key: rows by cell, 4 lstm runs pooled over both hidden sizes.
-  CliResult by_cell = run_cli({"report", dir, "--by", "cell", "--csv"}, "report_pivot");
-  REQUIRE_MESSAGE(by_cell.code == 0, by_cell.err);
-  const auto cells = csv_rows(by_cell.out);
+  const auto cells = report_csv({dir, "--by", "cell", "--csv"}, "report_pivot");
   REQUIRE(cells.size() == 2);
   CHECK(cells[1].at("cell") == "lstm");
   CHECK(cells[1].at("runs") == "4");
@@ -218,9 +224,7 @@ TEST_CASE("report --html: headless Chromium renders the tables and curves with t
   CHECK(count_of(dom, "<canvas") >= 2);
   CHECK(dom.find("lstm-hidden=8 (mean of 2)") != std::string::npos);  // a legend entry
 
-  CliResult csv = run_cli({"report", dir, "--csv"}, "report_html");
-  REQUIRE_MESSAGE(csv.code == 0, csv.err);
-  const auto groups = csv_rows(csv.out);
+  const auto groups = report_csv({dir, "--csv"}, "report_html");
   REQUIRE(groups.size() == 3);
   for (const auto& g : groups) {
     const std::string anchor = "data-group=\"" + g.at("experiment") + "/" + g.at("model") + "\"";
@@ -243,9 +247,7 @@ TEST_CASE("report --html: headless Chromium renders the tables and curves with t
           doctest::Approx(to_double(g.at("train_loss_mean"))).epsilon(1e-12));
   }
   // The pivot table: the numbers of `report --by hidden,cell --csv`.
-  CliResult pcsv = run_cli({"report", dir, "--by", "hidden,cell", "--csv"}, "report_html");
-  REQUIRE_MESSAGE(pcsv.code == 0, pcsv.err);
-  const auto cells = csv_rows(pcsv.out);
+  const auto cells = report_csv({dir, "--by", "hidden,cell", "--csv"}, "report_html");
   REQUIRE(cells.size() == 3);
   for (const auto& c : cells) {
     const std::string anchor = "data-keys=\"" + c.at("hidden") + "," + c.at("cell") + "\"";

@@ -24,24 +24,26 @@ namespace {
 constexpr std::array<const char*, 8> kColours = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
                                                  "#9467bd", "#8c564b", "#e377c2", "#17becf"};
 
-void write_band(const std::string& path, const BandCurve& c) {
+// A gnuplot data file: a comment line, then one row per index of the (equally long) columns.
+void write_columns(const std::string& path, const std::string& header,
+                   const std::vector<const std::vector<double>*>& columns) {
   std::ofstream f(path);
   RNNLAB_CHECK(f, "report: cannot write ", path);
-  f << "# step wall_time mean std (over the group's runs)\n";
+  f << "# " << header << "\n";
   f.precision(10);
-  for (std::size_t i = 0; i < c.step.size(); ++i)
-    f << c.step[i] << " " << c.wall_time[i] << " " << c.mean[i] << " " << c.std[i] << "\n";
+  for (std::size_t i = 0; i < columns.front()->size(); ++i)
+    for (std::size_t c = 0; c < columns.size(); ++c)
+      f << (*columns[c])[i] << (c + 1 < columns.size() ? " " : "\n");
   RNNLAB_CHECK(f, "report: cannot write ", path);
 }
 
+void write_band(const std::string& path, const BandCurve& c) {
+  write_columns(path, "step wall_time mean std (over the group's runs)",
+                {&c.step, &c.wall_time, &c.mean, &c.std});
+}
+
 void write_series(const std::string& path, const Series& s) {
-  std::ofstream f(path);
-  RNNLAB_CHECK(f, "report: cannot write ", path);
-  f << "# step wall_time value (one run)\n";
-  f.precision(10);
-  for (std::size_t i = 0; i < s.step.size(); ++i)
-    f << s.step[i] << " " << s.wall_time[i] << " " << s.value[i] << "\n";
-  RNNLAB_CHECK(f, "report: cannot write ", path);
+  write_columns(path, "step wall_time value (one run)", {&s.step, &s.wall_time, &s.value});
 }
 
 std::string q(const std::string& s) { return gnuplot_quote(s); }
