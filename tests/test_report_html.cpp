@@ -238,13 +238,14 @@ TEST_CASE("report --html: headless Chromium renders the tables and curves with t
     CHECK(row.find(std::string(">") + fixed4(g.at("final_mean")) + " ± " + fixed4(g.at("final_std")) + "<") !=
           std::string::npos);
     // The drawn curves: the last point of the eval mean curve is the final eval mean, that of
-    // the training loss the final training loss (read back from the chart's data by the page).
+    // the training loss the final training loss (read back from the chart's data by the page;
+    // curve points are embedded with 10 significant digits).
     const std::string eval_anchor = "data-plot=\"eval\" " + anchor;
     CHECK(attr_of_tag(dom, eval_anchor, "data-points") == "2");  // eval at steps 3 and 6
     CHECK(to_double(attr_of_tag(dom, eval_anchor, "data-last")) ==
-          doctest::Approx(to_double(g.at("final_mean"))).epsilon(1e-12));
+          doctest::Approx(to_double(g.at("final_mean"))).epsilon(1e-9));
     CHECK(to_double(attr_of_tag(dom, "data-plot=\"train\" " + anchor, "data-last")) ==
-          doctest::Approx(to_double(g.at("train_loss_mean"))).epsilon(1e-12));
+          doctest::Approx(to_double(g.at("train_loss_mean"))).epsilon(1e-9));
   }
   // The pivot table: the numbers of `report --by hidden,cell --csv`.
   const auto cells = report_csv({dir, "--by", "hidden,cell", "--csv"}, "report_html");
@@ -263,6 +264,17 @@ TEST_CASE("report --html: headless Chromium renders the tables and curves with t
   CHECK(run_row.find(std::string(">") + f.attr_string("host") + "<") != std::string::npos);
   CHECK(run_row.find("<td>2</td><td>finished</td>") != std::string::npos);
   CHECK(run_row.find("model gru = gru(") != std::string::npos);
+
+  // The other views (wall-time x axis, log y axis, per-seed lines), preset by the address.
+  const std::string cmd2 = "timeout 120 " + chromium + flags + "--dump-dom 'file://" + html +
+                           "#x=wall&log=1&seeds=1' > " + dom_path + " 2> " + work + "/chromium.log";
+  REQUIRE_MESSAGE(std::system(cmd2.c_str()) == 0, slurp(work + "/chromium.log"));
+  const std::string dom2 = slurp(dom_path);
+  CHECK(dom2.find("data-rendered=\"ok\"") != std::string::npos);
+  CHECK(dom2.find("data-view=\"x=wall&amp;log=1&amp;seeds=1\"") != std::string::npos);
+  CHECK(count_of(dom2, "training loss (log scale)") == 1);
+  CHECK(count_of(dom2, "lstm-hidden=4 seed 2") == 2);  // a run's own line in both legends
+  CHECK(count_of(dom2, "wall time (s)") >= 2);
 
   // A screenshot of the rendered page is a real image (the committed reports' figure).
   const std::string png = work + "/report.png";

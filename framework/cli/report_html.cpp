@@ -1,6 +1,7 @@
 // `rnnlab report --html` (see report_html.h).
 #include "report_html.h"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -47,11 +48,13 @@ std::string td_pm(const Stat& s, std::size_t n) {
          esc(pm(s, n)) + "</td>";
 }
 
+// Curve points with 10 significant digits (the charts show 6; full precision would double
+// the page for a study of a dozen 10 000-step runs).
 std::string json_array(const std::vector<double>& v) {
   std::string out = "[";
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (i) out += ',';
-    out += json_num(v[i]);
+    out += std::isfinite(v[i]) ? num(v[i], "%.10g") : "null";
   }
   return out + "]";
 }
@@ -225,6 +228,13 @@ const char* kScript = R"JS(
     var a = Math.abs(v);
     return (a !== 0 && (a >= 1e5 || a < 1e-3)) ? v.toExponential(4) : String(+v.toPrecision(6));
   }
+  function tick(u, splits) {
+    return splits.map(function (v) {
+      if (v == null) return '';
+      var a = Math.abs(v);
+      return (a !== 0 && (a < 1e-3 || a >= 1e5)) ? v.toExponential(0) : String(+v.toPrecision(4));
+    });
+  }
   function option(id) { var e = document.getElementById(id); return e.type === 'checkbox' ? e.checked : e.value; }
   // Bands: mean - std .. mean + std of every shown group, drawn under the lines.
   function drawBands(u, bands, logy) {
@@ -286,7 +296,8 @@ const char* kScript = R"JS(
       title: title + (logy ? ' (log scale)' : ''),
       width: Math.max(600, Math.min(1200, document.body.clientWidth - 40)), height: 380,
       scales: { x: { time: false }, y: logy ? { distr: 3 } : {} },
-      axes: [{ label: xk === 'step' ? 'step' : 'wall time (s)' }, { label: title, size: 70 }],
+      axes: [{ label: xk === 'step' ? 'step' : 'wall time (s)', values: tick },
+             { label: title, size: 70, values: tick }],
       series: series,
       hooks: { drawAxes: [function (u) { drawBands(u, bands, logy); }] }
     };
@@ -312,8 +323,20 @@ const char* kScript = R"JS(
     var tm = build('train', 'training loss');
     var em = build('eval', D.eval_label);
     if (first) { check('train', tm); check('eval', em); }
+    document.body.setAttribute('data-view', 'x=' + option('xaxis') + '&log=' + (option('logy') ? 1 : 0) +
+                               '&seeds=' + (option('seeds') ? 1 : 0));
+  }
+  // Settings from the address: report.html#x=wall&log=1&seeds=1 (for links and tests).
+  function fromHash() {
+    location.hash.replace(/^#/, '').split('&').forEach(function (kv) {
+      var p = kv.split('=');
+      if (p[0] === 'x' && (p[1] === 'step' || p[1] === 'wall')) document.getElementById('xaxis').value = p[1];
+      if (p[0] === 'log') document.getElementById('logy').checked = p[1] === '1';
+      if (p[0] === 'seeds') document.getElementById('seeds').checked = p[1] === '1';
+    });
   }
   try {
+    fromHash();
     render(true);
     ['xaxis', 'logy', 'seeds'].forEach(function (id) {
       document.getElementById(id).addEventListener('change', function () { render(false); });

@@ -8,6 +8,9 @@
 //     entry hides or shows that curve,
 //   - the metadata of every run: path, group, seed, status, steps, git sha, host, times, its
 //     root attrs and its resolved config.
+// Table numbers are those of the text table (digits) and --csv (data-* attributes, full
+// precision); curve points are embedded with 10 significant digits.
+// The address may preset the curve controls: OUT.html#x=wall&log=1&seeds=1.
 // The page's script marks <body data-rendered="ok"> when the curves are drawn (else
 // data-rendered="error: ..." and the message on the page), and fills the hidden table
 // #rnnlab-curve-check with the last point of every drawn mean curve, for tests.
