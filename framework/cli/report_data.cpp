@@ -142,7 +142,12 @@ RunRecord read_run(const std::string& path) {
     r.best_metric = r.accuracy ? *std::max_element(r.eval_metric.value.begin(), r.eval_metric.value.end())
                                : *std::min_element(r.eval_metric.value.begin(), r.eval_metric.value.end());
   }
-  for (const auto& name : f.attr_names()) r.attrs.emplace_back(name, attr_text(f, name));
+  for (const auto& name : f.attr_names()) {
+    try {
+      r.attrs.emplace_back(name, attr_text(f, name));
+    } catch (const Error&) {  // not a scalar string or number (written by another tool): left out
+    }
+  }
   if (f.exists("config/resolved")) r.resolved = f.read_text("config/resolved");
   return r;
 }
