@@ -160,7 +160,8 @@ std::vector<std::string> sorted_values(std::set<std::string> values) {
 std::map<std::string, std::string> run_keys(const RunRecord& r) {
   std::map<std::string, std::string> cell_args;
   std::map<std::string, std::string> keys = resolved_keys(r.resolved, cell_args);
-  // Leaf aliases: the first cell's arguments, then every other unambiguous last component.
+  // Leaf aliases: the first cell's arguments (so nstep's `cell: lstm` is the run's cell), then
+  // every other unambiguous last component.
   std::map<std::string, int> leaf_count;
   for (const auto& [k, v] : keys)
     if (k.find('.') != std::string::npos) ++leaf_count[k.substr(k.rfind('.') + 1)];

@@ -2,7 +2,8 @@
 // sweep keys, e.g. `--by hidden,cell` gives one row per hidden size and one column per cell.
 //
 // Keys of a run (run_keys): experiment, model, group, seed, status, backend, host; cell (the
-// kind of the model's first recurrent layer) and layers ("lstm->dense"); every value of its
+// kind of the model's first recurrent layer, or that layer's own `cell` argument where it has
+// one, as nstep(cell: lstm) does) and layers ("lstm->dense"); every value of its
 // /config/resolved spec as a dotted key like the sweep's (data.<arg>, train.<setting>,
 // train.optimizer, train.optimizer.<arg>, model.<m>.<arg> for the first cell's arguments,
 // model.<m>.layer<k>.<arg>) and under its last component alone where that is unambiguous
