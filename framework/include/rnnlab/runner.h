@@ -38,6 +38,8 @@
 // backend, threads, host, data, started_at, finished_at, status (+ the trainer's); text
 // /config/source (the .rnn text with its includes) and /config/resolved (the run's spec,
 // printed by RunOptions::print_spec = dsl::print, else a plain fallback printer).
+// /config/values (every resolved value, typed), /dataset and /split (the train and held-out
+// example indices) are written by write_run_record (framework/src/experiment/run_record.h).
 //
 // Resume (RunOptions::resume): a run whose file says finished is skipped; one with a complete
 // checkpoint continues from it (its /config/resolved must equal the new one, else InputError);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "experiment/run_record.h"
 #include "rnnlab/backend.h"
 #include "rnnlab/run_file.h"
 
@@ -150,6 +151,7 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
     run.set_attr("resumed_at", RunFile::now_iso8601());
   }
   write_header(run, plan, options, data, resolved);
+  write_run_record(run, s, catalog, data);  // /config/values, /split (run_record.h)
   run.set_attr("parameters", model->params().numel());
 
   TrainResult r;
