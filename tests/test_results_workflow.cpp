@@ -73,7 +73,7 @@ int run_checker(const std::string& file, const std::string& args) {
 
 }  // namespace
 
-TEST_CASE("RunFile: bool attrs are h5py's enum bool; attr_type names every stored type") {
+TEST_CASE("RunFile: bool attrs are h5py enum bools, and attr_type names every stored type") {
   const std::string path = temp_dir("results_workflow") + "/attrs.h5";
   {
     RunFile f = RunFile::create(path);

@@ -50,15 +50,24 @@ void widen(xt::detail::npy_file& f, std::vector<double>& out) {
   for (const T& v : a) out[k++] = static_cast<double>(v);
 }
 
+// "[a,b,c]" (appended piecewise: GCC 12 warns falsely on `"," + std::to_string(...)`).
+std::string index_str(const std::vector<std::size_t>& v) {
+  std::string s = "[";
+  for (std::size_t d = 0; d < v.size(); ++d) {
+    if (d) s += ',';
+    s += std::to_string(v[d]);
+  }
+  s += ']';
+  return s;
+}
+
 std::string at_index(const std::vector<std::size_t>& shape, std::size_t flat) {
   std::vector<std::size_t> idx(shape.size());
   for (std::size_t d = shape.size(); d-- > 0;) {
     idx[d] = flat % shape[d];
     flat /= shape[d];
   }
-  std::string s = "[";
-  for (std::size_t d = 0; d < idx.size(); ++d) s += (d ? "," : "") + std::to_string(idx[d]);
-  return s + "]";
+  return index_str(idx);
 }
 
 void check_finite(const NpyArray& a, const std::string& role) {
@@ -70,11 +79,7 @@ void check_finite(const NpyArray& a, const std::string& role) {
 
 }  // namespace
 
-std::string NpyArray::shape_str() const {
-  std::string s = "[";
-  for (std::size_t d = 0; d < shape.size(); ++d) s += (d ? "," : "") + std::to_string(shape[d]);
-  return s + "]";
-}
+std::string NpyArray::shape_str() const { return index_str(shape); }
 
 NpyArray load_npy_array(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
