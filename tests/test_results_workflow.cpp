@@ -29,28 +29,13 @@
 using namespace rnnlab;
 using rnnlab::test::arg;
 using rnnlab::test::builtin_cells;
+using rnnlab::test::error_of;
+using rnnlab::test::quiet_options;
 using rnnlab::test::temp_dir;
 using rnnlab::test::tiny_digits_spec;
 namespace fs = std::filesystem;
 
 namespace {
-
-RunOptions quiet_options(const std::string& out) {
-  RunOptions o;
-  o.out_dir = out;
-  o.quiet = true;
-  o.git_sha = "test-sha";
-  return o;
-}
-
-std::string input_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no InputError)";
-}
 
 bool contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
@@ -265,7 +250,7 @@ TEST_CASE("npy: every bad input is an InputError naming the file and the problem
   const auto y = d.save("y.npy", xt::xarray<int64_t>{0, 1, 1, 0});
   auto err = [&](const std::string& xi, const std::string& yi, const std::string& li = "",
                  int64_t classes = 0) {
-    return input_error([&] { NpyDataset(xi, yi, li, classes); });
+    return error_of([&] { NpyDataset(xi, yi, li, classes); });
   };
   // Wrong dtype of the inputs.
   const auto xi = d.save("x_int.npy", xt::xarray<int32_t>(xt::zeros<int32_t>({4, 3, 2})));
@@ -350,7 +335,7 @@ TEST_CASE("npy: the data source resolves paths against the .rnn file and errors 
   CHECK(as_i32(data.eval) == as_i32(split(10, 0.3, 1, true).test));  // split_seed default 1
 
   s.data.args["targets"] = arg(std::string("y_bad.npy"));
-  const std::string e = input_error([&] { create_data(resolve_run_spec(s, "lstm", cat), cat); });
+  const std::string e = error_of([&] { create_data(resolve_run_spec(s, "lstm", cat), cat); });
   CHECK(contains(e, d.file("exp.rnn") + ":4:3: data 'npy': targets '" + d.file("y_bad.npy")));
   CHECK(contains(e, "has 2 examples on its first axis"));
 }

@@ -55,6 +55,13 @@ uint64_t split_seed_of(const CellConfig& c) {
   return static_cast<uint64_t>(c.integer("split_seed"));
 }
 
+// A dataset with a random split of `fraction_key` of its examples held out, by split_seed.
+DataSetup random_split_setup(std::unique_ptr<Dataset> ds, const CellConfig& c,
+                             const char* fraction_key = "test_fraction") {
+  Split sp = split(ds->size(), c.real(fraction_key), split_seed_of(c), true);
+  return make_setup(std::move(ds), std::move(sp));
+}
+
 // Generated sources: examples [0, n) train, [n, n + m) evaluate.
 Split first_n_split(std::size_t n, std::size_t m) {
   Split sp;
@@ -75,9 +82,8 @@ DataSourceType digits_source() {
       split_seed_param(),
   };
   t.create = [](const CellConfig& c, const std::string& base_dir, uint64_t) {
-    auto ds = std::make_unique<DigitsDataset>(resolve_path(c.text("path"), base_dir));
-    Split sp = split(ds->size(), c.real("test_fraction"), split_seed_of(c), true);
-    return make_setup(std::move(ds), std::move(sp));
+    return random_split_setup(
+        std::make_unique<DigitsDataset>(resolve_path(c.text("path"), base_dir)), c);
   };
   return t;
 }
@@ -223,10 +229,9 @@ DataSourceType imdb_source() {
     const std::string root = resolve_path(c.text("path"), base_dir);
     TextVocabulary vocab =
         TextDataset::imdb_vocabulary(root, static_cast<std::size_t>(c.integer("vocab")));
-    auto ds = std::make_unique<TextDataset>(
-        TextDataset::load_imdb(root, "train", vocab, c.integer("max_len")));
-    Split sp = split(ds->size(), c.real("validation_fraction"), split_seed_of(c), true);
-    return make_setup(std::move(ds), std::move(sp));
+    return random_split_setup(std::make_unique<TextDataset>(TextDataset::load_imdb(
+                                  root, "train", vocab, c.integer("max_len"))),
+                              c, "validation_fraction");
   };
   return t;
 }
@@ -246,11 +251,11 @@ DataSourceType synthetic_sentiment_source() {
       split_seed_param(),
   };
   t.create = [](const CellConfig& c, const std::string&, uint64_t seed) {
-    auto ds = std::make_unique<SyntheticSentimentDataset>(
-        static_cast<std::size_t>(c.integer("examples")), c.integer("vocab"),
-        c.integer("min_len"), c.integer("max_len"), seed);
-    Split sp = split(ds->size(), c.real("test_fraction"), split_seed_of(c), true);
-    return make_setup(std::move(ds), std::move(sp));
+    return random_split_setup(std::make_unique<SyntheticSentimentDataset>(
+                                  static_cast<std::size_t>(c.integer("examples")),
+                                  c.integer("vocab"), c.integer("min_len"),
+                                  c.integer("max_len"), seed),
+                              c);
   };
   return t;
 }
@@ -274,11 +279,12 @@ DataSourceType npy_source() {
   };
   t.create = [](const CellConfig& c, const std::string& base_dir, uint64_t) {
     const std::string lengths = c.text("lengths");
-    auto ds = std::make_unique<NpyDataset>(
-        resolve_path(c.text("inputs"), base_dir), resolve_path(c.text("targets"), base_dir),
-        lengths.empty() ? std::string() : resolve_path(lengths, base_dir), c.integer("classes"));
-    Split sp = split(ds->size(), c.real("test_fraction"), split_seed_of(c), true);
-    return make_setup(std::move(ds), std::move(sp));
+    return random_split_setup(
+        std::make_unique<NpyDataset>(
+            resolve_path(c.text("inputs"), base_dir), resolve_path(c.text("targets"), base_dir),
+            lengths.empty() ? std::string() : resolve_path(lengths, base_dir),
+            c.integer("classes")),
+        c);
   };
   return t;
 }
