@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """ctest python_package: the Python package python/rnnlab against real runs of the rnnlab CLI.
 
-    PYTHONPATH=python /usr/bin/python3 tests/test_python_package.py --cli build/.../rnnlab --work DIR
+    PYTHONPATH=python /usr/bin/python3 tests/test_python_package.py \
+        --cli build/framework/cli/rnnlab --work DIR
 
 1. Writes a small dataset as .npy files (variable-length sequences, 3 classes; and a per-step
    regression set) and two .rnn files using the `npy` data source: elman, lstm and gru models
@@ -149,7 +150,8 @@ def main():
     assert runs["train.stateful"].dtype == np.bool_, runs["train.stateful"].dtype
     assert set(cls["data.split_seed"]) == {1}, cls["data.split_seed"]
     reg = runs[runs["experiment"] == "pkg_regress"].iloc[0]
-    assert reg["data.split_seed"] == 7 and reg["cell"] == "lstm" and reg["layer1.activation"] == "tanh"
+    assert reg["data.split_seed"] == 7 and reg["cell"] == "lstm", reg
+    assert reg["layer1.activation"] == "tanh", reg
     by_cell = cls.groupby("cell")["eval.accuracy"].mean()
     print("mean eval accuracy by cell:\n" + by_cell.to_string())
 

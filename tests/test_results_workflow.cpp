@@ -4,18 +4,18 @@
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 
-#include <xtensor/xarray.hpp>
-#include <xtensor/xbuilder.hpp>
-#include <xtensor/xnpy.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <string>
 #include <vector>
+#include <xtensor/xarray.hpp>
+#include <xtensor/xbuilder.hpp>
+#include <xtensor/xnpy.hpp>
 
 #include "cli/runner_util.h"
 #include "experiment/run_record.h"
@@ -81,17 +81,20 @@ TEST_CASE("RunFile: bool attrs are h5py enum bools, and attr_type names every st
   const std::string cmd =
       "/usr/bin/python3 -c \"import h5py, numpy as np, sys; a = h5py.File(sys.argv[1], 'r')['g']"
       ".attrs; sys.exit(0 if type(a['yes']) is np.bool_ and a['yes'] and not a['no'] and "
-      "type(a['int']) is np.int64 and type(a['real']) is np.float64 else 1)\" '" + path + "'";
+      "type(a['int']) is np.int64 and type(a['real']) is np.float64 else 1)\" '" +
+      path + "'";
   CHECK(std::system(cmd.c_str()) == 0);
 }
 
-TEST_CASE("splits: the held-out set follows data.split_seed, not the model seed, and is in the "
-          "run file") {
+TEST_CASE(
+    "splits: the held-out set follows data.split_seed, not the model seed, and is in the "
+    "run file") {
   Catalog cat(builtin_cells());
   const std::string out = temp_dir("results_workflow/split");
   fs::remove_all(out);
   ExperimentSpec s = tiny_digits_spec(5);
-  s.sweep = {{"seed", {int64_t{1}, int64_t{2}}, {}}, {"data.split_seed", {int64_t{1}, int64_t{4}}, {}}};
+  s.sweep = {{"seed", {int64_t{1}, int64_t{2}}, {}},
+             {"data.split_seed", {int64_t{1}, int64_t{4}}, {}}};
   auto runs = run_experiment(s, cat, quiet_options(out));
   REQUIRE(runs.size() == 4);
   for (const auto& r : runs) REQUIRE(r.status == "finished");
@@ -116,6 +119,43 @@ TEST_CASE("splits: the held-out set follows data.split_seed, not the model seed,
   CHECK(f.attr_int("dataset/examples") == 1797);
   CHECK(f.attr_int("dataset/num_classes") == 10);
   CHECK_FALSE(f.attr_bool("dataset/per_step_targets"));
+}
+
+TEST_CASE(
+    "splits: generated sources draw their examples from data.data_seed, not the model "
+    "seed") {
+  Catalog cat(builtin_cells());
+  auto make = [&](const char* name, std::map<std::string, ParamValue> given, uint64_t seed) {
+    const DataSourceType* t = cat.find_data_source(name);
+    REQUIRE(t);
+    return t->create(CellConfig::resolve(name, t->entry.schema, given), "", seed);
+  };
+  auto eval_x = [](const DataSetup& d) {
+    return to_vector<double>(d.dataset->batch(d.eval, DType::f64).x);
+  };
+  for (const char* name : {"adding", "length"}) {
+    CAPTURE(name);
+    std::map<std::string, ParamValue> small = {{"examples", int64_t{20}},
+                                               {"test_examples", int64_t{5}}};
+    const DataSetup a = make(name, small, 1), b = make(name, small, 2);
+    CHECK(eval_x(a) == eval_x(b));  // model seeds 1 and 2: the same held-out sequences
+    small["data_seed"] = int64_t{2};
+    CHECK(eval_x(a) != eval_x(make(name, small, 1)));
+  }
+  std::map<std::string, ParamValue> sent = {{"examples", int64_t{30}},
+                                            {"vocab", int64_t{40}},
+                                            {"min_len", int64_t{10}},
+                                            {"max_len", int64_t{20}}};
+  const DataSetup s1 = make("synthetic_sentiment", sent, 1),
+                  s2 = make("synthetic_sentiment", sent, 2);
+  CHECK(s1.eval == s2.eval);
+  CHECK(to_vector<int32_t>(s1.dataset->batch(s1.eval, DType::f32).x) ==
+        to_vector<int32_t>(s2.dataset->batch(s2.eval, DType::f32).x));
+  sent["data_seed"] = int64_t{5};
+  const DataSetup s3 = make("synthetic_sentiment", sent, 1);
+  CHECK(s3.eval == s1.eval);  // same split_seed: the same indices, other generated sequences
+  CHECK(to_vector<int32_t>(s3.dataset->batch(s3.eval, DType::f32).x) !=
+        to_vector<int32_t>(s1.dataset->batch(s1.eval, DType::f32).x));
 }
 
 TEST_CASE("run file: /config/values holds every resolved value with its type (C++ and h5py)") {
@@ -156,13 +196,14 @@ TEST_CASE("run file: /config/values holds every resolved value with its type (C+
   CHECK(f.attr_double(v + "optimizer.beta2") == 0.999);
   // Every key config_values() lists is in the file, and nothing else.
   const auto expected = config_values(resolve_run_spec(
-      [&] {
-        ExperimentSpec p = s;
-        p.sweep.clear();
-        apply_setting(p, "model.lstm.hidden", int64_t{6}, cat);
-        return p;
-      }(),
-      "lstm", cat), cat);
+                                          [&] {
+                                            ExperimentSpec p = s;
+                                            p.sweep.clear();
+                                            apply_setting(p, "model.lstm.hidden", int64_t{6}, cat);
+                                            return p;
+                                          }(),
+                                          "lstm", cat),
+                                      cat);
   std::vector<std::string> keys;
   for (const auto& [k, _] : expected) keys.push_back(k);
   std::sort(keys.begin(), keys.end());
@@ -218,7 +259,8 @@ TEST_CASE("npy: batches hold the arrays in [T,B,I] order with lengths and target
     for (int bb = 0; bb < 2; ++bb)
       for (int i = 0; i < 3; ++i) {
         const int idx = bb == 0 ? 3 : 1;
-        CHECK(xv[(t * 2 + bb) * 3 + i] == doctest::Approx(0.01 * ((idx * 4 + t) * 3 + i)).epsilon(1e-6));
+        CHECK(xv[(t * 2 + bb) * 3 + i] ==
+              doctest::Approx(0.01 * ((idx * 4 + t) * 3 + i)).epsilon(1e-6));
       }
   CHECK(b.lengths == std::vector<int32_t>{4, 1});
   CHECK(to_vector<int32_t>(b.y_class) == std::vector<int32_t>{1, 2});
@@ -315,8 +357,9 @@ TEST_CASE("npy: every bad input is an InputError naming the file and the problem
   CHECK(contains(e, "cut.npy' is truncated"));
 }
 
-TEST_CASE("npy: the data source resolves paths against the .rnn file and errors carry the "
-          "data block's position") {
+TEST_CASE(
+    "npy: the data source resolves paths against the .rnn file and errors carry the "
+    "data block's position") {
   Catalog cat(builtin_cells());
   NpyDir d("source");
   d.save("x.npy", inputs(10, 3, 2));
@@ -326,7 +369,8 @@ TEST_CASE("npy: the data source resolves paths against the .rnn file and errors 
   s.source_path = d.file("exp.rnn");
   s.data.source = "npy";
   s.data.loc = SourceLoc{s.source_path, 4, 3};
-  s.data.args = {{"inputs", arg(std::string("x.npy"))}, {"targets", arg(std::string("y.npy"))},
+  s.data.args = {{"inputs", arg(std::string("x.npy"))},
+                 {"targets", arg(std::string("y.npy"))},
                  {"test_fraction", arg(0.3)}};
   DataSetup data = create_data(resolve_run_spec(s, "lstm", cat), cat);
   CHECK(data.dataset->size() == 10);

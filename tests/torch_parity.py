@@ -78,7 +78,7 @@ def write(case_dir, name, array, written):
 
 
 def run(case, inputs, dtype_name, case_dir, written):
-    cell, T, B, I, H = case["cell"], case["T"], case["B"], case["I"], case["H"]
+    cell, T, I, H = case["cell"], case["T"], case["I"], case["H"]
     dtype = {"float32": torch.float32, "float64": torch.float64}.get(dtype_name)
     if dtype is None:
         fail("unknown dtype %r (float32 | float64)" % dtype_name)

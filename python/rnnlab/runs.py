@@ -143,13 +143,13 @@ def load_runs(path):
     folder (searched recursively; files that are not run files, e.g. summary.h5, are skipped).
 
     Columns: path; the root attributes (experiment, model, run, sweep_id, seed, status,
-    steps, train_time, wall_time, ...), ms_per_step = 1000 train_time / steps; every /config/values key with its type (seed,
-    cell, cell.hidden, layer0.hidden, data.split_seed, train.batch, optimizer.lr, ...);
-    metrics.<name> = the last logged training value (metrics.loss, metrics.accuracy, ...)
-    and eval.<name> = the last evaluation (eval.loss, eval.accuracy, ...).
+    steps, train_time, wall_time, ...); ms_per_step = 1000 train_time / steps; every
+    /config/values key with its type (seed, cell, cell.hidden, layer0.hidden,
+    data.split_seed, train.batch, optimizer.lr, ...); metrics.<name> = the last logged
+    training value (metrics.loss, metrics.accuracy, ...) and eval.<name> = the last
+    evaluation (eval.loss, eval.accuracy, ...). A key a run lacks is NaN in its row.
     """
     rows = [_row(p) for p in run_files(path)]
-    df = pd.DataFrame(rows)
     if not rows:
-        df = pd.DataFrame(columns=["path"])
-    return df
+        return pd.DataFrame(columns=["path"])
+    return pd.DataFrame(rows)

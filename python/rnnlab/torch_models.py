@@ -11,7 +11,6 @@ for lstm and r,z,n for gru, the same in both):
     embedding: table [V, D] -> nn.Embedding weight
 Run files keep the weights under /params/<model>/layer<k>/<kind>/<name>.
 """
-import h5py
 import numpy as np
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence

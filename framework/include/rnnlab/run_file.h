@@ -22,8 +22,9 @@
 //   /checkpoint/...        state needed to resume exactly: tensors by name + int/string attrs
 //
 // Types: string attrs are scalar variable-length UTF-8 (h5py gives `str`), integer attrs are
-// int64, real attrs float64, bool attrs an int8 enum {FALSE, TRUE} (h5py gives numpy.bool_). Tensors keep their shape (a scalar is an HDF5 scalar dataspace)
-// and dtype: f32 -> IEEE F32LE, f64 -> IEEE F64LE, i32 -> STD I32LE.
+// int64, real attrs float64, bool attrs an int8 enum {FALSE, TRUE} (h5py gives numpy.bool_).
+// Tensors keep their shape (a scalar is an HDF5 scalar dataspace) and dtype: f32 -> IEEE F32LE,
+// f64 -> IEEE F64LE, i32 -> STD I32LE.
 //
 // Metric tables: every dataset of one metrics group ("metrics", "eval") has the same length;
 // row i of all columns is the i-th call of append_metrics(group, row). A column missing from

@@ -1,12 +1,14 @@
-// .npy arrays (xt::load_npy's reader) and NpyDataset (data.h).
-#include <xtensor/xadapt.hpp>
-#include <xtensor/xarray.hpp>
-#include <xtensor/xnpy.hpp>
-
+// .npy arrays and NpyDataset (data.h). The files are parsed by xtensor's own .npy reader
+// (xt::detail::load_npy_file, what xt::load_npy uses), so the dtype can be inspected before
+// the data is cast: a wrong dtype becomes an InputError naming the file instead of xtensor's
+// "Cast error: formats not matching".
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <xtensor/xadapt.hpp>
+#include <xtensor/xarray.hpp>
+#include <xtensor/xnpy.hpp>
 
 #include "rnnlab/backend.h"
 #include "rnnlab/data.h"
@@ -24,7 +26,8 @@ std::string dtype_name_of(const std::string& ts) {
   const bool one_byte = bytes == "1";
   if (!(order == '<' || order == '=' || (order == '|' && one_byte))) return "";
   if (kind == 'f' && (bytes == "4" || bytes == "8")) return bytes == "4" ? "float32" : "float64";
-  if ((kind == 'i' || kind == 'u') && (bytes == "1" || bytes == "2" || bytes == "4" || bytes == "8"))
+  if ((kind == 'i' || kind == 'u') &&
+      (bytes == "1" || bytes == "2" || bytes == "4" || bytes == "8"))
     return std::string(kind == 'i' ? "int" : "uint") + std::to_string(8 * std::stoi(bytes));
   return "";
 }
@@ -36,7 +39,8 @@ std::string typestring_desc(const std::string& ts) {
   if (ts.size() >= 2 && ts[1] == 'c') return "'" + ts + "' (complex)";
   if (ts.size() >= 2 && ts[1] == 'O') return "'" + ts + "' (object)";
   if (ts.size() >= 2 && (ts[1] == 'U' || ts[1] == 'S')) return "'" + ts + "' (string)";
-  if (ts.size() >= 2 && ts[1] == 'f') return "'" + ts + "' (float" + std::to_string(8 * std::atoi(ts.c_str() + 2)) + ")";
+  if (ts.size() >= 2 && ts[1] == 'f')
+    return "'" + ts + "' (float" + std::to_string(8 * std::atoi(ts.c_str() + 2)) + ")";
   return "'" + ts + "'";
 }
 
@@ -72,8 +76,8 @@ std::string at_index(const std::vector<std::size_t>& shape, std::size_t flat) {
 
 void check_finite(const NpyArray& a, const std::string& role) {
   for (std::size_t k = 0; k < a.values.size(); ++k)
-    RNNLAB_CHECK_INPUT(std::isfinite(a.values[k]), role, " '", a.path, "': ",
-                       std::isnan(a.values[k]) ? "NaN" : "Inf", " at index ",
+    RNNLAB_CHECK_INPUT(std::isfinite(a.values[k]), role, " '", a.path,
+                       "': ", std::isnan(a.values[k]) ? "NaN" : "Inf", " at index ",
                        at_index(a.shape, k), " (every value must be finite)");
 }
 
@@ -94,23 +98,33 @@ NpyArray load_npy_array(const std::string& path) {
   try {
     xt::detail::npy_file f = xt::detail::load_npy_file(in);
     a.shape = f.m_shape;
-    RNNLAB_CHECK_INPUT(!in.fail(), "'", path, "' is truncated: the header promises ",
-                       f.m_n_bytes, " bytes of data for shape ", a.shape_str());
+    RNNLAB_CHECK_INPUT(!in.fail(), "'", path, "' is truncated: the header promises ", f.m_n_bytes,
+                       " bytes of data for shape ", a.shape_str());
     a.dtype = dtype_name_of(f.m_typestring);
     RNNLAB_CHECK_INPUT(!a.dtype.empty(), "'", path, "': unsupported dtype ",
                        typestring_desc(f.m_typestring),
                        "; expected float32/float64 (or integers for lengths and class labels)");
     const std::string& d = a.dtype;
-    if (d == "float32") widen<float>(f, a.values);
-    else if (d == "float64") widen<double>(f, a.values);
-    else if (d == "int8") widen<int8_t>(f, a.values);
-    else if (d == "int16") widen<int16_t>(f, a.values);
-    else if (d == "int32") widen<int32_t>(f, a.values);
-    else if (d == "int64") widen<int64_t>(f, a.values);
-    else if (d == "uint8") widen<uint8_t>(f, a.values);
-    else if (d == "uint16") widen<uint16_t>(f, a.values);
-    else if (d == "uint32") widen<uint32_t>(f, a.values);
-    else widen<uint64_t>(f, a.values);
+    if (d == "float32")
+      widen<float>(f, a.values);
+    else if (d == "float64")
+      widen<double>(f, a.values);
+    else if (d == "int8")
+      widen<int8_t>(f, a.values);
+    else if (d == "int16")
+      widen<int16_t>(f, a.values);
+    else if (d == "int32")
+      widen<int32_t>(f, a.values);
+    else if (d == "int64")
+      widen<int64_t>(f, a.values);
+    else if (d == "uint8")
+      widen<uint8_t>(f, a.values);
+    else if (d == "uint16")
+      widen<uint16_t>(f, a.values);
+    else if (d == "uint32")
+      widen<uint32_t>(f, a.values);
+    else
+      widen<uint64_t>(f, a.values);
   } catch (const InputError&) {
     throw;
   } catch (const std::exception& e) {
@@ -177,8 +191,8 @@ NpyDataset::NpyDataset(const std::string& inputs, const std::string& targets,
       const double v = y.values[i];
       RNNLAB_CHECK_INPUT(v >= 0 && (classes <= 0 || v < static_cast<double>(classes)) &&
                              v <= static_cast<double>(INT32_MAX),
-                         "targets '", targets, "': label ", static_cast<int64_t>(v),
-                         " at index [", i, "] is outside 0..",
+                         "targets '", targets, "': label ", static_cast<int64_t>(v), " at index [",
+                         i, "] is outside 0..",
                          classes > 0 ? std::to_string(classes - 1) : std::string("2^31"),
                          classes > 0 ? " (classes " + std::to_string(classes) + ")" : "");
       labels_[i] = static_cast<int32_t>(v);
@@ -193,8 +207,8 @@ NpyDataset::NpyDataset(const std::string& inputs, const std::string& targets,
                        ", expected [N,O] or [N,T,O] for regression (class labels: integers [N])");
     if (y.shape.size() == 3)
       RNNLAB_CHECK_INPUT(y.shape[1] == static_cast<std::size_t>(steps_), "targets '", targets,
-                         "': shape ", y.shape_str(), " has ", y.shape[1],
-                         " steps, but inputs '", inputs, "' has T = ", steps_);
+                         "': shape ", y.shape_str(), " has ", y.shape[1], " steps, but inputs '",
+                         inputs, "' has T = ", steps_);
     RNNLAB_CHECK_INPUT(y.shape.back() > 0, "targets '", targets, "': shape ", y.shape_str(),
                        " has an empty last axis");
     check_finite(y, "targets");
@@ -204,8 +218,8 @@ NpyDataset::NpyDataset(const std::string& inputs, const std::string& targets,
       for (std::size_t i = 0; i < n_; ++i)
         RNNLAB_CHECK_INPUT(lengths_[i] == steps_, "targets '", targets,
                            "' are per step [N,T,O]: every sequence must have all T = ", steps_,
-                           " steps, but lengths '", lengths, "' gives ", lengths_[i],
-                           " at index [", i, "]");
+                           " steps, but lengths '", lengths, "' gives ", lengths_[i], " at index [",
+                           i, "]");
     y_ = std::move(y.values);
   }
 }
@@ -233,7 +247,8 @@ Batch NpyDataset::batch(const std::vector<std::size_t>& indices, DType dtype) co
     std::vector<double> y(static_cast<std::size_t>(T * B * O));
     for (int64_t b = 0; b < B; ++b)
       for (int64_t t = 0; t < T; ++t)
-        std::copy_n(&y_[(indices[b] * T + t) * O], O, &y[static_cast<std::size_t>((t * B + b) * O)]);
+        std::copy_n(&y_[(indices[b] * T + t) * O], O,
+                    &y[static_cast<std::size_t>((t * B + b) * O)]);
     out.y_value = float_tensor(y, {T, B, O}, dtype);
   } else {
     std::vector<double> y(static_cast<std::size_t>(B * O));

@@ -55,6 +55,17 @@ uint64_t split_seed_of(const CellConfig& c) {
   return static_cast<uint64_t>(c.integer("split_seed"));
 }
 
+// data_seed: the seed of a generated source's examples (adding, length, synthetic_sentiment),
+// training and held-out alike; a data parameter like split_seed, with the same default 1 (the
+// examples every run of model seed 1 had before data_seed existed), so that runs differing
+// only in their model seed train and evaluate on the same examples.
+constexpr int64_t kDefaultDataSeed = 1;
+ParamSpec data_seed_param() {
+  return integer("data_seed", kDefaultDataSeed, 0,
+                 "seed of the generated examples, independent of the model seed (default 1)");
+}
+uint64_t data_seed_of(const CellConfig& c) { return static_cast<uint64_t>(c.integer("data_seed")); }
+
 // A dataset with a random split of `fraction_key` of its examples held out, by split_seed.
 DataSetup random_split_setup(std::unique_ptr<Dataset> ds, const CellConfig& c,
                              const char* fraction_key = "test_fraction") {
@@ -155,13 +166,13 @@ DataSourceType fibonacci_source() {
       integer("steps", 30, 1, "window length T"),
       real("test_fraction", 0.1, 0.0, 0.99, "the last windows held out for evaluation"),
   };
-  t.create = [](const CellConfig& c, const std::string&, uint64_t seed) {
+  t.create = [](const CellConfig& c, const std::string&, uint64_t) {
     const int64_t points = c.integer("points"), steps = c.integer("steps");
     RNNLAB_CHECK_INPUT(points > steps, "fibonacci: ", points,
                        " points are too few for windows of ", steps, " steps");
     auto ds = std::make_unique<WindowDataset>(fibonacci_mod(points, c.integer("mod")), steps,
                                               WindowTarget::every_step);
-    Split sp = split(ds->size(), c.real("test_fraction"), seed, false);
+    Split sp = split(ds->size(), c.real("test_fraction"), 0, false);  // unshuffled: no seed
     return make_setup(std::move(ds), std::move(sp),
                       "fibonacci mod " + std::to_string(c.integer("mod")) + ": ");
   };
@@ -169,7 +180,7 @@ DataSourceType fibonacci_source() {
 }
 
 // ---- adding ----
-// Generated examples [0, examples) train, the next test_examples evaluate; all from the seed.
+// Generated examples [0, examples) train, the next test_examples evaluate; all from data_seed.
 DataSourceType adding_source() {
   DataSourceType t;
   t.entry.name = "adding";
@@ -179,11 +190,12 @@ DataSourceType adding_source() {
       integer("steps", 100, 2, "sequence length T (the RWA study: 100 and 1000)"),
       integer("examples", 100000, 1, "generated training sequences"),
       integer("test_examples", 1000, 0, "generated evaluation sequences (a separate set)"),
+      data_seed_param(),
   };
-  t.create = [](const CellConfig& c, const std::string&, uint64_t seed) {
+  t.create = [](const CellConfig& c, const std::string&, uint64_t) {
     const auto n = static_cast<std::size_t>(c.integer("examples")),
                m = static_cast<std::size_t>(c.integer("test_examples"));
-    auto ds = std::make_unique<AddingDataset>(c.integer("steps"), n + m, seed);
+    auto ds = std::make_unique<AddingDataset>(c.integer("steps"), n + m, data_seed_of(c));
     return make_setup(std::move(ds), first_n_split(n, m));
   };
   return t;
@@ -199,11 +211,12 @@ DataSourceType length_source() {
       integer("max_len", 1000, 2, "longest sequence (the RWA study: 1000)"),
       integer("examples", 100000, 1, "generated training sequences"),
       integer("test_examples", 1000, 0, "generated evaluation sequences (a separate set)"),
+      data_seed_param(),
   };
-  t.create = [](const CellConfig& c, const std::string&, uint64_t seed) {
+  t.create = [](const CellConfig& c, const std::string&, uint64_t) {
     const auto n = static_cast<std::size_t>(c.integer("examples")),
                m = static_cast<std::size_t>(c.integer("test_examples"));
-    auto ds = std::make_unique<LengthDataset>(c.integer("max_len"), n + m, seed);
+    auto ds = std::make_unique<LengthDataset>(c.integer("max_len"), n + m, data_seed_of(c));
     return make_setup(std::move(ds), first_n_split(n, m));
   };
   return t;
@@ -249,12 +262,13 @@ DataSourceType synthetic_sentiment_source() {
       integer("max_len", 500, 6, "longest sequence"),
       real("test_fraction", 0.2, 0.0, 0.99, "share of the sequences held out for evaluation"),
       split_seed_param(),
+      data_seed_param(),
   };
-  t.create = [](const CellConfig& c, const std::string&, uint64_t seed) {
+  t.create = [](const CellConfig& c, const std::string&, uint64_t) {
     return random_split_setup(std::make_unique<SyntheticSentimentDataset>(
                                   static_cast<std::size_t>(c.integer("examples")),
                                   c.integer("vocab"), c.integer("min_len"),
-                                  c.integer("max_len"), seed),
+                                  c.integer("max_len"), data_seed_of(c)),
                               c);
   };
   return t;

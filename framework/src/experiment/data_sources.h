@@ -4,7 +4,8 @@
 //   fibonacci(points, mod, steps)     F(k) mod m, windows predicting the next value every step
 //   adding, length, imdb, synthetic_sentiment   the RWA and sentiment studies' data
 //   npy(inputs, targets, lengths)     your own arrays from .npy files
-// Sources with a random split take `split_seed` (default 1), independent of the model seed.
+// Sources with a random split take `split_seed`, generated sources `data_seed` (both default
+// 1), independent of the model seed: seeds of one sweep share their data and held-out set.
 #pragma once
 
 #include <vector>

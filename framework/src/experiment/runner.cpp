@@ -151,7 +151,7 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
     run.set_attr("resumed_at", RunFile::now_iso8601());
   }
   write_header(run, plan, options, data, resolved);
-  write_run_record(run, s, catalog, data);  // /config/values, /split (run_record.h)
+  write_run_record(run, s, catalog, data);  // /config/values, /dataset, /split (run_record.h)
   run.set_attr("parameters", model->params().numel());
 
   TrainResult r;
