@@ -7,9 +7,11 @@
 1. Writes a small dataset as .npy files (variable-length sequences, 3 classes; and a per-step
    regression set) and two .rnn files using the `npy` data source: elman, lstm and gru models
    (-> dense) swept over seed 1, 2; one lstm per-step regression model.
-2. Runs them with `rnnlab run`.
-3. load_runs(folder): one row per run (a non-run summary.h5 is skipped), typed columns from
-   /config/values and final metrics; the held-out set (/split/eval) is the same for both seeds.
+2. Runs the classifiers as a local sweep (`rnnlab sweep --executor local`, then `rnnlab
+   collect`, which writes the sweep's summary.h5) and the regression with `rnnlab run`.
+3. load_runs(folder): one row per run (the sweep's summary.h5 is not a run and is skipped),
+   typed columns from /config/values and final metrics; the held-out set (/split/eval) is the
+   same for both seeds.
 4. to_torch(run) on every run: the eval metrics of the last /eval row (accuracy and loss, or
    the MSE) reproduced in PyTorch from the run's own eval indices within 1e-4.
 5. curves(run): the /metrics and /eval tables.
@@ -21,7 +23,6 @@ import shutil
 import subprocess
 import sys
 
-import h5py
 import numpy as np
 import torch
 
@@ -65,11 +66,11 @@ def make_data(d):
     return x, lengths, y, y_step
 
 
-def run_cli(cli, rnn, out):
-    r = subprocess.run([cli, "run", rnn, "--out", out], stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, universal_newlines=True,
-                       env=dict(os.environ, RNNLAB_THREADS="1"))
-    assert r.returncode == 0, "rnnlab run %s failed (%d):\n%s" % (rnn, r.returncode, r.stdout)
+def run_cli(cli, *args):
+    r = subprocess.run([cli] + list(args), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       universal_newlines=True, env=dict(os.environ, RNNLAB_THREADS="1"))
+    assert r.returncode == 0, "rnnlab %s failed (%d):\n%s" % (" ".join(args), r.returncode,
+                                                               r.stdout)
 
 
 def last_eval(path):
@@ -125,11 +126,12 @@ def main():
         with open(os.path.join(a.work, name), "w") as f:
             f.write(text)
     out = os.path.join(a.work, "runs")
-    run_cli(a.cli, os.path.join(a.work, "classify.rnn"), out)
-    run_cli(a.cli, os.path.join(a.work, "regress.rnn"), out)
-    # A sweep folder also holds a summary.h5 that is not a run: load_runs must skip it.
-    with h5py.File(os.path.join(out, "pkg_classify", "summary.h5"), "w") as f:
-        f.attrs["kind"] = "summary"
+    run_cli(a.cli, "sweep", os.path.join(a.work, "classify.rnn"), "--executor", "local",
+            "--jobs", "2", "--out", out)
+    run_cli(a.cli, "collect", out)
+    assert os.path.isfile(os.path.join(out, "summary.h5")), os.listdir(out)
+    assert not rnnlab.is_run_file(os.path.join(out, "summary.h5"))
+    run_cli(a.cli, "run", os.path.join(a.work, "regress.rnn"), "--out", out)
 
     # ---- load_runs ----
     runs = rnnlab.load_runs(out)
