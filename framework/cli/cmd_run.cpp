@@ -39,7 +39,8 @@ const char* kUsage =
     "loss, 1), fails the run (status failed, exit 1).\n"
     "\n"
     "rnnlab run --manifest DIR/manifest.tsv --task-id N runs the one run of task N of a sweep\n"
-    "(`rnnlab sweep`): its .rnn file, --set overrides and sweep point come from the manifest.\n"
+    "(`rnnlab sweep`): its .rnn file, --set overrides and sweep point come from the manifest;\n"
+    "always as with --resume (a task started again continues from its checkpoint).\n"
     "For tests of sweeps: a run whose id is listed in $RNNLAB_SWEEP_FAIL_RUNS (comma\n"
     "separated) fails on purpose after its first training step (status failed).\n"
     "\n"
@@ -91,6 +92,7 @@ int run_manifest_task(const std::string& manifest, int64_t task, int threads, bo
   options.out_dir =
       std::filesystem::absolute(manifest).parent_path().lexically_normal().string();
   options.models = {rec->model};
+  options.resume = true;  // a task run again (rerun, Slurm requeue) continues, never overwrites
   options.threads = threads;
   options.quiet = quiet;
   options.git_sha = git_sha();

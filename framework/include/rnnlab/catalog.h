@@ -36,7 +36,9 @@ struct DataSetup {
 struct DataSourceType {
   SchemaEntry entry;
   // config: resolved against entry.schema; base_dir: the .rnn file's folder (relative paths
-  // in data blocks are resolved against it); seed: the run's seed (for splits/generators).
+  // in data blocks are resolved against it); seed: the run's (model) seed. The built-in
+  // sources ignore it: their splits and generated examples come from the data parameters
+  // split_seed / data_seed, so the held-out set does not change with the model seed.
   std::function<DataSetup(const CellConfig& config, const std::string& base_dir, uint64_t seed)>
       create;
 };

@@ -1,5 +1,5 @@
 // Data: datasets that yield batches, samplers that yield index lists, and the loaders for the
-// studies (8×8 digits, CSV time series, generated Fibonacci numbers).
+// studies (8×8 digits, CSV time series, generated Fibonacci numbers) and for .npy arrays.
 //
 //   Batch      x [T,B,I] float (f32|f64 as requested), lengths [B] (1..T), targets
 //   Dataset    size() examples; batch(indices, dtype) builds one Batch on the CPU
@@ -246,6 +246,58 @@ class WindowDataset : public Dataset {
 // F(k) mod m for k = 1..n_points, with F(1) = F(2) = 1 (mod 5 has period 20).
 // n_points >= 0, mod >= 1 (else InputError).
 std::vector<double> fibonacci_mod(int64_t n_points, int64_t mod);
+
+// ---------------------------------------------------------------------------------------------
+// Arrays a researcher already has, as NumPy .npy files (read with xtensor's xt::load_npy).
+
+// One .npy file: its dtype ("float32", "int64", ...), shape, and values widened to double
+// (integers up to 2^53 exactly), in C (row-major) order also for Fortran-ordered files.
+// InputError naming the file: missing/unreadable, not an .npy file, truncated, or a dtype other
+// than little-endian float32/float64 or (u)int8/16/32/64 (e.g. bool, complex, object, '>f4').
+struct NpyArray {
+  std::string path;
+  std::string dtype;
+  std::vector<std::size_t> shape;
+  std::vector<double> values;
+  bool is_float() const { return dtype.rfind("float", 0) == 0; }
+  std::string shape_str() const;  // "[100,8,8]"
+};
+NpyArray load_npy_array(const std::string& path);
+
+// Sequences from .npy arrays (data source `npy`):
+//   inputs   [N,T,I] float32|float64, finite          -> x [T,B,I], x[t,b,:] = inputs[i_b,t,:]
+//   lengths  [N] integers in 1..T (optional; else all T) -> Batch::lengths (steps after a
+//            sequence's length are padding: the model carries the state, no gradient)
+//   targets  classification: [N] integers in 0..C-1   -> y_class [B]   (num_classes C)
+//            regression: [N,O] float, finite           -> y_value [B,O] (output_size O)
+//                        [N,T,O] float, finite         -> y_value [T,B,O] (per step; needs
+//                                                         full-length sequences)
+// C = `classes` when > 0 (every label must be below it), else the largest label + 1.
+// InputError naming the file for a wrong dtype, rank or shape, a NaN/Inf (with its index),
+// N mismatch between the files, a length outside 1..T, a negative or too large label.
+class NpyDataset : public Dataset {
+ public:
+  NpyDataset(const std::string& inputs, const std::string& targets,
+             const std::string& lengths = "", int64_t classes = 0);
+
+  std::size_t size() const override { return n_; }
+  Batch batch(const std::vector<std::size_t>& indices, DType dtype) const override;
+  int64_t input_size() const override { return inputs_; }
+  int64_t max_steps() const override { return steps_; }
+  int64_t num_classes() const override { return classes_; }
+  int64_t output_size() const override { return outputs_; }
+  std::string describe() const override;
+
+ private:
+  std::string x_path_, y_path_, len_path_;
+  std::size_t n_ = 0;
+  int64_t steps_ = 0, inputs_ = 0, classes_ = 0, outputs_ = 0;
+  bool per_step_ = false;          // targets [N,T,O]
+  std::vector<double> x_;          // [N,T,I]
+  std::vector<int32_t> lengths_;   // [N]
+  std::vector<int32_t> labels_;    // [N] (classification)
+  std::vector<double> y_;          // [N,O] or [N,T,O] (regression)
+};
 
 // ---------------------------------------------------------------------------------------------
 // Generated and text datasets for the RWA and sentiment studies.

@@ -38,6 +38,8 @@
 // backend, threads, host, data, started_at, finished_at, status (+ the trainer's); text
 // /config/source (the .rnn text with its includes) and /config/resolved (the run's spec,
 // printed by RunOptions::print_spec = dsl::print, else a plain fallback printer).
+// /config/values (every resolved value, typed), /dataset and /split (the train and held-out
+// example indices) are written by write_run_record (framework/src/experiment/run_record.h).
 //
 // Locking: execute_run takes the run file's RunLock (run_lock.h) and installs the SIGINT/SIGTERM
 // flag before anything touches the file; a second process on the same run path gets an

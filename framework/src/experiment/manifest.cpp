@@ -196,13 +196,30 @@ std::string grid_point(const ManifestRecord& r) {
   return out;
 }
 
-std::string run_state(const std::string& path, int64_t* steps) {
+std::string axis_column(const std::string& key) {
+  if (!key.starts_with("model.")) return key;
+  const std::size_t name_end = key.find('.', 6);
+  return name_end == std::string::npos ? key : key.substr(name_end + 1);
+}
+
+std::vector<std::pair<std::string, std::string>> axis_values(const ManifestRecord& r) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& o : r.overrides) {
+    const std::size_t eq = o.find('=');
+    if (eq != std::string::npos) out.emplace_back(axis_column(o.substr(0, eq)), o.substr(eq + 1));
+  }
+  return out;
+}
+
+std::string run_state(const std::string& path, int64_t* steps, std::string* error) {
   if (!fs::exists(path)) return "missing";
   try {
     RunFile f = RunFile::open(path);
     if (steps && f.has_attr("steps")) *steps = f.attr_int("steps");
+    if (error && f.has_attr("error")) *error = f.attr_string("error");
     return f.has_attr("status") ? f.attr_string("status") : "failed";
-  } catch (const std::exception&) {
+  } catch (const std::exception& e) {
+    if (error) *error = e.what();
     // A live writer holds HDF5's exclusive file lock (flock): the run is still training.
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {

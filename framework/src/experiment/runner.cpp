@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "experiment/run_identity.h"
+#include "experiment/run_record.h"
 #include "rnnlab/backend.h"
 #include "rnnlab/run_file.h"
 #include "rnnlab/run_lock.h"
@@ -170,6 +171,9 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
     run.set_attr("resumed_at", RunFile::now_iso8601());
   }
   write_header(run, plan, options, data, identity);
+  // /config/values, /dataset, /split (run_record.h); a resumed file has them already (the
+  // identity check proved the same spec and data), and a resume should write little.
+  if (!cfg.resume) write_run_record(run, s, catalog, data);
   run.set_attr("parameters", model->params().numel());
 
   TrainResult r;

@@ -546,6 +546,69 @@ double RunFile::attr_double(const std::string& name) const {
   return read_numeric_attr<double>(file_, name, H5T_NATIVE_DOUBLE, true, path_, "a number");
 }
 
+// ---- bool attributes and attribute types ----
+
+namespace {
+// numpy.bool_ as h5py writes it: enum over int8 with FALSE = 0, TRUE = 1.
+Hid bool_enum_type(const std::string& fname) {
+  Hid t = check_id(H5Tenum_create(H5T_NATIVE_INT8), H5Tclose, fname, "H5Tenum_create");
+  const int8_t no = 0, yes = 1;
+  check(H5Tenum_insert(t.get(), "FALSE", &no), fname, "H5Tenum_insert");
+  check(H5Tenum_insert(t.get(), "TRUE", &yes), fname, "H5Tenum_insert");
+  return t;
+}
+
+bool is_bool_enum(hid_t type) {
+  if (H5Tget_class(type) != H5T_ENUM || H5Tget_nmembers(type) != 2 || H5Tget_size(type) != 1)
+    return false;
+  for (unsigned i = 0; i < 2; ++i) {
+    char* name = H5Tget_member_name(type, i);
+    if (!name) return false;
+    const std::string n = name;
+    H5free_memory(name);
+    if (n != (i == 0 ? "FALSE" : "TRUE")) return false;
+  }
+  return true;
+}
+}  // namespace
+
+void RunFile::set_attr(const std::string& name, bool value) {
+  QuietErrors quiet;
+  require_writable("set_attr");
+  Hid t = bool_enum_type(path_);
+  const int8_t v = value ? 1 : 0;
+  write_scalar_attr(file_, name, t.get(), t.get(), &v, path_);
+}
+
+bool RunFile::attr_bool(const std::string& name) const {
+  QuietErrors quiet;
+  RNNLAB_CHECK(file_ >= 0, "run file ", path_, ": attr_bool on a closed file");
+  Hid a = open_attr(file_, name, path_);
+  Hid type = check_id(H5Aget_type(a.get()), H5Tclose, path_, "H5Aget_type");
+  Hid space = check_id(H5Aget_space(a.get()), H5Sclose, path_, "H5Aget_space");
+  RNNLAB_CHECK(is_bool_enum(type.get()) && H5Sget_simple_extent_npoints(space.get()) == 1,
+               "run file ", path_, ": attribute '", name, "' is ", type_desc(type.get()),
+               "; expected a bool");
+  Hid mt = bool_enum_type(path_);
+  int8_t v = 0;
+  check(H5Aread(a.get(), mt.get(), &v), path_, concat("reading attribute '", name, "'"));
+  return v != 0;
+}
+
+std::string RunFile::attr_type(const std::string& name) const {
+  QuietErrors quiet;
+  RNNLAB_CHECK(file_ >= 0, "run file ", path_, ": attr_type on a closed file");
+  Hid a = open_attr(file_, name, path_);
+  Hid type = check_id(H5Aget_type(a.get()), H5Tclose, path_, "H5Aget_type");
+  switch (H5Tget_class(type.get())) {
+    case H5T_STRING: return "string";
+    case H5T_INTEGER: return "integer";
+    case H5T_FLOAT: return "real";
+    case H5T_ENUM: return is_bool_enum(type.get()) ? "bool" : "other";
+    default: return "other";
+  }
+}
+
 std::vector<std::string> RunFile::attr_names(const std::string& object) const {
   QuietErrors quiet;
   RNNLAB_CHECK(file_ >= 0, "run file ", path_, ": attr_names on a closed file");

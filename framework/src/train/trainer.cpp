@@ -338,6 +338,7 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
     if (run && run->is_open()) {
       try {
         run->set_attr("error", std::string(e.what()));
+        run->set_attr("steps", st.step);  // completed before the failure
         run->finish("failed");
       } catch (...) {
       }
