@@ -165,6 +165,24 @@ TEST_CASE("report --by: pivot tables over resolved keys equal the run files and 
   CHECK(table.out.find("hidden \\ cell") != std::string::npos);
   CHECK(table.out.find(fixed4(rows[0].at("final_mean")) + " ± ") != std::string::npos);
 
+  // Files without the typed /config/values (written before it existed): the same table from
+  // the /config/resolved text.
+  const std::string old_dir = temp_dir("report_pivot") + "/without_values";
+  fs::remove_all(old_dir);
+  fs::copy(dir, old_dir, fs::copy_options::recursive);
+  int stripped = 0;
+  for (const auto& e : fs::recursive_directory_iterator(old_dir)) {
+    if (e.path().filename() != "run.h5") continue;
+    RunFile f = RunFile::open(e.path().string(), true);
+    REQUIRE(f.exists("config/values"));
+    f.remove("config/values");
+    ++stripped;
+  }
+  CHECK(stripped == 6);
+  CHECK(report_csv({old_dir, "--by", "hidden,cell", "--csv"}, "report_pivot") == rows);
+  CHECK(report_csv({old_dir, "--by", "lr,batch", "--csv"}, "report_pivot") ==
+        report_csv({dir, "--by", "lr,batch", "--csv"}, "report_pivot"));
+
   // One key: rows by cell, 4 lstm runs pooled over both hidden sizes.
   const auto cells = report_csv({dir, "--by", "cell", "--csv"}, "report_pivot");
   REQUIRE(cells.size() == 2);

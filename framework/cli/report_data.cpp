@@ -2,6 +2,7 @@
 #include "report_data.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -53,19 +54,31 @@ std::string attr_or(const RunFile& f, const std::string& name, const std::string
   return f.has_attr(name) ? f.attr_string(name) : def;
 }
 
-// A root attr as text, whatever its type (string, integer or real).
+// An attr as text, whatever its type: a string as is, a number in its shortest exact form
+// ("0.001", "128"), a bool as true / false. Error for other types (arrays, compounds).
 std::string attr_text(const RunFile& f, const std::string& name) {
-  try {
-    return f.attr_string(name);
-  } catch (const Error&) {
-  }
-  try {
-    return std::to_string(f.attr_int(name));
-  } catch (const Error&) {
-  }
+  const std::string type = f.attr_type(name);
+  if (type == "string") return f.attr_string(name);
+  if (type == "integer") return std::to_string(f.attr_int(name));
+  if (type == "bool") return f.attr_bool(name) ? "true" : "false";
+  RNNLAB_CHECK(type == "real", "report: attribute ", name, " of ", f.path(), " is not a scalar");
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", f.attr_double(name));
-  return buf;
+  const auto res = std::to_chars(buf, buf + sizeof buf, f.attr_double(name));
+  return std::string(buf, res.ptr);
+}
+
+// Every attr of `object` ("/" or a group) that attr_text can show, by name.
+std::vector<std::pair<std::string, std::string>> attrs_text(const RunFile& f,
+                                                            const std::string& object) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const std::string prefix = object == "/" ? "" : object + "/";
+  for (const auto& name : f.attr_names(object)) {
+    try {
+      out.emplace_back(name, attr_text(f, prefix + name));
+    } catch (const Error&) {  // not a scalar string, number or bool (another tool's): left out
+    }
+  }
+  return out;
 }
 
 // The group of a run: its model plus its sweep id without the seed component
@@ -142,12 +155,8 @@ RunRecord read_run(const std::string& path) {
     r.best_metric = r.accuracy ? *std::max_element(r.eval_metric.value.begin(), r.eval_metric.value.end())
                                : *std::min_element(r.eval_metric.value.begin(), r.eval_metric.value.end());
   }
-  for (const auto& name : f.attr_names()) {
-    try {
-      r.attrs.emplace_back(name, attr_text(f, name));
-    } catch (const Error&) {  // not a scalar string or number (written by another tool): left out
-    }
-  }
+  r.attrs = attrs_text(f, "/");
+  if (f.exists("config/values")) r.values = attrs_text(f, "config/values");
   if (f.exists("config/resolved")) r.resolved = f.read_text("config/resolved");
   return r;
 }

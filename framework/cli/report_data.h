@@ -26,8 +26,9 @@ struct RunRecord {
   double final_metric = 0, best_metric = 0;
   Series train_loss, eval_metric;
   Series eval_loss, eval_accuracy;  // both eval columns (accuracy empty for regression)
-  std::vector<std::pair<std::string, std::string>> attrs;  // every root attr as text, by name
-  std::string resolved;                                    // /config/resolved ("" if absent)
+  std::vector<std::pair<std::string, std::string>> attrs;   // every root attr as text, by name
+  std::vector<std::pair<std::string, std::string>> values;  // /config/values as text ({} if absent)
+  std::string resolved;                                     // /config/resolved ("" if absent)
 };
 
 struct Stat {

@@ -132,6 +132,34 @@ std::map<std::string, std::string> resolved_keys(const std::string& text,
   return keys;
 }
 
+// The same dotted keys from /config/values (run_record.h: cell, cell.<arg>, layer<k>.kind,
+// layer<k>.<arg>, data.source, data.<arg>, train.<setting>, train.optimizer, optimizer.<arg>).
+std::map<std::string, std::string> values_keys(const RunRecord& r,
+                                               std::map<std::string, std::string>& cell_args) {
+  std::map<std::string, std::string> keys;
+  std::map<int, std::string> kinds;
+  for (const auto& [k, v] : r.values) {
+    if (k.starts_with("cell.")) {
+      cell_args[k.substr(5)] = v;
+      keys["model." + r.model + "." + k.substr(5)] = v;
+    } else if (k.starts_with("layer") && k.ends_with(".kind")) {
+      kinds[std::atoi(k.c_str() + 5)] = v;
+    } else if (k.starts_with("layer")) {
+      keys["model." + r.model + "." + k] = v;
+    } else if (k == "data.source") {
+      keys["data"] = v;
+    } else if (k.starts_with("optimizer.")) {
+      keys["train." + k] = v;
+    } else {
+      keys[k] = v;  // seed, backend, model, cell, data.<arg>, train.<setting>, train.optimizer
+    }
+  }
+  std::string layers;
+  for (const auto& [k, kind] : kinds) layers += (layers.empty() ? "" : "->") + kind;
+  if (!layers.empty()) keys["layers"] = layers;
+  return keys;
+}
+
 bool as_number(const std::string& s, double& x) {
   if (s.empty()) return false;
   char* end = nullptr;
@@ -158,8 +186,11 @@ std::vector<std::string> sorted_values(std::set<std::string> values) {
 }  // namespace
 
 std::map<std::string, std::string> run_keys(const RunRecord& r) {
+  // Typed /config/values where the file has them (rnnlab run since they exist), else the
+  // /config/resolved text.
   std::map<std::string, std::string> cell_args;
-  std::map<std::string, std::string> keys = resolved_keys(r.resolved, cell_args);
+  std::map<std::string, std::string> keys =
+      r.values.empty() ? resolved_keys(r.resolved, cell_args) : values_keys(r, cell_args);
   // Leaf aliases: the first cell's arguments (so nstep's `cell: lstm` is the run's cell), then
   // every other unambiguous last component.
   std::map<std::string, int> leaf_count;
@@ -172,6 +203,7 @@ std::map<std::string, std::string> run_keys(const RunRecord& r) {
     const std::string leaf = k.substr(k.rfind('.') + 1);
     if (leaf_count[leaf] == 1 && !keys.count(leaf)) out.emplace(leaf, v);
   }
+  for (const auto& [k, v] : r.values) out.emplace(k, v);  // also by their own names (cell.hidden)
   out["experiment"] = r.experiment;
   out["model"] = r.model;
   out["group"] = r.group;

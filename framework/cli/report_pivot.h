@@ -3,12 +3,15 @@
 //
 // Keys of a run (run_keys): experiment, model, group, seed, status, backend, host; cell (the
 // kind of the model's first recurrent layer, or that layer's own `cell` argument where it has
-// one, as nstep(cell: lstm) does) and layers ("lstm->dense"); every value of its
-// /config/resolved spec as a dotted key like the sweep's (data.<arg>, train.<setting>,
-// train.optimizer, train.optimizer.<arg>, model.<m>.<arg> for the first cell's arguments,
+// one, as nstep(cell: lstm) does) and layers ("lstm->dense"); every resolved value as a
+// dotted key like the sweep's (data.<arg>, train.<setting>, train.optimizer,
+// train.optimizer.<arg>, model.<m>.<arg> for the first cell's arguments,
 // model.<m>.layer<k>.<arg>) and under its last component alone where that is unambiguous
-// (hidden, batch, lr, ...; the first cell's arguments win); then the sweep id's `leaf=value`
-// pairs for files without a resolved spec. A run without a key shows "-" for it.
+// (hidden, batch, lr, ...; the first cell's arguments win), and under its /config/values name
+// (cell.hidden, optimizer.lr, layer1.units, data.source); then the sweep id's `leaf=value`
+// pairs. Values come from the typed /config/values (numbers in their shortest exact form,
+// bools true / false), or for files written before it existed from the /config/resolved
+// text. A run without a key shows "-" for it.
 //
 // With one key the rows are its values; with several the rows are the combinations of all
 // but the last and the columns the values of the last. Values sort as numbers when they all
