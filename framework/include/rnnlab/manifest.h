@@ -57,8 +57,11 @@ void write_manifest(const std::string& path, const std::vector<ManifestRecord>& 
 std::string grid_point(const ManifestRecord& r);
 
 // State of a run from its file: missing | running | finished | failed | interrupted
-// (an unreadable file is "failed", one locked by a live writer "running"). `steps` receives the file's steps attr when present.
-std::string run_state(const std::string& path, int64_t* steps = nullptr);
+// (an unreadable file is "failed", one locked by a live writer "running"). `steps` receives
+// the file's steps attr when present; `unreadable` why a file counted as failed could not be
+// read ("" otherwise).
+std::string run_state(const std::string& path, int64_t* steps = nullptr,
+                      std::string* unreadable = nullptr);
 
 // ---- summary.h5 of `rnnlab collect` ----
 // One table = one HDF5 group /<name> holding one 1-D dataset per column, all of `rows` length:

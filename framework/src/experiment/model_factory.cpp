@@ -55,4 +55,19 @@ DataSetup create_data(const ExperimentSpec& spec, const Catalog& catalog) {
   }
 }
 
+void check_data_files(const ExperimentSpec& spec) {
+  auto it = spec.data.args.find("path");
+  if (it == spec.data.args.end()) return;
+  const auto* path = std::get_if<std::string>(&it->second.value);
+  if (!path || path->empty()) return;
+  std::filesystem::path p(*path);
+  if (p.is_relative() && !spec.source_path.empty())
+    p = std::filesystem::path(spec.source_path).parent_path() / p;
+  std::error_code ec;
+  if (std::filesystem::exists(p, ec)) return;
+  const SourceLoc& at = it->second.loc.file.empty() ? spec.data.loc : it->second.loc;
+  throw InputError(detail::loc_prefix(at) + "data '" + spec.data.source + "': path '" + *path +
+                   "' does not exist (looked for " + p.lexically_normal().string() + ")");
+}
+
 }  // namespace rnnlab
