@@ -39,9 +39,11 @@
 //   state across batches.
 //
 // Run file: root attrs rnnlab_version, git_sha, experiment, model, run, sweep_id, seed,
-// backend, threads, host, data, started_at, finished_at, status (+ the trainer's); text
-// /config/source (the .rnn text with its includes) and /config/resolved (the run's spec,
-// printed by RunOptions::print_spec = dsl::print, else a plain fallback printer).
+// backend, threads, host, data, data_warnings (only when the data source repaired the data,
+// e.g. interpolated a CSV's missing values), started_at, finished_at, status (+ the
+// trainer's); text /config/source (the .rnn text with its includes) and /config/resolved
+// (the run's spec, printed by RunOptions::print_spec = dsl::print, else a plain fallback
+// printer).
 //
 // Resume (RunOptions::resume): a run whose file says finished is skipped; one with a complete
 // checkpoint continues from it (its /config/resolved must equal the new one, else InputError);
@@ -120,6 +122,9 @@ ExperimentSpec resolve_run_spec(const ExperimentSpec& spec, const std::string& m
 TrainConfig train_config(const ExperimentSpec& run_spec, const Catalog& catalog);
 // The dataset of a spec's data block (relative paths against the .rnn file's folder).
 DataSetup create_data(const ExperimentSpec& spec, const Catalog& catalog);
+// The data's warnings (DataSetup::warnings) as the run file's root attr data_warnings, one
+// per line; nothing when there are none.
+void record_data_warnings(RunFile& run, const DataSetup& data);
 // InputError (located at the path argument) when the data block's `path` (relative to the .rnn
 // file's folder) does not exist; what `rnnlab check` runs instead of loading the data.
 void check_data_files(const ExperimentSpec& spec);

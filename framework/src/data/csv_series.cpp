@@ -111,6 +111,21 @@ double parse_value(const std::string& s, const std::string& where, const std::st
 
 }  // namespace
 
+std::string CsvSeries::warning() const {
+  if (problems.empty()) return "";
+  std::size_t missing = 0;
+  for (const auto& p : problems) missing += p.missing;
+  std::string list;
+  constexpr std::size_t kShown = 5;
+  for (std::size_t i = 0; i < problems.size() && i < kShown; ++i)
+    list += detail::concat(i ? ", " : "", "line ", problems[i].line, ": ", problems[i].what);
+  if (problems.size() > kShown) list += detail::concat(", and ", problems.size() - kShown, " more");
+  return detail::concat(path, ":", problems.front().line, ": column '", column, "': ", missing,
+                        " missing value", missing == 1 ? "" : "s", " interpolated",
+                        problems.size() > missing ? " and a truncated last row" : "", " (", list,
+                        "); `strict true` in the data block makes this an error");
+}
+
 CsvSeries load_csv_series(const std::string& path, const CsvSeriesOptions& opt) {
   RNNLAB_CHECK_INPUT(opt.step_seconds >= 0, "CSV series: step must be >= 0 seconds, got ",
                      opt.step_seconds);
@@ -148,6 +163,29 @@ CsvSeries load_csv_series(const std::string& path, const CsvSeriesOptions& opt) 
                        " fields, but the header has ", header.size(), " columns");
     raw.push_back(col < f.size() ? parse_value(f[col], where, opt.column) : kMissing);
     lines.push_back(line_no);
+    // Problems: a missing value, and a last row cut off (short, no newline at the end).
+    const bool short_row = f.size() < header.size();
+    const bool cut = short_row && end == text.size();
+    const std::string fields =
+        detail::concat(f.size(), " of ", header.size(), " field", header.size() == 1 ? "" : "s");
+    if (std::isnan(raw.back())) {
+      std::string what = col >= f.size() ? (cut ? "truncated last row" : "short row")
+                         : f[col].empty() ? "empty cell"
+                                          : "'" + f[col] + "'";
+      if (col >= f.size())
+        what += " (" + fields + (cut ? ", no newline at the end)" : ")");
+      else if (cut)
+        what += " in a truncated last row (" + fields + ", no newline at the end)";
+      out.problems.push_back({line_no, what, true});
+    } else if (cut) {
+      out.problems.push_back(
+          {line_no, "truncated last row (" + fields + ", no newline at the end; value kept)",
+           false});
+    }
+    if (opt.strict && !out.problems.empty())
+      throw InputError(detail::concat(where, ": column '", opt.column, "': ",
+                                      out.problems.back().what,
+                                      " (strict: missing or cut-off values are errors)"));
     if (dated) {
       int64_t t = 0;
       RNNLAB_CHECK_INPUT(date_col < f.size() && parse_timestamp(f[date_col], &t), where,
