@@ -292,6 +292,13 @@ TEST_CASE("faults: a CSV series with missing values says where and strict refuse
   CHECK(c.problems.empty());
   CHECK(c.warning().empty());
   CHECK(c.values == std::vector<double>{1.0, 2.0, 3.0});
+  // One column: a blank line between rows is an empty cell, blank lines at the end are not rows.
+  write_file(dir + "/one.csv", "temperature\n1\n\n3\n\n\n");
+  CsvSeries one = load_csv_series(dir + "/one.csv");
+  REQUIRE(one.problems.size() == 1);
+  CHECK(one.problems[0].line == 3);
+  CHECK(one.values == std::vector<double>{1.0, 2.0, 3.0});
+  CHECK_THROWS_AS(load_csv_series(dir + "/one.csv", strict), InputError);
   // A last row cut after its value: kept, but reported (and refused when strict).
   write_file(dir + "/cut.csv", "temperature,humidity\n1.0,3\n2.0,4\n3.0");
   CHECK(load_csv_series(dir + "/cut.csv").problems.size() == 1);
@@ -321,18 +328,20 @@ TEST_CASE("faults: run warns about repaired CSV data and records it and strict t
 
   CliResult r = run_cli({"run", dir + "/c.rnn", "--out", dir + "/out", "-q"});
   REQUIRE_MESSAGE(r.code == 0, r.err);
-  // Line 4 is blank (skipped, no row); the one missing value is `nan` on line 6.
-  CHECK_MESSAGE(contains(r.err, "warning: " + dir + "/gaps.csv:6: column 'temperature': 1 "
-                                "missing value interpolated (line 6: 'nan')"),
+  // One column: the blank line 4 is an empty cell; `nan` on line 6.
+  CHECK_MESSAGE(contains(r.err, "warning: " + dir + "/gaps.csv:4: column 'temperature': 2 "
+                                "missing values interpolated (line 4: empty cell (a blank "
+                                "line), line 6: 'nan')"),
                 r.err);
   RunFile f = RunFile::open(dir + "/out/c/e/run.h5");
   REQUIRE(f.has_attr("data_warnings"));
-  CHECK(contains(f.attr_string("data_warnings"), "gaps.csv:6:"));
+  CHECK(contains(f.attr_string("data_warnings"), "gaps.csv:4:"));
 
   CliResult s = run_cli({"run", dir + "/s.rnn", "--out", dir + "/strict_out", "-q"});
   CHECK(s.code == 2);
   CHECK_MESSAGE(contains(s.err, "s.rnn:3:"), s.err);
-  CHECK_MESSAGE(contains(s.err, "gaps.csv:6: column 'temperature': 'nan'"), s.err);
+  CHECK_MESSAGE(contains(s.err, "gaps.csv:4: column 'temperature': empty cell (a blank line"),
+                s.err);
   CHECK_FALSE(fs::exists(dir + "/strict_out/c/e/run.h5"));
 }
 

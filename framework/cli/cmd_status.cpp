@@ -27,8 +27,8 @@ std::vector<RunStatus> run_statuses(const std::vector<ManifestRecord>& records) 
     std::string unreadable;
     s.state = run_state(r.path, &s.steps, &unreadable);
     if (!unreadable.empty())
-      std::cerr << "rnnlab: warning: " << r.path << ": unreadable run file, counted as "
-                << s.state << ": " << unreadable << "\n";
+      std::cerr << "rnnlab: warning: " << r.path << ": unreadable run file, counted as " << s.state
+                << ": " << unreadable << "\n";
     out.push_back(s);
   }
   return out;

@@ -203,8 +203,9 @@ struct CsvSeries {
   bool standardized = false;
   double mean = 0.0, stddev = 1.0;  // of the raw values (over fit_count), whether or not used
   // Values missing from the file (empty cell, a missing marker, a row too short to have the
-  // column) and a last row cut off (fewer fields than the header, no newline at the end), in
-  // file order. Inserted time steps (step_seconds) are not problems.
+  // column, a blank line between the rows of a one-column file) and a last row cut off (fewer
+  // fields than the header, no newline at the end), in file order. Inserted time steps
+  // (step_seconds) are not problems.
   std::vector<CsvProblem> problems;
   double to_raw(double z) const { return standardized ? z * stddev + mean : z; }
   // "" without problems, else one line: "PATH:LINE: column 'c': N missing values

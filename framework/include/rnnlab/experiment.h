@@ -75,8 +75,7 @@ class SharedText {
  public:
   SharedText() = default;
   // Implicit on purpose: a spec's source_text is assigned from strings.
-  SharedText(std::string text)
-      : text_(std::make_shared<const std::string>(std::move(text))) {}
+  SharedText(std::string text) : text_(std::make_shared<const std::string>(std::move(text))) {}
   SharedText(const char* text) : SharedText(std::string(text)) {}
   const std::string& str() const { return text_ ? *text_ : empty(); }
   operator const std::string&() const { return str(); }

@@ -143,6 +143,7 @@ CsvSeries load_csv_series(const std::string& path, const CsvSeriesOptions& opt) 
   std::vector<double> raw;
   std::vector<int64_t> times;
   std::vector<std::size_t> lines;  // source line of each row (for messages)
+  std::vector<std::size_t> blank_lines;  // blank lines since the last row
   if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) pos = 3;  // UTF-8 BOM
   while (pos < text.size()) {
     std::size_t end = text.find('\n', pos);
@@ -150,7 +151,22 @@ CsvSeries load_csv_series(const std::string& path, const CsvSeriesOptions& opt) 
     std::string_view line(text.data() + pos, end - pos);
     pos = end + 1;
     ++line_no;
-    if (trim(line).empty()) continue;
+    if (trim(line).empty()) {
+      // In a one-column file a blank line between rows is an empty cell; blank lines after the
+      // last row are not rows.
+      if (!header.empty() && header.size() == 1) blank_lines.push_back(line_no);
+      continue;
+    }
+    for (const std::size_t blank : blank_lines) {
+      if (opt.strict)
+        throw InputError(detail::concat(path, ":", blank, ": column '", opt.column,
+                                        "': empty cell (a blank line; strict: missing or cut-off "
+                                        "values are errors)"));
+      raw.push_back(kMissing);
+      lines.push_back(blank);
+      out.problems.push_back({blank, "empty cell (a blank line)", true});
+    }
+    blank_lines.clear();
     std::vector<std::string> f = split_record(line);
     if (header.empty()) {
       header = std::move(f);

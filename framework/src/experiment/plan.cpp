@@ -89,7 +89,7 @@ int64_t count_runs(const ExperimentSpec& spec, const RunOptions& options) {
     for (const auto& a : spec.sweep) {
       if (!axis_applies(a, m.name)) continue;
       const auto n = static_cast<int64_t>(a.values.size());
-      // points * n and total + points stay below 2 * kMaxRuns^2: no overflow.
+      // points <= kMaxRuns before the product and n is a vector's size: no overflow.
       points = points * n;
       if (points > kMaxRuns || total + points > kMaxRuns) {
         const SourceLoc& at = a.loc.line > 0 ? a.loc : SourceLoc{spec.source_path, 0, 0};
@@ -101,8 +101,8 @@ int64_t count_runs(const ExperimentSpec& spec, const RunOptions& options) {
       }
     }
     total += points;
-    RNNLAB_CHECK_INPUT(total <= kMaxRuns, detail::loc_prefix(m.loc), "the experiment '",
-                       spec.name, "' expands to more than ", kMaxRuns,
+    RNNLAB_CHECK_INPUT(total <= kMaxRuns, detail::loc_prefix(m.loc), "the experiment '", spec.name,
+                       "' expands to more than ", kMaxRuns,
                        " runs (models x sweep points) at model '", m.name, "'; the limit is ",
                        kMaxRuns, " runs per experiment: split it over several files");
   }
@@ -111,7 +111,7 @@ int64_t count_runs(const ExperimentSpec& spec, const RunOptions& options) {
 
 void for_each_plan(const ExperimentSpec& spec, const Catalog& catalog, const RunOptions& options,
                    const std::function<void(RunPlan&&)>& visit) {
-  count_runs(spec, options);  // the checks and the cap, before anything is resolved
+  count_runs(spec, options);   // the checks and the cap, before anything is resolved
   ExperimentSpec base = spec;  // shares the .rnn text (SharedText)
   base.sweep.clear();
   base.models.clear();
