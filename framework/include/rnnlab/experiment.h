@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -77,15 +78,19 @@ class SharedText {
   // Implicit on purpose: a spec's source_text is assigned from strings.
   SharedText(std::string text) : text_(std::make_shared<const std::string>(std::move(text))) {}
   SharedText(const char* text) : SharedText(std::string(text)) {}
-  const std::string& str() const { return text_ ? *text_ : empty(); }
+  const std::string& str() const { return text_ ? *text_ : no_text(); }
   operator const std::string&() const { return str(); }
+  bool empty() const { return str().empty(); }
+  std::size_t size() const { return str().size(); }
+  const char* c_str() const { return str().c_str(); }
+  friend std::ostream& operator<<(std::ostream& os, const SharedText& t) { return os << t.str(); }
   friend bool operator==(const SharedText& a, const SharedText& b) { return a.str() == b.str(); }
   friend bool operator==(const SharedText& a, const std::string& b) { return a.str() == b; }
 
  private:
-  static const std::string& empty() {
-    static const std::string e;
-    return e;
+  static const std::string& no_text() {
+    static const std::string none;
+    return none;
   }
   std::shared_ptr<const std::string> text_;
 };
