@@ -24,7 +24,11 @@ const char* kUsage =
     "accuracy for classification, else the eval loss; 'best' is the best eval row of a run.\n"
     "ms/step counts training steps only; 'time x' is ms/step over the fastest model's.\n"
     "--epochs adds the training loss and wall time of every epoch; --reach COND the first\n"
-    "evaluation step where COND holds (e.g. 'loss<0.01', 'accuracy>=0.99'), per model.";
+    "evaluation step where COND holds (e.g. 'loss<0.01', 'accuracy>=0.99'), per model.\n"
+    "A run file in a folder that cannot be read (not HDF5, truncated, missing groups) is\n"
+    "skipped with a warning naming it; one given by name is an error.\n"
+    "\n"
+    "exit status: 0 reported, 2 bad input (a run file given by name unreadable, none readable)";
 
 std::string num(double x, const char* fmt = "%.4f") {
   if (!std::isfinite(x)) return "-";
@@ -172,8 +176,7 @@ int cmd_report(const Args& args) {
   std::optional<ReachCondition> cond;
   if (!reach.empty()) cond = parse_reach(reach);
 
-  std::vector<RunRecord> runs;
-  for (const auto& f : find_run_files(paths)) runs.push_back(read_run(f));
+  const std::vector<RunRecord> runs = read_runs(paths, std::cerr);
   const std::vector<GroupRow> groups = aggregate(runs);
   if (vm.count("csv"))
     print_csv(groups);
