@@ -129,8 +129,8 @@ TEST_CASE("report: a sweep's summary.h5 is no run and other non-run HDF5 files a
   CliResult again = run_cli({"report", dir, "--csv"}, "report_summary");
   REQUIRE_MESSAGE(again.code == 0, again.err);
   CHECK(again.out == csv.out);
-  CHECK(again.err.find("skipping " + dir + "/other.h5: an HDF5 file but not a run file") !=
-        std::string::npos);
+  CHECK(again.err.find("skipped an unreadable run file: " + dir +
+                       "/other.h5: an HDF5 file, but not an rnnlab run file") != std::string::npos);
   CHECK(again.err.find("summary.h5") == std::string::npos);
 }
 

@@ -114,7 +114,8 @@ int cmd_collect(const Args& args) {
       } catch (const std::exception& e) {
         row.status.state = "failed";
         row.status.error = e.what();
-        std::cerr << "rnnlab collect: " << s.record->path << ": " << e.what() << "\n";
+        std::cerr << "rnnlab collect: warning: " << s.record->path
+                  << ": cannot read its metrics, counted as failed: " << e.what() << "\n";
       }
     }
     rows.push_back(row);

@@ -24,7 +24,11 @@ std::vector<RunStatus> run_statuses(const std::vector<ManifestRecord>& records) 
   for (const auto& r : records) {
     RunStatus s;
     s.record = &r;
-    s.state = run_state(r.path, &s.steps, &s.error);
+    std::string unreadable;
+    s.state = run_state(r.path, &s.steps, &s.error, &unreadable);
+    if (!unreadable.empty())
+      std::cerr << "rnnlab: warning: " << r.path << ": unreadable run file, counted as " << s.state
+                << ": " << unreadable << "\n";
     out.push_back(s);
   }
   return out;

@@ -4,9 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
-#include <iostream>
 #include <map>
 
 #include "rnnlab/run_file.h"
@@ -29,23 +27,8 @@ std::vector<std::string> find_run_files(const std::vector<std::string>& paths) {
       out.push_back(p);
     }
   }
-  std::erase_if(out, [](const std::string& f) {
-    if (is_run_file(f)) return false;
-    if (fs::path(f).filename() != "summary.h5")
-      std::cerr << "report: skipping " << f << ": an HDF5 file but not a run file\n";
-    return true;
-  });
   RNNLAB_CHECK_INPUT(!out.empty(), "report: no run files (*.h5) under the given paths");
   return out;
-}
-
-bool is_run_file(const std::string& path) {
-  try {
-    const RunFile f = RunFile::open(path);
-    return f.has_attr("rnnlab_version") && f.has_attr("status") && f.has_attr("started_at");
-  } catch (const std::exception&) {
-    return true;
-  }
 }
 
 namespace {
@@ -110,6 +93,17 @@ Series read_series(const RunFile& f, const std::string& group, const std::string
   return s;
 }
 
+// DIR/summary.h5 of `rnnlab collect`: groups /runs and /groups, no run attributes.
+bool is_sweep_summary(const std::string& path) {
+  if (fs::path(path).filename() != "summary.h5") return false;
+  try {
+    RunFile f = RunFile::open(path);
+    return !f.has_attr("rnnlab_version") && f.exists("runs") && f.exists("groups");
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 }  // namespace
 
 Stat stat_of(const std::vector<double>& v) {
@@ -127,6 +121,8 @@ Stat stat_of(const std::vector<double>& v) {
 
 RunRecord read_run(const std::string& path) {
   RunFile f = RunFile::open(path);
+  RNNLAB_CHECK_INPUT(f.has_attr("rnnlab_version"), path,
+                     ": an HDF5 file, but not an rnnlab run file (no rnnlab_version attribute)");
   RunRecord r;
   r.path = path;
   r.experiment = attr_or(f, "experiment", "?");
@@ -159,6 +155,33 @@ RunRecord read_run(const std::string& path) {
   if (f.exists("config/values")) r.values = attrs_text(f, "config/values");
   if (f.exists("config/resolved")) r.resolved = f.read_text("config/resolved");
   return r;
+}
+
+std::vector<RunRecord> read_runs(const std::vector<std::string>& paths, std::ostream& warn) {
+  std::vector<RunRecord> runs;
+  std::size_t skipped = 0;
+  for (const auto& given : paths) {
+    const bool folder = fs::is_directory(given);
+    for (const auto& path : find_run_files({given})) {
+      if (folder && is_sweep_summary(path)) continue;  // `rnnlab collect`'s DIR/summary.h5
+      try {
+        runs.push_back(read_run(path));
+      } catch (const std::exception& e) {
+        // The messages of RunFile name the file; say which one in any case.
+        const std::string what = e.what();
+        const std::string why = what.find(path) == std::string::npos ? path + ": " + what : what;
+        if (!folder) throw InputError("report: " + why);
+        warn << "rnnlab report: warning: skipped an unreadable run file: " << why << "\n";
+        ++skipped;
+      }
+    }
+  }
+  RNNLAB_CHECK_INPUT(!runs.empty(), "report: no run file under the given paths could be read (",
+                     skipped, " skipped, see the warnings above)");
+  if (skipped > 0)
+    warn << "rnnlab report: warning: " << skipped << " unreadable run file"
+         << (skipped == 1 ? "" : "s") << " skipped; reporting " << runs.size() << "\n";
+  return runs;
 }
 
 std::vector<GroupRow> aggregate(const std::vector<RunRecord>& runs) {

@@ -6,6 +6,7 @@
 // and sample standard deviations (n-1; 0 for one run) are over the group's runs.
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,14 +49,14 @@ struct GroupRow {
 Stat stat_of(const std::vector<double>& v);
 
 // Run files under the given paths: a file is taken as is, a folder is searched recursively for
-// *.h5. HDF5 files that are not run files (no root attrs rnnlab_version, status, started_at)
-// are left out: silently for a sweep's summary.h5, with a line on stderr for any other.
-// InputError if a path does not exist or nothing is found.
+// *.h5. InputError if a path does not exist or nothing is found.
 std::vector<std::string> find_run_files(const std::vector<std::string>& paths);
-// False for an HDF5 file without the run-file root attrs; true for a run file and for a file
-// that does not open (read_run then reports why).
-bool is_run_file(const std::string& path);
 RunRecord read_run(const std::string& path);
+// read_run of every run file under `paths`. A file that cannot be read (not HDF5, truncated,
+// missing groups) is skipped with a warning naming it on `warn` when it was found in a folder;
+// when it was given itself it is an InputError naming it. InputError also when every file
+// found is unreadable.
+std::vector<RunRecord> read_runs(const std::vector<std::string>& paths, std::ostream& warn);
 std::vector<GroupRow> aggregate(const std::vector<RunRecord>& runs);
 
 }  // namespace rnnlab::cli

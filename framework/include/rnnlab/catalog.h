@@ -31,6 +31,9 @@ struct DataSetup {
   std::vector<std::size_t> train;
   std::vector<std::size_t> eval;
   std::string description;  // one line for logs and the run file
+  // Repairs the source made to the data (e.g. a CSV's missing values interpolated), one line
+  // each naming the file and line: printed by create_data, kept in the run file.
+  std::vector<std::string> warnings;
 };
 
 struct DataSourceType {

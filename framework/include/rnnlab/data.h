@@ -177,6 +177,16 @@ struct CsvSeriesOptions {
   // (0 = all; use the training length to keep test data out of the statistics).
   bool standardize = false;
   std::size_t fit_count = 0;
+  // A value missing from the file (see CsvSeries) is an InputError at its file:line instead
+  // of being interpolated.
+  bool strict = false;
+};
+
+// A value of the column that the file does not hold, or a row that looks cut off.
+struct CsvProblem {
+  std::size_t line = 0;  // 1-based line of the file
+  std::string what;      // "empty cell", "'NaN'", "short row (1 of 3 fields)", ...
+  bool missing = true;   // the value was filled in (false: kept, e.g. a truncated last row)
 };
 
 // A loaded series. Missing values (empty field, NaN/nan/NA/null, a row too short to have the
@@ -192,12 +202,21 @@ struct CsvSeries {
   std::size_t inserted_steps = 0;  // timestamps added for gaps (step_seconds > 0)
   bool standardized = false;
   double mean = 0.0, stddev = 1.0;  // of the raw values (over fit_count), whether or not used
+  // Values missing from the file (empty cell, a missing marker, a row too short to have the
+  // column, a blank line between the rows of a one-column file) and a last row cut off (fewer
+  // fields than the header, no newline at the end), in file order. Inserted time steps
+  // (step_seconds) are not problems.
+  std::vector<CsvProblem> problems;
   double to_raw(double z) const { return standardized ? z * stddev + mean : z; }
+  // "" without problems, else one line: "PATH:LINE: column 'c': N missing values
+  // interpolated (line 4: empty cell, line 9: 'NaN', ...)" listing the first few.
+  std::string warning() const;
 };
 
 // InputError: missing file, unknown column (lists the columns, suggests the closest),
 // unparsable number or date (file:line), duplicate / decreasing / off-step timestamps,
-// rows with more fields than the header, no known value at all.
+// rows with more fields than the header, no known value at all; with options.strict the
+// first problem (file:line).
 CsvSeries load_csv_series(const std::string& path, const CsvSeriesOptions& options = {});
 
 // "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS]" or "YYYY-MM-DD HH:MM[:SS]" (optional trailing Z)

@@ -67,9 +67,10 @@ std::vector<std::pair<std::string, std::string>> axis_values(const ManifestRecor
 // State of a run from its file: missing | running | finished | failed | interrupted
 // (an unreadable file is "failed", one locked by a live writer "running"). `steps` receives
 // the file's steps attr when present (also for failed runs: the steps completed), `error` the
-// file's error attr (a failed run's message; unreadable file: why).
+// file's error attr (a failed run's message) or, for an unreadable file, why; `unreadable`
+// only the latter ("" otherwise).
 std::string run_state(const std::string& path, int64_t* steps = nullptr,
-                      std::string* error = nullptr);
+                      std::string* error = nullptr, std::string* unreadable = nullptr);
 
 // ---- summary.h5 of `rnnlab collect` ----
 // One table = one HDF5 group /<name> holding one 1-D dataset per column, all of `rows` length:

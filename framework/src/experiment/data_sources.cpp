@@ -120,10 +120,14 @@ DataSourceType csv_source() {
            "false: the last windows are held out (time order kept); true: a seeded random "
            "subset"),
       split_seed_param(),
+      flag("strict", false,
+           "a missing value (empty cell, NaN/NA/null, short or truncated row) is an error; "
+           "false: interpolated, with a warning naming the lines"),
   };
   t.create = [](const CellConfig& c, const std::string& base_dir, uint64_t) {
     const std::string path = resolve_path(c.text("path"), base_dir);
     CsvSeriesOptions o;
+    o.strict = c.boolean("strict");
     o.column = c.text("column");
     o.date_column = c.text("date_column");
     o.step_seconds = c.integer("step_seconds");
@@ -145,12 +149,14 @@ DataSourceType csv_source() {
     const WindowTarget target =
         c.choice("target") == "next" ? WindowTarget::next_value : WindowTarget::every_step;
     auto ds = std::make_unique<WindowDataset>(s.values, steps, target);
-    return make_setup(
+    DataSetup setup = make_setup(
         std::move(ds), std::move(sp),
         "csv " + path + " column '" + o.column + "' (" + std::to_string(s.values.size()) +
             " values" +
             (s.interpolated ? ", " + std::to_string(s.interpolated) + " interpolated" : "") +
             (s.standardized ? ", standardized" : "") + "): ");
+    if (!s.problems.empty()) setup.warnings.push_back(s.warning());
+    return setup;
   };
   return t;
 }

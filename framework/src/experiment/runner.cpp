@@ -91,6 +91,7 @@ void write_header(RunFile& run, const RunPlan& plan, const RunOptions& options,
   run.set_attr("host", host_name());
   run.set_attr("git_sha", options.git_sha.empty() ? std::string("unknown") : options.git_sha);
   run.set_attr("data", data.description);
+  record_data_warnings(run, data);
   run.set_attr("source_path", s.source_path);
   run.write_text("/config/source", s.source_text);
   write_identity(run, identity);
