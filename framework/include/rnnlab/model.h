@@ -91,6 +91,7 @@ class RecurrentLayer final : public Layer {
   Activation forward(Tape& tape, const Activation& in, const ForwardContext& ctx) override;
   void reset_state() override { rnn_.reset_state(); }
   Recurrent& recurrent() { return rnn_; }
+  const Recurrent& recurrent() const { return rnn_; }
   bool return_sequences() const { return return_sequences_; }
 
  private:
@@ -116,6 +117,13 @@ class Model {
   void reset_state();
   // Switches every recurrent layer between its fused kernel and the composed unroll.
   void set_use_fused(bool on);
+  // Sets every recurrent layer's path (recurrent.h: auto | fused | compiled | composed).
+  void set_path(RecurrentPath path);
+  // What each recurrent layer ran last, "layer0=compiled layer2=fused" (layer index in the
+  // stack), and the reasons it is not the path asked for ("layer0: not compiled: ..."; "" if
+  // none).
+  std::string recurrent_paths() const;
+  std::string recurrent_path_notes() const;
 
  private:
   std::string name_;

@@ -77,6 +77,9 @@ std::vector<ParamSpec> builtin_train_settings() {
               "steps between checkpoints for --resume (0: only when interrupted)"),
       real("clip", 0.0, 0.0, kInf, "global gradient-norm clipping (0: off)"),
       flag("stateful", false, "carry the recurrent state across batches, reset each epoch"),
+      choice("path", "auto", {"auto", "fused", "compiled", "composed"},
+             "how recurrent layers run: the cell's fused kernel, the step compiler, the per-op "
+             "unroll; auto = fused if the cell has a kernel, else compiled"),
       choice("order", "shuffled", {"shuffled", "sequential", "streams"},
              "batch order: a fresh permutation per epoch, the data order, or B parallel "
              "streams (stateful)"),

@@ -135,6 +135,7 @@ TrainConfig train_config(const ExperimentSpec& run_spec, const Catalog& catalog)
   c.log_every = s.integer("log_every");
   c.checkpoint_every = s.integer("checkpoint_every");
   c.stateful = s.boolean("stateful");
+  c.path = parse_path(s.choice("path"));
   const std::string& order = s.choice("order");
   c.order = order == "sequential" ? SampleOrder::sequential
             : order == "streams"  ? SampleOrder::streams

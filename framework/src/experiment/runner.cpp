@@ -141,6 +141,7 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
   RNNLAB_CHECK_INPUT(!data.train.empty(), "run '", plan.name, "': the data has no training examples");
   auto model = build_model(s.models.front(), catalog, data.dataset->input_size(), s.seed, device,
                            cfg.dtype, cfg.stateful, per_step_targets(data));
+  model->set_path(cfg.path);
   Trainer trainer(*model, cfg);
   dry_run(trainer, *model, data, cfg, plan.name);
 
@@ -151,6 +152,11 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
   }
   write_header(run, plan, options, data, resolved);
   run.set_attr("parameters", model->params().numel());
+  // The path each recurrent layer ran in the dry run ("layer0=compiled"), and why a layer does
+  // not run the path asked for.
+  run.set_attr("recurrent_paths", model->recurrent_paths());
+  if (!model->recurrent_path_notes().empty())
+    run.set_attr("recurrent_path_notes", model->recurrent_path_notes());
 
   TrainResult r;
   try {
