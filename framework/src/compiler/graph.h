@@ -38,9 +38,21 @@ struct Graph {
   std::vector<GNode> nodes;
   std::vector<int32_t> next_state;  // node of s_{t,k} (after the mask blend)
   int32_t y = -1;                   // node of output(s_t)
-  // The step's inputs outside P and the state, in ext order: a parameter or a constant.
-  std::vector<Parameter*> ext_param;  // nullptr for a constant
-  std::vector<Tensor> ext_const;      // the captured value (undefined for a parameter)
+  // The step's inputs outside P and the state, in ext order: a parameter, a constant, or a
+  // value the step computes from parameters alone (hoisted: replayed once per forward on the
+  // caller's tape, from earlier externs, so its gradient reaches the parameters).
+  struct Hoist {
+    OpKind kind = OpKind::none;  // none: not hoisted
+    UnaryOp unary = UnaryOp::neg;
+    int64_t i0 = 0, i1 = 0, i2 = 0;
+    double s = 0.0;
+    Shape shape;
+    std::vector<int32_t> in;  // ext indices
+  };
+  std::vector<Parameter*> ext_param;  // nullptr for a constant or a hoisted value
+  std::vector<Tensor> ext_const;      // the captured value (constants only)
+  std::vector<Hoist> ext_hoist;
+  bool ext_grad(std::size_t e) const { return ext_param[e] || ext_hoist[e].kind != OpKind::none; }
   // Structure only (no values): equal keys lower to the same program.
   std::string key() const;
 };

@@ -303,7 +303,7 @@ bool Lowerer::operand(int32_t i, Broadcast::Kind bc, int64_t w, Ref* r, bool* sc
   if ((bc == Broadcast::Kind::none && ne == B * w) || (bc == Broadcast::Kind::prefix && ne == B)) {
     if (prog_.ext_use[e] != ExtUse::unused && prog_.ext_use[e] != ExtUse::row)
       return fail("an extern used both per row and per unit");
-    if (g_.ext_param[e]) return fail("a parameter used as a per-row value");
+    if (g_.ext_grad(e)) return fail("a parameter used as a per-row value");
     prog_.ext_use[e] = ExtUse::row;
     *r = {slot(Slot::ext_row, n.index, ne / B), 0};
     *scalar = bc == Broadcast::Kind::prefix;
@@ -404,7 +404,7 @@ Ref Lowerer::adj_ref(int32_t i, Broadcast::Kind bc, int64_t w, bool* has, bool* 
   *scalar = false;
   if (i < static_cast<int32_t>(g_.nodes.size()) && !n.row) {
     const auto e = static_cast<std::size_t>(n.index);
-    if (n.src != Src::ext || !g_.ext_param[e]) return {};
+    if (n.src != Src::ext || !g_.ext_grad(e)) return {};
     *has = true;
     *scalar = numel(i) == 1 && w != 1;
     (void)bc;

@@ -32,6 +32,36 @@ void pack(const compiler::Program& P, const compiler::Buffers& buf, int64_t step
     }
 }
 
+// A hoisted extern (graph.h): the traced op again, on the caller's tape.
+Var replay(const compiler::Graph::Hoist& h, const std::vector<Var>& in) {
+  switch (h.kind) {
+    case OpKind::add: return add(in[0], in[1]);
+    case OpKind::sub: return sub(in[0], in[1]);
+    case OpKind::mul: return mul(in[0], in[1]);
+    case OpKind::div: return div(in[0], in[1]);
+    case OpKind::max: return maximum(in[0], in[1]);
+    case OpKind::scale: return scale(in[0], h.s);
+    case OpKind::unary:
+      switch (h.unary) {
+        case UnaryOp::sigmoid: return sigmoid(in[0]);
+        case UnaryOp::tanh: return tanh(in[0]);
+        case UnaryOp::relu: return relu(in[0]);
+        case UnaryOp::exp: return exp(in[0]);
+        case UnaryOp::log: return log(in[0]);
+        case UnaryOp::square: return square(in[0]);
+        case UnaryOp::neg: return scale(in[0], -1.0);
+      }
+      break;
+    case OpKind::slice: return slice(in[0], static_cast<int>(h.i0), h.i1, h.i2);
+    case OpKind::reshape: return reshape(in[0], h.shape);
+    case OpKind::concat: return concat(in, static_cast<int>(h.i0));
+    case OpKind::matmul: return matmul(in[0], in[1], h.i0 != 0, h.i1 != 0);
+    case OpKind::linear: return linear(in[0], in[1], in[2]);
+    default: break;
+  }
+  throw Error("step compiler: cannot replay a hoisted op");
+}
+
 }  // namespace
 
 Var StepCompiler::run(Tape& tape, Cell& cell, const Var& p, const std::vector<Var>& state0,
@@ -81,8 +111,19 @@ Var StepCompiler::run(Tape& tape, Cell& cell, const Var& p, const std::vector<Va
   if (has_mask) inputs.push_back(mask);
   const std::size_t ext0 = inputs.size();
   std::vector<Tensor> ext;
+  std::vector<Var> ext_vars;
   for (std::size_t e = 0; e < g.ext_param.size(); ++e) {
-    Var v = g.ext_param[e] ? tape.param(*g.ext_param[e]) : tape.constant(g.ext_const[e]);
+    Var v;
+    if (g.ext_param[e]) {
+      v = tape.param(*g.ext_param[e]);
+    } else if (g.ext_hoist[e].kind != OpKind::none) {
+      std::vector<Var> in;
+      for (int32_t j : g.ext_hoist[e].in) in.push_back(ext_vars[static_cast<std::size_t>(j)]);
+      v = replay(g.ext_hoist[e], in);
+    } else {
+      v = tape.constant(g.ext_const[e]);
+    }
+    ext_vars.push_back(v);
     inputs.push_back(v);
     ext.push_back(v.value());
   }

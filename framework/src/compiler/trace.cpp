@@ -51,7 +51,7 @@ std::string Graph::key() const {
   os << '|';
   for (int32_t s : next_state) os << s << ',';
   os << y;
-  for (Parameter* p : ext_param) os << (p ? 'p' : 'c');
+  for (std::size_t e = 0; e < ext_param.size(); ++e) os << (ext_grad(e) ? 'g' : 'c');
   return os.str();
 }
 
@@ -89,13 +89,14 @@ bool trace_step(Cell& cell, const Tensor& p0, const std::vector<Tensor>& s0, boo
   out.dtype = p0.dtype();
   out.masked = masked;
   std::vector<int32_t> id(static_cast<std::size_t>(n), -1);
-  auto add_ext = [&](Parameter* prm, const Tensor& value) {
+  auto add_ext = [&](Parameter* prm, const Tensor& value, Graph::Hoist hoist = {}) {
     GNode e;
     e.src = Src::ext;
     e.index = static_cast<int32_t>(out.ext_param.size());
     e.shape = value.shape();
     out.ext_param.push_back(prm);
-    out.ext_const.push_back(prm ? Tensor{} : value);
+    out.ext_const.push_back(prm || hoist.kind != OpKind::none ? Tensor{} : value);
+    out.ext_hoist.push_back(std::move(hoist));
     out.nodes.push_back(std::move(e));
     return static_cast<int32_t>(out.nodes.size() - 1);
   };
@@ -150,16 +151,20 @@ bool trace_step(Cell& cell, const Tensor& p0, const std::vector<Tensor>& s0, boo
         o.in.push_back(gj);
         const GNode& src = out.nodes[static_cast<std::size_t>(gj)];
         o.row = o.row || src.row;
-        reads_param = reads_param || (src.src == Src::ext && out.ext_param[static_cast<std::size_t>(src.index)]);
-        reads_param = reads_param || (src.src == Src::op && !src.row);
+        reads_param = reads_param || (src.src == Src::ext && out.ext_grad(static_cast<std::size_t>(src.index)));
       }
       if (!o.row) {
-        if (reads_param) {
-          *why = std::string("step computes ") + kind_name(o.kind) +
-                 " from parameters alone (move it to project_inputs)";
-          return false;
+        if (reads_param) {  // hoisted: replayed on the caller's tape from its ext inputs
+          if (o.kind == OpKind::dropout || o.kind == OpKind::mask_blend) {
+            *why = std::string("step computes ") + kind_name(o.kind) + " from parameters alone";
+            return false;
+          }
+          Graph::Hoist hz{o.kind, o.unary, o.i0, o.i1, o.i2, o.s, o.shape, {}};
+          for (int32_t gj : o.in) hz.in.push_back(out.nodes[static_cast<std::size_t>(gj)].index);
+          gid = add_ext(nullptr, v.value, std::move(hz));
+        } else {
+          gid = add_ext(nullptr, v.value);  // constant folding: the traced value
         }
-        gid = add_ext(nullptr, v.value);  // constant folding: the traced value
       } else {
         if (o.kind == OpKind::dropout) {  // x * mask: the mask is a constant of this batch
           const int32_t mk = add_ext(nullptr, v.op.aux);
