@@ -4,9 +4,14 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <filesystem>
 
+#include "cli/runner_util.h"
+#include "rnnlab/catalog.h"
 #include "rnnlab/conformance.h"
 #include "rnnlab/recurrent.h"
+#include "rnnlab/run_file.h"
+#include "rnnlab/runner.h"
 #include "rnnlab/step_compiler.h"
 #include "test_util.h"
 
@@ -15,10 +20,10 @@ using rnnlab::test::builtin_cells;
 
 namespace {
 
-struct Layer {
+struct TestLayer {
   ParameterStore params;
   std::unique_ptr<Recurrent> rnn;
-  Layer(const CellRegistry& r, const std::string& cell, RecurrentPath path, DType dt,
+  TestLayer(const CellRegistry& r, const std::string& cell, RecurrentPath path, DType dt,
         int64_t input = 3, int64_t hidden = 5)
       : params(Device::cpu, dt) {
     Rng rng(7);
@@ -36,7 +41,7 @@ Tensor rand_tensor(const Shape& s, DType dt, uint64_t seed) {
 }
 
 // Forward + backward of Σ outputs² ; returns outputs and every parameter gradient.
-std::vector<Tensor> pass(Layer& l, const Tensor& x, const std::vector<int32_t>& lengths,
+std::vector<Tensor> pass(TestLayer& l, const Tensor& x, const std::vector<int32_t>& lengths,
                          std::size_t* tape_size = nullptr) {
   Tape t;
   l.params.zero_grad();
@@ -167,24 +172,24 @@ TEST_CASE("step compiler: cells without a kernel run compiled by default and wit
   const CellRegistry& r = builtin_cells();
   const Tensor x = rand_tensor({6, 4, 3}, DType::f32, 1);
   for (const char* cell : {"indrnn", "sru", "mingru"}) {
-    Layer l(r, cell, RecurrentPath::automatic, DType::f32);
+    TestLayer l(r, cell, RecurrentPath::automatic, DType::f32);
     std::size_t compiled_nodes = 0, composed_nodes = 0;
     const auto a = pass(l, x, {6, 5, 2, 1}, &compiled_nodes);
     CHECK(l.rnn->path_used() == "compiled");
     CHECK(l.rnn->path_note().empty());
-    Layer c(r, cell, RecurrentPath::composed, DType::f32);
+    TestLayer c(r, cell, RecurrentPath::composed, DType::f32);
     const auto b = pass(c, x, {6, 5, 2, 1}, &composed_nodes);
     CHECK(c.rnn->path_used() == "composed");
     CHECK(compiled_nodes < composed_nodes);
     CHECK(max_rel(a, b) < 1e-5);  // f32: same maths, different summation order
   }
-  Layer fused(r, "lstm", RecurrentPath::automatic, DType::f32);
+  TestLayer fused(r, "lstm", RecurrentPath::automatic, DType::f32);
   pass(fused, x, {});
   CHECK(fused.rnn->path_used() == "fused");
-  Layer forced(r, "lstm", RecurrentPath::compiled, DType::f32);
+  TestLayer forced(r, "lstm", RecurrentPath::compiled, DType::f32);
   pass(forced, x, {});
   CHECK(forced.rnn->path_used() == "compiled");
-  Layer asked(r, "indrnn", RecurrentPath::fused, DType::f32);
+  TestLayer asked(r, "indrnn", RecurrentPath::fused, DType::f32);
   pass(asked, x, {});
   CHECK(asked.rnn->path_used() == "compiled");
   CHECK(asked.rnn->path_note() == "no fused kernel for this device");
@@ -192,7 +197,7 @@ TEST_CASE("step compiler: cells without a kernel run compiled by default and wit
 
 TEST_CASE("step compiler: a step it cannot compile falls back to composed with a one-line reason") {
   const CellRegistry& r = test_cells();
-  Layer l(r, "reducing", RecurrentPath::compiled, DType::f64);
+  TestLayer l(r, "reducing", RecurrentPath::compiled, DType::f64);
   pass(l, rand_tensor({4, 2, 3}, DType::f64, 2), {});
   CHECK(l.rnn->path_used() == "composed");
   CHECK(l.rnn->path_note().find("not compiled: step uses an op the compiler does not know") == 0);
@@ -223,7 +228,7 @@ TEST_CASE("step compiler: every supported op conforms (gradient check, compiled 
 TEST_CASE("step compiler: programs are cached by the step structure and a new batch size or mask "
           "lowers again") {
   const CellRegistry& r = builtin_cells();
-  Layer l(r, "sru", RecurrentPath::automatic, DType::f32);
+  TestLayer l(r, "sru", RecurrentPath::automatic, DType::f32);
   const Tensor x = rand_tensor({5, 3, 3}, DType::f32, 3);
   pass(l, x, {});
   pass(l, x, {});
@@ -252,4 +257,52 @@ TEST_CASE("step compiler: CUDA C is emitted for every compilable built-in cell")
   std::string why;
   CHECK(emit_cuda_step(test_cells(), "reducing", {}, &why).empty());
   CHECK(!why.empty());
+}
+
+TEST_CASE("step compiler: nstep stacks the composed-only cells, each layer and direction compiled") {
+  const CellRegistry& r = builtin_cells();
+  for (const char* cell : {"indrnn", "sru", "mingru"}) {
+    const ConformanceReport rep = run_conformance(
+        r, "nstep", {{"cell", std::string(cell)}, {"layers", int64_t{2}}, {"bidirectional", true}});
+    INFO(conformance_table(rep));
+    CHECK(rep.passed());
+    // nstep's fused: true runs its inner layers on the automatic path (compiled here), fused:
+    // false composed; its "fused == composed" check compares the two.
+    const ConformanceCheck* c = find_check(rep, "fused == composed");
+    REQUIRE(c);
+    CHECK(c->detail.find("skipped") == std::string::npos);
+  }
+}
+
+TEST_CASE("step compiler: the train setting path chooses it per model and the run file records "
+          "each recurrent layer's path") {
+  Catalog cat(builtin_cells());
+  const std::string out = rnnlab::test::temp_dir("step_compiler_paths");
+  std::filesystem::remove_all(out + "/tiny");
+  RunOptions o;
+  o.out_dir = out;
+  o.quiet = true;
+  o.git_sha = "test-sha";
+  o.threads = 1;
+  ExperimentSpec s = rnnlab::test::tiny_digits_spec(10);
+  s.models[0].name = "sru";
+  s.models[0].layers[0] = rnnlab::test::layer("sru", {{"hidden", rnnlab::test::arg(int64_t{8})}});
+  ModelSpec composed = s.models[0];
+  composed.name = "sru_composed";
+  composed.train_overrides.settings["path"] = rnnlab::test::arg(std::string("composed"));
+  ModelSpec lstm = s.models[0];
+  lstm.name = "lstm_compiled";
+  lstm.layers[0] = rnnlab::test::layer("lstm", {{"hidden", rnnlab::test::arg(int64_t{8})}});
+  lstm.train_overrides.settings["path"] = rnnlab::test::arg(std::string("compiled"));
+  s.models = {s.models[0], composed, lstm};
+  const std::vector<RunSummary> runs = run_experiment(s, cat, o);
+  REQUIRE(runs.size() == 3);
+  std::vector<std::string> paths;
+  for (const RunSummary& r : runs) {
+    CHECK(r.status == "finished");
+    paths.push_back(RunFile::open(r.path, false).attr_string("recurrent_paths"));
+  }
+  CHECK(paths == std::vector<std::string>{"layer0=compiled", "layer0=composed", "layer0=compiled"});
+  // the same data, seed and maths: compiled and composed train to the same loss
+  CHECK(runs[0].final_train_loss == doctest::Approx(runs[1].final_train_loss).epsilon(1e-4));
 }
