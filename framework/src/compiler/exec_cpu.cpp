@@ -196,8 +196,13 @@ void backward_t(const Program& P, const Tensor& p, const Tensor& mask,
   r.dp = dp.defined() ? dp.data<T>() : zeroed({steps, B, P.p_width});
   for (int par = 0; par < 2; ++par)
     for (int64_t w : P.state_width) r.ds[par].push_back(zeroed({B, w}));
-  for (int64_t w : P.gemm_width) r.dgemm.push_back(zeroed({steps, B, w}));
-  for (int64_t w : P.dsaved_width) r.dsaved.push_back(zeroed({B, w}));
+  // dGEMM_t and dSaved are zeroed by the program at the start of each step.
+  auto scratch = [&](const Shape& s) {
+    keep.push_back(be.empty(s, P.dtype));
+    return keep.back().data<T>();
+  };
+  for (int64_t w : P.gemm_width) r.dgemm.push_back(scratch({steps, B, w}));
+  for (int64_t w : P.dsaved_width) r.dsaved.push_back(scratch({B, w}));
   for (std::size_t e = 0; e < P.ext_use.size(); ++e)
     r.dunit.push_back(P.ext_use[e] == ExtUse::vector && dext[e].defined()
                           ? zeroed({B, P.ext_numel[e]})
