@@ -204,6 +204,7 @@ struct Result {
   std::string note;  // why it is not the path asked for
   int threads, reps, warmup;
   double first_ms = NAN, compile_ms = NAN, trace_ms = NAN;
+  double node_fwd_ms = NAN, node_bwd_ms = NAN;  // inside the compiled node, per step
   double median_ms, min_ms, max_ms;
   double fwd_ms, bwd_ms, opt_ms;  // medians of the phases
   double gflop = NAN, floor_ms = NAN;
@@ -299,6 +300,9 @@ Result run_one(const CellRegistry& registry, const std::string& cell_name, const
   if (const StepCompiler* sc = layer.compiler(); sc && sc->stats().traces > 0) {
     r.compile_ms = sc->stats().compile_ms;
     r.trace_ms = sc->stats().trace_ms / static_cast<double>(sc->stats().traces);
+    const StepCompiler::Stats& st = sc->stats();
+    if (st.forwards > 0) r.node_fwd_ms = st.forward_ms / static_cast<double>(st.forwards);
+    if (st.backwards > 0) r.node_bwd_ms = st.backward_ms / static_cast<double>(st.backwards);
   }
 
   // GEMM shapes from the parameter shapes (W_x [I,G], W_h [H,G]); a cell without them gets
@@ -395,7 +399,9 @@ void print_json(const std::vector<Result>& rs, const std::vector<MachineRate>& r
               << ", \"path\": " << json_str(r.path) << ", \"path_note\": " << json_str(r.note)
               << ", \"first_ms\": " << json_num(r.first_ms)
               << ", \"compile_ms\": " << json_num(r.compile_ms)
-              << ", \"trace_ms\": " << json_num(r.trace_ms) << ", \"threads\": " << r.threads
+              << ", \"trace_ms\": " << json_num(r.trace_ms)
+              << ", \"node_fwd_ms\": " << json_num(r.node_fwd_ms)
+              << ", \"node_bwd_ms\": " << json_num(r.node_bwd_ms) << ", \"threads\": " << r.threads
               << ", \"reps\": " << r.reps << ", \"warmup\": " << r.warmup
               << ", \"median_ms\": " << json_num(r.median_ms)
               << ", \"min_ms\": " << json_num(r.min_ms) << ", \"max_ms\": " << json_num(r.max_ms)
@@ -442,9 +448,10 @@ void print_text(const std::vector<Result>& rs, const std::vector<MachineRate>& r
                 " trace_ms is paid every step\n");
     for (const Result& r : rs)
       if (std::isfinite(r.compile_ms) || !r.note.empty())
-        std::printf("  %s/%s: compile %.3f ms, trace %.3f ms/step%s%s\n", r.shape.c_str(),
-                    r.cell.c_str(), r.compile_ms, r.trace_ms, r.note.empty() ? "" : "; ",
-                    r.note.c_str());
+        std::printf("  %s/%s: compile %.3f ms, trace %.3f ms/step, compiled node fwd %.3f + bwd "
+                    "%.3f ms/step (mean incl. warm-up)%s%s\n",
+                    r.shape.c_str(), r.cell.c_str(), r.compile_ms, r.trace_ms, r.node_fwd_ms,
+                    r.node_bwd_ms, r.note.empty() ? "" : "; ", r.note.c_str());
   }
   std::printf("\nfloor = the step's GEMMs alone, each shape (MxKxN, T: = transposed) timed:\n");
   for (const Result& r : rs) {

@@ -49,13 +49,16 @@ class StepCompiler {
   struct Stats {
     int64_t traces = 0, compiles = 0;  // compiles = cache misses
     double trace_ms = 0, compile_ms = 0;
+    // Time inside the compiled sequence node: forward (including packing) and backward.
+    int64_t forwards = 0, backwards = 0;
+    double forward_ms = 0, backward_ms = 0;
     std::string program;               // Program::describe() of the last run
   };
-  const Stats& stats() const { return stats_; }
+  const Stats& stats() const { return *stats_; }
 
  private:
   std::map<std::string, std::shared_ptr<const compiler::Program>> cache_;
-  Stats stats_;
+  std::shared_ptr<Stats> stats_ = std::make_shared<Stats>();
   bool output_in_packed_ = false;
 };
 

@@ -80,10 +80,14 @@ struct Run {
     }
   }
 
-  // Runs f(r0, r1, scratch...) over the rows, in parallel when there is enough work.
+  // Runs f(r0, r1, scratch...) over the rows, in parallel when there is enough work. Blocks
+  // are at least `min_rows` rows: a diagonal sweep walks t with its block of rows, and
+  // contiguous rows at each t are what keeps the hardware prefetcher streaming (one-row blocks
+  // turn every row-step into cache misses on [T,B,·] buffers).
   template <typename F>
-  void over_rows(int64_t work_per_row, F&& f) const {
-    const int64_t grain = std::max<int64_t>(1, kRowWork / std::max<int64_t>(1, work_per_row));
+  void over_rows(int64_t work_per_row, F&& f, int64_t min_rows = 1) const {
+    const int64_t grain = std::max<int64_t>(
+        min_rows, kRowWork / std::max<int64_t>(1, work_per_row));
     cpu_parallel_for(batch, grain, [&](int64_t r0, int64_t r1) {
       const std::size_t ns = P.slots.size();
       std::vector<T> scr(static_cast<std::size_t>(P.scratch + P.dscratch + 1));
@@ -123,11 +127,10 @@ struct Run {
   }
 };
 
-template <typename T>
-std::vector<T*> ptrs(std::vector<Tensor>& ts) {
-  std::vector<T*> v;
-  for (Tensor& t : ts) v.push_back(t.defined() ? t.data<T>() : nullptr);
-  return v;
+// Rows per task of a diagonal sweep: two blocks per thread.
+int64_t diagonal_block(int64_t batch) {
+  const int64_t threads = std::max(1, backend_for(Device::cpu).threads());
+  return std::max<int64_t>(1, batch / (2 * threads));
 }
 
 template <typename T>
@@ -166,7 +169,7 @@ void forward_t(const Program& P, const Tensor& p, const std::vector<Tensor>& s0,
     r.over_rows(P.fwd_work * steps, [&](int64_t r0, int64_t r1, T* scr, T* dscr, T** base,
                                         int64_t* rs, T** ptr) {
       for (int64_t t = 0; t < steps; ++t) r.rows(prog, t, r0, r1, scr, dscr, base, rs, ptr);
-    });
+    }, diagonal_block(B));
     return;
   }
   for (int64_t t = 0; t < steps; ++t)
@@ -217,7 +220,7 @@ void backward_t(const Program& P, const Tensor& p, const Tensor& mask,
     r.over_rows(P.bwd_work * steps, [&](int64_t r0, int64_t r1, T* scr, T* dscr, T** base,
                                         int64_t* rs, T** ptr) {
       for (int64_t t = steps - 1; t >= 0; --t) r.rows(prog, t, r0, r1, scr, dscr, base, rs, ptr);
-    });
+    }, diagonal_block(B));
   } else {
     for (int64_t t = steps - 1; t >= 0; --t)
       for (auto L = P.levels.rbegin(); L != P.levels.rend(); ++L) {

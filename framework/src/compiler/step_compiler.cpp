@@ -87,8 +87,8 @@ Var StepCompiler::run(Tape& tape, Cell& cell, const Var& p, const std::vector<Va
   for (const Var& s : state0) s0.push_back(s.value());
   compiler::Graph g;
   if (!compiler::trace_step(cell, p0, s0, mask.valid(), ctx, &g, why)) return {};
-  ++stats_.traces;
-  stats_.trace_ms += ms_since(t0);
+  ++stats_->traces;
+  stats_->trace_ms += ms_since(t0);
 
   std::shared_ptr<const compiler::Program> prog;
   const std::string key = g.key();
@@ -100,9 +100,9 @@ Var StepCompiler::run(Tape& tape, Cell& cell, const Var& p, const std::vector<Va
     prog = compiler::lower(g, why);
     if (!prog) return {};
     cache_[key] = prog;
-    ++stats_.compiles;
-    stats_.compile_ms += ms_since(t0);
-    stats_.program = prog->describe();
+    ++stats_->compiles;
+    stats_->compile_ms += ms_since(t0);
+    stats_->program = prog->describe();
   }
 
   std::vector<Var> inputs{p};
@@ -127,15 +127,20 @@ Var StepCompiler::run(Tape& tape, Cell& cell, const Var& p, const std::vector<Va
     inputs.push_back(v);
     ext.push_back(v.value());
   }
+  t0 = std::chrono::steady_clock::now();
   auto buf = std::make_shared<compiler::Buffers>();
   compiler::run_forward(*prog, p.value(), s0, has_mask ? mask.value() : Tensor{}, ext, *buf);
   Tensor packed = be.empty({steps, B, prog->packed_width()}, p.dtype());
   if (p.dtype() == DType::f64) pack<double>(*prog, *buf, steps, packed);
   else pack<float>(*prog, *buf, steps, packed);
   output_in_packed_ = prog->y_in_packed;
+  ++stats_->forwards;
+  stats_->forward_ms += ms_since(t0);
 
   const std::size_t n_state = state0.size();
-  return tape.record(packed, inputs, [prog, buf, n_state, has_mask, ext0](BackwardContext& ctx) {
+  std::shared_ptr<Stats> stats = stats_;
+  return tape.record(packed, inputs, [prog, buf, n_state, has_mask, ext0, stats](BackwardContext& ctx) {
+    const auto b0 = std::chrono::steady_clock::now();
     const int n_in = static_cast<int>(ext0 + prog->ext_use.size());
     std::vector<Tensor> ext, dext;
     for (int i = static_cast<int>(ext0); i < n_in; ++i) {
@@ -149,6 +154,8 @@ Var StepCompiler::run(Tape& tape, Cell& cell, const Var& p, const std::vector<Va
                            ctx.grad_out(), dp, ds0, dext);
     for (std::size_t k = 0; k < n_state; ++k)
       if (ctx.needs(static_cast<int>(k) + 1)) ctx.accumulate(static_cast<int>(k) + 1, ds0[k]);
+    ++stats->backwards;
+    stats->backward_ms += ms_since(b0);
   });
 }
 
