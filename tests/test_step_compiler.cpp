@@ -225,15 +225,15 @@ TEST_CASE("step compiler: every supported op conforms (gradient check, compiled 
         std::string::npos);
 }
 
-TEST_CASE("step compiler: programs are cached by the step structure and a new batch size or mask "
-          "lowers again") {
+TEST_CASE("step compiler: traces and programs are cached and a new batch size or mask lowers "
+          "again") {
   const CellRegistry& r = builtin_cells();
   TestLayer l(r, "sru", RecurrentPath::automatic, DType::f32);
   const Tensor x = rand_tensor({5, 3, 3}, DType::f32, 3);
   pass(l, x, {});
   pass(l, x, {});
   REQUIRE(l.rnn->compiler());
-  CHECK(l.rnn->compiler()->stats().traces == 2);
+  CHECK(l.rnn->compiler()->stats().traces == 1);  // no constants: the trace is reused
   CHECK(l.rnn->compiler()->stats().compiles == 1);
   pass(l, x, {5, 4, 1});  // masked: another program
   CHECK(l.rnn->compiler()->stats().compiles == 2);
@@ -305,4 +305,18 @@ TEST_CASE("step compiler: the train setting path chooses it per model and the ru
   CHECK(paths == std::vector<std::string>{"layer0=compiled", "layer0=composed", "layer0=compiled"});
   // the same data, seed and maths: compiled and composed train to the same loss
   CHECK(runs[0].final_train_loss == doctest::Approx(runs[1].final_train_loss).epsilon(1e-4));
+}
+
+TEST_CASE("step compiler: a step that captures constants is traced again for each batch seed") {
+  TestLayer l(test_cells(), "kitchen_sink", RecurrentPath::compiled, DType::f64);
+  const Tensor x = rand_tensor({4, 3, 3}, DType::f64, 9);
+  auto run = [&](uint64_t seed) {
+    Tape t;
+    return clone(l.rnn->forward(t, t.constant(x), {}, {true, seed, false}).outputs.value());
+  };
+  const Tensor a = run(1), b = run(2), c = run(1);
+  CHECK(l.rnn->compiler()->stats().traces == 2);  // seed 1, seed 2; seed 1 again is cached
+  CHECK(l.rnn->compiler()->stats().compiles == 1);  // one structure
+  CHECK(to_vector<double>(a) == to_vector<double>(c));
+  CHECK(to_vector<double>(a) != to_vector<double>(b));  // another dropout mask
 }

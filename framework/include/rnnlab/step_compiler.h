@@ -16,9 +16,10 @@
 // A step whose state enters only elementwise (no GEMM: IndRNN, SRU, minGRU, QRNN) is
 // "diagonal": each batch row runs the whole sequence in one task, forward and backward.
 //
-// Programs are cached by the traced graph's structure (ops, shapes, attributes), so a layer
-// traces each forward (a single step on B rows: cheap) and lowers once per shape / dtype /
-// mode. What the compiler cannot handle (an op it does not know, a value computed from
+// Traces are cached by signature (batch, widths, dtype, mask, training/stateful mode, and the
+// batch seed when the graph captured constants such as a dropout mask: the cell contract makes
+// step a function of exactly these and the parameters, cell.h), programs by the traced graph's
+// structure (ops, shapes, attributes); a signature that failed is not traced again. What the compiler cannot handle (an op it does not know, a value computed from
 // parameters alone, a matmul that is not [B,K] x weight, a non-CPU tape) is reported as a
 // one-line reason and the caller falls back to the composed unroll.
 #pragma once
@@ -46,8 +47,10 @@ class StepCompiler {
   // True when the last successful run() put output(s_t) after the states in the packed value.
   bool output_in_packed() const { return output_in_packed_; }
 
+  StepCompiler();
+  ~StepCompiler();
   struct Stats {
-    int64_t traces = 0, compiles = 0;  // compiles = cache misses
+    int64_t traces = 0, compiles = 0;  // trace-cache and program-cache misses
     double trace_ms = 0, compile_ms = 0;
     // Time inside the compiled sequence node: forward (including packing) and backward.
     int64_t forwards = 0, backwards = 0;
@@ -57,7 +60,10 @@ class StepCompiler {
   const Stats& stats() const { return *stats_; }
 
  private:
-  std::map<std::string, std::shared_ptr<const compiler::Program>> cache_;
+  struct Traced;  // a traced graph and its program (step_compiler.cpp)
+  std::map<std::string, std::shared_ptr<Traced>> traced_;  // by shapes/dtype/mask/mode(/seed)
+  std::map<std::string, std::shared_ptr<const compiler::Program>> programs_;  // by structure
+  std::map<std::string, std::string> failed_;  // signature -> why it does not compile
   std::shared_ptr<Stats> stats_ = std::make_shared<Stats>();
   bool output_in_packed_ = false;
 };

@@ -64,6 +64,14 @@ Var replay(const compiler::Graph::Hoist& h, const std::vector<Var>& in) {
 
 }  // namespace
 
+struct StepCompiler::Traced {
+  compiler::Graph graph;
+  std::shared_ptr<const compiler::Program> program;
+};
+
+StepCompiler::StepCompiler() = default;
+StepCompiler::~StepCompiler() = default;
+
 Var StepCompiler::run(Tape& tape, Cell& cell, const Var& p, const std::vector<Var>& state0,
                       const Var& mask, const CellContext& ctx, std::string* why) {
   if (tape.device() != Device::cpu) {
@@ -81,29 +89,59 @@ Var StepCompiler::run(Tape& tape, Cell& cell, const Var& p, const std::vector<Va
   const int64_t steps = p.dim(0), B = p.dim(1), G = p.dim(2);
   auto t0 = std::chrono::steady_clock::now();
   Backend& be = tape.backend();
-  Tensor p0 = be.empty({B, G}, p.dtype());
-  be.block_copy(p.value(), p0, {1, B * G, B * G, 0, B * G, 0}, false);
   std::vector<Tensor> s0;
   for (const Var& s : state0) s0.push_back(s.value());
-  compiler::Graph g;
-  if (!compiler::trace_step(cell, p0, s0, mask.valid(), ctx, &g, why)) return {};
-  ++stats_->traces;
-  stats_->trace_ms += ms_since(t0);
 
-  std::shared_ptr<const compiler::Program> prog;
-  const std::string key = g.key();
-  auto it = cache_.find(key);
-  if (it != cache_.end()) {
-    prog = it->second;
-  } else {
-    t0 = std::chrono::steady_clock::now();
-    prog = compiler::lower(g, why);
-    if (!prog) return {};
-    cache_[key] = prog;
-    ++stats_->compiles;
-    stats_->compile_ms += ms_since(t0);
-    stats_->program = prog->describe();
+  // The trace depends only on what the cell contract lets step depend on (cell.h: its
+  // arguments' shapes, the parameters, the context); captured constants may depend on the seed.
+  std::string sig = std::to_string(B) + "/" + std::to_string(G) + "/" +
+                    std::to_string(static_cast<int>(p.dtype())) + "/" +
+                    std::to_string(mask.valid()) + std::to_string(ctx.training) +
+                    std::to_string(ctx.stateful);
+  for (const Tensor& s : s0) sig += "/" + shape_str(s.shape());
+  const std::string sig_seed = sig + "#" + std::to_string(ctx.seed);
+  if (auto f = failed_.find(sig); f != failed_.end()) {
+    *why = f->second;
+    return {};
   }
+  std::shared_ptr<Traced> tr;
+  if (auto it = traced_.find(sig); it != traced_.end()) tr = it->second;
+  else if (auto is = traced_.find(sig_seed); is != traced_.end()) tr = is->second;
+  if (!tr) {
+    Tensor p0 = be.empty({B, G}, p.dtype());
+    be.block_copy(p.value(), p0, {1, B * G, B * G, 0, B * G, 0}, false);
+    auto fresh_ptr = std::make_shared<Traced>();
+    Traced& fresh = *fresh_ptr;
+    if (!compiler::trace_step(cell, p0, s0, mask.valid(), ctx, &fresh.graph, why)) {
+      failed_[sig] = *why;  // the same shapes and mode fail the same way
+      return {};
+    }
+    ++stats_->traces;
+    stats_->trace_ms += ms_since(t0);
+    bool seeded = false;
+    for (std::size_t e = 0; e < fresh.graph.ext_param.size(); ++e)
+      seeded = seeded || fresh.graph.ext_const[e].defined();
+    const std::string key = fresh.graph.key();
+    if (auto pit = programs_.find(key); pit != programs_.end()) {
+      fresh.program = pit->second;
+    } else {
+      t0 = std::chrono::steady_clock::now();
+      fresh.program = compiler::lower(fresh.graph, why);
+      if (!fresh.program) {
+        failed_[sig] = *why;
+        return {};
+      }
+      programs_[key] = fresh.program;
+      ++stats_->compiles;
+      stats_->compile_ms += ms_since(t0);
+      stats_->program = fresh.program->describe();
+    }
+    if (seeded && traced_.size() > 64) traced_.clear();  // one entry per batch seed: bounded
+    traced_[seeded ? sig_seed : sig] = fresh_ptr;
+    tr = fresh_ptr;
+  }
+  const compiler::Graph& g = tr->graph;
+  std::shared_ptr<const compiler::Program> prog = tr->program;
 
   std::vector<Var> inputs{p};
   for (const Var& s : state0) inputs.push_back(s);
