@@ -25,7 +25,9 @@
 // --path runs every cell once per path listed (side by side in one run); each row is labelled
 // by the path that actually ran (Recurrent::path_used(): a cell without a kernel asked for
 // `fused` runs `compiled`). first_ms is the first (untimed) step: on the compiled path it
-// includes tracing and lowering the step (compile_ms); trace_ms is the per-step re-trace.
+// includes tracing and lowering the step (trace_ms each, compile_ms); traces are reused while
+// shapes, mode (and, for steps that capture constants, the batch seed) stay the same.
+// node_fwd_ms / node_bwd_ms: time inside the compiled sequence node per step.
 // A cell without W_x/W_h but with an input projection W [I,G] (indrnn, sru, mingru) gets the
 // floor of its two input GEMMs (forward P = X W, backward dW = Xᵀ dP) alone.
 // A shape is a name (big, digits, long) or IxHxBxT (input, hidden, batch, steps), e.g.
@@ -444,12 +446,12 @@ void print_text(const std::vector<Result>& rs, const std::vector<MachineRate>& r
   bool compiled = false;
   for (const Result& r : rs) compiled = compiled || std::isfinite(r.compile_ms) || !r.note.empty();
   if (compiled) {
-    std::printf("\ncompiled path: first_ms includes compile_ms (trace + lower, once per shape);"
-                " trace_ms is paid every step\n");
+    std::printf("\ncompiled path: `first` includes the trace and the compile (once per shape and"
+                " mode; a step that captured constants is traced again per batch seed)\n");
     for (const Result& r : rs)
       if (std::isfinite(r.compile_ms) || !r.note.empty())
-        std::printf("  %s/%s: compile %.3f ms, trace %.3f ms/step, compiled node fwd %.3f + bwd "
-                    "%.3f ms/step (mean incl. warm-up)%s%s\n",
+        std::printf("  %s/%s: compile %.3f ms, trace %.3f ms (each), compiled node fwd %.3f + "
+                    "bwd %.3f ms/step (mean incl. warm-up)%s%s\n",
                     r.shape.c_str(), r.cell.c_str(), r.compile_ms, r.trace_ms, r.node_fwd_ms,
                     r.node_bwd_ms, r.note.empty() ? "" : "; ", r.note.c_str());
   }
