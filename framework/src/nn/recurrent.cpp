@@ -125,7 +125,11 @@ Recurrent::Output Recurrent::forward(Tape& tape, const Var& x, const std::vector
       out.final_state.push_back(slice(last_row, 1, off, spec.size));
       off += spec.size;
     }
-    out.outputs = slice(fused, 2, output_packed ? off : 0, cell_->hidden_size());
+    const int64_t h = cell_->hidden_size();
+    // One state of width H and no extra output: the packed value is the outputs (no copy).
+    out.outputs = !output_packed && fused.dim(2) == h
+                      ? fused
+                      : slice(fused, 2, output_packed ? off : 0, h);
   } else {
     path_used_ = "composed";
     std::vector<Var> outs;
