@@ -140,18 +140,49 @@ class Reducing final : public Cell {
   Parameter* w_;
 };
 
+// The bias of the recurrent GEMM also added elementwise: a parameter the executor would need
+// to treat as both a GEMM operand and a per-unit vector (it falls back to composed).
+class SharedBias final : public Cell {
+ public:
+  explicit SharedBias(const CellArgs& a) : in_(a.input_size), h_(a.config.integer("hidden")) {
+    w_x_ = &a.params.create(a.prefix + "/W_x", {in_, h_});
+    w_h_ = &a.params.create(a.prefix + "/W_h", {h_, h_});
+    b_ = &a.params.create(a.prefix + "/b", {h_});
+    init::glorot(*w_x_, a.rng);
+    init::glorot(*w_h_, a.rng);
+    init::uniform(*b_, a.rng, 0.5);
+  }
+  int64_t input_size() const override { return in_; }
+  int64_t hidden_size() const override { return h_; }
+  std::vector<StateSpec> state_specs() const override { return {{"h", h_}}; }
+  Var project_inputs(Tape& t, const Var& x, const CellContext&) override {
+    return matmul(x, t.param(*w_x_));
+  }
+  std::vector<Var> step(Tape& t, const Var& p, const std::vector<Var>& s,
+                        const CellContext&) override {
+    Var b = t.param(*b_);
+    return {tanh(add(linear(s[0], t.param(*w_h_), b), add(p, b)))};
+  }
+
+ private:
+  int64_t in_, h_;
+  Parameter *w_x_, *w_h_, *b_;
+};
+
 const CellRegistry& test_cells() {
   static CellRegistry r = [] {
     CellRegistry reg;
-    for (const char* name : {"kitchen_sink", "reducing"}) {
+    for (const char* name : {"kitchen_sink", "reducing", "shared_bias"}) {
       CellType t;
       t.name = name;
       t.doc = "step compiler test cell";
       t.schema = {{"hidden", ParamType::integer, int64_t{4}, false, 1, 64, {}, "hidden units"}};
       if (std::string(name) == "kitchen_sink")
         t.create = [](const CellArgs& a) { return std::make_unique<KitchenSink>(a); };
-      else
+      else if (std::string(name) == "reducing")
         t.create = [](const CellArgs& a) { return std::make_unique<Reducing>(a); };
+      else
+        t.create = [](const CellArgs& a) { return std::make_unique<SharedBias>(a); };
       reg.add(std::move(t));
     }
     return reg;
@@ -209,6 +240,10 @@ TEST_CASE("step compiler: a step it cannot compile falls back to composed with a
   CHECK(rep.passed());
   REQUIRE(find_check(rep, "compiled == composed"));
   CHECK(find_check(rep, "compiled == composed")->detail.find("skipped: not compiled") == 0);
+  // A parameter both a GEMM operand and an elementwise one: refused by the lowering.
+  CHECK(compile_check(r, "shared_bias").find("both in a matmul and elementwise") !=
+        std::string::npos);
+  CHECK(run_conformance(r, "shared_bias", {}).passed());
 }
 
 TEST_CASE("step compiler: every supported op conforms (gradient check, compiled == composed to "

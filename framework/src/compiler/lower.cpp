@@ -294,7 +294,7 @@ bool Lowerer::operand(int32_t i, Broadcast::Kind bc, int64_t w, Ref* r, bool* sc
   const auto e = static_cast<std::size_t>(n.index);
   if (bc == Broadcast::Kind::suffix && (ne == w || ne == 1)) {
     if (prog_.ext_use[e] == ExtUse::row || prog_.ext_use[e] == ExtUse::matrix)
-      return fail("an extern used both per row and per unit");
+      return fail("a parameter used both in a matmul and elementwise (or per row and per unit)");
     prog_.ext_use[e] = ExtUse::vector;
     *r = {slot(Slot::ext_unit, n.index, 0), 0};
     *scalar = ne == 1 && w != 1;
@@ -343,12 +343,21 @@ bool Lowerer::forward() {
           gm.k = a.w;
           gm.n = w;
           gm.tb = n.kind == OpKind::matmul && n.i1 != 0;
+          // An extern is a GEMM operand or an elementwise one, not both (their gradients are
+          // collected differently): else fall back.
+          auto as_matrix = [&](int32_t e) {
+            ExtUse& u = prog_.ext_use[static_cast<std::size_t>(e)];
+            if (u != ExtUse::unused && u != ExtUse::matrix) return false;
+            u = ExtUse::matrix;
+            return true;
+          };
           gm.w_ext = node(n.in[1]).index;
-          prog_.ext_use[static_cast<std::size_t>(gm.w_ext)] = ExtUse::matrix;
+          if (!as_matrix(gm.w_ext)) return fail("a parameter used both in a matmul and elementwise");
           if (n.kind == OpKind::linear) {
-            gm.bias_ext = node(n.in[2]).index;
             if (!is_ext(n.in[2])) return fail("a linear with a computed bias");
-            prog_.ext_use[static_cast<std::size_t>(gm.bias_ext)] = ExtUse::matrix;
+            gm.bias_ext = node(n.in[2]).index;
+            if (!as_matrix(gm.bias_ext))
+              return fail("a parameter used both in a matmul and elementwise");
           }
           const Shape& ws = node(n.in[1]).shape;
           if ((gm.tb ? ws[1] : ws[0]) != gm.k) return fail("a matmul whose weight does not fit");
