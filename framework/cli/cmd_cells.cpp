@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "cli_common.h"
+#include "rnnlab/step_compiler.h"
 
 namespace rnnlab::cli {
 
@@ -14,7 +15,8 @@ const char* kUsage =
     "\n"
     "Lists the cell plugins found on the plugin search path (--plugin-path, then\n"
     "$RNNLAB_PLUGIN_PATH, then the build and install plugin folders) with each cell's\n"
-    "parameters: name, type, default, range and a one-line description. -v also prints what\n"
+    "parameters: name, type, default, range and a one-line description. -v also prints whether\n"
+    "the step compiler compiles each cell's step (else why it falls back to composed) and what\n"
     "the loader skipped (a plugin shadowed by an earlier folder, ...).";
 
 std::string json_escape(const std::string& s) {
@@ -116,6 +118,16 @@ void print_text(const Plugins& p, bool verbose) {
       const CellType* c = p.cells.find(cname);
       if (!c) continue;
       std::cout << "  cell " << c->name << " — " << c->doc << "\n";
+      if (verbose) {  // the step compiler's verdict for the default configuration
+        std::string why;
+        try {
+          why = compile_check(p.cells, cname);
+        } catch (const std::exception& e) {
+          why = std::string("not checked: ") + e.what();
+        }
+        std::cout << "    step compiler: " << (why.empty() ? "compiles" : "composed (" + why + ")")
+                  << "\n";
+      }
       for (const auto& s : c->schema) {
         std::string def = s.required ? "required" : "default " + param_value_str(s.default_value);
         std::string range = range_text(s);
