@@ -78,7 +78,7 @@ int cmd_gradcheck(const Args& args) {
 #if defined(RNNLAB_CLI_HAVE_CONFORMANCE)
   po::options_description opts("options");
   std::string cell;
-  std::vector<std::string> sets, plugin_dirs;
+  std::vector<std::string> sets, plugin_dirs, cell_from;
   ConformanceOptions co;
   uint64_t seed = co.seed;
   opts.add_options()
@@ -89,7 +89,8 @@ int cmd_gradcheck(const Args& args) {
       ("steps", po::value(&co.steps)->default_value(co.steps), "sequence length T")
       ("batch", po::value(&co.batch)->default_value(co.batch), "batch size B")
       ("seed", po::value(&seed)->default_value(seed), "seed of the random parameters and data")
-      ("plugin-path", po::value(&plugin_dirs)->composing(), "extra plugin folder (repeatable)");
+      ("plugin-path", po::value(&plugin_dirs)->composing(), "extra plugin folder (repeatable)")
+      ("cell-from", po::value(&cell_from)->composing(), kCellFromHelp);
   po::options_description hidden;
   hidden.add_options()("cell", po::value(&cell), "cell name");
   po::positional_options_description pos;
@@ -100,7 +101,7 @@ int cmd_gradcheck(const Args& args) {
   if (co.input < 1 || co.hidden < 1 || co.steps < 1 || co.batch < 1)
     throw UsageError("rnnlab gradcheck: --input, --hidden, --steps and --batch must be >= 1");
   co.seed = seed;
-  auto plugins = load_plugins(plugin_dirs);
+  auto plugins = load_plugins(plugin_dirs, cell_from);
   const CellType& type = plugins->cells.get(cell);  // InputError with "did you mean"
   std::map<std::string, ParamValue> params;
   for (const auto& kv : sets) params.insert(parse_set(kv, type));

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "rnnlab/backend.h"
+#include "rnnlab/plugin_loader.h"
 #include "rnnlab/run_file.h"
 
 namespace rnnlab {
@@ -150,6 +151,7 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
     run.set_attr("resumed_at", RunFile::now_iso8601());
   }
   write_header(run, plan, options, data, resolved);
+  record_cell_plugins(run, catalog.cells(), s.models.front());  // /plugins/<cell>: file, sha256
   run.set_attr("parameters", model->params().numel());
 
   TrainResult r;
