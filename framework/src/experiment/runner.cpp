@@ -151,8 +151,9 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
     run.set_attr("resumed_at", RunFile::now_iso8601());
   }
   write_header(run, plan, options, data, resolved);
-  record_cell_plugins(run, catalog.cells(), s.models.front());  // /plugins/<cell>: file, sha256
   run.set_attr("parameters", model->params().numel());
+
+  record_cell_plugins(run, catalog.cells(), s.models.front());  // /plugins/<cell>: file, sha256
 
   TrainResult r;
   try {
