@@ -154,6 +154,25 @@ TEST_CASE("plugins cli: a cell two plugins register is ambiguous in check and ru
   CHECK(f.read_text("/plugins/gru/sha256").size() == 64);
 }
 
+TEST_CASE("plugins cli: gradcheck --set typos and bad values are input errors (exit 2)") {
+  CliResult typo = run_cli({"gradcheck", "lstm", "--set", "hiden=8"}, "plugcli_set_typo");
+  INFO(typo.out, typo.err);
+  CHECK(typo.code == 2);
+  CHECK(has(typo.err, "cell 'lstm' has no parameter 'hiden' (did you mean 'hidden'?)"));
+  CliResult range = run_cli({"gradcheck", "lstm", "--set", "hidden=0"}, "plugcli_set_range");
+  INFO(range.out, range.err);
+  CHECK(range.code == 2);
+  CHECK(has(range.err, "expected an integer in [1, 65536], found 0"));
+}
+
+TEST_CASE("plugins cli: cells shows nstep's cell choices as every loaded cell") {
+  CliResult c = run_cli({"cells"}, "plugcli_nstep_choices");
+  INFO(c.out, c.err);
+  REQUIRE(c.code == 0);
+  CHECK(has(c.out, "elman|gru|lstm|qrnn|rwa"));
+  CHECK_FALSE(has(c.out, "elman|gru|lstm "));
+}
+
 TEST_CASE("plugins cli: cells -v prints every folder searched in order") {
   const std::string dir = plugin_dir("plugcli_v", {});
   ::setenv("RNNLAB_PLUGIN_PATH", "/nonexistent/env/dir", 1);

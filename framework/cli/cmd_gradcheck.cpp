@@ -1,5 +1,6 @@
 // rnnlab gradcheck CELL: runs the cell conformance suite (conformance.h) on one loaded cell and
 // prints its report, for plugin authors.
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -21,7 +22,8 @@ const char* kUsage =
     "finite-difference gradients (composed and fused), fused == composed, masking, stateful\n"
     "carry and determinism. KEY=VALUE are the cell's own parameters (see rnnlab cells).\n"
     "\n"
-    "exit status: 0 every check passed, 1 a check failed, 2 bad input";
+    "exit status: 0 every check passed, 1 a check failed, 2 bad input (an unknown cell or\n"
+    "parameter, a value out of range, an ambiguous cell: see --cell-from)";
 
 // "hidden=8" -> {"hidden", 8}, typed by the cell's schema (a key it does not know is typed by
 // its spelling and left for the schema check to report).
@@ -105,6 +107,28 @@ int cmd_gradcheck(const Args& args) {
   const CellType& type = plugins->cells.get(cell);  // InputError with "did you mean"
   std::map<std::string, ParamValue> params;
   for (const auto& kv : sets) params.insert(parse_set(kv, type));
+  // A parameter the cell does not have, or a bad value, is the user's typo: exit 2 with the
+  // schema's message, not a "does not conform" from inside the suite.
+  {
+    const std::vector<ParamSpec> schema = plugins->cells.schema_for(cell, params);
+    std::vector<std::string> known;
+    for (const ParamSpec& s : schema) known.push_back(s.name);
+    for (const auto& [key, value] : params) {
+      const auto spec = std::find_if(schema.begin(), schema.end(),
+                                     [&](const ParamSpec& s) { return s.name == key; });
+      if (spec == schema.end()) {
+        std::string msg = "--set " + key + "=...: cell '" + cell + "' has no parameter '" + key + "'";
+        const std::string near = closest_name(key, known);
+        if (!near.empty()) msg += " (did you mean '" + near + "'?)";
+        std::string all;
+        for (const auto& k : known) all += (all.empty() ? "" : ", ") + k;
+        throw InputError(msg + "; its parameters: " + (all.empty() ? "none" : all));
+      }
+      if (const std::string err = check_param_value(*spec, value); !err.empty())
+        throw InputError("--set " + key + "=" + param_value_str(value) + ": parameter '" + key +
+                         "' of cell '" + cell + "': " + err);
+    }
+  }
   ConformanceReport report = run_conformance(plugins->cells, cell, params, co);
   std::cout << conformance_table(report);
   std::cout << "cell " << cell << ": " << (report.passed() ? "all checks passed" : "FAILED")
