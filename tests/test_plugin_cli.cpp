@@ -173,6 +173,20 @@ TEST_CASE("plugins cli: cells shows nstep's cell choices as every loaded cell") 
   CHECK_FALSE(has(c.out, "elman|gru|lstm "));
 }
 
+TEST_CASE("plugins cli: a cell that throws a non-exception says what was thrown") {
+  const std::string dir = plugin_dir("plugcli_throw_int", {"tp_throw_int"});
+  const std::string out = temp_dir("plugcli_throw_int_runs_p" + std::to_string(::getpid()));
+  CliResult r = run_cli({"run", kCliFixtures + "/throw_int.rnn", "-q", "--out", out,
+                         "--plugin-path", dir},
+                        "plugcli_throw_int");
+  INFO(r.out, r.err);
+  CHECK(r.code == 1);
+  CHECK(has(r.err, "an exception of type int (not derived from std::exception) was thrown: 42"));
+  // where: the model's layer, the cell and its plugin file
+  CHECK(has(r.err, "cell 'tp_throw_int' (m/layer0/tp_throw_int) from plugin 'tp_throw_int' 1.0 (" +
+                       dir + "/librnnlab_plugin_tp_throw_int.so): building it failed"));
+}
+
 TEST_CASE("plugins cli: cells -v prints every folder searched in order") {
   const std::string dir = plugin_dir("plugcli_v", {});
   ::setenv("RNNLAB_PLUGIN_PATH", "/nonexistent/env/dir", 1);

@@ -1,5 +1,5 @@
-// SDK conveniences for cell authors (issue 12 item 7): one_minus and lerp (gradient-checked in
-// float64, equal to the written-out maths), init::uniform(lo, hi), and ParamSpecs built by name
+// SDK conveniences for cell authors (issue 12 item 7; one_minus and lerp are in test_ops.cpp):
+// init::uniform(lo, hi), and ParamSpecs built by name
 // with rnnlab/schema.h's param:: builders (equal to the positional forms, accepted by the registry).
 #include <doctest/doctest.h>
 
@@ -7,28 +7,13 @@
 
 #include "rnnlab/cell.h"
 #include "rnnlab/error.h"
-#include "rnnlab/gradcheck.h"
-#include "rnnlab/ops.h"
 #include "rnnlab/parameter.h"
 #include "rnnlab/schema.h"
 #include "test_util.h"
 
 using namespace rnnlab;
-using rnnlab::test::rand_tensor;
 
 namespace {
-
-Var weighted(const Var& y, uint64_t seed = 99) {
-  Var r = y.tape().constant(rand_tensor(y.shape(), seed));
-  return sum(mul(y, r));
-}
-
-void check(const char* what, const LossFn& f, const std::vector<Tensor>& inputs) {
-  GradCheckResult res = gradcheck(f, inputs);
-  INFO(what << ": max error " << res.max_error << " at " << res.worst);
-  CHECK(res.checked > 0);
-  CHECK(res.passed);
-}
 
 bool same_spec(const ParamSpec& a, const ParamSpec& b) {
   return a.name == b.name && a.type == b.type && a.default_value == b.default_value &&
@@ -37,27 +22,6 @@ bool same_spec(const ParamSpec& a, const ParamSpec& b) {
 }
 
 }  // namespace
-
-TEST_CASE("sdk: one_minus and lerp are gradient-checked and equal the written-out maths") {
-  check("one_minus", [](Tape&, const std::vector<Var>& v) { return weighted(one_minus(v[0])); },
-        {rand_tensor({3, 4}, 1)});
-  check("lerp", [](Tape&, const std::vector<Var>& v) { return weighted(lerp(v[0], v[1], v[2])); },
-        {rand_tensor({3, 4}, 2), rand_tensor({3, 4}, 3), rand_tensor({3, 4}, 4, 0.0, 1.0)});
-  check("lerp, w broadcast [4]",
-        [](Tape&, const std::vector<Var>& v) { return weighted(lerp(v[0], v[1], v[2])); },
-        {rand_tensor({3, 4}, 5), rand_tensor({3, 4}, 6), rand_tensor({4}, 7, 0.0, 1.0)});
-  Tape t;
-  const Tensor a = rand_tensor({2, 3, 4}, 8), b = rand_tensor({2, 3, 4}, 9),
-               w = rand_tensor({2, 3, 4}, 10, 0.0, 1.0);
-  const auto va = to_vector<double>(a), vb = to_vector<double>(b), vw = to_vector<double>(w);
-  const auto om = to_vector<double>(one_minus(t.constant(w)).value());
-  const auto l = to_vector<double>(lerp(t.constant(a), t.constant(b), t.constant(w)).value());
-  for (std::size_t i = 0; i < va.size(); ++i) {
-    CHECK(om[i] == doctest::Approx(1.0 - vw[i]).epsilon(1e-15));
-    CHECK(l[i] == doctest::Approx((1.0 - vw[i]) * va[i] + vw[i] * vb[i]).epsilon(1e-14));
-  }
-  CHECK_THROWS_AS(lerp(t.constant(a), t.constant(rand_tensor({3, 4}, 11)), t.constant(w)), Error);
-}
 
 TEST_CASE("sdk: init::uniform with lo and hi fills that range and rejects an empty one") {
   ParameterStore store(Device::cpu, DType::f64);

@@ -9,9 +9,13 @@
 //   TP_OLD_CORE       built with the headers of another rnnlab version (core_version 0.0.7)
 //   TP_ABORT          a static constructor calls abort() while the library is loaded
 //   TP_EXIT           register_cells calls exit(3)
+//   TP_THROW_INT      registers cell "tp_throw_int" whose factory does `throw 42` (not a
+//                     std::exception: the CLI must still say what was thrown)
 #include <cstdlib>
+#include <memory>
 #include <stdexcept>
 
+#include "rnnlab/cell.h"
 #include "rnnlab/plugin_api.h"
 
 namespace {
@@ -71,6 +75,17 @@ namespace {
 void register_exits(rnnlab::CellRegistry&) { std::exit(3); }
 }  // namespace
 RNNLAB_PLUGIN("tp_exit", "1.0", register_exits)
+#elif defined(TP_THROW_INT)
+namespace {
+void register_throw_int(rnnlab::CellRegistry& r) {
+  rnnlab::CellType t;
+  t.name = "tp_throw_int";
+  t.doc = "test cell whose factory throws an int";
+  t.create = [](const rnnlab::CellArgs&) -> std::unique_ptr<rnnlab::Cell> { throw 42; };
+  r.add(t);
+}
+}  // namespace
+RNNLAB_PLUGIN("tp_throw_int", "1.0", register_throw_int)
 #else
 #error "define one TP_* mode"
 #endif

@@ -233,7 +233,16 @@ std::unique_ptr<Cell> CellRegistry::create(const std::string& name,
     throw InputError("cell '" + name + "': expected an input size >= 1, found " +
                      std::to_string(input_size));
   CellArgs args{config, input_size, params, prefix, rng, this};
-  std::unique_ptr<Cell> cell = type.create(args);
+  std::unique_ptr<Cell> cell;
+  try {
+    cell = type.create(args);
+  } catch (const InputError&) {
+    throw;  // the user's input: the cell's own message says what is wrong
+  } catch (...) {
+    // A bug in the cell: say which cell (and where in the model: the prefix) and which plugin.
+    throw Error("cell '" + name + "' (" + prefix + ") from " + origin_str(type) +
+                ": building it failed: " + describe_current_exception());
+  }
   if (!cell)
     throw InputError("cell '" + name + "' from " + origin_str(type) +
                      ": its create function returned no cell");
