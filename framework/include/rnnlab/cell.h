@@ -122,6 +122,9 @@ class Cell {
   // sequence itself instead of project_inputs/step. x [T,B,I], lengths [B] (empty = all T),
   // state0 as from initial_state() or the stateful carry.
   virtual bool runs_whole_sequence() const { return false; }
+  // False when an output may depend on LATER steps (a bidirectional stack): the conformance
+  // suite then accepts that two halves of a sequence differ from the whole.
+  virtual bool causal() const { return true; }
   virtual SequenceResult run_sequence(Tape& tape, const Var& x, const std::vector<int32_t>& lengths,
                                       const std::vector<Var>& state0, const CellContext& ctx);
 
