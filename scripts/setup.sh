@@ -15,7 +15,9 @@ PACKAGES=(
   libhdf5-dev hdf5-tools zlib1g-dev                # run files, gzip data
   doctest-dev                                      # tests
   python3 python3-numpy python3-h5py python3-torch # parity tests, run-file checks, benchmark
+  python3-pandas python3-matplotlib                # python/rnnlab (load_runs), plots in notebooks
   gnuplot-nox                                      # rnnlab report --plots (learning curves)
+  chromium                                         # headless test of rnnlab report --html
   clang libclang-rt-14-dev                         # dsl/fuzz/run.sh (libFuzzer + ASan/UBSan)
   slurmctld slurmd slurm-client munge              # cluster/start.sh (tests/test_slurm.cpp)
 )

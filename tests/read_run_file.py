@@ -11,8 +11,12 @@ framework/include/rnnlab/run_file.h:
   - /config/source and /config/resolved (when present) scalar UTF-8 strings;
   - /metrics and /eval: only 1-D float64 datasets, chunked and extendible (maxshape None),
     all of one length (a rectangular table, NaN = not logged);
-  - /params and /checkpoint: only groups and float32/float64/int32 datasets.
---status, --rows and --tensor (DTYPE float32|float64|int32, SHAPE like 2x3 or "scalar") add
+  - /params and /checkpoint: only groups and float32/float64/int32 datasets;
+  - /config/values (when present): only scalar attributes of type str, int64, float64 or bool
+    (h5py's enum bool); /split/train and /split/eval 1-D int32, disjoint, ascending, below
+    /dataset@examples.
+--status, --rows, --tensor (DTYPE float32|float64|int32, SHAPE like 2x3 or "scalar") and
+--value (KEY=TYPE:VALUE, TYPE int|real|bool|str: a /config/values attribute) add
 expectations. Exit 0 when everything holds, 1 when something does not (each problem on
 stderr), 2 when the file cannot be opened, 3 when h5py is missing.
 """
@@ -51,6 +55,8 @@ def main():
                     help="expected number of rows of a metrics group")
     ap.add_argument("--tensor", action="append", default=[], metavar="PATH=DTYPE:SHAPE",
                     help="expected dataset dtype and shape")
+    ap.add_argument("--value", action="append", default=[], metavar="KEY=TYPE:VALUE",
+                    help="expected /config/values attribute (TYPE int|real|bool|str)")
     args = ap.parse_args()
 
     problems = []
@@ -169,6 +175,51 @@ def main():
             shape = () if want_shape == "scalar" else tuple(int(x) for x in want_shape.split("x"))
             if ds.dtype != np.dtype(want_dtype) or ds.shape != shape:
                 problem(f"/{path} is {ds.dtype} {ds.shape}; expected {want_dtype} {shape}")
+
+        # ---- typed configuration values and the split ----
+        vals = {}
+        if "config" in f and "values" in f["config"]:
+            for k, v in f["config"]["values"].attrs.items():
+                v = as_str(v)
+                ok = (isinstance(v, str) or (isinstance(v, np.generic) and v.shape == () and
+                                              v.dtype in (np.int64, np.float64, np.bool_)))
+                if not ok:
+                    problem(f"/config/values@{k} = {v!r} ({type(v).__name__}) is not a scalar "
+                            "str/int64/float64/bool")
+                vals[k] = v
+            say(f"  /config/values: {len(vals)} keys")
+        for spec in args.value:
+            key, _, want = spec.partition("=")
+            want_type, _, want_value = want.partition(":")
+            if key not in vals:
+                problem(f"/config/values has no {key!r}")
+                continue
+            v = vals[key]
+            types = {"int": np.int64, "real": np.float64, "bool": np.bool_, "str": str}
+            parse = {"int": int, "real": float, "bool": lambda t: t == "true", "str": str}
+            if want_type not in types:
+                problem(f"--value {spec}: TYPE must be int, real, bool or str")
+            elif type(v) is not types[want_type] or v != parse[want_type](want_value):
+                problem(f"/config/values@{key} = {v!r} ({type(v).__name__}); expected "
+                        f"{want_type} {want_value}")
+        if "split" in f:
+            parts = {}
+            for name in ("train", "eval"):
+                ds = f["split"].get(name)
+                if not isinstance(ds, h5py.Dataset) or ds.ndim != 1 or ds.dtype != np.int32:
+                    problem(f"/split/{name} missing or not a 1-D int32 dataset")
+                    continue
+                parts[name] = ds[:]
+                if np.any(np.diff(parts[name]) <= 0):
+                    problem(f"/split/{name} is not strictly ascending")
+            if len(parts) == 2:
+                if np.intersect1d(parts["train"], parts["eval"]).size:
+                    problem("/split/train and /split/eval overlap")
+                n = f["dataset"].attrs.get("examples") if "dataset" in f else None
+                top = max([p.max() for p in parts.values() if p.size], default=-1)
+                if n is None or top >= n:
+                    problem(f"/split index {top} not below /dataset@examples = {n}")
+                say(f"  /split: {parts['train'].size} train, {parts['eval'].size} eval")
 
     for p in problems:
         print(f"read_run_file.py: {args.file}: {p}", file=sys.stderr)

@@ -24,15 +24,6 @@ namespace fs = std::filesystem;
 namespace {
 
 // Waits until `path` exists (or `seconds` pass).
-bool wait_for_file(const std::string& path, double seconds) {
-  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < end) {
-    if (fs::exists(path)) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
-
 }  // namespace
 
 TEST_CASE("cli: --version, --help and bad usage (exit 2 with a message)") {

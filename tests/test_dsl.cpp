@@ -174,7 +174,7 @@ TEST_CASE("dsl: the example from the issue compiles to the expected spec") {
   CHECK(s.sweep[2].values ==
         std::vector<ParamValue>{int64_t{64}, int64_t{128}, int64_t{192}, int64_t{256}});
   CHECK(s.models[1].layers[0].loc.line > 0);
-  CHECK(s.source_text.find("included: ") != std::string::npos);  // common.rnn appended
+  CHECK(s.source_text.str().find("included: ") != std::string::npos);  // common.rnn appended
 }
 
 TEST_CASE("dsl: literals") {

@@ -37,6 +37,7 @@ std::vector<std::string> tiny_data(const std::string& source) {
       {"adding", {"data.steps=8", "data.examples=40", "data.test_examples=10"}},
       {"length", {"data.max_len=12", "data.examples=40", "data.test_examples=10"}},
       {"synthetic_sentiment", {"data.examples=40", "data.min_len=10", "data.max_len=30"}},
+      {"npy", {}},  // experiments/data/sine_npy: 600 short sequences, already small
   };
   auto it = table.find(source);
   if (it == table.end()) {

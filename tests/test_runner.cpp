@@ -13,6 +13,8 @@
 using namespace rnnlab;
 using rnnlab::test::arg;
 using rnnlab::test::builtin_cells;
+using rnnlab::test::error_of;
+using rnnlab::test::quiet_options;
 using rnnlab::test::layer;
 using rnnlab::test::temp_dir;
 using rnnlab::test::tiny_digits_spec;
@@ -23,23 +25,6 @@ const ParamSpec* find(const std::vector<ParamSpec>& schema, const std::string& n
   for (const auto& p : schema)
     if (p.name == name) return &p;
   return nullptr;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-RunOptions quiet_options(const std::string& out) {
-  RunOptions o;
-  o.out_dir = out;
-  o.quiet = true;
-  o.git_sha = "test-sha";
-  return o;
 }
 
 }  // namespace

@@ -4,6 +4,9 @@
 // compiler and say so if it is missing). The Slurm executor: tests/test_slurm.cpp.
 #include <doctest/doctest.h>
 
+#include <signal.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -299,4 +302,87 @@ TEST_CASE("rnnlab sweep --executor slurm --dry-run prints the array and collect 
     CHECK_MESSAGE(r.out.find(want) != std::string::npos, want);
   CHECK(slurp(dir + "/sweep.sbatch").find("#SBATCH --array=0-5%2") != std::string::npos);
   CHECK(!fs::exists(dir + "/jobs.txt"));  // nothing submitted
+}
+
+TEST_CASE("sweep: summary columns per axis with timing and error and the failures explained") {
+  REQUIRE_CLI_DSL();
+  const std::string dir = temp_dir("sweep_columns");
+  fs::remove_all(dir);
+  ::setenv("RNNLAB_SWEEP_FAIL_RUNS", "sweep_tiny/lstm-hidden=8_seed=1", 1);
+  CliResult r = run_cli({"sweep", kSweepFile, "--out", dir, "--jobs", "2"}, "sweep_columns_run");
+  ::unsetenv("RNNLAB_SWEEP_FAIL_RUNS");
+  INFO(r.out, r.err);
+  CHECK(r.code == 1);
+  // The local summary says why the failed run failed and where its logs are.
+  CHECK(r.out.find("failed on purpose") != std::string::npos);
+  CHECK(r.out.find("task-2.attempt-1.{out,err}") != std::string::npos);
+  // The local executor collects like Slurm's collect job.
+  REQUIRE(fs::exists(dir + "/summary.csv"));
+  const auto lines = lines_of(slurp(dir + "/summary.csv"));
+  REQUIRE(lines.size() == 7);
+  const auto header = csv_fields(lines[0]);
+  auto col = [&](const std::string& name) {
+    const auto it = std::find(header.begin(), header.end(), name);
+    REQUIRE_MESSAGE(it != header.end(), name, " not in ", lines[0]);
+    return static_cast<std::size_t>(it - header.begin());
+  };
+  // model.lstm.hidden is the column `hidden` (gru rows: empty); seed stays its own column.
+  const std::size_t hidden = col("hidden"), ms = col("ms_per_step"), wall = col("wall_s"),
+                    error = col("error"), steps = col("steps"), status = col("status");
+  const auto failed = csv_fields(lines[3]);  // task 2
+  CHECK(failed[status] == "failed");
+  CHECK(failed[hidden] == "8");
+  CHECK(failed[steps] == "1");  // one step completed before it failed
+  CHECK(failed[error].find("failed on purpose") != std::string::npos);
+  const auto ok = csv_fields(lines[1]);
+  CHECK(ok[status] == "finished");
+  CHECK(ok[hidden] == "4");
+  CHECK(std::stod(ok[ms]) > 0);
+  CHECK(std::stod(ok[wall]) > 0);
+  CHECK(ok[error].empty());
+  CHECK(csv_fields(lines[5])[hidden].empty());  // gru
+  {  // summary.h5: hidden is numeric (NaN for gru), error a text column
+    RunFile f = RunFile::open(dir + "/summary.h5");
+    const auto h = to_vector<double>(f.read_tensor("runs/hidden"));
+    REQUIRE(h.size() == 6);
+    CHECK(h[0] == 4);
+    CHECK(h[2] == 8);
+    CHECK(std::isnan(h[5]));
+    CHECK(f.exists("runs/error"));
+  }
+  // status: steps reached and the error of the failed run.
+  const CliResult st = run_cli({"status", dir}, "sweep_columns_status");
+  CHECK(st.out.find("2\tfailed\tsweep_tiny/lstm-hidden=8_seed=1\t1 steps\t") != std::string::npos);
+  CHECK(st.out.find("failed on purpose") != std::string::npos);
+
+  // --rerun-failed remembers --jobs 2 and keeps attempt 1's logs beside attempt 2's.
+  CHECK(slurp(dir + "/sweep.options").find("--jobs=2") != std::string::npos);
+  const CliResult again = run_cli({"sweep", "--rerun-failed", dir}, "sweep_columns_rerun");
+  CHECK_MESSAGE(again.code == 0, again.out, again.err);
+  CHECK(again.out.find("2 at a time") != std::string::npos);
+  CHECK(fs::exists(dir + "/logs/task-2.attempt-1.err"));
+  CHECK(fs::exists(dir + "/logs/task-2.attempt-2.err"));
+  CHECK(run_state(dir + "/sweep_tiny/lstm-hidden=8_seed=1/run.h5") == "finished");
+}
+
+TEST_CASE("sweep: --rerun-failed continues an interrupted run from its checkpoint") {
+  REQUIRE_CLI_DSL();
+  const std::string dir = temp_dir("sweep_resume"), logs = temp_dir("sweep_resume_logs");
+  fs::remove_all(dir);
+  // A one-run sweep (long.rnn has no sweep block), expanded without running.
+  REQUIRE(run_cli({"sweep", kCliFixtures + "/long.rnn", "--out", dir, "--dry-run", "--set",
+                   "train.steps=20000"}).code == 0);
+  const auto recs = read_manifest(dir + "/manifest.tsv");
+  REQUIRE(recs.size() == 1);
+  const pid_t pid = start_cli({"run", "--manifest", dir + "/manifest.tsv", "--task-id", "0",
+                               "--threads", "1", "--quiet"}, logs);
+  REQUIRE(wait_for_file(recs[0].path, 60));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ::kill(pid, SIGINT);
+  REQUIRE(wait_cli(pid, logs).code == 1);
+  REQUIRE(run_state(recs[0].path) == "interrupted");
+  const CliResult r = run_cli({"sweep", "--rerun-failed", dir, "--threads", "1"}, "sweep_resume");
+  CHECK_MESSAGE(r.code == 0, r.out, r.err);
+  CHECK(slurp(dir + "/logs/task-0.attempt-1.out").find("resumed from step") != std::string::npos);
+  CHECK(run_state(recs[0].path) == "finished");
 }

@@ -11,7 +11,9 @@ CASE_DIR holds (written by the C++ test):
                 R_out [T,B,H], R_h [B,H], R_c [B,H] (lstm only)
               (g = 1 elman, 4 lstm, 3 gru; gate order i,f,g,o / r,z,n as in PyTorch)
 
-The torch module (nn.RNN / nn.LSTM / nn.GRU, batch_first=False, one layer) gets
+The torch module (nn.RNN / nn.LSTM / nn.GRU, batch_first=False, one layer) is built and loaded
+by the Python package's mapping, python/rnnlab/torch_models.py (make_rnn, set_rnn_weights; the
+one home of it, also behind rnnlab.to_torch):
   weight_ih_l0 = W_xᵀ, weight_hh_l0 = W_hᵀ,
   bias_ih_l0 = b, bias_hh_l0 = 0        (elman, lstm: our single bias is b_ih + b_hh)
   bias_ih_l0 = b_x, bias_hh_l0 = b_h    (gru)
@@ -43,6 +45,14 @@ except ImportError as e:  # pragma: no cover - depends on the machine
     fail("cannot import %s (%s); install python3-torch and python3-numpy "
          "(Debian: apt-get install python3-torch) for %s" % (e.name, e, sys.executable), 2)
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "python"))
+try:
+    from rnnlab.torch_models import make_rnn, set_rnn_weights
+except ImportError as e:  # pragma: no cover - depends on the machine
+    fail("cannot import the weight mapping python/rnnlab/torch_models.py (%s); it needs h5py, "
+         "numpy and pandas (apt-get install python3-h5py python3-pandas)" % e, 2)
+
 GATES = {"elman": 1, "lstm": 4, "gru": 3}
 
 
@@ -68,35 +78,21 @@ def write(case_dir, name, array, written):
 
 
 def run(case, inputs, dtype_name, case_dir, written):
-    cell, T, B, I, H = case["cell"], case["T"], case["B"], case["I"], case["H"]
+    cell, T, I, H = case["cell"], case["T"], case["I"], case["H"]
     dtype = {"float32": torch.float32, "float64": torch.float64}.get(dtype_name)
     if dtype is None:
         fail("unknown dtype %r (float32 | float64)" % dtype_name)
     lengths = case["lengths"]
 
-    if cell == "elman":
-        act = case.get("activation", "tanh")
-        if act not in ("tanh", "relu"):
-            fail("unknown elman activation %r" % act)
-        mod = torch.nn.RNN(I, H, num_layers=1, nonlinearity=act, bias=True, batch_first=False)
-    elif cell == "lstm":
-        mod = torch.nn.LSTM(I, H, num_layers=1, bias=True, batch_first=False)
-    else:
-        mod = torch.nn.GRU(I, H, num_layers=1, bias=True, batch_first=False)
-    mod = mod.to(dtype)
+    act = case.get("activation", "tanh") if cell == "elman" else "tanh"
+    if act not in ("tanh", "relu"):
+        fail("unknown elman activation %r" % act)
+    mod = make_rnn(cell, I, H, act, dtype)
+    set_rnn_weights(mod, cell, inputs["W_x"], inputs["W_h"], b=inputs.get("b"),
+                    b_x=inputs.get("b_x"), b_h=inputs.get("b_h"))
 
     def t(a):
         return torch.tensor(a, dtype=dtype)
-
-    with torch.no_grad():
-        mod.weight_ih_l0.copy_(t(inputs["W_x"].T))
-        mod.weight_hh_l0.copy_(t(inputs["W_h"].T))
-        if cell == "gru":
-            mod.bias_ih_l0.copy_(t(inputs["b_x"]))
-            mod.bias_hh_l0.copy_(t(inputs["b_h"]))
-        else:
-            mod.bias_ih_l0.copy_(t(inputs["b"]))
-            mod.bias_hh_l0.zero_()
 
     x = t(inputs["x"]).requires_grad_(True)
     packed = pack_padded_sequence(x, torch.tensor(lengths, dtype=torch.int64),

@@ -78,6 +78,15 @@ void check_train(Compiler& c, TrainSpec& t, const SourceLoc& loc, bool base) {
                  {std::string(steps_later ? "epochs" : "steps") + " is given at " +
                   where(c.name_loc_of(steps_later ? b : a))});
   }
+  // steps 0 / epochs 0 (written, or by --set) train nothing: refuse it where it is written.
+  for (const char* key : {"steps", "epochs"}) {
+    auto it = t.settings.find(key);
+    if (it == t.settings.end()) continue;
+    const auto* n = std::get_if<int64_t>(&it->second.value);
+    if (n && *n == 0)
+      c.sink.error(it->second.loc, std::string(key) + " 0 trains nothing",
+                   {"give steps N (batches) or epochs N (passes over the data) with N >= 1"});
+  }
   if (base) {
     if (!steps && !epochs)
       c.sink.error(loc, "the train block needs steps or epochs",

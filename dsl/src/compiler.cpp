@@ -54,11 +54,12 @@ CompileResult compile_text(const std::string& text, const std::string& path,
     detail::check_spec(c);
   }
   c.spec.source_path = path;
-  c.spec.source_text = text;
+  std::string source = text;
   for (std::size_t i = 1; i < c.files.size(); ++i) {
     if (c.files[i]->path() == "<--set>") continue;
-    c.spec.source_text += "\n# ---- included: " + c.files[i]->path() + "\n" + c.files[i]->text();
+    source += "\n# ---- included: " + c.files[i]->path() + "\n" + c.files[i]->text();
   }
+  c.spec.source_text = std::move(source);
   finish(c, out);
   return out;
 }

@@ -2,6 +2,7 @@
 // diagnostics (errors and warnings, `file:line:col: error: ...` with the source line and a
 // caret) and, with -v, the resolved spec of every run.
 #include <iostream>
+#include <set>
 
 #include "cli_common.h"
 #include "rnnlab/runner.h"
@@ -16,6 +17,8 @@ const char* kUsage =
     "Checks an experiment file against the loaded cells and the catalog (layers, data sources,\n"
     "optimizers, train settings) and prints its diagnostics. With -v also prints the resolved\n"
     "spec of every run (defaults filled in, per-model overrides merged, sweep applied).\n"
+    "Every run is resolved, one at a time; the data block's path must exist (the data is not\n"
+    "loaded). An experiment expands to at most 100000 runs (models x sweep points).\n"
     "\n"
     "exit status: 0 no errors, 2 errors";
 
@@ -44,15 +47,21 @@ int cmd_check(const Args& args) {
   ExperimentSpec spec = compile_experiment(file, catalog, sets, &rendered);
   std::cout << rendered;
   RunOptions options;
-  const std::vector<RunPlan> plans = plan_runs(spec, catalog, options);
+  // Every run is resolved (and so checked), one at a time: memory stays that of one run.
+  const bool verbose = vm.count("verbose") > 0;
+  std::string listing;
+  int64_t runs = 0;
+  std::set<std::string> data_paths;  // checked once each, whatever the sweep
+  for_each_plan(spec, catalog, options, [&](RunPlan&& p) {
+    ++runs;
+    if (auto it = p.spec.data.args.find("path"); it != p.spec.data.args.end())
+      if (data_paths.insert(param_value_str(it->second.value)).second) check_data_files(p.spec);
+    if (verbose) listing += "\n# run " + p.name + " -> " + p.path + "\n" + print_spec(p.spec);
+  });
   std::cout << file << ": ok: experiment '" << spec.name << "', " << spec.models.size()
-            << " model" << (spec.models.size() == 1 ? "" : "s") << ", " << plans.size()
-            << " run" << (plans.size() == 1 ? "" : "s") << "\n";
-  if (vm.count("verbose")) {
-    for (const auto& p : plans) {
-      std::cout << "\n# run " << p.name << " -> " << p.path << "\n" << print_spec(p.spec);
-    }
-  }
+            << " model" << (spec.models.size() == 1 ? "" : "s") << ", " << runs << " run"
+            << (runs == 1 ? "" : "s") << "\n"
+            << listing;
   return kExitOk;
 }
 

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <limits>
 #include <map>
 
 #include "rnnlab/run_file.h"
+#include "rnnlab/run_lock.h"
 #include "sweep_common.h"
 
 namespace rnnlab::cli {
@@ -60,10 +62,16 @@ std::vector<double> series(const RunFile& f, const std::string& group, const std
 struct Row {
   RunStatus status;
   double m[kNumMetrics] = {kNaN, kNaN, kNaN, kNaN, kNaN};
+  double ms_per_step = kNaN, wall_s = kNaN;  // training ms per step, fit() seconds
 };
 
+// Timing of any run that got going; the final metrics only of a finished one.
 void read_metrics(Row& row) {
   RunFile f = RunFile::open(row.status.record->path);
+  if (f.has_attr("train_time") && f.has_attr("steps") && f.attr_int("steps") > 0)
+    row.ms_per_step = 1e3 * f.attr_double("train_time") / double(f.attr_int("steps"));
+  if (f.has_attr("wall_time")) row.wall_s = f.attr_double("wall_time");
+  if (row.status.state != "finished") return;
   const auto loss = series(f, "metrics", "loss");
   const auto eloss = series(f, "eval", "loss");
   const auto eacc = series(f, "eval", "accuracy");
@@ -91,6 +99,7 @@ int cmd_collect(const Args& args) {
   po::variables_map vm;
   if (!parse("collect", kUsage, args, opts, hidden, pos, vm)) return kExitOk;
   require_positional("collect", vm, "dir", "the sweep folder (DIR)");
+  RunLock lock(dir + "/summary.h5");  // one collect per sweep folder at a time
   const auto records = read_manifest(manifest_path(dir));
 
   auto statuses = run_statuses(records);
@@ -99,12 +108,14 @@ int cmd_collect(const Args& args) {
   for (const auto& s : statuses) {
     Row row;
     row.status = s;
-    if (s.state == "finished") {
+    if (s.state == "finished" || s.state == "failed" || s.state == "interrupted") {
       try {
         read_metrics(row);
       } catch (const std::exception& e) {
         row.status.state = "failed";
-        std::cerr << "rnnlab collect: " << s.record->path << ": " << e.what() << "\n";
+        row.status.error = e.what();
+        std::cerr << "rnnlab collect: warning: " << s.record->path
+                  << ": cannot read its metrics, counted as failed: " << e.what() << "\n";
       }
     }
     rows.push_back(row);
@@ -113,7 +124,21 @@ int cmd_collect(const Args& args) {
   std::ofstream runs(dir + "/summary.csv", std::ios::trunc);
   runs << "task,id,experiment,model,grid,seed,status,steps";
   for (const char* m : kMetrics) runs << "," << m;
-  runs << ",path\n";
+  // Every sweep axis its own column (axis_column: one hyper-parameter, one column across
+  // models), after the fixed ones, then timing and the failure message.
+  std::vector<std::string> axes;
+  for (const auto& row : rows)
+    for (const auto& [col, value] : axis_values(*row.status.record))
+      if (col != "seed" && std::find(axes.begin(), axes.end(), col) == axes.end())
+        axes.push_back(col);
+  auto axis_of = [&](const ManifestRecord& r, const std::string& col) {
+    for (const auto& [c, v] : axis_values(r))
+      if (c == col) return v;
+    return std::string();
+  };
+  runs << ",path";
+  for (const auto& a : axes) runs << "," << csv(a);
+  runs << ",ms_per_step,wall_s,error\n";
   struct Group {
     std::string experiment, model, grid;
     int runs = 0, finished = 0, failed = 0;
@@ -138,6 +163,21 @@ int cmd_collect(const Args& args) {
                                text_col("status"), num_col("steps")}};
   for (const char* m : kMetrics) h5runs.columns.push_back(num_col(m));
   h5runs.columns.push_back(text_col("path"));
+  // An axis column is numeric when every run's value reads as a number, else text.
+  std::vector<bool> numeric(axes.size(), true);
+  for (std::size_t a = 0; a < axes.size(); ++a)
+    for (const auto& row : rows) {
+      const std::string v = axis_of(*row.status.record, axes[a]);
+      char* end = nullptr;
+      if (!v.empty()) std::strtod(v.c_str(), &end);
+      if (!v.empty() && (end == v.c_str() || *end != '\0')) numeric[a] = false;
+    }
+  const std::size_t first_axis = h5runs.columns.size();
+  for (std::size_t a = 0; a < axes.size(); ++a)
+    h5runs.columns.push_back(numeric[a] ? num_col(axes[a]) : text_col(axes[a].c_str()));
+  h5runs.columns.push_back(num_col("ms_per_step"));
+  h5runs.columns.push_back(num_col("wall_s"));
+  h5runs.columns.push_back(text_col("error"));
   for (const auto& row : rows) {
     const ManifestRecord& r = *row.status.record;
     std::string seed;
@@ -160,12 +200,25 @@ int cmd_collect(const Args& args) {
       c[7].numbers.push_back(double(row.status.steps));
       for (int i = 0; i < kNumMetrics; ++i) c[8 + i].numbers.push_back(row.m[i]);
       c[8 + kNumMetrics].strings.push_back(r.path);
+      for (std::size_t a = 0; a < axes.size(); ++a) {
+        const std::string v = axis_of(r, axes[a]);
+        if (numeric[a])
+          c[first_axis + a].numbers.push_back(v.empty() ? kNaN : std::strtod(v.c_str(), nullptr));
+        else
+          c[first_axis + a].strings.push_back(v);
+      }
+      c[first_axis + axes.size()].numbers.push_back(row.ms_per_step);
+      c[first_axis + axes.size() + 1].numbers.push_back(row.wall_s);
+      c[first_axis + axes.size() + 2].strings.push_back(row.status.error);
     }
     runs << r.task << "," << csv(r.id) << "," << csv(r.experiment()) << "," << csv(r.model) << ","
          << csv(grid_point(r)) << "," << seed << "," << row.status.state << ","
          << row.status.steps;
     for (double v : row.m) runs << "," << num(v);
-    runs << "," << csv(r.path) << "\n";
+    runs << "," << csv(r.path);
+    for (const auto& a : axes) runs << "," << csv(axis_of(r, a));
+    runs << "," << num(row.ms_per_step) << "," << num(row.wall_s) << "," << csv(row.status.error)
+         << "\n";
 
     const std::string key = r.experiment() + "\n" + r.model + "\n" + grid_point(r);
     if (!groups.count(key)) order.push_back(key);

@@ -133,6 +133,9 @@ int cmd_predict(const Args& args) {
     throw UsageError("rnnlab predict: --warmup and --steps must be >= 1, --start >= 0");
 
   RunFile run = RunFile::open(path);
+  RNNLAB_CHECK_INPUT(run.exists("config/resolved"), "predict: ", path,
+                     " has no /config/resolved (not a run file of `rnnlab run`, or one cut off "
+                     "before its header was written)");
   auto plugins = load_plugins(plugin_dirs);
   Catalog catalog(plugins->cells);
   const std::string source = run.has_attr("source_path") ? run.attr_string("source_path") : path;

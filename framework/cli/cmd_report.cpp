@@ -1,7 +1,8 @@
 // rnnlab report PATH...: one row per model (runs of one model that differ only in the seed are
 // aggregated): eval metric final/best mean ± std over seeds, final training loss, wall time,
-// ms/step and the time ratio to the fastest model; --csv / --json for tools; --plots DIR for
-// PNG learning curves (gnuplot).
+// ms/step and the time ratio to the fastest model; --csv / --json for tools; --by KEYS for a
+// pivot table over sweep keys; --plots DIR for PNG learning curves (gnuplot); --html FILE for
+// one self-contained interactive page.
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -9,6 +10,9 @@
 
 #include "cli_common.h"
 #include "report_data.h"
+#include "report_format.h"
+#include "report_html.h"
+#include "report_pivot.h"
 #include "report_plots.h"
 #include "report_views.h"
 
@@ -17,54 +21,27 @@ namespace rnnlab::cli {
 namespace {
 
 const char* kUsage =
-    "usage: rnnlab report PATH... [--csv | --json] [--epochs] [--reach COND] [--plots DIR]\n"
+    "usage: rnnlab report PATH... [--csv | --json] [--by KEYS] [--epochs] [--reach COND]\n"
+    "                     [--plots DIR [--seed-lines]] [--html FILE]\n"
     "\n"
     "Summarises run files (a folder is searched recursively for *.h5): one row per model,\n"
     "runs that differ only in their seed aggregated as mean ± std. The eval metric is the\n"
     "accuracy for classification, else the eval loss; 'best' is the best eval row of a run.\n"
     "ms/step counts training steps only; 'time x' is ms/step over the fastest model's.\n"
     "--epochs adds the training loss and wall time of every epoch; --reach COND the first\n"
-    "evaluation step where COND holds (e.g. 'loss<0.01', 'accuracy>=0.99'), per model.";
-
-std::string num(double x, const char* fmt = "%.4f") {
-  if (!std::isfinite(x)) return "-";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, fmt, x);
-  return buf;
-}
-
-std::string full(double x) {
-  if (!std::isfinite(x)) return "";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", x);
-  return buf;
-}
-
-std::string json_num(double x) { return std::isfinite(x) ? full(x) : "null"; }
-
-std::string json_str(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::string seeds_str(const GroupRow& g, const char* sep) {
-  std::string s;
-  for (auto x : g.seeds) s += (s.empty() ? "" : sep) + std::to_string(x);
-  return s;
-}
-
-std::string pm(const Stat& s, std::size_t n) {
-  if (!std::isfinite(s.mean)) return "-";
-  return n > 1 ? num(s.mean) + " ± " + num(s.std) : num(s.mean);
-}
+    "evaluation step where COND holds (e.g. 'loss<0.01', 'accuracy>=0.99'), per model.\n"
+    "--by KEYS replaces the model table by a pivot table: runs pooled by the resolved values\n"
+    "of the keys (e.g. --by hidden,cell: a row per hidden size, a column per cell); keys are\n"
+    "experiment, model, group, seed, status, cell, layers, any sweep key (train.batch,\n"
+    "model.lstm.hidden, ...) and its last component alone (hidden, batch, lr, ...).\n"
+    "--plots draws mean ± std bands over seeds; --seed-lines adds every run's own line.\n"
+    "--html FILE writes one self-contained page (no network): the tables, interactive curves\n"
+    "and every run's metadata and resolved config.\n"
+    "A run file in a folder that cannot be read (not HDF5, truncated, missing groups) is\n"
+    "skipped with a warning naming it; one given by name is an error.\n"
+    "\n"
+    "exit status: 0 reported, 2 bad input (a run file given by name unreadable, none readable;\n"
+    "an unknown --by key)";
 
 // Pads to `width` display columns (± is one column but two bytes).
 std::string pad(const std::string& s, std::size_t width) {
@@ -150,13 +127,16 @@ void print_json(const std::vector<GroupRow>& groups) {
 int cmd_report(const Args& args) {
   po::options_description opts("options");
   std::vector<std::string> paths;
-  std::string plots, reach;
+  std::string plots, reach, by, html;
   opts.add_options()
       ("csv", "comma-separated values (full precision)")
       ("json", "JSON, with every run's numbers (full precision)")
       ("epochs", "also a table of the training loss and wall time per epoch")
       ("reach", po::value(&reach), "also the first eval step where COND holds, e.g. 'loss<0.01'")
-      ("plots", po::value(&plots), "write learning-curve PNGs to this folder (needs gnuplot)");
+      ("by", po::value(&by), "pivot table over these keys, e.g. 'hidden,cell'")
+      ("plots", po::value(&plots), "write learning-curve PNGs to this folder (needs gnuplot)")
+      ("seed-lines", "with --plots: also draw every run (seed) as its own line")
+      ("html", po::value(&html), "write one self-contained HTML page (tables, curves, runs)");
   po::options_description hidden;
   hidden.add_options()("path", po::value(&paths), "run files or folders");
   po::positional_options_description pos;
@@ -169,13 +149,22 @@ int cmd_report(const Args& args) {
   const bool extra = vm.count("epochs") || !reach.empty();
   if (extra && (vm.count("csv") || vm.count("json")))
     throw UsageError("rnnlab report: --epochs and --reach print tables; not with --csv or --json");
+  if (vm.count("by") && vm.count("json"))
+    throw UsageError("rnnlab report: --by prints a table or --csv; not with --json");
+  if (vm.count("seed-lines") && plots.empty())
+    throw UsageError("rnnlab report: --seed-lines goes with --plots DIR");
   std::optional<ReachCondition> cond;
   if (!reach.empty()) cond = parse_reach(reach);
 
-  std::vector<RunRecord> runs;
-  for (const auto& f : find_run_files(paths)) runs.push_back(read_run(f));
+  const std::vector<RunRecord> runs = read_runs(paths, std::cerr);
   const std::vector<GroupRow> groups = aggregate(runs);
-  if (vm.count("csv"))
+  std::optional<Pivot> pivot;
+  if (vm.count("by")) pivot = make_pivot(runs, parse_by(by));
+  if (pivot && vm.count("csv"))
+    print_pivot_csv(*pivot);
+  else if (pivot)
+    print_pivot_table(*pivot);
+  else if (vm.count("csv"))
     print_csv(groups);
   else if (vm.count("json"))
     print_json(groups);
@@ -190,7 +179,12 @@ int cmd_report(const Args& args) {
     print_reach_table(groups, *cond);
   }
   if (!plots.empty())
-    for (const auto& png : write_plots(groups, plots)) std::cerr << "wrote " << png << "\n";
+    for (const auto& png : write_plots(groups, plots, vm.count("seed-lines") > 0))
+      std::cerr << "wrote " << png << "\n";
+  if (!html.empty()) {
+    write_html(html, runs, groups, pivot ? &*pivot : nullptr);
+    std::cerr << "wrote " << html << "\n";
+  }
   return kExitOk;
 }
 

@@ -20,11 +20,27 @@ const char* kUsage =
     "\n"
     "Trains every model of the experiment (for every point of its sweep) and writes one HDF5\n"
     "file per run to OUT/<experiment>/<model>[-<sweep id>]/run.h5. Prints a summary line per\n"
-    "run. Ctrl-C stops after the current step, writes a checkpoint and marks the run\n"
-    "interrupted; --resume continues it (and skips finished runs).\n"
+    "run.\n"
+    "\n"
+    "Checkpoints: every run saves one (two checksummed slots in its run file) each\n"
+    "`checkpoint_seconds` of wall time (train block, default 60; 0 off), every\n"
+    "`checkpoint_every` steps if set, and on Ctrl-C / SIGTERM, which stop after the current\n"
+    "step and mark the run interrupted. A damaged newer slot falls back to the older one.\n"
+    "\n"
+    "Locking: a run file is locked (RUN.h5.lock) before it is touched; a second rnnlab on the\n"
+    "same run exits 2 naming the holder and leaves the file as it was.\n"
+    "\n"
+    "--resume reuses an existing run file only if the same run wrote it (resolved spec, data\n"
+    "fingerprint, cell plugin versions; else exit 2 listing what differs): a finished one is\n"
+    "skipped, an interrupted or killed one continues from its checkpoint bit-identically, one\n"
+    "without a checkpoint starts over (said on stderr). Without --resume the file is replaced.\n"
+    "\n"
+    "Divergence: a non-finite loss, or one above diverge_factor (default 1e4) x max(first\n"
+    "loss, 1), fails the run (status failed, exit 1).\n"
     "\n"
     "rnnlab run --manifest DIR/manifest.tsv --task-id N runs the one run of task N of a sweep\n"
-    "(`rnnlab sweep`): its .rnn file, --set overrides and sweep point come from the manifest.\n"
+    "(`rnnlab sweep`): its .rnn file, --set overrides and sweep point come from the manifest;\n"
+    "always as with --resume (a task started again continues from its checkpoint).\n"
     "For tests of sweeps: a run whose id is listed in $RNNLAB_SWEEP_FAIL_RUNS (comma\n"
     "separated) fails on purpose after its first training step (status failed).\n"
     "\n"
@@ -76,6 +92,7 @@ int run_manifest_task(const std::string& manifest, int64_t task, int threads, bo
   options.out_dir =
       std::filesystem::absolute(manifest).parent_path().lexically_normal().string();
   options.models = {rec->model};
+  options.resume = true;  // a task run again (rerun, Slurm requeue) continues, never overwrites
   options.threads = threads;
   options.quiet = quiet;
   options.git_sha = git_sha();
@@ -112,7 +129,8 @@ int cmd_run(const Args& args) {
       ("threads", po::value(&threads), "CPU threads (default: the train block's, else all)")
       ("backend", po::value(&backend), "cpu | cuda (overrides the file's backend)")
       ("set", po::value(&sets)->composing(), "override KEY=VALUE, e.g. train.batch=32 (repeatable)")
-      ("resume", "continue interrupted runs from their checkpoints, skip finished ones")
+      ("resume", "continue interrupted runs of the same configuration from their "
+                 "checkpoints, skip finished ones (see above)")
       ("quiet,q", "no progress output")
       ("plugin-path", po::value(&plugin_dirs)->composing(), "extra plugin folder (repeatable)")
       ("cell-from", po::value(&cell_from)->composing(), kCellFromHelp)

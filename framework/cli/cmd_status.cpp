@@ -24,7 +24,11 @@ std::vector<RunStatus> run_statuses(const std::vector<ManifestRecord>& records) 
   for (const auto& r : records) {
     RunStatus s;
     s.record = &r;
-    s.state = run_state(r.path, &s.steps);
+    std::string unreadable;
+    s.state = run_state(r.path, &s.steps, &s.error, &unreadable);
+    if (!unreadable.empty())
+      std::cerr << "rnnlab: warning: " << r.path << ": unreadable run file, counted as " << s.state
+                << ": " << unreadable << "\n";
     out.push_back(s);
   }
   return out;
@@ -184,6 +188,14 @@ const char* kUsage =
 
 }  // namespace
 
+namespace {
+// The first line of `text`, cut to `max` characters ("..." marks a cut).
+std::string one_line(const std::string& text, std::size_t max) {
+  std::string s = text.substr(0, text.find('\n'));
+  return s.size() > max ? s.substr(0, max - 3) + "..." : s;
+}
+}  // namespace
+
 int cmd_status(const Args& args) {
   po::options_description opts("options");
   std::string dir;
@@ -202,6 +214,7 @@ int cmd_status(const Args& args) {
     ++counts[s.state];
     std::cout << s.record->task << "\t" << s.state << "\t" << s.record->id;
     if (std::filesystem::exists(s.record->path)) std::cout << "\t" << s.steps << " steps";
+    if (!s.error.empty()) std::cout << "\t" << one_line(s.error, 160);
     std::cout << "\n";
   }
   std::cout << statuses.size() << " runs: " << counts["finished"] << " finished, "

@@ -18,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "rnnlab/run_lock.h"
 #include "sweep_common.h"
 
 namespace rnnlab::cli {
@@ -34,10 +35,14 @@ const char* kUsage =
     "DIR/manifest.tsv (one record per run: task number, id, model, run file, overrides), and\n"
     "runs it. Ids are `<experiment>/<model>[-<sweep id>]` and task numbers are kept when the\n"
     "sweep is expanded again into the same DIR. Run files: DIR/<experiment>/<run>/run.h5;\n"
-    "logs: DIR/logs/task-<N>.{out,err}.\n"
+    "logs: DIR/logs/task-<N>.attempt-<K>.{out,err}, K counting this folder's sweep commands\n"
+    "(a rerun keeps the earlier attempts' logs). Every task runs with --resume semantics: a\n"
+    "finished run is skipped, an interrupted, killed, cancelled or preempted one continues\n"
+    "from its checkpoint, and a run file of another configuration is refused (exit 2).\n"
     "\n"
     "  --executor local   N concurrent `rnnlab run --manifest DIR/manifest.tsv --task-id T`\n"
-    "                     processes, CPU threads divided between them; a summary at the end.\n"
+    "                     processes, CPU threads divided between them; a summary at the end,\n"
+    "                     then `rnnlab collect DIR` (DIR/summary.csv, .h5).\n"
     "  --executor slurm   writes DIR/sweep.sbatch (an array job over the task numbers, at most\n"
     "                     --jobs tasks at a time) and DIR/collect.sbatch (`rnnlab collect DIR`,\n"
     "                     afterany the array), submits both with `sbatch --parsable` and\n"
@@ -45,7 +50,9 @@ const char* kUsage =
     "                     (and writes the manifest) without submitting.\n"
     "  --rerun-failed DIR runs only the failed, interrupted and missing runs of DIR again (and\n"
     "                     those whose file still says running, unless a Slurm job of DIR\n"
-    "                     (DIR/jobs.txt) is still queued: a killed run).\n"
+    "                     (DIR/jobs.txt) is still queued: a killed run), continuing each from\n"
+    "                     its checkpoint, with the executor and resource options of the first\n"
+    "                     sweep (DIR/sweep.options) unless given again.\n"
     "\n"
     "exit status: 0 all runs finished (local) / submitted (slurm), 1 a run failed, 2 bad input";
 
@@ -84,7 +91,7 @@ std::string shell_quote(const std::string& s) {
 }
 
 std::string array_script(const std::string& dir, const std::vector<int64_t>& tasks, int jobs,
-                         const SlurmOptions& so) {
+                         const SlurmOptions& so, int attempt) {
   std::ostringstream s;
   s << "#!/bin/bash\n"
     << "# rnnlab sweep: one array task per run of " << dir << "/manifest.tsv\n"
@@ -92,8 +99,8 @@ std::string array_script(const std::string& dir, const std::vector<int64_t>& tas
     << "#SBATCH --array=" << array_ranges(tasks);
   if (jobs > 0) s << '%' << jobs;
   s << "\n"
-    << "#SBATCH --output=" << dir << "/logs/task-%a.out\n"
-    << "#SBATCH --error=" << dir << "/logs/task-%a.err\n"
+    << "#SBATCH --output=" << dir << "/logs/task-%a.attempt-" << attempt << ".out\n"
+    << "#SBATCH --error=" << dir << "/logs/task-%a.attempt-" << attempt << ".err\n"
     << "#SBATCH --cpus-per-task=" << so.cpus_per_task << "\n";
   if (!so.partition.empty()) s << "#SBATCH --partition=" << so.partition << "\n";
   if (!so.time.empty()) s << "#SBATCH --time=" << so.time << "\n";
@@ -175,10 +182,10 @@ std::string sbatch(const std::vector<std::string>& extra_args, const std::string
 }
 
 int run_slurm(const std::string& dir, const std::vector<ManifestRecord>& pending, int jobs,
-              const SlurmOptions& so, bool dry_run) {
+              const SlurmOptions& so, bool dry_run, int attempt) {
   std::vector<int64_t> tasks;
   for (const auto& r : pending) tasks.push_back(r.task);
-  const std::string array = array_script(dir, tasks, jobs, so);
+  const std::string array = array_script(dir, tasks, jobs, so, attempt);
   const std::string collect = collect_script(dir, so);
   write_file(dir + "/sweep.sbatch", array);
   write_file(dir + "/collect.sbatch", collect);
@@ -205,8 +212,22 @@ int run_slurm(const std::string& dir, const std::vector<ManifestRecord>& pending
   return kExitOk;
 }
 
+// The last non-empty line of a text file ("" if none).
+std::string last_line(const std::string& path) {
+  std::ifstream f(path);
+  std::string line, last;
+  while (std::getline(f, line))
+    if (!line.empty()) last = line;
+  return last;
+}
+
+std::string log_path(const std::string& dir, int64_t task, int attempt, const char* ext) {
+  return dir + "/logs/task-" + std::to_string(task) + ".attempt-" + std::to_string(attempt) + "." +
+         ext;
+}
+
 int run_local(const std::string& dir, const std::vector<ManifestRecord>& pending, int jobs,
-              int threads, bool dry_run) {
+              int threads, bool dry_run, int attempt) {
   const std::string exe = self_exe();
   if (jobs <= 0) jobs = 1;
   const int hw = std::max(1u, std::thread::hardware_concurrency());
@@ -235,8 +256,8 @@ int run_local(const std::string& dir, const std::vector<ManifestRecord>& pending
       std::vector<char*> argv;
       for (auto& w : words) argv.push_back(w.data());
       argv.push_back(nullptr);
-      const std::string out = dir + "/logs/task-" + std::to_string(r.task) + ".out";
-      const std::string err = dir + "/logs/task-" + std::to_string(r.task) + ".err";
+      const std::string out = log_path(dir, r.task, attempt, "out");
+      const std::string err = log_path(dir, r.task, attempt, "err");
       const pid_t pid = ::fork();
       RNNLAB_CHECK(pid >= 0, "fork: ", std::strerror(errno));
       if (pid == 0) {
@@ -272,16 +293,19 @@ int run_local(const std::string& dir, const std::vector<ManifestRecord>& pending
     std::cerr << "[done " << done << "/" << pending.size() << "] task " << r.task << " " << r.id
               << ": " << run_state(r.path) << " (exit " << code << ", " << buf << ")" << std::endl;
   }
-  // Summary: every run's state from its file.
+  // Summary: every run's state from its file, and why one did not finish.
   int finished = 0;
   std::cout << "task\tstate\tid\n";
   for (const auto& r : pending) {
-    const std::string state = run_state(r.path);
+    std::string error;
+    const std::string state = run_state(r.path, nullptr, &error);
     finished += state == "finished";
     std::cout << r.task << "\t" << state << "\t" << r.id;
-    if (state != "finished")
-      std::cout << "\t(exit " << codes[r.task] << ", see " << dir << "/logs/task-" << r.task
-                << ".err)";
+    if (state != "finished") {
+      if (error.empty()) error = last_line(log_path(dir, r.task, attempt, "err"));
+      std::cout << "\t(exit " << codes[r.task] << (error.empty() ? "" : ": " + error)
+                << "; logs " << log_path(dir, r.task, attempt, "{out,err}") << ")";
+    }
     std::cout << "\n";
   }
   char buf[64];
@@ -289,7 +313,71 @@ int run_local(const std::string& dir, const std::vector<ManifestRecord>& pending
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   std::cout << pending.size() << " runs: " << finished << " finished, " << pending.size() - finished
             << " not (" << jobs << " at a time, " << per << " threads each, " << buf << ")\n";
+  // The summary files, as Slurm's collect job writes them.
+  std::string collected;
+  const int rc = capture({exe, "collect", dir, "--quiet"}, collected);
+  std::cout << (rc == 0 ? collected : "rnnlab collect " + dir + " failed (exit " +
+                                          std::to_string(rc) + ")\n");
   return finished == static_cast<int>(pending.size()) ? kExitOk : kExitRunFailed;
+}
+
+// ---- what a sweep folder remembers for --rerun-failed ----
+
+// The options of the first sweep that --rerun-failed reuses unless given again (one
+// `--name=value` line each in DIR/sweep.options; a flag as `--name`).
+const char* const kRemembered[] = {"executor", "jobs", "threads", "partition", "time",
+                                   "cpus-per-task", "mem", "gres", "sbatch", "job-name",
+                                   "no-collect", "plugin-path"};
+
+std::string options_path(const std::string& dir) { return dir + "/sweep.options"; }
+
+void save_options(const std::string& dir, const po::variables_map& vm) {
+  std::ostringstream s;
+  for (const char* k : kRemembered) {
+    if (!vm.count(k) || vm[k].defaulted()) continue;
+    const boost::any& v = vm[k].value();
+    if (const auto* x = boost::any_cast<std::string>(&v))
+      s << "--" << k << "=" << *x << "\n";
+    else if (const auto* i = boost::any_cast<int>(&v))
+      s << "--" << k << "=" << *i << "\n";
+    else if (const auto* l = boost::any_cast<std::vector<std::string>>(&v))
+      for (const auto& e : *l) s << "--" << k << "=" << e << "\n";
+    else
+      s << "--" << k << "\n";
+  }
+  write_file(options_path(dir), s.str());
+}
+
+// `args` plus, for --rerun-failed DIR, the remembered options of DIR not given in `args`.
+Args with_remembered(const Args& args) {
+  std::string dir;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--rerun-failed" && i + 1 < args.size()) dir = args[i + 1];
+    if (args[i].starts_with("--rerun-failed=")) dir = args[i].substr(15);
+  }
+  if (dir.empty()) return args;
+  auto given = [&](const std::string& name) {
+    for (const auto& a : args)
+      if (a == "--" + name || a.starts_with("--" + name + "=") ||
+          (name == "jobs" && a.starts_with("-j")))
+        return true;
+    return false;
+  };
+  Args out = args;
+  std::ifstream f(options_path(dir));
+  for (std::string line; std::getline(f, line);) {
+    const std::string name = line.substr(2, line.find('=') - 2);
+    if (line.starts_with("--") && !given(name)) out.push_back(line);
+  }
+  return out;
+}
+
+// The number of this sweep command in DIR (1 for the first), counted in DIR/attempts.
+int next_attempt(const std::string& dir, bool record) {
+  int n = 0;
+  std::ifstream(dir + "/attempts") >> n;
+  if (record) write_file(dir + "/attempts", std::to_string(n + 1) + "\n");
+  return n + 1;
 }
 
 // Is a Slurm job of this sweep (DIR/jobs.txt) still pending or running? (false without one)
@@ -335,7 +423,7 @@ int cmd_sweep(const Args& args) {
   po::positional_options_description pos;
   pos.add("files", -1);
   po::variables_map vm;
-  if (!parse("sweep", kUsage, args, opts, hidden, pos, vm)) return kExitOk;
+  if (!parse("sweep", kUsage, with_remembered(args), opts, hidden, pos, vm)) return kExitOk;
   if (executor != "local" && executor != "slurm")
     throw UsageError("rnnlab sweep: --executor must be local or slurm, found '" + executor + "'");
   if (jobs < 0 || threads < 0 || so.cpus_per_task < 1)
@@ -348,10 +436,14 @@ int cmd_sweep(const Args& args) {
 
   std::string dir;
   std::vector<ManifestRecord> pending;
+  // One sweep command per folder at a time (its manifest is rewritten; each run file is
+  // locked again by the run that writes it).
+  RunLock sweep_lock;
   if (vm.count("rerun-failed")) {
     if (!files.empty() || !sets.empty() || !models.empty())
       throw UsageError("rnnlab sweep: --rerun-failed DIR takes no files, --set or --model");
     dir = fs::absolute(rerun).lexically_normal().string();
+    sweep_lock = RunLock(manifest_path(dir));
     const auto records = read_manifest(manifest_path(dir));
     // A file still saying "running" is a killed run unless a Slurm job of the sweep is queued.
     const bool active = slurm_jobs_active(dir);
@@ -370,6 +462,7 @@ int cmd_sweep(const Args& args) {
       throw UsageError("rnnlab sweep: missing the experiment files (FILE.rnn...)\nTry 'rnnlab "
                        "sweep --help'.");
     dir = fs::absolute(out).lexically_normal().string();
+    sweep_lock = RunLock(manifest_path(dir));
     auto plugins = load_plugins(plugin_dirs);
     Catalog catalog(plugins->cells);
     std::vector<ManifestRecord> records;
@@ -397,8 +490,10 @@ int cmd_sweep(const Args& args) {
     pending = records;
   }
   fs::create_directories(dir + "/logs");
-  if (executor == "slurm") return run_slurm(dir, pending, jobs, so, dry_run);
-  return run_local(dir, pending, jobs, threads, dry_run);
+  if (!vm.count("rerun-failed") && !dry_run) save_options(dir, vm);
+  const int attempt = next_attempt(dir, !dry_run);
+  if (executor == "slurm") return run_slurm(dir, pending, jobs, so, dry_run, attempt);
+  return run_local(dir, pending, jobs, threads, dry_run, attempt);
 }
 
 }  // namespace rnnlab::cli

@@ -2,6 +2,7 @@
 #include "report_data.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -36,6 +37,33 @@ std::string attr_or(const RunFile& f, const std::string& name, const std::string
   return f.has_attr(name) ? f.attr_string(name) : def;
 }
 
+// An attr as text, whatever its type: a string as is, a number in its shortest exact form
+// ("0.001", "128"), a bool as true / false. Error for other types (arrays, compounds).
+std::string attr_text(const RunFile& f, const std::string& name) {
+  const std::string type = f.attr_type(name);
+  if (type == "string") return f.attr_string(name);
+  if (type == "integer") return std::to_string(f.attr_int(name));
+  if (type == "bool") return f.attr_bool(name) ? "true" : "false";
+  RNNLAB_CHECK(type == "real", "report: attribute ", name, " of ", f.path(), " is not a scalar");
+  char buf[64];
+  const auto res = std::to_chars(buf, buf + sizeof buf, f.attr_double(name));
+  return std::string(buf, res.ptr);
+}
+
+// Every attr of `object` ("/" or a group) that attr_text can show, by name.
+std::vector<std::pair<std::string, std::string>> attrs_text(const RunFile& f,
+                                                            const std::string& object) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const std::string prefix = object == "/" ? "" : object + "/";
+  for (const auto& name : f.attr_names(object)) {
+    try {
+      out.emplace_back(name, attr_text(f, prefix + name));
+    } catch (const Error&) {  // not a scalar string, number or bool (another tool's): left out
+    }
+  }
+  return out;
+}
+
 // The group of a run: its model plus its sweep id without the seed component
 // ("lstm" + "hidden=64_seed=2" -> "lstm-hidden=64").
 std::string group_of(const std::string& model, const std::string& sweep_id) {
@@ -65,6 +93,17 @@ Series read_series(const RunFile& f, const std::string& group, const std::string
   return s;
 }
 
+// DIR/summary.h5 of `rnnlab collect`: groups /runs and /groups, no run attributes.
+bool is_sweep_summary(const std::string& path) {
+  if (fs::path(path).filename() != "summary.h5") return false;
+  try {
+    RunFile f = RunFile::open(path);
+    return !f.has_attr("rnnlab_version") && f.exists("runs") && f.exists("groups");
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 }  // namespace
 
 Stat stat_of(const std::vector<double>& v) {
@@ -82,6 +121,8 @@ Stat stat_of(const std::vector<double>& v) {
 
 RunRecord read_run(const std::string& path) {
   RunFile f = RunFile::open(path);
+  RNNLAB_CHECK_INPUT(f.has_attr("rnnlab_version"), path,
+                     ": an HDF5 file, but not an rnnlab run file (no rnnlab_version attribute)");
   RunRecord r;
   r.path = path;
   r.experiment = attr_or(f, "experiment", "?");
@@ -110,7 +151,37 @@ RunRecord read_run(const std::string& path) {
     r.best_metric = r.accuracy ? *std::max_element(r.eval_metric.value.begin(), r.eval_metric.value.end())
                                : *std::min_element(r.eval_metric.value.begin(), r.eval_metric.value.end());
   }
+  r.attrs = attrs_text(f, "/");
+  if (f.exists("config/values")) r.values = attrs_text(f, "config/values");
+  if (f.exists("config/resolved")) r.resolved = f.read_text("config/resolved");
   return r;
+}
+
+std::vector<RunRecord> read_runs(const std::vector<std::string>& paths, std::ostream& warn) {
+  std::vector<RunRecord> runs;
+  std::size_t skipped = 0;
+  for (const auto& given : paths) {
+    const bool folder = fs::is_directory(given);
+    for (const auto& path : find_run_files({given})) {
+      if (folder && is_sweep_summary(path)) continue;  // `rnnlab collect`'s DIR/summary.h5
+      try {
+        runs.push_back(read_run(path));
+      } catch (const std::exception& e) {
+        // The messages of RunFile name the file; say which one in any case.
+        const std::string what = e.what();
+        const std::string why = what.find(path) == std::string::npos ? path + ": " + what : what;
+        if (!folder) throw InputError("report: " + why);
+        warn << "rnnlab report: warning: skipped an unreadable run file: " << why << "\n";
+        ++skipped;
+      }
+    }
+  }
+  RNNLAB_CHECK_INPUT(!runs.empty(), "report: no run file under the given paths could be read (",
+                     skipped, " skipped, see the warnings above)");
+  if (skipped > 0)
+    warn << "rnnlab report: warning: " << skipped << " unreadable run file"
+         << (skipped == 1 ? "" : "s") << " skipped; reporting " << runs.size() << "\n";
+  return runs;
 }
 
 std::vector<GroupRow> aggregate(const std::vector<RunRecord>& runs) {

@@ -6,7 +6,9 @@
 // and sample standard deviations (n-1; 0 for one run) are over the group's runs.
 #pragma once
 
+#include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rnnlab::cli {
@@ -25,6 +27,9 @@ struct RunRecord {
   double final_metric = 0, best_metric = 0;
   Series train_loss, eval_metric;
   Series eval_loss, eval_accuracy;  // both eval columns (accuracy empty for regression)
+  std::vector<std::pair<std::string, std::string>> attrs;   // every root attr as text, by name
+  std::vector<std::pair<std::string, std::string>> values;  // /config/values as text ({} if absent)
+  std::string resolved;                                     // /config/resolved ("" if absent)
 };
 
 struct Stat {
@@ -47,6 +52,11 @@ Stat stat_of(const std::vector<double>& v);
 // *.h5. InputError if a path does not exist or nothing is found.
 std::vector<std::string> find_run_files(const std::vector<std::string>& paths);
 RunRecord read_run(const std::string& path);
+// read_run of every run file under `paths`. A file that cannot be read (not HDF5, truncated,
+// missing groups) is skipped with a warning naming it on `warn` when it was found in a folder;
+// when it was given itself it is an InputError naming it. InputError also when every file
+// found is unreadable.
+std::vector<RunRecord> read_runs(const std::vector<std::string>& paths, std::ostream& warn);
 std::vector<GroupRow> aggregate(const std::vector<RunRecord>& runs);
 
 }  // namespace rnnlab::cli

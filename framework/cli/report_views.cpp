@@ -9,40 +9,15 @@
 #include <stdexcept>
 
 #include "cli_common.h"
+#include "report_format.h"
 
 namespace rnnlab::cli {
 
 namespace {
 
-std::string fmt(double x, const char* f) {
-  if (!std::isfinite(x)) return "-";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, x);
-  return buf;
-}
-
 std::string pm(const Stat& s, std::size_t n, const char* f) {
   if (!std::isfinite(s.mean)) return "-";
-  return n > 1 ? fmt(s.mean, f) + " ± " + fmt(s.std, f) : fmt(s.mean, f);
-}
-
-// Left-aligned columns; ± is one display column but two bytes.
-void print_rows(const std::vector<std::vector<std::string>>& rows) {
-  auto cols = [](const std::string& s) {
-    std::size_t n = 0;
-    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-    return n;
-  };
-  std::vector<std::size_t> width(rows.front().size(), 0);
-  for (const auto& r : rows)
-    for (std::size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], cols(r[c]));
-  for (const auto& r : rows) {
-    std::string line;
-    for (std::size_t c = 0; c < r.size(); ++c)
-      line += r[c] + std::string(width[c] + 2 - cols(r[c]), ' ');
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    std::cout << line << "\n";
-  }
+  return n > 1 ? num(s.mean, f) + " ± " + num(s.std, f) : num(s.mean, f);
 }
 
 struct EpochStats {
@@ -122,7 +97,7 @@ ReachCondition parse_reach(const std::string& text) {
 }
 
 void print_reach_table(const std::vector<GroupRow>& groups, const ReachCondition& cond) {
-  const std::string label = "eval " + cond.metric + " " + cond.op + " " + fmt(cond.value, "%g");
+  const std::string label = "eval " + cond.metric + " " + cond.op + " " + num(cond.value, "%g");
   std::cout << "first evaluation step with " << label << "\n";
   std::vector<std::vector<std::string>> rows{{"model", "runs", "reached", "step", "per run"}};
   for (const auto& g : groups) {
@@ -136,7 +111,7 @@ void print_reach_table(const std::vector<GroupRow>& groups, const ReachCondition
       if (std::isfinite(at)) reached.push_back(at);
       const double last = s.step.empty() ? 0.0 : s.step.back();
       per_run += (per_run.empty() ? "" : ", ") +
-                 (std::isfinite(at) ? fmt(at, "%.0f") : "not by " + fmt(last, "%.0f"));
+                 (std::isfinite(at) ? num(at, "%.0f") : "not by " + num(last, "%.0f"));
     }
     rows.push_back({g.group, std::to_string(g.runs.size()),
                     std::to_string(reached.size()) + "/" + std::to_string(g.runs.size()),

@@ -25,7 +25,8 @@ std::string self_exe();
 struct RunStatus {
   const ManifestRecord* record = nullptr;
   std::string state;  // missing | running | finished | failed | interrupted
-  int64_t steps = 0;
+  int64_t steps = 0;  // steps completed (also of a failed run)
+  std::string error;  // a failed run's message
 };
 std::vector<RunStatus> run_statuses(const std::vector<ManifestRecord>& records);
 

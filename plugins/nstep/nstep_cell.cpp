@@ -111,6 +111,16 @@ SequenceResult NStepCell::run_sequence(Tape& tape, const Var& x,
   return r;
 }
 
+void NStepCell::save_carry(const std::string& prefix, NamedTensors& out) const {
+  for (std::size_t u = 0; u < units_.size(); ++u)
+    units_[u].rnn->save_carry(prefix + "unit" + std::to_string(u) + "/", out);
+}
+
+void NStepCell::load_carry(const std::string& prefix, const NamedTensors& in) {
+  for (std::size_t u = 0; u < units_.size(); ++u)
+    units_[u].rnn->load_carry(prefix + "unit" + std::to_string(u) + "/", in);
+}
+
 void NStepCell::reset_state() {
   for (Unit& u : units_) u.rnn->reset_state();
 }

@@ -57,6 +57,8 @@ class NStepCell final : public Cell {
   SequenceResult run_sequence(Tape& tape, const Var& x, const std::vector<int32_t>& lengths,
                               const std::vector<Var>& state0, const CellContext& ctx) override;
   void reset_state() override;
+  void save_carry(const std::string& prefix, NamedTensors& out) const override;
+  void load_carry(const std::string& prefix, const NamedTensors& in) override;
 
  private:
   struct Unit {  // one (layer, direction)

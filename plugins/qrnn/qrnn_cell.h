@@ -62,6 +62,13 @@ class QrnnCell final : public Cell {
   Var fused_sequence(Tape& tape, const Var& p, const std::vector<Var>& state0, const Var& mask,
                      const CellContext& ctx) override;
   void reset_state() override { window_carry_ = Tensor{}; }
+  void save_carry(const std::string& prefix, NamedTensors& out) const override {
+    if (window_carry_.defined()) out[prefix + "window"] = window_carry_;
+  }
+  void load_carry(const std::string& prefix, const NamedTensors& in) override {
+    auto it = in.find(prefix + "window");
+    window_carry_ = it == in.end() ? Tensor{} : it->second;
+  }
 
  private:
   // X̃ [T,B,kI]: the k shifted copies of x side by side (qrnn_inputs.cpp).

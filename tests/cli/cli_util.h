@@ -6,10 +6,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "test_util.h"
@@ -117,6 +119,16 @@ inline bool is_png(const std::string& path) {
   char magic[8] = {};
   f.read(magic, 8);
   return f && std::string(magic + 1, 3) == "PNG" && std::filesystem::file_size(path) > 1000;
+}
+
+// Waits until `path` exists (true) or `seconds` passed (false).
+inline bool wait_for_file(const std::string& path, double seconds) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < end) {
+    if (std::filesystem::exists(path)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
 }
 
 inline const std::string kCliFixtures = std::string(RNNLAB_SOURCE_DIR) + "/tests/cli";

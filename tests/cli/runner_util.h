@@ -1,11 +1,33 @@
 // Hand-built ExperimentSpecs for the runner tests (no .rnn compiler needed).
 #pragma once
 
+#include <functional>
 #include <string>
 
+#include "rnnlab/error.h"
 #include "rnnlab/experiment.h"
+#include "rnnlab/runner.h"
 
 namespace rnnlab::test {
+
+// Runner options for tests: run files under `out`, no progress output, git sha "test-sha".
+inline RunOptions quiet_options(const std::string& out) {
+  RunOptions o;
+  o.out_dir = out;
+  o.quiet = true;
+  o.git_sha = "test-sha";
+  return o;
+}
+
+// The message of the InputError `f` throws, or "" when it throws none.
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
 
 inline ArgSpec arg(ParamValue v) { return ArgSpec{std::move(v), SourceLoc{}}; }
 

@@ -31,12 +31,17 @@ struct DataSetup {
   std::vector<std::size_t> train;
   std::vector<std::size_t> eval;
   std::string description;  // one line for logs and the run file
+  // Repairs the source made to the data (e.g. a CSV's missing values interpolated), one line
+  // each naming the file and line: printed by create_data, kept in the run file.
+  std::vector<std::string> warnings;
 };
 
 struct DataSourceType {
   SchemaEntry entry;
   // config: resolved against entry.schema; base_dir: the .rnn file's folder (relative paths
-  // in data blocks are resolved against it); seed: the run's seed (for splits/generators).
+  // in data blocks are resolved against it); seed: the run's (model) seed. The built-in
+  // sources ignore it: their splits and generated examples come from the data parameters
+  // split_seed / data_seed, so the held-out set does not change with the model seed.
   std::function<DataSetup(const CellConfig& config, const std::string& base_dir, uint64_t seed)>
       create;
 };

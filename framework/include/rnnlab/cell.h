@@ -78,6 +78,9 @@ class CellConfig {
 };
 
 // ---------------------------------------------------------------- cell
+// Tensors by name (checkpointed carried state, see Cell::save_carry).
+using NamedTensors = std::map<std::string, Tensor>;
+
 struct StateSpec {
   std::string name;
   int64_t size;
@@ -130,6 +133,16 @@ class Cell {
 
   // Forget any state the cell carries itself across batches (called by Recurrent::reset_state).
   virtual void reset_state() {}
+  // The state the cell carries itself across batches (stateful mode), for checkpoints: put each
+  // tensor into `out` under `prefix` + a name of the cell's choosing; load_carry gets the same
+  // names back (on the cell's device) after a resume and must restore exactly what was saved;
+  // names it finds missing mean "nothing carried". Cells that carry nothing leave both alone.
+  virtual void save_carry(const std::string& prefix, NamedTensors& out) const {
+    (void)prefix, (void)out;
+  }
+  virtual void load_carry(const std::string& prefix, const NamedTensors& in) {
+    (void)prefix, (void)in;
+  }
 };
 
 class CellRegistry;

@@ -1,5 +1,5 @@
 // Data: datasets that yield batches, samplers that yield index lists, and the loaders for the
-// studies (8×8 digits, CSV time series, generated Fibonacci numbers).
+// studies (8×8 digits, CSV time series, generated Fibonacci numbers) and for .npy arrays.
 //
 //   Batch      x [T,B,I] float (f32|f64 as requested), lengths [B] (1..T), targets
 //   Dataset    size() examples; batch(indices, dtype) builds one Batch on the CPU
@@ -177,6 +177,16 @@ struct CsvSeriesOptions {
   // (0 = all; use the training length to keep test data out of the statistics).
   bool standardize = false;
   std::size_t fit_count = 0;
+  // A value missing from the file (see CsvSeries) is an InputError at its file:line instead
+  // of being interpolated.
+  bool strict = false;
+};
+
+// A value of the column that the file does not hold, or a row that looks cut off.
+struct CsvProblem {
+  std::size_t line = 0;  // 1-based line of the file
+  std::string what;      // "empty cell", "'NaN'", "short row (1 of 3 fields)", ...
+  bool missing = true;   // the value was filled in (false: kept, e.g. a truncated last row)
 };
 
 // A loaded series. Missing values (empty field, NaN/nan/NA/null, a row too short to have the
@@ -192,12 +202,21 @@ struct CsvSeries {
   std::size_t inserted_steps = 0;  // timestamps added for gaps (step_seconds > 0)
   bool standardized = false;
   double mean = 0.0, stddev = 1.0;  // of the raw values (over fit_count), whether or not used
+  // Values missing from the file (empty cell, a missing marker, a row too short to have the
+  // column, a blank line between the rows of a one-column file) and a last row cut off (fewer
+  // fields than the header, no newline at the end), in file order. Inserted time steps
+  // (step_seconds) are not problems.
+  std::vector<CsvProblem> problems;
   double to_raw(double z) const { return standardized ? z * stddev + mean : z; }
+  // "" without problems, else one line: "PATH:LINE: column 'c': N missing values
+  // interpolated (line 4: empty cell, line 9: 'NaN', ...)" listing the first few.
+  std::string warning() const;
 };
 
 // InputError: missing file, unknown column (lists the columns, suggests the closest),
 // unparsable number or date (file:line), duplicate / decreasing / off-step timestamps,
-// rows with more fields than the header, no known value at all.
+// rows with more fields than the header, no known value at all; with options.strict the
+// first problem (file:line).
 CsvSeries load_csv_series(const std::string& path, const CsvSeriesOptions& options = {});
 
 // "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS]" or "YYYY-MM-DD HH:MM[:SS]" (optional trailing Z)
@@ -246,6 +265,58 @@ class WindowDataset : public Dataset {
 // F(k) mod m for k = 1..n_points, with F(1) = F(2) = 1 (mod 5 has period 20).
 // n_points >= 0, mod >= 1 (else InputError).
 std::vector<double> fibonacci_mod(int64_t n_points, int64_t mod);
+
+// ---------------------------------------------------------------------------------------------
+// Arrays a researcher already has, as NumPy .npy files (read with xtensor's xt::load_npy).
+
+// One .npy file: its dtype ("float32", "int64", ...), shape, and values widened to double
+// (integers up to 2^53 exactly), in C (row-major) order also for Fortran-ordered files.
+// InputError naming the file: missing/unreadable, not an .npy file, truncated, or a dtype other
+// than little-endian float32/float64 or (u)int8/16/32/64 (e.g. bool, complex, object, '>f4').
+struct NpyArray {
+  std::string path;
+  std::string dtype;
+  std::vector<std::size_t> shape;
+  std::vector<double> values;
+  bool is_float() const { return dtype.rfind("float", 0) == 0; }
+  std::string shape_str() const;  // "[100,8,8]"
+};
+NpyArray load_npy_array(const std::string& path);
+
+// Sequences from .npy arrays (data source `npy`):
+//   inputs   [N,T,I] float32|float64, finite          -> x [T,B,I], x[t,b,:] = inputs[i_b,t,:]
+//   lengths  [N] integers in 1..T (optional; else all T) -> Batch::lengths (steps after a
+//            sequence's length are padding: the model carries the state, no gradient)
+//   targets  classification: [N] integers in 0..C-1   -> y_class [B]   (num_classes C)
+//            regression: [N,O] float, finite           -> y_value [B,O] (output_size O)
+//                        [N,T,O] float, finite         -> y_value [T,B,O] (per step; needs
+//                                                         full-length sequences)
+// C = `classes` when > 0 (every label must be below it), else the largest label + 1.
+// InputError naming the file for a wrong dtype, rank or shape, a NaN/Inf (with its index),
+// N mismatch between the files, a length outside 1..T, a negative or too large label.
+class NpyDataset : public Dataset {
+ public:
+  NpyDataset(const std::string& inputs, const std::string& targets,
+             const std::string& lengths = "", int64_t classes = 0);
+
+  std::size_t size() const override { return n_; }
+  Batch batch(const std::vector<std::size_t>& indices, DType dtype) const override;
+  int64_t input_size() const override { return inputs_; }
+  int64_t max_steps() const override { return steps_; }
+  int64_t num_classes() const override { return classes_; }
+  int64_t output_size() const override { return outputs_; }
+  std::string describe() const override;
+
+ private:
+  std::string x_path_, y_path_, len_path_;
+  std::size_t n_ = 0;
+  int64_t steps_ = 0, inputs_ = 0, classes_ = 0, outputs_ = 0;
+  bool per_step_ = false;          // targets [N,T,O]
+  std::vector<double> x_;          // [N,T,I]
+  std::vector<int32_t> lengths_;   // [N]
+  std::vector<int32_t> labels_;    // [N] (classification)
+  std::vector<double> y_;          // [N,O] or [N,T,O] (regression)
+};
 
 // ---------------------------------------------------------------------------------------------
 // Generated and text datasets for the RWA and sentiment studies.

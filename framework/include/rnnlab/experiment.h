@@ -11,6 +11,8 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -67,10 +69,36 @@ struct SweepAxis {
   SourceLoc loc;
 };
 
+// Immutable text shared by every copy of a spec: plan_runs copies the spec once per run, and
+// the .rnn source (hundreds of KB for a long sweep list) must not be copied with it (issue 10,
+// item 8: `check` of 100k runs needed 15 GB). Reads like a const std::string.
+class SharedText {
+ public:
+  SharedText() = default;
+  // Implicit on purpose: a spec's source_text is assigned from strings.
+  SharedText(std::string text) : text_(std::make_shared<const std::string>(std::move(text))) {}
+  SharedText(const char* text) : SharedText(std::string(text)) {}
+  const std::string& str() const { return text_ ? *text_ : no_text(); }
+  operator const std::string&() const { return str(); }
+  bool empty() const { return str().empty(); }
+  std::size_t size() const { return str().size(); }
+  const char* c_str() const { return str().c_str(); }
+  friend std::ostream& operator<<(std::ostream& os, const SharedText& t) { return os << t.str(); }
+  friend bool operator==(const SharedText& a, const SharedText& b) { return a.str() == b.str(); }
+  friend bool operator==(const SharedText& a, const std::string& b) { return a.str() == b; }
+
+ private:
+  static const std::string& no_text() {
+    static const std::string none;
+    return none;
+  }
+  std::shared_ptr<const std::string> text_;
+};
+
 struct ExperimentSpec {
   std::string name;
   std::string source_path;
-  std::string source_text;  // the .rnn text as written (with included files appended)
+  SharedText source_text;  // the .rnn text as written (with included files appended)
   uint64_t seed = 1;
   std::string backend = "cpu";
   DataSpec data;

@@ -56,9 +56,21 @@ void write_manifest(const std::string& path, const std::vector<ManifestRecord>& 
 // ("" when only seeds vary). Runs of one model and grid point are averaged by `collect`.
 std::string grid_point(const ManifestRecord& r);
 
+// The column a sweep axis gets in summaries, so that one hyper-parameter is one column across
+// models: model.M.P -> P, model.M.layerK.P -> layerK.P, model.M.train.P -> train.P, any other
+// key (seed, data.P, train.P, ...) as written. E.g. model.lstm.hidden and model.gru.hidden are
+// both `hidden`.
+std::string axis_column(const std::string& key);
+// The record's sweep point as (axis_column(key), value) pairs, in axis order.
+std::vector<std::pair<std::string, std::string>> axis_values(const ManifestRecord& r);
+
 // State of a run from its file: missing | running | finished | failed | interrupted
-// (an unreadable file is "failed", one locked by a live writer "running"). `steps` receives the file's steps attr when present.
-std::string run_state(const std::string& path, int64_t* steps = nullptr);
+// (an unreadable file is "failed", one locked by a live writer "running"). `steps` receives
+// the file's steps attr when present (also for failed runs: the steps completed), `error` the
+// file's error attr (a failed run's message) or, for an unreadable file, why; `unreadable`
+// only the latter ("" otherwise).
+std::string run_state(const std::string& path, int64_t* steps = nullptr,
+                      std::string* error = nullptr, std::string* unreadable = nullptr);
 
 // ---- summary.h5 of `rnnlab collect` ----
 // One table = one HDF5 group /<name> holding one 1-D dataset per column, all of `rows` length:

@@ -36,6 +36,13 @@ class Layer {
   virtual int64_t output_size() const = 0;
   virtual Activation forward(Tape& tape, const Activation& in, const ForwardContext& ctx) = 0;
   virtual void reset_state() {}
+  // The state carried across batches (stateful mode), for checkpoints (see Cell::save_carry).
+  virtual void save_carry(const std::string& prefix, NamedTensors& out) const {
+    (void)prefix, (void)out;
+  }
+  virtual void load_carry(const std::string& prefix, const NamedTensors& in) {
+    (void)prefix, (void)in;
+  }
 };
 
 enum class ActivationFn { none, tanh, relu, sigmoid };
@@ -90,6 +97,12 @@ class RecurrentLayer final : public Layer {
   int64_t output_size() const override { return rnn_.cell().hidden_size(); }
   Activation forward(Tape& tape, const Activation& in, const ForwardContext& ctx) override;
   void reset_state() override { rnn_.reset_state(); }
+  void save_carry(const std::string& prefix, NamedTensors& out) const override {
+    rnn_.save_carry(prefix, out);
+  }
+  void load_carry(const std::string& prefix, const NamedTensors& in) override {
+    rnn_.load_carry(prefix, in);
+  }
   Recurrent& recurrent() { return rnn_; }
   bool return_sequences() const { return return_sequences_; }
 
@@ -114,6 +127,9 @@ class Model {
   const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
   Activation forward(Tape& tape, Activation in, const ForwardContext& ctx);
   void reset_state();
+  // Every layer's carried state as "layer<k>/..." (empty when nothing is carried), and back.
+  NamedTensors carried_state() const;
+  void restore_carried_state(const NamedTensors& state);
   // Switches every recurrent layer between its fused kernel and the composed unroll.
   void set_use_fused(bool on);
 

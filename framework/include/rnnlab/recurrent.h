@@ -47,6 +47,10 @@ class Recurrent {
     cell_->reset_state();
   }
   bool has_carry() const { return !carry_.empty(); }
+  // The carried state (prefix + "state/<k>") and the cell's own (prefix + "cell/..."), for
+  // checkpoints; load_carry restores exactly what save_carry gave (none: no carry).
+  void save_carry(const std::string& prefix, NamedTensors& out) const;
+  void load_carry(const std::string& prefix, const NamedTensors& in);
   Cell& cell() { return *cell_; }
   const Cell& cell() const { return *cell_; }
   const Options& options() const { return options_; }

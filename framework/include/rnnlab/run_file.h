@@ -8,6 +8,12 @@
 //                                 status (running | finished | failed | interrupted)
 //   /config/source         the .rnn text as written      (scalar variable-length UTF-8 string)
 //   /config/resolved       the fully resolved spec       (same)
+//   /config/values         attrs: every resolved setting with its real type (int64, float64,
+//                          bool, string): seed, cell.hidden, data.split_seed, optimizer.lr, ...
+//                          (`rnnlab run`; keys in framework/src/experiment/run_record.h)
+//   /dataset               attrs: examples, input_size, max_steps, num_classes, output_size,
+//                          per_step_targets, description
+//   /split/train, /split/eval   int32 [n]: the example indices trained on / held out
 //   /metrics/<name>        1-D extendible chunked float64 datasets, one per column:
 //                          step, epoch, wall_time, loss, accuracy, ...
 //   /eval/<name>           the same for evaluation
@@ -16,8 +22,9 @@
 //   /checkpoint/...        state needed to resume exactly: tensors by name + int/string attrs
 //
 // Types: string attrs are scalar variable-length UTF-8 (h5py gives `str`), integer attrs are
-// int64, real attrs float64. Tensors keep their shape (a scalar is an HDF5 scalar dataspace)
-// and dtype: f32 -> IEEE F32LE, f64 -> IEEE F64LE, i32 -> STD I32LE.
+// int64, real attrs float64, bool attrs an int8 enum {FALSE, TRUE} (h5py gives numpy.bool_).
+// Tensors keep their shape (a scalar is an HDF5 scalar dataspace) and dtype: f32 -> IEEE F32LE,
+// f64 -> IEEE F64LE, i32 -> STD I32LE.
 //
 // Metric tables: every dataset of one metrics group ("metrics", "eval") has the same length;
 // row i of all columns is the i-th call of append_metrics(group, row). A column missing from
@@ -50,6 +57,7 @@
 #include <utility>
 #include <vector>
 
+#include "rnnlab/run_lock.h"
 #include "rnnlab/tensor.h"
 
 namespace rnnlab {
@@ -63,8 +71,10 @@ class RunFile {
  public:
   // Creates `path` (and its parent directories), truncating an existing file. Writes the root
   // attrs status = "running", started_at = now (ISO-8601 UTC), rnnlab_version, then flushes.
+  // Takes the file's RunLock first (run_lock.h): InputError naming the holder, with the file
+  // untouched, if another process writes it.
   static RunFile create(const std::string& path);
-  // Opens an existing run file, read-only unless `writable`.
+  // Opens an existing run file, read-only unless `writable` (then under its RunLock, as create).
   // Throws InputError if the file is missing, not an HDF5 file, or corrupt.
   static RunFile open(const std::string& path, bool writable = false);
 
@@ -91,10 +101,16 @@ class RunFile {
   void set_attr(const std::string& name, T value) {
     set_attr(name, static_cast<int64_t>(value));
   }
+  // A bool is stored as h5py stores numpy.bool_: an HDF5 enum over int8 {FALSE = 0, TRUE = 1}
+  // (h5py reads it back as numpy.bool_; never as an integer attr).
+  void set_attr(const std::string& name, bool value);
   bool has_attr(const std::string& name) const;
   std::string attr_string(const std::string& name) const;  // Error unless a string attr
   int64_t attr_int(const std::string& name) const;         // Error unless an integer attr
   double attr_double(const std::string& name) const;       // float or integer attr
+  bool attr_bool(const std::string& name) const;           // Error unless a bool attr (above)
+  // The stored type of an attribute: "string", "integer", "real", "bool" or "other".
+  std::string attr_type(const std::string& name) const;
   std::vector<std::string> attr_names(const std::string& object = "/") const;  // sorted
 
   // ---- text (e.g. "/config/source") ----
@@ -112,6 +128,11 @@ class RunFile {
   // tools); {} if there is no such group.
   std::vector<std::string> series_names(const std::string& group) const;
   int64_t num_rows(const std::string& group) const;  // 0 if no group
+  // Keeps the first `rows` rows of every column of `group` (columns may differ in length, as
+  // after a kill between two columns' resizes). Only the datasets' extents change, nothing is
+  // rewritten, so a kill at any point leaves every row below `rows` as it was. Error if a
+  // column is shorter than `rows`.
+  void truncate_rows(const std::string& group, int64_t rows);
 
   // ---- tensors (f32 / f64 / i32, any device; shape kept) ----
   // Creates intermediate groups; replaces an existing dataset at `path` (in place when
@@ -135,9 +156,10 @@ class RunFile {
   static std::string now_iso8601();
 
  private:
-  RunFile(std::string path, int64_t file, bool writable);
+  RunFile(std::string path, int64_t file, bool writable, RunLock lock);
   void require_writable(const char* what) const;
 
+  RunLock lock_;  // held while a writable file is open (declared first: released last)
   std::string path_;
   int64_t file_ = -1;  // hid_t
   bool writable_ = false;

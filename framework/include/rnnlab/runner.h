@@ -12,6 +12,10 @@
 //   without its `model.<name>.` prefix when two axes share a leaf), e.g. `lstm-hidden=64_seed=2`.
 //   Characters other than [A-Za-z0-9._=+-] become `_`. The file is
 //   `<out>/<experiment>/<run name>/run.h5`.
+//   One experiment expands to at most kMaxRuns runs (models x sweep points, counted before
+//   anything is resolved): more is an InputError at the sweep axis (or model) that passes the
+//   limit. Expansion is linear in the number of runs; for_each_plan resolves them one at a
+//   time (what `rnnlab check` and the sweep manifest use), plan_runs keeps them all.
 //
 // Setting keys (sweep axes; the same syntax as `--set`)
 //   seed | backend | data.<arg> | train.<setting> | train.optimizer | train.<optimizer arg>
@@ -35,13 +39,23 @@
 //   state across batches.
 //
 // Run file: root attrs rnnlab_version, git_sha, experiment, model, run, sweep_id, seed,
-// backend, threads, host, data, started_at, finished_at, status (+ the trainer's); text
-// /config/source (the .rnn text with its includes) and /config/resolved (the run's spec,
-// printed by RunOptions::print_spec = dsl::print, else a plain fallback printer).
+// backend, threads, host, data, data_warnings (only when the data source repaired the data,
+// e.g. interpolated a CSV's missing values), started_at, finished_at, status (+ the
+// trainer's); text /config/source (the .rnn text with its includes) and /config/resolved
+// (the run's spec, printed by RunOptions::print_spec = dsl::print, else a plain fallback
+// printer). /config/values (every resolved value, typed), /dataset and /split (the train and
+// held-out example indices) are written by write_run_record (experiment/run_record.h).
 //
-// Resume (RunOptions::resume): a run whose file says finished is skipped; one with a complete
-// checkpoint continues from it (its /config/resolved must equal the new one, else InputError);
-// any other existing file is started over.
+// Locking: execute_run takes the run file's RunLock (run_lock.h) and installs the SIGINT/SIGTERM
+// flag before anything touches the file; a second process on the same run path gets an
+// InputError naming the holder and leaves the file as it was. A stop signal during start-up
+// ends the run "interrupted" without writing anything.
+//
+// Resume (RunOptions::resume): an existing file is reused only by the run that wrote it: its
+// resolved spec, data fingerprint and cell plugin versions (experiment/run_identity.h) must
+// equal this run's, else InputError listing what differs. Then a finished file is skipped, one
+// with a verified checkpoint continues from it, and any other is started over (a line on
+// stderr says so). Without resume, an existing file is replaced.
 //
 // Errors: InputError for a bad spec (unknown layer, bad value, loss/model mismatch found by a
 // one-batch dry run before the file is created). A run that fails while training (Error) is
@@ -69,7 +83,11 @@ struct RunPlan {
   std::string name;      // model or model-sweep_id (the run's folder)
   std::string path;      // <out>/<experiment>/<name>/run.h5
   ExperimentSpec spec;   // this run only: one model, resolved (see above), no sweep
+  std::vector<std::string> sweep_settings;  // "key=value" of each sweep axis applied, in order
 };
+
+// The most runs one experiment may expand to (see "Runs and their files").
+inline constexpr int64_t kMaxRuns = 100000;
 
 struct RunSummary {
   std::string name;
@@ -112,6 +130,12 @@ ExperimentSpec resolve_run_spec(const ExperimentSpec& spec, const std::string& m
 TrainConfig train_config(const ExperimentSpec& run_spec, const Catalog& catalog);
 // The dataset of a spec's data block (relative paths against the .rnn file's folder).
 DataSetup create_data(const ExperimentSpec& spec, const Catalog& catalog);
+// The data's warnings (DataSetup::warnings) as the run file's root attr data_warnings, one
+// per line; nothing when there are none.
+void record_data_warnings(RunFile& run, const DataSetup& data);
+// InputError (located at the path argument) when the data block's `path` (relative to the .rnn
+// file's folder) does not exist; what `rnnlab check` runs instead of loading the data.
+void check_data_files(const ExperimentSpec& spec);
 // Builds the model of a layer list (see "Model building").
 std::unique_ptr<Model> build_model(const ModelSpec& model, const Catalog& catalog,
                                    int64_t input_size, uint64_t seed, Device device, DType dtype,
@@ -121,6 +145,12 @@ std::string describe_spec(const ExperimentSpec& spec);
 
 // ---- whole experiments ----
 
+// The number of runs plan_runs gives, without resolving any; InputError for an unknown
+// --model, an empty sweep axis, or more than kMaxRuns runs (located at the sweep axis).
+int64_t count_runs(const ExperimentSpec& spec, const RunOptions& options);
+// The runs of plan_runs, in its order, resolved one at a time and handed to `visit`.
+void for_each_plan(const ExperimentSpec& spec, const Catalog& catalog, const RunOptions& options,
+                   const std::function<void(RunPlan&&)>& visit);
 std::vector<RunPlan> plan_runs(const ExperimentSpec& spec, const Catalog& catalog,
                                const RunOptions& options);
 RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOptions& options);

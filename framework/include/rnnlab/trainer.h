@@ -12,15 +12,18 @@
 // evaluating a stateful model resets its carried state before and after (evaluation is
 // stateless), so use eval_every 0 (epoch ends) to keep the carry intact within an epoch.
 //
-// Checkpoints (/checkpoint in the run file, see train/checkpoint.h): every `checkpoint_every`
-// steps and when stopped by SIGINT/SIGTERM, the trainer saves parameters, optimizer slots and
-// step, the sampler position, the dropout-seed generator, the metric accumulators and the row
-// counts of the metric tables. fit() with `resume` continues from it and reaches bit-identical
-// parameters to an uninterrupted run (same seed, same thread count); metric rows written after
-// the checkpoint by the killed process are dropped first. A stateful run carries hidden state
-// that is not saved, so its checkpoints are taken only at epoch ends (where the carry is reset
-// anyway): the first epoch end at least `checkpoint_every` steps after the previous checkpoint,
-// and an interrupt mid-epoch keeps the last epoch-end checkpoint.
+// Checkpoints (/checkpoint in the run file, two checksummed slots, see train/checkpoint.h):
+// after any step once `checkpoint_seconds` of wall time passed since the last one (default
+// 60 s), every `checkpoint_every` steps if set, and when stopped by SIGINT/SIGTERM, the
+// trainer saves parameters, optimizer slots and step, a stateful model's carried state (and
+// what its cells carry, e.g. QRNN's input window), the sampler position, the dropout-seed
+// generator, the metric accumulators and the row counts of the metric tables. fit() with
+// `resume` continues from it and reaches bit-identical parameters to an uninterrupted run
+// (same seed, same thread count), mid-epoch too; metric rows written after the checkpoint by
+// the killed process are dropped first (by shrinking the tables, never rewriting them).
+//
+// Divergence: a loss that is not finite, or above diverge_factor x max(first loss, 1), stops
+// the run with an Error (status failed) naming the step and the bound.
 #pragma once
 
 #include <cstdint>
@@ -57,7 +60,10 @@ struct TrainConfig {
   DType dtype = DType::f32;
   bool progress = true;         // progress bar on a TTY, periodic lines otherwise
   bool quiet = false;           // no progress output at all
-  int64_t checkpoint_every = 0; // steps between checkpoints; 0 = only when interrupted
+  int64_t checkpoint_every = 0; // also checkpoint every this many steps (0: off)
+  double checkpoint_seconds = 60; // checkpoint when this much wall time passed since the last
+                                  // (0: off); with both off, only when interrupted
+  double diverge_factor = 1e4;  // fail when loss > diverge_factor x max(first loss, 1) (0: off)
   bool resume = false;          // continue from the run file's /checkpoint (has_checkpoint)
   // Called after every completed step (and its logging/eval/checkpoint), e.g. by tests.
   std::function<void(int64_t step)> on_step;

@@ -111,6 +111,21 @@ double parse_value(const std::string& s, const std::string& where, const std::st
 
 }  // namespace
 
+std::string CsvSeries::warning() const {
+  if (problems.empty()) return "";
+  std::size_t missing = 0;
+  for (const auto& p : problems) missing += p.missing;
+  std::string list;
+  constexpr std::size_t kShown = 5;
+  for (std::size_t i = 0; i < problems.size() && i < kShown; ++i)
+    list += detail::concat(i ? ", " : "", "line ", problems[i].line, ": ", problems[i].what);
+  if (problems.size() > kShown) list += detail::concat(", and ", problems.size() - kShown, " more");
+  return detail::concat(path, ":", problems.front().line, ": column '", column, "': ", missing,
+                        " missing value", missing == 1 ? "" : "s", " interpolated",
+                        problems.size() > missing ? " and a truncated last row" : "", " (", list,
+                        "); `strict true` in the data block makes this an error");
+}
+
 CsvSeries load_csv_series(const std::string& path, const CsvSeriesOptions& opt) {
   RNNLAB_CHECK_INPUT(opt.step_seconds >= 0, "CSV series: step must be >= 0 seconds, got ",
                      opt.step_seconds);
@@ -128,6 +143,7 @@ CsvSeries load_csv_series(const std::string& path, const CsvSeriesOptions& opt) 
   std::vector<double> raw;
   std::vector<int64_t> times;
   std::vector<std::size_t> lines;  // source line of each row (for messages)
+  std::vector<std::size_t> blank_lines;  // blank lines since the last row
   if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) pos = 3;  // UTF-8 BOM
   while (pos < text.size()) {
     std::size_t end = text.find('\n', pos);
@@ -135,7 +151,22 @@ CsvSeries load_csv_series(const std::string& path, const CsvSeriesOptions& opt) 
     std::string_view line(text.data() + pos, end - pos);
     pos = end + 1;
     ++line_no;
-    if (trim(line).empty()) continue;
+    if (trim(line).empty()) {
+      // In a one-column file a blank line between rows is an empty cell; blank lines after the
+      // last row are not rows.
+      if (!header.empty() && header.size() == 1) blank_lines.push_back(line_no);
+      continue;
+    }
+    for (const std::size_t blank : blank_lines) {
+      if (opt.strict)
+        throw InputError(detail::concat(path, ":", blank, ": column '", opt.column,
+                                        "': empty cell (a blank line; strict: missing or cut-off "
+                                        "values are errors)"));
+      raw.push_back(kMissing);
+      lines.push_back(blank);
+      out.problems.push_back({blank, "empty cell (a blank line)", true});
+    }
+    blank_lines.clear();
     std::vector<std::string> f = split_record(line);
     if (header.empty()) {
       header = std::move(f);
@@ -148,6 +179,29 @@ CsvSeries load_csv_series(const std::string& path, const CsvSeriesOptions& opt) 
                        " fields, but the header has ", header.size(), " columns");
     raw.push_back(col < f.size() ? parse_value(f[col], where, opt.column) : kMissing);
     lines.push_back(line_no);
+    // Problems: a missing value, and a last row cut off (short, no newline at the end).
+    const bool short_row = f.size() < header.size();
+    const bool cut = short_row && end == text.size();
+    const std::string fields =
+        detail::concat(f.size(), " of ", header.size(), " field", header.size() == 1 ? "" : "s");
+    if (std::isnan(raw.back())) {
+      std::string what = col >= f.size() ? (cut ? "truncated last row" : "short row")
+                         : f[col].empty() ? "empty cell"
+                                          : "'" + f[col] + "'";
+      if (col >= f.size())
+        what += " (" + fields + (cut ? ", no newline at the end)" : ")");
+      else if (cut)
+        what += " in a truncated last row (" + fields + ", no newline at the end)";
+      out.problems.push_back({line_no, what, true});
+    } else if (cut) {
+      out.problems.push_back(
+          {line_no, "truncated last row (" + fields + ", no newline at the end; value kept)",
+           false});
+    }
+    if (opt.strict && !out.problems.empty())
+      throw InputError(detail::concat(where, ": column '", opt.column, "': ",
+                                      out.problems.back().what,
+                                      " (strict: missing or cut-off values are errors)"));
     if (dated) {
       int64_t t = 0;
       RNNLAB_CHECK_INPUT(date_col < f.size() && parse_timestamp(f[date_col], &t), where,

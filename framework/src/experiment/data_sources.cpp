@@ -41,6 +41,38 @@ DataSetup make_setup(std::unique_ptr<Dataset> ds, Split sp, const std::string& p
   return d;
 }
 
+// split_seed: the seed of a random train/eval split. It is a data parameter, independent of
+// the run's (model) seed, so runs that differ only in their seed evaluate on the same held-out
+// examples. The default, 1, is the seed every split used before split_seed existed for runs
+// with the default model seed 1 (so those runs keep their split); sweep `data.split_seed` to
+// measure split variance. The split itself is written to the run file (/split, run_file.h).
+constexpr int64_t kDefaultSplitSeed = 1;
+ParamSpec split_seed_param() {
+  return integer("split_seed", kDefaultSplitSeed, 0,
+                 "seed of the random train/eval split, independent of the model seed (default 1)");
+}
+uint64_t split_seed_of(const CellConfig& c) {
+  return static_cast<uint64_t>(c.integer("split_seed"));
+}
+
+// data_seed: the seed of a generated source's examples (adding, length, synthetic_sentiment),
+// training and held-out alike; a data parameter like split_seed, with the same default 1 (the
+// examples every run of model seed 1 had before data_seed existed), so that runs differing
+// only in their model seed train and evaluate on the same examples.
+constexpr int64_t kDefaultDataSeed = 1;
+ParamSpec data_seed_param() {
+  return integer("data_seed", kDefaultDataSeed, 0,
+                 "seed of the generated examples, independent of the model seed (default 1)");
+}
+uint64_t data_seed_of(const CellConfig& c) { return static_cast<uint64_t>(c.integer("data_seed")); }
+
+// A dataset with a random split of `fraction_key` of its examples held out, by split_seed.
+DataSetup random_split_setup(std::unique_ptr<Dataset> ds, const CellConfig& c,
+                             const char* fraction_key = "test_fraction") {
+  Split sp = split(ds->size(), c.real(fraction_key), split_seed_of(c), true);
+  return make_setup(std::move(ds), std::move(sp));
+}
+
 // Generated sources: examples [0, n) train, [n, n + m) evaluate.
 Split first_n_split(std::size_t n, std::size_t m) {
   Split sp;
@@ -58,11 +90,11 @@ DataSourceType digits_source() {
            "the digits CSV (64 pixels 0..16 then the label per line), relative to the .rnn "
            "file"),
       real("test_fraction", 0.2, 0.0, 0.99, "share of images held out for evaluation (seeded)"),
+      split_seed_param(),
   };
-  t.create = [](const CellConfig& c, const std::string& base_dir, uint64_t seed) {
-    auto ds = std::make_unique<DigitsDataset>(resolve_path(c.text("path"), base_dir));
-    Split sp = split(ds->size(), c.real("test_fraction"), seed, true);
-    return make_setup(std::move(ds), std::move(sp));
+  t.create = [](const CellConfig& c, const std::string& base_dir, uint64_t) {
+    return random_split_setup(
+        std::make_unique<DigitsDataset>(resolve_path(c.text("path"), base_dir)), c);
   };
   return t;
 }
@@ -87,10 +119,15 @@ DataSourceType csv_source() {
       flag("shuffle_split", false,
            "false: the last windows are held out (time order kept); true: a seeded random "
            "subset"),
+      split_seed_param(),
+      flag("strict", false,
+           "a missing value (empty cell, NaN/NA/null, short or truncated row) is an error; "
+           "false: interpolated, with a warning naming the lines"),
   };
-  t.create = [](const CellConfig& c, const std::string& base_dir, uint64_t seed) {
+  t.create = [](const CellConfig& c, const std::string& base_dir, uint64_t) {
     const std::string path = resolve_path(c.text("path"), base_dir);
     CsvSeriesOptions o;
+    o.strict = c.boolean("strict");
     o.column = c.text("column");
     o.date_column = c.text("date_column");
     o.step_seconds = c.integer("step_seconds");
@@ -102,7 +139,7 @@ DataSourceType csv_source() {
                        "': ", s.values.size(), " values are too few for windows of ", steps,
                        " steps (need at least ", steps + 1, ")");
     const std::size_t windows = s.values.size() - static_cast<std::size_t>(steps);
-    Split sp = split(windows, fraction, seed, shuffle);
+    Split sp = split(windows, fraction, split_seed_of(c), shuffle);
     if (c.boolean("standardize")) {
       // Statistics over the values the training windows see (all values when shuffled).
       o.standardize = true;
@@ -112,12 +149,14 @@ DataSourceType csv_source() {
     const WindowTarget target =
         c.choice("target") == "next" ? WindowTarget::next_value : WindowTarget::every_step;
     auto ds = std::make_unique<WindowDataset>(s.values, steps, target);
-    return make_setup(
+    DataSetup setup = make_setup(
         std::move(ds), std::move(sp),
         "csv " + path + " column '" + o.column + "' (" + std::to_string(s.values.size()) +
             " values" +
             (s.interpolated ? ", " + std::to_string(s.interpolated) + " interpolated" : "") +
             (s.standardized ? ", standardized" : "") + "): ");
+    if (!s.problems.empty()) setup.warnings.push_back(s.warning());
+    return setup;
   };
   return t;
 }
@@ -133,13 +172,13 @@ DataSourceType fibonacci_source() {
       integer("steps", 30, 1, "window length T"),
       real("test_fraction", 0.1, 0.0, 0.99, "the last windows held out for evaluation"),
   };
-  t.create = [](const CellConfig& c, const std::string&, uint64_t seed) {
+  t.create = [](const CellConfig& c, const std::string&, uint64_t) {
     const int64_t points = c.integer("points"), steps = c.integer("steps");
     RNNLAB_CHECK_INPUT(points > steps, "fibonacci: ", points,
                        " points are too few for windows of ", steps, " steps");
     auto ds = std::make_unique<WindowDataset>(fibonacci_mod(points, c.integer("mod")), steps,
                                               WindowTarget::every_step);
-    Split sp = split(ds->size(), c.real("test_fraction"), seed, false);
+    Split sp = split(ds->size(), c.real("test_fraction"), 0, false);  // unshuffled: no seed
     return make_setup(std::move(ds), std::move(sp),
                       "fibonacci mod " + std::to_string(c.integer("mod")) + ": ");
   };
@@ -147,7 +186,7 @@ DataSourceType fibonacci_source() {
 }
 
 // ---- adding ----
-// Generated examples [0, examples) train, the next test_examples evaluate; all from the seed.
+// Generated examples [0, examples) train, the next test_examples evaluate; all from data_seed.
 DataSourceType adding_source() {
   DataSourceType t;
   t.entry.name = "adding";
@@ -157,11 +196,12 @@ DataSourceType adding_source() {
       integer("steps", 100, 2, "sequence length T (the RWA study: 100 and 1000)"),
       integer("examples", 100000, 1, "generated training sequences"),
       integer("test_examples", 1000, 0, "generated evaluation sequences (a separate set)"),
+      data_seed_param(),
   };
-  t.create = [](const CellConfig& c, const std::string&, uint64_t seed) {
+  t.create = [](const CellConfig& c, const std::string&, uint64_t) {
     const auto n = static_cast<std::size_t>(c.integer("examples")),
                m = static_cast<std::size_t>(c.integer("test_examples"));
-    auto ds = std::make_unique<AddingDataset>(c.integer("steps"), n + m, seed);
+    auto ds = std::make_unique<AddingDataset>(c.integer("steps"), n + m, data_seed_of(c));
     return make_setup(std::move(ds), first_n_split(n, m));
   };
   return t;
@@ -177,11 +217,12 @@ DataSourceType length_source() {
       integer("max_len", 1000, 2, "longest sequence (the RWA study: 1000)"),
       integer("examples", 100000, 1, "generated training sequences"),
       integer("test_examples", 1000, 0, "generated evaluation sequences (a separate set)"),
+      data_seed_param(),
   };
-  t.create = [](const CellConfig& c, const std::string&, uint64_t seed) {
+  t.create = [](const CellConfig& c, const std::string&, uint64_t) {
     const auto n = static_cast<std::size_t>(c.integer("examples")),
                m = static_cast<std::size_t>(c.integer("test_examples"));
-    auto ds = std::make_unique<LengthDataset>(c.integer("max_len"), n + m, seed);
+    auto ds = std::make_unique<LengthDataset>(c.integer("max_len"), n + m, data_seed_of(c));
     return make_setup(std::move(ds), first_n_split(n, m));
   };
   return t;
@@ -201,15 +242,15 @@ DataSourceType imdb_source() {
       integer("max_len", 500, 1, "keep each review's last max_len tokens"),
       real("validation_fraction", 0.2, 0.0, 0.99,
            "share of the train reviews held out for evaluation (seeded)"),
+      split_seed_param(),
   };
-  t.create = [](const CellConfig& c, const std::string& base_dir, uint64_t seed) {
+  t.create = [](const CellConfig& c, const std::string& base_dir, uint64_t) {
     const std::string root = resolve_path(c.text("path"), base_dir);
     TextVocabulary vocab =
         TextDataset::imdb_vocabulary(root, static_cast<std::size_t>(c.integer("vocab")));
-    auto ds = std::make_unique<TextDataset>(
-        TextDataset::load_imdb(root, "train", vocab, c.integer("max_len")));
-    Split sp = split(ds->size(), c.real("validation_fraction"), seed, true);
-    return make_setup(std::move(ds), std::move(sp));
+    return random_split_setup(std::make_unique<TextDataset>(TextDataset::load_imdb(
+                                  root, "train", vocab, c.integer("max_len"))),
+                              c, "validation_fraction");
   };
   return t;
 }
@@ -226,13 +267,44 @@ DataSourceType synthetic_sentiment_source() {
       integer("min_len", 50, 6, "shortest sequence"),
       integer("max_len", 500, 6, "longest sequence"),
       real("test_fraction", 0.2, 0.0, 0.99, "share of the sequences held out for evaluation"),
+      split_seed_param(),
+      data_seed_param(),
   };
-  t.create = [](const CellConfig& c, const std::string&, uint64_t seed) {
-    auto ds = std::make_unique<SyntheticSentimentDataset>(
-        static_cast<std::size_t>(c.integer("examples")), c.integer("vocab"),
-        c.integer("min_len"), c.integer("max_len"), seed);
-    Split sp = split(ds->size(), c.real("test_fraction"), seed, true);
-    return make_setup(std::move(ds), std::move(sp));
+  t.create = [](const CellConfig& c, const std::string&, uint64_t) {
+    return random_split_setup(std::make_unique<SyntheticSentimentDataset>(
+                                  static_cast<std::size_t>(c.integer("examples")),
+                                  c.integer("vocab"), c.integer("min_len"),
+                                  c.integer("max_len"), data_seed_of(c)),
+                              c);
+  };
+  return t;
+}
+
+// ---- npy ----
+// Arrays from .npy files (NpyDataset in data.h: shapes, dtypes, the checks); a seeded random
+// split by split_seed.
+DataSourceType npy_source() {
+  DataSourceType t;
+  t.entry.name = "npy";
+  t.entry.doc = "your own arrays from .npy files: inputs [N,T,I] float, targets [N] int "
+                "(classes) or [N,O] / [N,T,O] float, optional lengths [N]";
+  t.entry.schema = {
+      text("inputs", "", true, "inputs [N,T,I] float32/float64 .npy, relative to the .rnn file"),
+      text("targets", "", true,
+           "targets .npy: [N] integer class labels, or [N,O] / [N,T,O] float regression values"),
+      text("lengths", "", false, "optional [N] integer sequence lengths in 1..T ('' = all T)"),
+      integer("classes", 0, 0, "number of classes C (0: the largest label + 1)"),
+      real("test_fraction", 0.2, 0.0, 0.99, "share of examples held out for evaluation (seeded)"),
+      split_seed_param(),
+  };
+  t.create = [](const CellConfig& c, const std::string& base_dir, uint64_t) {
+    const std::string lengths = c.text("lengths");
+    return random_split_setup(
+        std::make_unique<NpyDataset>(
+            resolve_path(c.text("inputs"), base_dir), resolve_path(c.text("targets"), base_dir),
+            lengths.empty() ? std::string() : resolve_path(lengths, base_dir),
+            c.integer("classes")),
+        c);
   };
   return t;
 }
@@ -240,8 +312,8 @@ DataSourceType synthetic_sentiment_source() {
 }  // namespace
 
 std::vector<DataSourceType> builtin_data_sources() {
-  return {digits_source(),         csv_source(),   fibonacci_source(), adding_source(),
-          length_source(),         imdb_source(),  synthetic_sentiment_source()};
+  return {digits_source(), csv_source(),  fibonacci_source(), adding_source(),
+          length_source(), imdb_source(), synthetic_sentiment_source(), npy_source()};
 }
 
 }  // namespace rnnlab

@@ -23,12 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool axis_applies(const SweepAxis& a, const std::string& model) {  // as plan_runs
-  if (a.key.rfind("model.", 0) != 0) return true;
-  const std::string rest = a.key.substr(6);
-  return rest.substr(0, rest.find('.')) == model;
-}
-
 void check_field(const std::string& s, const std::string& what) {
   RNNLAB_CHECK_INPUT(s.find_first_of("\t\n\r") == std::string::npos, what, " '", s,
                      "' holds a tab or newline; a manifest cannot record it");
@@ -67,47 +61,25 @@ std::vector<ManifestRecord> expand_manifest(const ExperimentSpec& spec, const Ca
                                             const RunOptions& options, const std::string& file,
                                             const std::vector<std::string>& set,
                                             int64_t first_task) {
-  const std::vector<RunPlan> plans = plan_runs(spec, catalog, options);
-  // The sweep point of each plan, enumerated in plan_runs' order (models, then the odometer
-  // over the axes that concern the model, last axis fastest).
-  std::vector<std::pair<std::string, std::vector<std::string>>> points;
-  for (const auto& m : spec.models) {
-    if (!options.models.empty() &&
-        std::find(options.models.begin(), options.models.end(), m.name) == options.models.end())
-      continue;
-    std::vector<const SweepAxis*> axes;
-    for (const auto& a : spec.sweep)
-      if (axis_applies(a, m.name)) axes.push_back(&a);
-    std::vector<std::size_t> at(axes.size(), 0);
-    while (true) {
-      std::vector<std::string> ov;
-      for (std::size_t i = 0; i < axes.size(); ++i)
-        ov.push_back(axes[i]->key + "=" + param_value_str(axes[i]->values[at[i]]));
-      points.emplace_back(m.name, std::move(ov));
-      std::size_t i = axes.size();
-      while (i > 0 && ++at[i - 1] == axes[i - 1]->values.size()) at[--i] = 0;
-      if (i == 0) break;
-    }
-  }
-  RNNLAB_CHECK(points.size() == plans.size(), "manifest: ", points.size(), " sweep points for ",
-               plans.size(), " runs");
+  // One record per plan, in plan_runs' order; the plans themselves are not kept (linear in
+  // the number of runs, capped at kMaxRuns by for_each_plan).
   std::vector<ManifestRecord> out;
-  for (std::size_t i = 0; i < plans.size(); ++i) {
-    const RunPlan& p = plans[i];
-    RNNLAB_CHECK(points[i].first == p.model, "manifest: run order differs from plan_runs");
+  out.reserve(static_cast<std::size_t>(count_runs(spec, options)));
+  const std::string abs_file = fs::absolute(file).lexically_normal().string();
+  check_field(abs_file, "file");
+  for_each_plan(spec, catalog, options, [&](RunPlan&& p) {
     ManifestRecord r;
-    r.task = first_task + static_cast<int64_t>(i);
+    r.task = first_task + static_cast<int64_t>(out.size());
     r.id = fs::path(p.path).parent_path().parent_path().filename().string() + "/" + p.name;
     r.model = p.model;
     r.path = fs::absolute(p.path).lexically_normal().string();
-    r.file = fs::absolute(file).lexically_normal().string();
+    r.file = abs_file;
     r.set = set;
-    r.overrides = points[i].second;
+    r.overrides = std::move(p.sweep_settings);
     check_field(r.id, "run id");
     check_field(r.path, "path");
-    check_field(r.file, "file");
     out.push_back(std::move(r));
-  }
+  });
   return out;
 }
 
@@ -196,19 +168,42 @@ std::string grid_point(const ManifestRecord& r) {
   return out;
 }
 
-std::string run_state(const std::string& path, int64_t* steps) {
+std::string axis_column(const std::string& key) {
+  if (!key.starts_with("model.")) return key;
+  const std::size_t name_end = key.find('.', 6);
+  return name_end == std::string::npos ? key : key.substr(name_end + 1);
+}
+
+std::vector<std::pair<std::string, std::string>> axis_values(const ManifestRecord& r) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& o : r.overrides) {
+    const std::size_t eq = o.find('=');
+    if (eq != std::string::npos) out.emplace_back(axis_column(o.substr(0, eq)), o.substr(eq + 1));
+  }
+  return out;
+}
+
+std::string run_state(const std::string& path, int64_t* steps, std::string* error,
+                      std::string* unreadable) {
+  if (unreadable) unreadable->clear();
   if (!fs::exists(path)) return "missing";
   try {
     RunFile f = RunFile::open(path);
     if (steps && f.has_attr("steps")) *steps = f.attr_int("steps");
+    if (error && f.has_attr("error")) *error = f.attr_string("error");
     return f.has_attr("status") ? f.attr_string("status") : "failed";
-  } catch (const std::exception&) {
+  } catch (const std::exception& e) {
+    if (error) *error = e.what();
+    if (unreadable) *unreadable = e.what();
     // A live writer holds HDF5's exclusive file lock (flock): the run is still training.
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
       const bool locked = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
       ::close(fd);
-      if (locked) return "running";
+      if (locked) {
+        if (unreadable) unreadable->clear();
+        return "running";
+      }
     }
     return "failed";
   }

@@ -1,7 +1,9 @@
 // build_model and create_data: the objects a resolved run spec describes (rules in runner.h).
 #include <filesystem>
+#include <iostream>
 
 #include "experiment/resolve_util.h"
+#include "rnnlab/run_file.h"
 #include "rnnlab/runner.h"
 
 namespace rnnlab {
@@ -48,11 +50,35 @@ DataSetup create_data(const ExperimentSpec& spec, const Catalog& catalog) {
   if (!spec.source_path.empty())
     base = std::filesystem::path(spec.source_path).parent_path().string();
   try {
-    return ds->create(c, base, spec.seed);
+    DataSetup setup = ds->create(c, base, spec.seed);
+    for (const auto& w : setup.warnings) std::cerr << "warning: " << w << "\n";
+    return setup;
   } catch (const InputError& e) {
     throw InputError(detail::loc_prefix(spec.data.loc) + "data '" + spec.data.source +
                      "': " + e.what());
   }
+}
+
+void check_data_files(const ExperimentSpec& spec) {
+  auto it = spec.data.args.find("path");
+  if (it == spec.data.args.end()) return;
+  const auto* path = std::get_if<std::string>(&it->second.value);
+  if (!path || path->empty()) return;
+  std::filesystem::path p(*path);
+  if (p.is_relative() && !spec.source_path.empty())
+    p = std::filesystem::path(spec.source_path).parent_path() / p;
+  std::error_code ec;
+  if (std::filesystem::exists(p, ec)) return;
+  const SourceLoc& at = it->second.loc.file.empty() ? spec.data.loc : it->second.loc;
+  throw InputError(detail::loc_prefix(at) + "data '" + spec.data.source + "': path '" + *path +
+                   "' does not exist (looked for " + p.lexically_normal().string() + ")");
+}
+
+void record_data_warnings(RunFile& run, const DataSetup& data) {
+  if (data.warnings.empty()) return;
+  std::string text;
+  for (const auto& w : data.warnings) text += (text.empty() ? "" : "\n") + w;
+  run.set_attr("data_warnings", text);
 }
 
 }  // namespace rnnlab

@@ -1,4 +1,7 @@
-// plan_runs: models x sweep points -> one resolved RunPlan each (naming rules in runner.h).
+// plan_runs / for_each_plan: models x sweep points -> one resolved RunPlan each (naming rules
+// in runner.h). Expansion is lazy and linear: the runs are resolved one at a time from one
+// sweep-less, single-model copy of the spec per model (the .rnn text is shared, not copied),
+// and the number of runs is counted, and capped at kMaxRuns, before any is resolved.
 #include <algorithm>
 #include <filesystem>
 #include <map>
@@ -48,10 +51,13 @@ std::vector<std::string> axis_labels(const std::vector<const SweepAxis*>& axes) 
   return labels;
 }
 
-}  // namespace
+bool selected(const RunOptions& options, const std::string& model) {
+  return options.models.empty() ||
+         std::find(options.models.begin(), options.models.end(), model) != options.models.end();
+}
 
-std::vector<RunPlan> plan_runs(const ExperimentSpec& spec, const Catalog& catalog,
-                               const RunOptions& options) {
+// The checks of plan_runs that need no expansion: --model names, empty sweep axes.
+void check_plan_input(const ExperimentSpec& spec, const RunOptions& options) {
   RNNLAB_CHECK_INPUT(!spec.models.empty(), "experiment '", spec.name, "' has no models");
   for (const auto& want : options.models) {
     const bool found = std::any_of(spec.models.begin(), spec.models.end(),
@@ -70,13 +76,50 @@ std::vector<RunPlan> plan_runs(const ExperimentSpec& spec, const Catalog& catalo
   for (const auto& a : spec.sweep)
     RNNLAB_CHECK_INPUT(!a.values.empty(), detail::loc_prefix(a.loc), "sweep axis '", a.key,
                        "' has no values");
+}
 
-  std::vector<RunPlan> plans;
+}  // namespace
+
+int64_t count_runs(const ExperimentSpec& spec, const RunOptions& options) {
+  check_plan_input(spec, options);
+  int64_t total = 0;
+  for (const auto& m : spec.models) {
+    if (!selected(options, m.name)) continue;
+    int64_t points = 1;
+    for (const auto& a : spec.sweep) {
+      if (!axis_applies(a, m.name)) continue;
+      const auto n = static_cast<int64_t>(a.values.size());
+      // points <= kMaxRuns before the product and n is a vector's size: no overflow.
+      points = points * n;
+      if (points > kMaxRuns || total + points > kMaxRuns) {
+        const SourceLoc& at = a.loc.line > 0 ? a.loc : SourceLoc{spec.source_path, 0, 0};
+        throw InputError(detail::concat(
+            detail::loc_prefix(at), "the experiment '", spec.name, "' expands to more than ",
+            kMaxRuns, " runs (models x sweep points) at sweep axis '", a.key, "' (", n,
+            " values, model '", m.name, "'); the limit is ", kMaxRuns,
+            " runs per experiment: split the sweep over several files or use fewer values"));
+      }
+    }
+    total += points;
+    RNNLAB_CHECK_INPUT(total <= kMaxRuns, detail::loc_prefix(m.loc), "the experiment '", spec.name,
+                       "' expands to more than ", kMaxRuns,
+                       " runs (models x sweep points) at model '", m.name, "'; the limit is ",
+                       kMaxRuns, " runs per experiment: split it over several files");
+  }
+  return total;
+}
+
+void for_each_plan(const ExperimentSpec& spec, const Catalog& catalog, const RunOptions& options,
+                   const std::function<void(RunPlan&&)>& visit) {
+  count_runs(spec, options);   // the checks and the cap, before anything is resolved
+  ExperimentSpec base = spec;  // shares the .rnn text (SharedText)
+  base.sweep.clear();
+  base.models.clear();
   std::set<std::string> paths;
   for (const auto& m : spec.models) {
-    if (!options.models.empty() &&
-        std::find(options.models.begin(), options.models.end(), m.name) == options.models.end())
-      continue;
+    if (!selected(options, m.name)) continue;
+    ExperimentSpec model_base = base;
+    model_base.models = {m};
     std::vector<const SweepAxis*> axes;
     for (const auto& a : spec.sweep)
       if (axis_applies(a, m.name)) axes.push_back(&a);
@@ -84,9 +127,9 @@ std::vector<RunPlan> plan_runs(const ExperimentSpec& spec, const Catalog& catalo
     // Odometer over the axes, the last axis fastest.
     std::vector<std::size_t> at(axes.size(), 0);
     while (true) {
-      ExperimentSpec point = spec;
-      point.sweep.clear();
+      ExperimentSpec point = model_base;
       std::string id;
+      std::vector<std::string> settings;
       for (std::size_t i = 0; i < axes.size(); ++i) {
         const ParamValue& v = axes[i]->values[at[i]];
         try {
@@ -95,8 +138,10 @@ std::vector<RunPlan> plan_runs(const ExperimentSpec& spec, const Catalog& catalo
           throw InputError(detail::loc_prefix(axes[i]->loc) + "sweep: " + e.what());
         }
         id += (id.empty() ? "" : "_") + labels[i] + "=" + param_value_str(v);
+        settings.push_back(axes[i]->key + "=" + param_value_str(v));
       }
       RunPlan p;
+      p.sweep_settings = std::move(settings);
       p.model = m.name;
       p.sweep_id = sanitize(id);
       p.name = sanitize(m.name) + (id.empty() ? "" : "-" + p.sweep_id);
@@ -106,12 +151,19 @@ std::vector<RunPlan> plan_runs(const ExperimentSpec& spec, const Catalog& catalo
       p.spec = resolve_run_spec(point, m.name, catalog);
       RNNLAB_CHECK_INPUT(paths.insert(p.path).second, "two runs would write ", p.path,
                          " (duplicate values in a sweep axis?)");
-      plans.push_back(std::move(p));
+      visit(std::move(p));
       std::size_t i = axes.size();
       while (i > 0 && ++at[i - 1] == axes[i - 1]->values.size()) at[--i] = 0;
       if (i == 0) break;
     }
   }
+}
+
+std::vector<RunPlan> plan_runs(const ExperimentSpec& spec, const Catalog& catalog,
+                               const RunOptions& options) {
+  std::vector<RunPlan> plans;
+  plans.reserve(static_cast<std::size_t>(count_runs(spec, options)));
+  for_each_plan(spec, catalog, options, [&](RunPlan&& p) { plans.push_back(std::move(p)); });
   return plans;
 }
 

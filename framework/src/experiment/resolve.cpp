@@ -43,10 +43,16 @@ const SchemaEntry& optimizer_entry(const Catalog& catalog, const TrainSpec& t) {
 
 SourceLoc file_loc(const ExperimentSpec& spec) { return SourceLoc{spec.source_path, 0, 0}; }
 
-// Checks steps/epochs: exactly one > 0.
+// Checks steps/epochs: exactly one > 0. The error points at the steps or epochs setting
+// written (the file when neither is).
 void check_length(const CellConfig& c, const ExperimentSpec& spec) {
   const int64_t steps = c.integer("steps"), epochs = c.integer("epochs");
-  RNNLAB_CHECK_INPUT((steps > 0) != (epochs > 0), detail::loc_prefix(file_loc(spec)),
+  SourceLoc at = file_loc(spec);
+  for (const char* key : {"steps", "epochs"})
+    if (auto it = spec.train.settings.find(key);
+        it != spec.train.settings.end() && it->second.loc.line > 0)
+      at = it->second.loc;
+  RNNLAB_CHECK_INPUT((steps > 0) != (epochs > 0), detail::loc_prefix(at),
                      "model '", spec.models.empty() ? std::string("?") : spec.models[0].name,
                      "': the train block needs exactly one of steps and epochs (found steps ",
                      steps, ", epochs ", epochs, ")");
@@ -134,6 +140,8 @@ TrainConfig train_config(const ExperimentSpec& run_spec, const Catalog& catalog)
   c.eval_every = s.integer("eval_every");
   c.log_every = s.integer("log_every");
   c.checkpoint_every = s.integer("checkpoint_every");
+  c.checkpoint_seconds = s.real("checkpoint_seconds");
+  c.diverge_factor = s.real("diverge_factor");
   c.stateful = s.boolean("stateful");
   const std::string& order = s.choice("order");
   c.order = order == "sequential" ? SampleOrder::sequential

@@ -5,11 +5,17 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iostream>
 #include <limits>
 
+#include "experiment/run_identity.h"
+#include "experiment/run_record.h"
 #include "rnnlab/backend.h"
 #include "rnnlab/plugin_loader.h"
 #include "rnnlab/run_file.h"
+#include "rnnlab/run_lock.h"
+#include "train/checkpoint.h"
+#include "train/stop_signals.h"
 
 namespace rnnlab {
 
@@ -49,8 +55,8 @@ bool per_step_targets(const DataSetup& d) {
 
 // One forward of a small training batch before any file is written, so that a model/loss/data
 // mismatch is an InputError that names the run instead of a failed run file.
-void dry_run(Trainer& trainer, Model& model, const DataSetup& d, const TrainConfig& cfg,
-             const std::string& run) {
+void dry_run(Model& model, const DataSetup& d, const TrainConfig& cfg, const std::string& run) {
+  Trainer trainer(model, cfg);
   const std::size_t n = std::min<std::size_t>(d.train.size(), static_cast<std::size_t>(cfg.batch));
   std::vector<std::size_t> idx(d.train.begin(), d.train.begin() + static_cast<std::ptrdiff_t>(n));
   Batch b = d.dataset->batch(idx, cfg.dtype);
@@ -68,7 +74,7 @@ std::string resolved_text(const RunPlan& plan, const RunOptions& options) {
 }
 
 void write_header(RunFile& run, const RunPlan& plan, const RunOptions& options,
-                  const DataSetup& data, const std::string& resolved) {
+                  const DataSetup& data, const RunIdentity& identity) {
   const ExperimentSpec& s = plan.spec;
   run.set_attr("experiment", s.name);
   run.set_attr("model", plan.model);
@@ -86,9 +92,10 @@ void write_header(RunFile& run, const RunPlan& plan, const RunOptions& options,
   run.set_attr("host", host_name());
   run.set_attr("git_sha", options.git_sha.empty() ? std::string("unknown") : options.git_sha);
   run.set_attr("data", data.description);
+  record_data_warnings(run, data);
   run.set_attr("source_path", s.source_path);
   run.write_text("/config/source", s.source_text);
-  run.write_text("/config/resolved", resolved);
+  write_identity(run, identity);
   run.flush();
 }
 
@@ -103,26 +110,9 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
   RunSummary sum;
   sum.name = plan.name;
   sum.path = plan.path;
-  const std::string resolved = resolved_text(plan, options);
-
-  // Resume: skip finished runs, continue from a complete checkpoint of the same configuration.
-  bool resume = false;
-  if (options.resume && std::filesystem::exists(plan.path)) {
-    RunFile old = RunFile::open(plan.path);
-    const std::string status = old.has_attr("status") ? old.attr_string("status") : "";
-    if (status == "finished") {
-      sum.status = "skipped";
-      sum.steps = old.has_attr("steps") ? old.attr_int("steps") : 0;
-      return sum;
-    }
-    if (has_checkpoint(old)) {
-      const std::string before = old.exists("config/resolved") ? old.read_text("/config/resolved") : "";
-      RNNLAB_CHECK_INPUT(before == resolved, plan.path,
-                         " was written with another configuration; remove it, or run without "
-                         "--resume to start over");
-      resume = true;
-    }
-  }
+  // From here on SIGINT/SIGTERM are a flag: the run ends "interrupted" instead of dying
+  // mid-write, and a signal during start-up ends it before any file is touched.
+  StopSignals signals;
 
   const Device device = device_of(s.backend);
   std::string why;
@@ -131,7 +121,6 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
   TrainConfig cfg = train_config(s, catalog);
   cfg.quiet = options.quiet;
   cfg.progress = options.progress;
-  cfg.resume = resume;
   cfg.on_step = options.on_step;
   int threads = options.threads;
   if (auto it = s.train.settings.find("threads"); threads <= 0 && it != s.train.settings.end())
@@ -140,17 +129,53 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
 
   DataSetup data = create_data(s, catalog);
   RNNLAB_CHECK_INPUT(!data.train.empty(), "run '", plan.name, "': the data has no training examples");
+  const RunIdentity identity = identify_run(s, catalog, data, cfg.dtype, resolved_text(plan, options));
   auto model = build_model(s.models.front(), catalog, data.dataset->input_size(), s.seed, device,
                            cfg.dtype, cfg.stateful, per_step_targets(data));
-  Trainer trainer(*model, cfg);
-  dry_run(trainer, *model, data, cfg, plan.name);
+  dry_run(*model, data, cfg, plan.name);  // a bad spec is an InputError before any file exists
 
-  RunFile run = resume ? RunFile::open(plan.path, true) : RunFile::create(plan.path);
-  if (resume) {
+  // The run file is ours alone before we read or write it (InputError naming the holder).
+  RunLock lock(plan.path);
+
+  // Resume: reuse a file only for the run that wrote it; then skip it when finished, continue
+  // from its checkpoint, or start over (saying so) when it has none.
+  if (options.resume && std::filesystem::exists(plan.path)) {
+    RunFile old = RunFile::open(plan.path);
+    const std::vector<std::string> diff = identity_differences(old, identity);
+    if (!diff.empty()) {
+      std::string msg =
+          plan.path + " was written by another configuration, so --resume will not reuse it:";
+      for (const auto& d : diff) msg += "\n  " + d;
+      throw InputError(msg + "\n  run without --resume to replace it, or write elsewhere (--out)");
+    }
+    const std::string status = old.has_attr("status") ? old.attr_string("status") : "";
+    if (status == "finished") {
+      sum.status = "skipped";
+      sum.steps = old.has_attr("steps") ? old.attr_int("steps") : 0;
+      return sum;
+    }
+    cfg.resume = has_checkpoint(old);
+    if (cfg.resume) verify_checkpoint(old);  // before the file is opened for writing
+    if (!cfg.resume)  // not progress output: said even with --quiet
+      std::cerr << plan.name << ": starting over: " << plan.path << " has no checkpoint"
+                << std::endl;
+  }
+  if (signals.stop_requested()) {  // stopped during start-up: nothing written
+    sum.status = "interrupted";
+    return sum;
+  }
+
+  Trainer trainer(*model, cfg);
+
+  RunFile run = cfg.resume ? RunFile::open(plan.path, true) : RunFile::create(plan.path);
+  if (cfg.resume) {
     run.set_attr("status", "running");
     run.set_attr("resumed_at", RunFile::now_iso8601());
   }
-  write_header(run, plan, options, data, resolved);
+  write_header(run, plan, options, data, identity);
+  // /config/values, /dataset, /split (run_record.h); a resumed file has them already (the
+  // identity check proved the same spec and data), and a resume should write little.
+  if (!cfg.resume) write_run_record(run, s, catalog, data);
   run.set_attr("parameters", model->params().numel());
 
   record_cell_plugins(run, catalog.cells(), s.models.front());  // /plugins/<cell>: file, sha256

@@ -17,6 +17,18 @@ Activation Model::forward(Tape& tape, Activation in, const ForwardContext& ctx) 
   return in;
 }
 
+NamedTensors Model::carried_state() const {
+  NamedTensors out;
+  for (std::size_t k = 0; k < layers_.size(); ++k)
+    layers_[k]->save_carry("layer" + std::to_string(k) + "/", out);
+  return out;
+}
+
+void Model::restore_carried_state(const NamedTensors& state) {
+  for (std::size_t k = 0; k < layers_.size(); ++k)
+    layers_[k]->load_carry("layer" + std::to_string(k) + "/", state);
+}
+
 void Model::reset_state() {
   for (auto& l : layers_) l->reset_state();
 }

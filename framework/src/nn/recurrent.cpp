@@ -114,4 +114,20 @@ Recurrent::Output Recurrent::forward(Tape& tape, const Var& x, const std::vector
   return out;
 }
 
+void Recurrent::save_carry(const std::string& prefix, NamedTensors& out) const {
+  for (std::size_t k = 0; k < carry_.size(); ++k)
+    out[prefix + "state/" + std::to_string(k)] = carry_[k];
+  cell_->save_carry(prefix + "cell/", out);
+}
+
+void Recurrent::load_carry(const std::string& prefix, const NamedTensors& in) {
+  carry_.clear();
+  for (std::size_t k = 0;; ++k) {
+    auto it = in.find(prefix + "state/" + std::to_string(k));
+    if (it == in.end()) break;
+    carry_.push_back(it->second);
+  }
+  cell_->load_carry(prefix + "cell/", in);
+}
+
 }  // namespace rnnlab

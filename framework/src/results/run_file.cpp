@@ -340,16 +340,18 @@ hid_t file_access_plist(const std::string& fname) {
 
 // ---------------------------------------------------------------------------------------------
 
-RunFile::RunFile(std::string path, int64_t file, bool writable)
-    : path_(std::move(path)), file_(file), writable_(writable) {}
+RunFile::RunFile(std::string path, int64_t file, bool writable, RunLock lock)
+    : lock_(std::move(lock)), path_(std::move(path)), file_(file), writable_(writable) {}
 
 RunFile::RunFile(RunFile&& o) noexcept
-    : path_(std::move(o.path_)), file_(o.file_), writable_(o.writable_) {
+    : lock_(std::move(o.lock_)), path_(std::move(o.path_)), file_(o.file_),
+      writable_(o.writable_) {
   o.file_ = -1;
 }
 
 RunFile& RunFile::operator=(RunFile&& o) noexcept {
   if (this != &o) {
+    std::swap(lock_, o.lock_);
     std::swap(path_, o.path_);
     std::swap(file_, o.file_);
     std::swap(writable_, o.writable_);
@@ -370,7 +372,9 @@ void RunFile::close() {
   QuietErrors quiet;
   hid_t f = file_;
   file_ = -1;
-  check(H5Fclose(f), path_, "closing the file");
+  const herr_t rc = H5Fclose(f);
+  lock_ = RunLock();  // released once the file is closed
+  check(rc, path_, "closing the file");
 }
 
 std::string RunFile::now_iso8601() {
@@ -392,10 +396,11 @@ RunFile RunFile::create(const std::string& path) {
     RNNLAB_CHECK(!ec, "cannot create run file ", path, ": cannot create directory ",
                  p.parent_path().string(), ": ", ec.message());
   }
+  RunLock lock(path);  // before O_TRUNC: another writer's file is never touched
   Hid fapl(file_access_plist(path), H5Pclose);
   hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
   if (f < 0) throw Error(concat("cannot create run file ", path, ": ", h5_reason()));
-  RunFile rf(path, f, true);
+  RunFile rf(path, f, true, std::move(lock));
   rf.set_attr("rnnlab_version", std::string(RNNLAB_VERSION));
   rf.set_attr("status", std::string("running"));
   rf.set_attr("started_at", now_iso8601());
@@ -415,12 +420,13 @@ RunFile RunFile::open(const std::string& path, bool writable) {
     throw InputError(concat("cannot open run file ", path, ": unreadable (", h5_reason(), ")"));
   RNNLAB_CHECK_INPUT(is_h5 > 0, "cannot open run file ", path,
                      ": not an HDF5 file (no HDF5 signature)");
+  RunLock lock = writable ? RunLock(path) : RunLock();
   Hid fapl(file_access_plist(path), H5Pclose);
   hid_t f = H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl.get());
   if (f < 0)
     throw InputError(concat("cannot open run file ", path, ": corrupt or unreadable HDF5 file (",
                             h5_reason(), ")"));
-  return RunFile(path, f, writable);
+  return RunFile(path, f, writable, std::move(lock));
 }
 
 void RunFile::require_writable(const char* what) const {
@@ -538,6 +544,69 @@ double RunFile::attr_double(const std::string& name) const {
   QuietErrors quiet;
   RNNLAB_CHECK(file_ >= 0, "run file ", path_, ": attr_double on a closed file");
   return read_numeric_attr<double>(file_, name, H5T_NATIVE_DOUBLE, true, path_, "a number");
+}
+
+// ---- bool attributes and attribute types ----
+
+namespace {
+// numpy.bool_ as h5py writes it: enum over int8 with FALSE = 0, TRUE = 1.
+Hid bool_enum_type(const std::string& fname) {
+  Hid t = check_id(H5Tenum_create(H5T_NATIVE_INT8), H5Tclose, fname, "H5Tenum_create");
+  const int8_t no = 0, yes = 1;
+  check(H5Tenum_insert(t.get(), "FALSE", &no), fname, "H5Tenum_insert");
+  check(H5Tenum_insert(t.get(), "TRUE", &yes), fname, "H5Tenum_insert");
+  return t;
+}
+
+bool is_bool_enum(hid_t type) {
+  if (H5Tget_class(type) != H5T_ENUM || H5Tget_nmembers(type) != 2 || H5Tget_size(type) != 1)
+    return false;
+  for (unsigned i = 0; i < 2; ++i) {
+    char* name = H5Tget_member_name(type, i);
+    if (!name) return false;
+    const std::string n = name;
+    H5free_memory(name);
+    if (n != (i == 0 ? "FALSE" : "TRUE")) return false;
+  }
+  return true;
+}
+}  // namespace
+
+void RunFile::set_attr(const std::string& name, bool value) {
+  QuietErrors quiet;
+  require_writable("set_attr");
+  Hid t = bool_enum_type(path_);
+  const int8_t v = value ? 1 : 0;
+  write_scalar_attr(file_, name, t.get(), t.get(), &v, path_);
+}
+
+bool RunFile::attr_bool(const std::string& name) const {
+  QuietErrors quiet;
+  RNNLAB_CHECK(file_ >= 0, "run file ", path_, ": attr_bool on a closed file");
+  Hid a = open_attr(file_, name, path_);
+  Hid type = check_id(H5Aget_type(a.get()), H5Tclose, path_, "H5Aget_type");
+  Hid space = check_id(H5Aget_space(a.get()), H5Sclose, path_, "H5Aget_space");
+  RNNLAB_CHECK(is_bool_enum(type.get()) && H5Sget_simple_extent_npoints(space.get()) == 1,
+               "run file ", path_, ": attribute '", name, "' is ", type_desc(type.get()),
+               "; expected a bool");
+  Hid mt = bool_enum_type(path_);
+  int8_t v = 0;
+  check(H5Aread(a.get(), mt.get(), &v), path_, concat("reading attribute '", name, "'"));
+  return v != 0;
+}
+
+std::string RunFile::attr_type(const std::string& name) const {
+  QuietErrors quiet;
+  RNNLAB_CHECK(file_ >= 0, "run file ", path_, ": attr_type on a closed file");
+  Hid a = open_attr(file_, name, path_);
+  Hid type = check_id(H5Aget_type(a.get()), H5Tclose, path_, "H5Aget_type");
+  switch (H5Tget_class(type.get())) {
+    case H5T_STRING: return "string";
+    case H5T_INTEGER: return "integer";
+    case H5T_FLOAT: return "real";
+    case H5T_ENUM: return is_bool_enum(type.get()) ? "bool" : "other";
+    default: return "other";
+  }
 }
 
 std::vector<std::string> RunFile::attr_names(const std::string& object) const {
@@ -700,6 +769,27 @@ std::vector<std::string> RunFile::series_names(const std::string& group) const {
   std::vector<std::string> names;
   for (const auto& c : open_columns(g.get(), gabs, path_)) names.push_back(c.name);
   return names;
+}
+
+void RunFile::truncate_rows(const std::string& group, int64_t rows) {
+  QuietErrors quiet;
+  require_writable("truncate_rows");
+  std::string gabs = normalize(group, path_);
+  if (!path_exists(file_, gabs, path_)) {
+    RNNLAB_CHECK(rows == 0, "run file ", path_, ": '", gabs, "' is missing, expected ", rows,
+                 " rows");
+    return;
+  }
+  Hid g = check_id(H5Gopen2(file_, gabs.c_str(), H5P_DEFAULT), H5Gclose, path_,
+                   concat("opening group '", gabs, "'"));
+  const hsize_t n = static_cast<hsize_t>(rows);
+  for (auto& c : open_columns(g.get(), gabs, path_)) {
+    RNNLAB_CHECK(c.rows >= n, "run file ", path_, ": column '", gabs, "/", c.name, "' has ",
+                 c.rows, " rows, fewer than the ", rows, " its checkpoint recorded");
+    if (c.rows > n)
+      check(H5Dset_extent(c.dset.get(), &n), path_,
+            concat("truncating '", gabs, "/", c.name, "' to ", rows, " rows"));
+  }
 }
 
 int64_t RunFile::num_rows(const std::string& group) const {

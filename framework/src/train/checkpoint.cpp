@@ -1,144 +1,299 @@
-// Writing and reading /checkpoint (see checkpoint.h).
+// Writing and reading the two checksummed checkpoint slots (see checkpoint.h).
 #include "train/checkpoint.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <iostream>
+#include <map>
 #include <utility>
+#include <variant>
 
+#include "core/fnv1a.h"
 #include "rnnlab/backend.h"
 
 namespace rnnlab {
 
 namespace {
 
-const std::string kCk = "checkpoint/";
+const std::string kRoot = "checkpoint";
+const char* const kSlots[] = {"a", "b"};
 
-// Keeps the first `rows` rows of a metric group (rows appended after the checkpoint by a
-// process that was killed later). Rewrites the group; tables are small.
-void truncate_group(RunFile& run, const std::string& group, int64_t rows) {
-  if (run.num_rows(group) <= rows) return;
-  std::vector<std::string> names = run.series_names(group);
-  std::vector<std::vector<double>> cols;
-  for (const auto& n : names) cols.push_back(run.read_series(group, n));
-  run.remove(group);
-  for (int64_t r = 0; r < rows; ++r) {
-    std::vector<std::pair<std::string, double>> row;
-    for (std::size_t c = 0; c < names.size(); ++c)
-      row.emplace_back(names[c], cols[c][static_cast<std::size_t>(r)]);
-    run.append_metrics(group, row);
+using AttrValue = std::variant<int64_t, double>;  // fixed-size only (see "rng" below)
+
+// A slot's content, keyed by name: what is written, read back and checksummed.
+struct Snapshot {
+  std::map<std::string, Tensor> tensors;  // "params/lstm/...", "epoch_loss", ...
+  std::map<std::string, AttrValue> attrs;  // without complete / checksum
+
+  int64_t i(const std::string& k) const { return std::get<int64_t>(attrs.at(k)); }
+  double d(const std::string& k) const {
+    const AttrValue& v = attrs.at(k);
+    return std::holds_alternative<double>(v) ? std::get<double>(v)
+                                             : static_cast<double>(std::get<int64_t>(v));
   }
+};
+
+// `t` on `device` (a copy when it lives elsewhere).
+Tensor on_device(const Tensor& t, Device device) {
+  if (t.device() == device) return t;
+  switch (t.dtype()) {
+    case DType::f32: return from_vector(to_vector<float>(t), t.shape(), device);
+    case DType::f64: return from_vector(to_vector<double>(t), t.shape(), device);
+    case DType::i32: return from_vector(to_vector<int32_t>(t), t.shape(), device);
+  }
+  throw Error("checkpoint: unknown dtype");
+}
+
+// FNV-1a 64 over the snapshot in name order (as int64: a fixed-size attribute).
+int64_t checksum(const Snapshot& s) {
+  Fnv1a64 f;
+  for (const auto& [name, t] : s.tensors) {
+    f.add(name);
+    f.add(std::string(dtype_name(t.dtype())));
+    for (int64_t d : t.shape()) f.add_pod(d);
+    const Tensor c = on_device(t, Device::cpu);
+    if (c.numel() > 0) f.add(c.raw(), c.bytes());
+  }
+  for (const auto& [name, v] : s.attrs) {
+    f.add(name);
+    f.add_pod(static_cast<int>(v.index()));
+    if (const auto* x = std::get_if<int64_t>(&v)) f.add_pod(*x);
+    if (const auto* x = std::get_if<double>(&v)) f.add_pod(*x);
+  }
+  return static_cast<int64_t>(f.value());
 }
 
 Tensor f64_vector(const std::vector<double>& v) {
   return from_vector(v, {static_cast<int64_t>(v.size())});
 }
 
-void restore_tensor(const RunFile& run, const std::string& path, Tensor& dst, bool allocate) {
-  Tensor t = run.read_tensor(path, dst.defined() ? dst.device() : Device::cpu);
-  if (allocate) {
-    dst = t;
-    return;
+Snapshot snapshot_of(const TrainState& s, Model& model, const Optimizer& optimizer) {
+  Snapshot out;
+  for (auto& p : model.params().all()) {
+    out.tensors["params/" + p->name] = p->value;
+    if (p->slot1.defined()) out.tensors["slot1/" + p->name] = p->slot1;
+    if (p->slot2.defined()) out.tensors["slot2/" + p->name] = p->slot2;
   }
+  for (const auto& [name, t] : model.carried_state()) out.tensors["carry/" + name] = t;
+  out.tensors["epoch_loss"] = f64_vector(s.epoch_losses);
+  out.tensors["epoch_time"] = f64_vector(s.epoch_times);
+  auto& a = out.attrs;
+  a["step"] = s.step;
+  a["iter_epoch"] = s.iter_epoch;
+  a["iter_batch"] = s.iter_batch;
+  a["optimizer_step"] = optimizer.rule().step;
+  // The generator state as bytes in a dataset, not a variable-length string attribute: those
+  // live in the file's shared global heap, which a kill while another slot is written can
+  // damage; a slot's own datasets and fixed-size attributes are not shared.
+  out.tensors["rng"] = from_vector(std::vector<int32_t>(s.rng.begin(), s.rng.end()),
+                                   {static_cast<int64_t>(s.rng.size())});
+  a["train_time"] = s.train_time;
+  a["wall_time"] = s.wall_time;
+  a["sequences"] = s.sequences;
+  a["epoch_loss"] = s.epoch_loss;
+  a["epoch_batches"] = s.epoch_batches;
+  a["window_loss"] = s.window_loss;
+  a["window_batches"] = s.window_batches;
+  a["window_correct"] = s.window_correct;
+  a["window_examples"] = s.window_examples;
+  a["rows_metrics"] = s.rows_metrics;
+  a["rows_eval"] = s.rows_eval;
+  a["rows_epochs"] = s.rows_epochs;
+  a["last_eval_step"] = s.last_eval_step;
+  a["first_loss"] = s.first_loss;
+  a["has_eval"] = int64_t{s.last_eval.has_value()};
+  if (s.last_eval) {
+    a["eval_loss"] = s.last_eval->loss;
+    a["eval_accuracy"] = s.last_eval->accuracy;
+    a["eval_examples"] = s.last_eval->examples;
+  }
+  return out;
+}
+
+std::string slot_path(const char* slot) { return kRoot + "/" + slot; }
+
+// Step of a complete slot, or -1 (absent, being written, or unreadable attrs).
+int64_t complete_step(const RunFile& run, const char* slot) {
+  const std::string g = slot_path(slot) + "/";
+  try {
+    if (!run.exists(slot_path(slot)) || !run.has_attr(g + "complete") ||
+        run.attr_int(g + "complete") != 1 || !run.has_attr(g + "step"))
+      return -1;
+    return run.attr_int(g + "step");
+  } catch (const Error&) {
+    return -1;
+  }
+}
+
+// Reads a slot back; throws Error when HDF5 cannot read it.
+Snapshot read_snapshot(const RunFile& run, const char* slot, std::string* stored_sum) {
+  const std::string g = slot_path(slot);
+  Snapshot s;
+  for (const auto& p : run.dataset_paths(g)) s.tensors[p] = run.read_tensor(g + "/" + p);
+  for (const auto& name : run.attr_names(g)) {
+    if (name == "complete") continue;
+    const std::string key = g + "/" + name;
+    if (name == "checksum") {
+      *stored_sum = std::to_string(run.attr_int(key));
+      continue;
+    }
+    try {
+      s.attrs[name] = run.attr_int(key);
+    } catch (const Error&) {
+      s.attrs[name] = run.attr_double(key);
+    }
+  }
+  return s;
+}
+
+void restore_tensor(const RunFile& run, const std::string& name, const Tensor& t, Tensor& dst) {
   RNNLAB_CHECK_INPUT(t.shape() == dst.shape() && t.dtype() == dst.dtype(), "checkpoint tensor ",
-                     path, " in ", run.path(), " is ", dtype_name(t.dtype()), " ",
+                     name, " in ", run.path(), " is ", dtype_name(t.dtype()), " ",
                      shape_str(t.shape()), ", the model has ", dtype_name(dst.dtype()), " ",
                      shape_str(dst.shape()), "; was the run file written by another model?");
-  backend_for(dst.device()).copy(t, dst);
+  backend_for(dst.device()).copy(on_device(t, dst.device()), dst);
+}
+
+TrainState apply(const Snapshot& s, RunFile& run, Model& model, Optimizer& optimizer) {
+  for (auto& p : model.params().all()) {
+    auto it = s.tensors.find("params/" + p->name);
+    RNNLAB_CHECK_INPUT(it != s.tensors.end(), "run file ", run.path(),
+                       " has no checkpoint of parameter ", p->name,
+                       "; was it written by another model?");
+    restore_tensor(run, it->first, it->second, p->value);
+    for (auto [slot, dst] : {std::pair{"slot1/", &p->slot1}, std::pair{"slot2/", &p->slot2}}) {
+      auto sit = s.tensors.find(slot + p->name);
+      if (sit == s.tensors.end()) continue;
+      if (dst->defined())
+        restore_tensor(run, sit->first, sit->second, *dst);
+      else
+        *dst = on_device(sit->second, p->value.device());
+    }
+  }
+  NamedTensors carry;
+  for (const auto& [name, t] : s.tensors)
+    if (name.starts_with("carry/"))
+      carry[name.substr(6)] = on_device(t, model.params().device());
+  model.restore_carried_state(carry);
+  optimizer.rule().step = s.i("optimizer_step");
+  TrainState t;
+  t.epoch_losses = to_vector<double>(s.tensors.at("epoch_loss"));
+  t.epoch_times = to_vector<double>(s.tensors.at("epoch_time"));
+  t.step = s.i("step");
+  t.iter_epoch = s.i("iter_epoch");
+  t.iter_batch = s.i("iter_batch");
+  const auto rng = to_vector<int32_t>(s.tensors.at("rng"));
+  t.rng.assign(rng.begin(), rng.end());
+  t.train_time = s.d("train_time");
+  t.wall_time = s.d("wall_time");
+  t.sequences = s.i("sequences");
+  t.epoch_loss = s.d("epoch_loss");
+  t.epoch_batches = s.i("epoch_batches");
+  t.window_loss = s.d("window_loss");
+  t.window_batches = s.i("window_batches");
+  t.window_correct = s.i("window_correct");
+  t.window_examples = s.i("window_examples");
+  t.rows_metrics = s.i("rows_metrics");
+  t.rows_eval = s.i("rows_eval");
+  t.rows_epochs = s.i("rows_epochs");
+  t.last_eval_step = s.i("last_eval_step");
+  t.first_loss = s.d("first_loss");
+  if (s.i("has_eval")) {
+    EvalResult e;
+    e.loss = s.d("eval_loss");
+    e.accuracy = s.d("eval_accuracy");
+    e.examples = s.i("eval_examples");
+    t.last_eval = e;
+  }
+  return t;
 }
 
 }  // namespace
 
-void write_checkpoint(RunFile& run, const TrainState& s, Model& model,
+void write_checkpoint(RunFile& run, const TrainState& state, Model& model,
                       const Optimizer& optimizer) {
-  run.set_attr(kCk + "complete", int64_t{0});
+  // Overwrite the older slot (or an incomplete / empty one), keep the newest.
+  const int64_t sa = complete_step(run, kSlots[0]), sb = complete_step(run, kSlots[1]);
+  const char* slot = sa < 0 ? kSlots[0] : sb < 0 ? kSlots[1] : sa <= sb ? kSlots[0] : kSlots[1];
+  const std::string g = slot_path(slot);
+  const Snapshot s = snapshot_of(state, model, optimizer);
+  run.set_attr(g + "/complete", int64_t{0});
   run.flush();
-  for (auto& p : model.params().all()) {
-    run.write_tensor(kCk + "params/" + p->name, p->value);
-    if (p->slot1.defined()) run.write_tensor(kCk + "slot1/" + p->name, p->slot1);
-    if (p->slot2.defined()) run.write_tensor(kCk + "slot2/" + p->name, p->slot2);
-  }
-  run.write_tensor(kCk + "epoch_loss", f64_vector(s.epoch_losses));
-  run.write_tensor(kCk + "epoch_time", f64_vector(s.epoch_times));
-  run.set_attr(kCk + "step", s.step);
-  run.set_attr(kCk + "iter_epoch", s.iter_epoch);
-  run.set_attr(kCk + "iter_batch", s.iter_batch);
-  run.set_attr(kCk + "optimizer_step", optimizer.rule().step);
-  run.set_attr(kCk + "rng", s.rng);
-  run.set_attr(kCk + "train_time", s.train_time);
-  run.set_attr(kCk + "wall_time", s.wall_time);
-  run.set_attr(kCk + "sequences", s.sequences);
-  run.set_attr(kCk + "epoch_loss", s.epoch_loss);
-  run.set_attr(kCk + "epoch_batches", s.epoch_batches);
-  run.set_attr(kCk + "window_loss", s.window_loss);
-  run.set_attr(kCk + "window_batches", s.window_batches);
-  run.set_attr(kCk + "window_correct", s.window_correct);
-  run.set_attr(kCk + "window_examples", s.window_examples);
-  run.set_attr(kCk + "rows_metrics", s.rows_metrics);
-  run.set_attr(kCk + "rows_eval", s.rows_eval);
-  run.set_attr(kCk + "rows_epochs", s.rows_epochs);
-  run.set_attr(kCk + "last_eval_step", s.last_eval_step);
-  run.set_attr(kCk + "has_eval", int64_t{s.last_eval.has_value()});
-  if (s.last_eval) {
-    run.set_attr(kCk + "eval_loss", s.last_eval->loss);
-    run.set_attr(kCk + "eval_accuracy", s.last_eval->accuracy);
-    run.set_attr(kCk + "eval_examples", s.last_eval->examples);
-  }
-  run.set_attr(kCk + "complete", int64_t{1});
+  // A slot written before by another layout (other parameter or carry names): start clean.
+  for (const auto& p : run.dataset_paths(g))
+    if (!s.tensors.count(p)) run.remove(g + "/" + p);
+  for (const auto& [name, t] : s.tensors) run.write_tensor(g + "/" + name, t);
+  for (const auto& [name, v] : s.attrs)
+    std::visit([&](const auto& x) { run.set_attr(g + "/" + name, x); }, v);
+  run.set_attr(g + "/checksum", checksum(s));
+  run.set_attr(g + "/complete", int64_t{1});
   run.flush();
 }
 
 bool has_checkpoint(const RunFile& run, int64_t* step) {
-  if (!run.exists("checkpoint") || !run.has_attr(kCk + "complete") ||
-      run.attr_int(kCk + "complete") != 1)
-    return false;
-  if (step) *step = run.attr_int(kCk + "step");
+  const int64_t best = std::max(complete_step(run, kSlots[0]), complete_step(run, kSlots[1]));
+  if (best < 0) return false;
+  if (step) *step = best;
   return true;
 }
 
-TrainState read_checkpoint(RunFile& run, Model& model, Optimizer& optimizer) {
-  RNNLAB_CHECK_INPUT(has_checkpoint(run), "run file ", run.path(),
+namespace {
+
+// The newest complete slot whose checksum verifies, read into *out; `problems` lists the newer
+// slots that did not. InputError when none verifies (naming each slot and why).
+const char* select_slot(const RunFile& run, Snapshot* out, std::string* problems) {
+  RNNLAB_CHECK_INPUT(!run.has_attr("checkpoint/complete"), "run file ", run.path(),
+                     " holds a checkpoint of an older rnnlab (one slot, no checksum); it cannot "
+                     "be verified: run without --resume to start over");
+  std::vector<std::pair<int64_t, const char*>> slots;
+  for (const char* slot : kSlots)
+    if (const int64_t step = complete_step(run, slot); step >= 0) slots.emplace_back(step, slot);
+  std::sort(slots.begin(), slots.end(), std::greater<>());
+  RNNLAB_CHECK_INPUT(!slots.empty(), "run file ", run.path(),
                      " has no complete checkpoint to resume from");
-  for (auto& p : model.params().all()) {
-    RNNLAB_CHECK_INPUT(run.exists(kCk + "params/" + p->name), "run file ", run.path(),
-                       " has no checkpoint of parameter ", p->name,
-                       "; was it written by another model?");
-    restore_tensor(run, kCk + "params/" + p->name, p->value, false);
-    if (run.exists(kCk + "slot1/" + p->name))
-      restore_tensor(run, kCk + "slot1/" + p->name, p->slot1, !p->slot1.defined());
-    if (run.exists(kCk + "slot2/" + p->name))
-      restore_tensor(run, kCk + "slot2/" + p->name, p->slot2, !p->slot2.defined());
+  problems->clear();
+  for (const auto& [step, slot] : slots) {
+    std::string why;
+    try {
+      std::string stored;
+      *out = read_snapshot(run, slot, &stored);
+      const std::string actual = std::to_string(checksum(*out));
+      if (stored == actual) return slot;
+      why = "checksum mismatch (stored " + stored + ", content " + actual + ")";
+    } catch (const std::exception& e) {
+      why = std::string("unreadable: ") + e.what();
+    }
+    *problems += std::string(problems->empty() ? "" : "; ") + "slot " + slot + " (step " +
+                 std::to_string(step) + ") is damaged: " + why;
   }
-  optimizer.rule().step = run.attr_int(kCk + "optimizer_step");
-  TrainState s;
-  s.epoch_losses = to_vector<double>(run.read_tensor(kCk + "epoch_loss"));
-  s.epoch_times = to_vector<double>(run.read_tensor(kCk + "epoch_time"));
-  s.step = run.attr_int(kCk + "step");
-  s.iter_epoch = run.attr_int(kCk + "iter_epoch");
-  s.iter_batch = run.attr_int(kCk + "iter_batch");
-  s.rng = run.attr_string(kCk + "rng");
-  s.train_time = run.attr_double(kCk + "train_time");
-  s.wall_time = run.attr_double(kCk + "wall_time");
-  s.sequences = run.attr_int(kCk + "sequences");
-  s.epoch_loss = run.attr_double(kCk + "epoch_loss");
-  s.epoch_batches = run.attr_int(kCk + "epoch_batches");
-  s.window_loss = run.attr_double(kCk + "window_loss");
-  s.window_batches = run.attr_int(kCk + "window_batches");
-  s.window_correct = run.attr_int(kCk + "window_correct");
-  s.window_examples = run.attr_int(kCk + "window_examples");
-  s.rows_metrics = run.attr_int(kCk + "rows_metrics");
-  s.rows_eval = run.attr_int(kCk + "rows_eval");
-  s.rows_epochs = run.attr_int(kCk + "rows_epochs");
-  s.last_eval_step = run.attr_int(kCk + "last_eval_step");
-  if (run.attr_int(kCk + "has_eval")) {
-    EvalResult e;
-    e.loss = run.attr_double(kCk + "eval_loss");
-    e.accuracy = run.attr_double(kCk + "eval_accuracy");
-    e.examples = run.attr_int(kCk + "eval_examples");
-    s.last_eval = e;
+  throw InputError("run file " + run.path() + ": no checkpoint slot verifies: " + *problems +
+                   "; run without --resume to start over");
+}
+
+}  // namespace
+
+void verify_checkpoint(const RunFile& run) {
+  Snapshot s;
+  std::string problems;
+  select_slot(run, &s, &problems);
+}
+
+TrainState read_checkpoint(RunFile& run, Model& model, Optimizer& optimizer) {
+  Snapshot s;
+  std::string problems;
+  const char* slot = select_slot(run, &s, &problems);
+  if (!problems.empty()) {
+    const std::string note = "checkpoint " + problems + "; resumed from slot " + slot +
+                             " (step " + std::to_string(s.i("step")) + ") instead";
+    std::cerr << "warning: " << run.path() << ": " << note << std::endl;
+    run.set_attr("checkpoint_warning", note);
   }
-  truncate_group(run, "metrics", s.rows_metrics);
-  truncate_group(run, "eval", s.rows_eval);
-  truncate_group(run, "epochs", s.rows_epochs);
-  return s;
+  TrainState t = apply(s, run, model, optimizer);
+  run.truncate_rows("metrics", t.rows_metrics);
+  run.truncate_rows("eval", t.rows_eval);
+  run.truncate_rows("epochs", t.rows_epochs);
+  return t;
 }
 
 }  // namespace rnnlab

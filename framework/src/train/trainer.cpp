@@ -2,15 +2,14 @@
 #include "rnnlab/trainer.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <sstream>
 
 #include "rnnlab/run_file.h"
 #include "train/checkpoint.h"
 #include "train/progress.h"
+#include "train/stop_signals.h"
 
 namespace rnnlab {
 
@@ -33,30 +32,6 @@ const char* loss_kind_name(LossKind k) {
 }
 
 namespace {
-
-std::atomic<int> g_stop_signal{0};
-extern "C" void on_stop_signal(int sig) { g_stop_signal.store(sig); }
-
-// Installs SIGINT/SIGTERM handlers for the lifetime of fit() and restores the old ones.
-class StopSignals {
- public:
-  StopSignals() {
-    g_stop_signal.store(0);
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~StopSignals() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  bool stop_requested() const { return g_stop_signal.load() != 0; }
-
- private:
-  struct sigaction old_int_ {}, old_term_ {};
-};
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -211,6 +186,7 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
   const bool classify = config_.loss != LossKind::mse;
   Rng batch_seeds = Rng(config_.seed).fork("batches");
 
+  StopSignals signals;  // before the checkpoint is read: a signal during it is kept
   TrainState st;
   TrainResult res;
   if (config_.resume) {
@@ -223,8 +199,8 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
   }
   BatchIterator it(sampler, st.iter_epoch, static_cast<std::size_t>(st.iter_batch));
   int64_t last_checkpoint = st.step;
+  auto last_checkpoint_time = std::chrono::steady_clock::now();
 
-  StopSignals signals;
   Progress progress(total, config_.quiet ? Progress::Mode::off
                                          : (config_.progress ? Progress::Mode::auto_detect
                                                              : Progress::Mode::lines));
@@ -256,10 +232,12 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
     st.wall_time = seconds_since(t0);
     write_checkpoint(*run, st, model_, optimizer_);
     last_checkpoint = st.step;
+    last_checkpoint_time = std::chrono::steady_clock::now();
   };
 
   try {
-    for (int64_t step = st.step + 1; step <= total; ++step) {
+    if (signals.stop_requested()) res.status = "interrupted";  // stopped during start-up
+    for (int64_t step = st.step + 1; step <= total && res.status != "interrupted"; ++step) {
       int64_t epoch = it.epoch();
       const auto& idx = it.next();
       if ((it.batch() == 1 || per_epoch == 1) && config_.stateful) model_.reset_state();
@@ -269,10 +247,16 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
       int64_t correct = 0;
       Var loss = batch_loss(tape, b, true, batch_seeds.next_seed(), classify ? &correct : nullptr);
       double lv = item(loss.value());
-      if (!std::isfinite(lv))
+      if (std::isnan(st.first_loss)) st.first_loss = lv;
+      const double bound = config_.diverge_factor * std::max(st.first_loss, 1.0);
+      if (!std::isfinite(lv) || (config_.diverge_factor > 0 && lv > bound))
         throw Error("loss is " + std::to_string(lv) + " at step " + std::to_string(step) +
-                    " (epoch " + std::to_string(epoch + 1) +
-                    "): training diverged; lower the learning rate or clip gradients");
+                    " (epoch " + std::to_string(epoch + 1) + ")" +
+                    (std::isfinite(lv) ? ", above diverge_factor x max(first loss " +
+                                             std::to_string(st.first_loss) + ", 1) = " +
+                                             std::to_string(bound)
+                                       : std::string()) +
+                    ": training diverged; lower the learning rate or clip gradients");
       tape.backward(loss);
       double gnorm = optimizer_.step(model_.params());
       st.train_time += seconds_since(ts);
@@ -318,15 +302,14 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
           (config_.eval_every == 0 && epoch_end && step != total))
         do_eval(step, epoch + 1);
       const bool stop = signals.stop_requested();
-      // Stateful runs carry unsaved hidden state mid-epoch: checkpoint at epoch ends only.
-      const bool can_checkpoint = run && (!config_.stateful || epoch_end);
-      const bool due = config_.checkpoint_every > 0 &&
-                       (config_.stateful ? step - last_checkpoint >= config_.checkpoint_every
-                                         : step % config_.checkpoint_every == 0);
-      if (can_checkpoint && step < total && (due || stop)) checkpoint();
+      const bool due =
+          (config_.checkpoint_every > 0 && step % config_.checkpoint_every == 0) ||
+          (config_.checkpoint_seconds > 0 &&
+           seconds_since(last_checkpoint_time) >= config_.checkpoint_seconds);
+      if (run && step < total && (due || stop)) checkpoint();
       if (config_.on_step) config_.on_step(step);
       if (stop || signals.stop_requested()) {
-        if (can_checkpoint && last_checkpoint != step && step < total) checkpoint();
+        if (run && last_checkpoint != step && step < total) checkpoint();
         res.status = step < total ? "interrupted" : "finished";
         break;
       }
@@ -355,6 +338,7 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
     if (run && run->is_open()) {
       try {
         run->set_attr("error", std::string(e.what()));
+        run->set_attr("steps", st.step);  // completed before the failure
         run->finish("failed");
       } catch (...) {
       }

@@ -1,0 +1,95 @@
+// Number and text formatting shared by the outputs of `rnnlab report` (table, CSV, JSON, HTML),
+// so that every output shows the same digits for the same value.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "report_data.h"
+
+namespace rnnlab::cli {
+
+// For tables: printf format (default 4 decimals); "-" for NaN / Inf.
+inline std::string num(double x, const char* fmt = "%.4f") {
+  if (!std::isfinite(x)) return "-";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, fmt, x);
+  return buf;
+}
+
+// Full precision (%.17g, reads back exactly) for CSV/JSON; "" for NaN / Inf.
+inline std::string full(double x) {
+  if (!std::isfinite(x)) return "";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", x);
+  return buf;
+}
+
+inline std::string json_num(double x) { return std::isfinite(x) ? full(x) : "null"; }
+
+// A JSON string; '<' is written as \u003c so the text can sit inside an HTML <script>.
+inline std::string json_str(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += char(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c < 0x20 || c == '<') {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += char(c);
+    }
+  }
+  return out + "\"";
+}
+
+inline std::string seeds_str(const GroupRow& g, const char* sep) {
+  std::string s;
+  for (auto x : g.seeds) {
+    if (!s.empty()) s += sep;
+    s += std::to_string(x);
+  }
+  return s;
+}
+
+// "mean ± std" for n > 1 runs, the mean alone for one, "-" for none.
+inline std::string pm(const Stat& s, std::size_t n) {
+  if (!std::isfinite(s.mean)) return "-";
+  return n > 1 ? num(s.mean) + " ± " + num(s.std) : num(s.mean);
+}
+
+// The model column: "experiment/group" when the report spans several experiments.
+inline std::string group_label(const GroupRow& g, bool several_experiments) {
+  return several_experiments ? g.experiment + "/" + g.group : g.group;
+}
+
+// Prints left-aligned columns separated by two spaces (± is one display column, two bytes).
+inline void print_rows(const std::vector<std::vector<std::string>>& rows) {
+  auto cols = [](const std::string& s) {
+    std::size_t n = 0;
+    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+    return n;
+  };
+  if (rows.empty()) return;
+  std::vector<std::size_t> width(rows.front().size(), 0);
+  for (const auto& r : rows)
+    for (std::size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], cols(r[c]));
+  for (const auto& r : rows) {
+    std::string line;
+    for (std::size_t c = 0; c < r.size(); ++c)
+      line += r[c] + std::string(width[c] + 2 - cols(r[c]), ' ');
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    std::cout << line << "\n";
+  }
+}
+
+}  // namespace rnnlab::cli

@@ -1,0 +1,85 @@
+// /config/values and /split of a run file (run_record.h).
+#include "experiment/run_record.h"
+
+#include <limits>
+
+#include "experiment/resolve_util.h"
+#include "rnnlab/backend.h"
+
+namespace rnnlab {
+
+namespace {
+
+void add_args(std::vector<std::pair<std::string, ParamValue>>& out, const std::string& prefix,
+              const ArgMap& args) {
+  for (const auto& [k, a] : args) out.emplace_back(prefix + k, a.value);
+}
+
+Tensor index_tensor(const std::vector<std::size_t>& idx, const std::string& what) {
+  std::vector<int32_t> v;
+  v.reserve(idx.size());
+  for (std::size_t i : idx) {
+    RNNLAB_CHECK(i <= static_cast<std::size_t>(std::numeric_limits<int32_t>::max()),
+                 "run file: ", what, " index ", i, " does not fit int32");
+    v.push_back(static_cast<int32_t>(i));
+  }
+  return from_vector(v, {static_cast<int64_t>(v.size())});
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, ParamValue>> config_values(const ExperimentSpec& s,
+                                                              const Catalog& catalog) {
+  RNNLAB_CHECK(s.models.size() == 1, "config_values: a run spec has one model, found ",
+               s.models.size());
+  std::vector<std::pair<std::string, ParamValue>> out;
+  out.emplace_back("seed", static_cast<int64_t>(s.seed));
+  out.emplace_back("backend", s.backend);
+  const ModelSpec& m = s.models.front();
+  out.emplace_back("model", m.name);
+  bool first_cell = true;
+  for (std::size_t k = 0; k < m.layers.size(); ++k) {
+    const LayerSpec& l = m.layers[k];
+    const std::string layer = "layer" + std::to_string(k) + ".";
+    out.emplace_back(layer + "kind", l.kind);
+    add_args(out, layer, l.args);
+    if (first_cell && detail::is_cell(catalog, l.kind)) {
+      first_cell = false;
+      out.emplace_back("cell", l.kind);
+      add_args(out, "cell.", l.args);
+    }
+  }
+  out.emplace_back("data.source", s.data.source);
+  add_args(out, "data.", s.data.args);
+  add_args(out, "train.", s.train.settings);
+  out.emplace_back("train.optimizer", s.train.optimizer);
+  add_args(out, "optimizer.", s.train.optimizer_args);
+  return out;
+}
+
+void write_run_record(RunFile& run, const ExperimentSpec& run_spec, const Catalog& catalog,
+                      const DataSetup& data) {
+  if (run.exists("config/values")) run.remove("config/values");
+  for (const auto& [key, value] : config_values(run_spec, catalog)) {
+    const std::string name = "config/values/" + key;
+    std::visit([&](const auto& v) { run.set_attr(name, v); }, value);
+  }
+  const Dataset& ds = *data.dataset;
+  run.set_attr("dataset/examples", static_cast<int64_t>(ds.size()));
+  run.set_attr("dataset/input_size", ds.input_size());
+  run.set_attr("dataset/max_steps", ds.max_steps());
+  run.set_attr("dataset/num_classes", ds.num_classes());
+  run.set_attr("dataset/output_size", ds.output_size());
+  bool per_step = false;
+  if (!data.train.empty()) {
+    const Batch b = ds.batch({data.train.front()}, DType::f32);
+    per_step = b.y_value.defined() && b.y_value.rank() == 3;
+  }
+  run.set_attr("dataset/per_step_targets", per_step);
+  run.set_attr("dataset/description", data.description);
+  run.write_tensor("split/train", index_tensor(data.train, "train"));
+  run.write_tensor("split/eval", index_tensor(data.eval, "eval"));
+  run.flush();
+}
+
+}  // namespace rnnlab
