@@ -19,8 +19,9 @@
 // word about which file did it. Before a file is dlopen'ed here, it is therefore loaded once in a
 // fork()ed child process that does exactly what the real load does (dlopen, the entry point,
 // the checks, register_cells into a scratch registry) and reports its progress through a pipe.
-// A file during which the child dies (a signal, exit(), or no progress within 30 s) is not
-// loaded here: load() throws an InputError naming the file and the signal or exit status,
+// A file during which the child dies (a crash signal such as SIGABRT or SIGSEGV, exit(), or no
+// progress within 30 s; a signal sent from outside, e.g. Ctrl-C to the process group, blames
+// no plugin) is not loaded here: load() throws an InputError naming the file and the signal or exit status,
 // load_search_path() skips it with a warning. One child probes all files of a search path (a
 // new child continues after a file that killed one), which costs a few milliseconds per
 // command. What the probe cannot catch: a plugin that behaves differently in the real load, and

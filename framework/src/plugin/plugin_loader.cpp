@@ -215,6 +215,17 @@ std::map<std::string, std::string> probe(const std::vector<std::string>& files) 
     const std::size_t bad = begun >= 0 && static_cast<std::size_t>(begun) >= ended
                                 ? static_cast<std::size_t>(begun)
                                 : ended;
+    // A signal someone else sent (Ctrl-C or a kill of the process group, the OOM killer) says
+    // nothing about the plugin: it is loaded unprobed, as it would have been without a probe.
+    const bool crash_signal =
+        WIFSIGNALED(status) && (WTERMSIG(status) == SIGABRT || WTERMSIG(status) == SIGSEGV ||
+                                WTERMSIG(status) == SIGBUS || WTERMSIG(status) == SIGFPE ||
+                                WTERMSIG(status) == SIGILL || WTERMSIG(status) == SIGTRAP ||
+                                WTERMSIG(status) == SIGSYS);
+    if (!timed_out && WIFSIGNALED(status) && !crash_signal) {
+      from = bad + 1;
+      continue;
+    }
     std::string why;
     if (timed_out)
       why = "loading it did not finish within " + std::to_string(kProbeTimeoutMs / 1000) +
