@@ -19,8 +19,17 @@
 // step would cost if everything but the GEMMs were free. gflop is the step's GEMM FLOP count.
 //
 // Usage: rnnlab_bench [--cells elman,lstm,gru] [--shapes big,digits] [--threads N]
-//                     [--composed] [--reps N] [--warmup N] [--json] [--no-floor]
-//                     [--plugin-path DIR]... [--tbb-threads N] [--backend cpu|cuda]
+//                     [--path auto,fused,compiled,composed] [--composed] [--reps N]
+//                     [--warmup N] [--json] [--no-floor] [--plugin-path DIR]...
+//                     [--tbb-threads N] [--backend cpu|cuda]
+// --path runs every cell once per path listed (side by side in one run); each row is labelled
+// by the path that actually ran (Recurrent::path_used(): a cell without a kernel asked for
+// `fused` runs `compiled`). first_ms is the first (untimed) step: on the compiled path it
+// includes tracing and lowering the step (trace_ms each, compile_ms); traces are reused while
+// shapes, mode (and, for steps that capture constants, the batch seed) stay the same.
+// node_fwd_ms / node_bwd_ms: time inside the compiled sequence node per step.
+// A cell without W_x/W_h but with an input projection W [I,G] (indrnn, sru, mingru) gets the
+// floor of its two input GEMMs (forward P = X W, backward dW = Xᵀ dP) alone.
 // A shape is a name (big, digits, long) or IxHxBxT (input, hidden, batch, steps), e.g.
 // 320x320x8x512 (the QRNN paper's grid).
 // --backend cuda: parameters, data and the tape on the GPU; each phase ends with a device
@@ -57,6 +66,7 @@
 #include "rnnlab/plugin_loader.h"
 #include "rnnlab/recurrent.h"
 #include "rnnlab/rng.h"
+#include "rnnlab/step_compiler.h"
 
 using namespace rnnlab;
 
@@ -192,8 +202,11 @@ double gemm_gflops(bool ta, bool tb, int64_t m, int64_t n, int64_t k, Device dev
 struct Result {
   std::string cell, shape;
   int64_t input, hidden, batch, steps;
-  bool fused;
+  std::string path;  // what ran: fused | compiled | composed
+  std::string note;  // why it is not the path asked for
   int threads, reps, warmup;
+  double first_ms = NAN, compile_ms = NAN, trace_ms = NAN;
+  double node_fwd_ms = NAN, node_bwd_ms = NAN;  // inside the compiled node, per step
   double median_ms, min_ms, max_ms;
   double fwd_ms, bwd_ms, opt_ms;  // medians of the phases
   double gflop = NAN, floor_ms = NAN;
@@ -210,14 +223,14 @@ Tensor random_f32(const Shape& shape, uint64_t seed, Device dev) {
 }
 
 Result run_one(const CellRegistry& registry, const std::string& cell_name, const BenchShape& s,
-               bool fused, int reps, int warmup, bool floor, Device dev) {
+               RecurrentPath path, int reps, int warmup, bool floor, Device dev) {
   ParameterStore params(dev, DType::f32);
   Rng rng(1234);
   std::map<std::string, ParamValue> given{{"hidden", ParamValue{s.hidden}}};
   const std::string prefix = "bench/" + cell_name;
   auto cell = registry.create(cell_name, given, s.input, params, prefix, rng);
   Recurrent::Options options;
-  options.use_fused = fused;
+  options.path = path;
   Recurrent layer(std::move(cell), options);
   UpdateRule rule;
   rule.kind = UpdateRule::Kind::sgd;
@@ -260,14 +273,18 @@ Result run_one(const CellRegistry& registry, const std::string& cell_name, const
   r.hidden = s.hidden;
   r.batch = s.batch;
   r.steps = s.steps;
-  r.fused = fused;
   r.threads = backend_for(Device::cpu).threads();
   r.reps = reps;
   r.warmup = warmup;
-  for (int i = 0; i < warmup; ++i) {
-    step();
-    if (i == 0) r.loss_first = loss;
+  for (int i = 0; i < std::max(warmup, 1); ++i) {
+    const double ms = step();
+    if (i == 0) {
+      r.loss_first = loss;
+      r.first_ms = ms;
+    }
   }
+  r.path = layer.path_used();
+  r.note = layer.path_note();
   std::vector<double> tot, fw, bw, op;
   for (int i = 0; i < reps; ++i) {
     tot.push_back(step());
@@ -282,12 +299,24 @@ Result run_one(const CellRegistry& registry, const std::string& cell_name, const
   r.fwd_ms = median(fw);
   r.bwd_ms = median(bw);
   r.opt_ms = median(op);
+  if (const StepCompiler* sc = layer.compiler(); sc && sc->stats().traces > 0) {
+    r.compile_ms = sc->stats().compile_ms;
+    r.trace_ms = sc->stats().trace_ms / static_cast<double>(sc->stats().traces);
+    const StepCompiler::Stats& st = sc->stats();
+    if (st.forwards > 0) r.node_fwd_ms = st.forward_ms / static_cast<double>(st.forwards);
+    if (st.backwards > 0) r.node_bwd_ms = st.backward_ms / static_cast<double>(st.backwards);
+  }
 
   // GEMM shapes from the parameter shapes (W_x [I,G], W_h [H,G]); a cell without them gets
   // no floor.
   Parameter* wx = params.find(prefix + "/W_x");
   Parameter* wh = params.find(prefix + "/W_h");
-  if (wx && wh && wx->value.rank() == 2 && wh->value.rank() == 2) {
+  Parameter* w_in = params.find(prefix + "/W");
+  if (!wx && !wh && w_in && w_in->value.rank() == 2 && w_in->value.dim(0) == s.input) {
+    const int64_t g = w_in->value.dim(1), n = s.steps * s.batch, I = s.input;
+    r.gemms = {{"fwd  P = X W", false, false, n, g, I, 1},
+               {"bwd  dW = X^T dP", true, false, I, g, n, 1}};
+  } else if (wx && wh && wx->value.rank() == 2 && wh->value.rank() == 2) {
     const int64_t g = wx->value.dim(1), gh = wh->value.dim(1), h = wh->value.dim(0);
     const int64_t n = s.steps * s.batch, I = s.input, B = s.batch, T = s.steps;
     r.gemms = {
@@ -303,6 +332,17 @@ Result run_one(const CellRegistry& registry, const std::string& cell_name, const
       double per_call = floor ? time_gemm(gs.ta, gs.tb, gs.m, gs.n, gs.k, dev) : NAN;
       r.gemm_ms_per_call.push_back(per_call * 1e3);
       secs += per_call * static_cast<double>(gs.calls);
+    }
+    r.gflop = flops / 1e9;
+    if (floor) r.floor_ms = secs * 1e3;
+  }
+  if (r.gemms.size() == 2) {  // input projection only
+    double flops = 0, secs = 0;
+    for (const GemmShape& gs : r.gemms) {
+      flops += gs.flops();
+      double per_call = floor ? time_gemm(gs.ta, gs.tb, gs.m, gs.n, gs.k, dev) : NAN;
+      r.gemm_ms_per_call.push_back(per_call * 1e3);
+      secs += per_call;
     }
     r.gflop = flops / 1e9;
     if (floor) r.floor_ms = secs * 1e3;
@@ -358,7 +398,12 @@ void print_json(const std::vector<Result>& rs, const std::vector<MachineRate>& r
     std::cout << "    {\"cell\": " << json_str(r.cell) << ", \"shape\": " << json_str(r.shape)
               << ", \"input\": " << r.input << ", \"hidden\": " << r.hidden
               << ", \"batch\": " << r.batch << ", \"steps\": " << r.steps
-              << ", \"fused\": " << (r.fused ? "true" : "false") << ", \"threads\": " << r.threads
+              << ", \"path\": " << json_str(r.path) << ", \"path_note\": " << json_str(r.note)
+              << ", \"first_ms\": " << json_num(r.first_ms)
+              << ", \"compile_ms\": " << json_num(r.compile_ms)
+              << ", \"trace_ms\": " << json_num(r.trace_ms)
+              << ", \"node_fwd_ms\": " << json_num(r.node_fwd_ms)
+              << ", \"node_bwd_ms\": " << json_num(r.node_bwd_ms) << ", \"threads\": " << r.threads
               << ", \"reps\": " << r.reps << ", \"warmup\": " << r.warmup
               << ", \"median_ms\": " << json_num(r.median_ms)
               << ", \"min_ms\": " << json_num(r.min_ms) << ", \"max_ms\": " << json_num(r.max_ms)
@@ -391,13 +436,24 @@ void print_text(const std::vector<Result>& rs, const std::vector<MachineRate>& r
   std::printf("SGEMM (f32):");
   for (const auto& q : rates) std::printf("  %s %.0f GFLOP/s", q.name.c_str(), q.gflops);
   std::printf("\n\n");
-  std::printf("%-7s %-6s %-8s %9s %9s %8s %8s %7s %7s %9s %9s\n", "shape", "cell", "path",
-              "median", "min", "fwd", "bwd", "opt", "GFLOP", "floor", "/floor");
+  std::printf("%-7s %-6s %-8s %9s %9s %8s %8s %7s %7s %9s %9s %9s\n", "shape", "cell", "path",
+              "median", "min", "fwd", "bwd", "opt", "GFLOP", "floor", "/floor", "first");
   for (const Result& r : rs) {
-    std::printf("%-7s %-6s %-8s %8.3fms %8.3fms %7.3f %8.3f %7.3f %7.2f %7.3fms %8.2fx\n",
-                r.shape.c_str(), r.cell.c_str(), r.fused ? "fused" : "composed", r.median_ms,
-                r.min_ms, r.fwd_ms, r.bwd_ms, r.opt_ms, r.gflop, r.floor_ms,
-                r.median_ms / r.floor_ms);
+    std::printf("%-7s %-6s %-8s %8.3fms %8.3fms %7.3f %8.3f %7.3f %7.2f %7.3fms %8.2fx %7.2fms\n",
+                r.shape.c_str(), r.cell.c_str(), r.path.c_str(), r.median_ms, r.min_ms, r.fwd_ms,
+                r.bwd_ms, r.opt_ms, r.gflop, r.floor_ms, r.median_ms / r.floor_ms, r.first_ms);
+  }
+  bool compiled = false;
+  for (const Result& r : rs) compiled = compiled || std::isfinite(r.compile_ms) || !r.note.empty();
+  if (compiled) {
+    std::printf("\ncompiled path: `first` includes the trace and the compile (once per shape and"
+                " mode; a step that captured constants is traced again per batch seed)\n");
+    for (const Result& r : rs)
+      if (std::isfinite(r.compile_ms) || !r.note.empty())
+        std::printf("  %s/%s: compile %.3f ms, trace %.3f ms (each), compiled node fwd %.3f + "
+                    "bwd %.3f ms/step (mean incl. warm-up)%s%s\n",
+                    r.shape.c_str(), r.cell.c_str(), r.compile_ms, r.trace_ms, r.node_fwd_ms,
+                    r.node_bwd_ms, r.note.empty() ? "" : "; ", r.note.c_str());
   }
   std::printf("\nfloor = the step's GEMMs alone, each shape (MxKxN, T: = transposed) timed:\n");
   for (const Result& r : rs) {
@@ -417,8 +473,9 @@ void print_text(const std::vector<Result>& rs, const std::vector<MachineRate>& r
 int usage(int code) {
   std::fprintf(code ? stderr : stdout,
                "usage: rnnlab_bench [--cells elman,lstm,gru] [--shapes big,digits] [--threads N]\n"
-               "                    [--composed] [--reps N] [--warmup N] [--json] [--no-floor]\n"
-               "                    [--plugin-path DIR]... [--tbb-threads N] [--backend cpu|cuda]\n"
+               "                    [--path auto,fused,compiled,composed] [--composed] [--reps N]\n"
+               "                    [--warmup N] [--json] [--no-floor] [--plugin-path DIR]...\n"
+               "                    [--tbb-threads N] [--backend cpu|cuda]\n"
                "Times forward + mse loss + backward + SGD update of one recurrent layer (f32).\n"
                "shapes: big = input 128, hidden 256, batch 64, T 100;\n"
                "        digits = input 8, hidden 128, batch 16, T 8;\n"
@@ -427,7 +484,9 @@ int usage(int code) {
                "--backend     cpu (default) or cuda (GEMM floor through cuBLAS)\n"
                "--threads N   backend set_threads(N) (OpenBLAS and TBB); default: RNNLAB_THREADS\n"
                "              or the hardware threads\n"
-               "--composed    disable the cells' fused kernels (the per-op unrolled path)\n"
+               "--path LIST   paths to run each cell on (default auto: fused kernel, else\n"
+               "              compiled); rows are labelled by the path that ran\n"
+               "--composed    = --path composed (the per-op unrolled path)\n"
                "--reps N      timed steps per benchmark (default: big 20, digits 300)\n"
                "--tbb-threads N  diagnostic: cap TBB's parallelism after set_threads\n");
   return code;
@@ -440,7 +499,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> shape_names{"big", "digits"};
   std::vector<std::string> plugin_dirs;
   int threads = 0, reps = 0, warmup = -1, tbb_threads = 0;
-  bool fused = true, json = false, floor = true;
+  std::vector<RecurrentPath> paths{RecurrentPath::automatic};
+  bool json = false, floor = true;
   std::string backend = "cpu";
   try {
     for (int i = 1; i < argc; ++i) {
@@ -454,7 +514,11 @@ int main(int argc, char** argv) {
       else if (a == "--threads") threads = std::stoi(value());
       else if (a == "--reps") reps = std::stoi(value());
       else if (a == "--warmup") warmup = std::stoi(value());
-      else if (a == "--composed") fused = false;
+      else if (a == "--composed") paths = {RecurrentPath::composed};
+      else if (a == "--path") {
+        paths.clear();
+        for (const std::string& p : split_list(value())) paths.push_back(parse_path(p));
+      }
       else if (a == "--json") json = true;
       else if (a == "--no-floor") floor = false;
       else if (a == "--plugin-path") plugin_dirs.push_back(value());
@@ -501,10 +565,12 @@ int main(int argc, char** argv) {
       for (const std::string& c : cells) {
         int r = reps > 0 ? reps : s.reps;
         int w = warmup >= 0 ? warmup : s.warmup;
-        results.push_back(run_one(registry, c, s, fused, r, w, floor, dev));
-        if (!json)
-          std::fprintf(stderr, "  %s/%s: median %.3f ms\n", s.name.c_str(), c.c_str(),
-                       results.back().median_ms);
+        for (RecurrentPath p : paths) {
+          results.push_back(run_one(registry, c, s, p, r, w, floor, dev));
+          if (!json)
+            std::fprintf(stderr, "  %s/%s/%s: median %.3f ms\n", s.name.c_str(), c.c_str(),
+                         results.back().path.c_str(), results.back().median_ms);
+        }
       }
     if (json)
       print_json(results, rates, threads, dev);

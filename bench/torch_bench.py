@@ -1,6 +1,11 @@
 #!/usr/bin/python3
 """PyTorch baseline for rnnlab_bench: the same training step with nn.RNN / nn.LSTM / nn.GRU.
 
+indrnn, sru and mingru have no PyTorch layer: they are written the way a researcher writes a new
+cell, an nn.Module with the input projection for all steps at once (one Linear) and a Python
+loop over the steps (`unbind`, not `p[t]`, whose backward is O(T^2)), with the maths of
+plugins/indrnn, plugins/sru and plugins/mingru (the headers there).
+
 One step = forward (one layer over X [T,B,I], float32, outputs of every step), loss =
 mse(outputs, fixed random target), backward, SGD step, zero_grad. X and the target are made
 once, outside the timed region (X needs no gradient, as in rnnlab_bench). Median and min ms
@@ -41,6 +46,66 @@ def parse_shape(name):
     raise SystemExit(f"torch_bench: unknown shape '{name}' (big, digits, long, or IxHxBxT)")
 
 
+class IndRNN(torch.nn.Module):
+    """h_t = relu(x_t W + b + u * h_{t-1})"""
+
+    def __init__(self, i, h):
+        super().__init__()
+        self.proj = torch.nn.Linear(i, h)
+        self.u = torch.nn.Parameter(torch.rand(h) * 2 - 1)
+
+    def forward(self, x):
+        p = self.proj(x)
+        h = torch.zeros(x.shape[1], p.shape[2], device=x.device)
+        out = []
+        for p_t in p.unbind(0):
+            h = torch.relu(p_t + self.u * h)
+            out.append(h)
+        return torch.stack(out), h
+
+
+class SRU(torch.nn.Module):
+    """f, r = sigmoid(P_f|r + v_f|r * c); c = P_x + f (c - P_x); h = P_s + r (tanh(c) - P_s)"""
+
+    def __init__(self, i, h):
+        super().__init__()
+        self.h = h
+        self.proj = torch.nn.Linear(i, 4 * h)
+        self.v_f = torch.nn.Parameter(torch.rand(h) - 0.5)
+        self.v_r = torch.nn.Parameter(torch.rand(h) - 0.5)
+
+    def forward(self, x):
+        p = self.proj(x)
+        c = torch.zeros(x.shape[1], self.h, device=x.device)
+        out = []
+        for p_t in p.unbind(0):
+            px, pf, pr, ps = p_t.split(self.h, dim=1)
+            f = torch.sigmoid(pf + self.v_f * c)
+            r = torch.sigmoid(pr + self.v_r * c)
+            c = px + f * (c - px)
+            out.append(ps + r * (torch.tanh(c) - ps))
+        return torch.stack(out), c
+
+
+class MinGRU(torch.nn.Module):
+    """z = sigmoid(P_z); h = h + z (P_h - h)"""
+
+    def __init__(self, i, h):
+        super().__init__()
+        self.h = h
+        self.proj = torch.nn.Linear(i, 2 * h)
+
+    def forward(self, x):
+        p = self.proj(x)
+        h = torch.zeros(x.shape[1], self.h, device=x.device)
+        out = []
+        for p_t in p.unbind(0):
+            pz, ph = p_t.split(self.h, dim=1)
+            h = h + torch.sigmoid(pz) * (ph - h)
+            out.append(h)
+        return torch.stack(out), h
+
+
 def make_layer(cell, input_size, hidden):
     if cell == "elman":
         return torch.nn.RNN(input_size, hidden, nonlinearity="tanh")
@@ -48,7 +113,10 @@ def make_layer(cell, input_size, hidden):
         return torch.nn.LSTM(input_size, hidden)
     if cell == "gru":
         return torch.nn.GRU(input_size, hidden)
-    raise SystemExit(f"torch_bench: unknown cell '{cell}' (elman, lstm, gru)")
+    loops = {"indrnn": IndRNN, "sru": SRU, "mingru": MinGRU}
+    if cell in loops:
+        return loops[cell](input_size, hidden)
+    raise SystemExit(f"torch_bench: unknown cell '{cell}' (elman, lstm, gru, indrnn, sru, mingru)")
 
 
 def run_one(cell, shape, reps, warmup, device="cpu"):

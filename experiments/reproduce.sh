@@ -13,6 +13,16 @@
 # `FULL=1` drops every reduction (a cluster or a GPU).
 # Env: RNNLAB (the binary, default build/framework/cli/rnnlab), OUT (default results),
 # THREADS (default 2).
+#
+# On a Slurm cluster, in one command:
+#   EXECUTOR=slurm experiments/reproduce.sh [studies]
+# submits each study's runs as one array job (`rnnlab sweep --executor slurm`, run files under
+# OUT/sweeps/<study>/) and one report job that starts when every array has ended (afterany)
+# and writes each study's report.txt, report.csv, report.html and plots into OUT/<study dir>/.
+# The timing repetitions and closed-loop forecasts of the local mode are not part of it (they
+# need one quiet machine). THREADS is the --cpus-per-task of every task; SBATCH_ARGS adds
+# `rnnlab sweep` options for every array (e.g. "--partition=cpu --time=02:00:00");
+# TINY=1 replaces every budget by a few steps (the tests use it).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -27,7 +37,43 @@ run_to() {  # run_to DIR FILE.rnn [options]: rnnlab run with its run files under
   "$RNNLAB" run --threads "$THREADS" --out "$dir" "$@"
 }
 run() { run_to "$OUT" "$@"; }
-budget() { [ "$FULL" = 1 ] || printf -- '--set\n%s\n' "$@"; }  # reduced budgets, one per line
+TINY=${TINY:-0}
+EXECUTOR=${EXECUTOR:-local}
+budget() {  # reduced budgets, one word per line (none with FULL=1; a few steps with TINY=1)
+  if [ "$TINY" = 1 ]; then
+    printf -- '--set\n%s\n' train.steps=6 train.eval_every=3 train.log_every=2
+    for a in "$@"; do case "$a" in model.*) printf -- '--set\n%s\n' "$a" ;; esac; done
+  elif [ "$FULL" != 1 ] && [ $# -gt 0 ]; then
+    printf -- '--set\n%s\n' "$@"
+  fi
+}
+tiny() { [ "$TINY" != 1 ] || printf -- '--set\n%s\n' "$@"; }  # TINY=1 only: small data
+# study_run STUDY: the study's main run, one word per line: its report folder (under OUT),
+# its .rnn file, then its options. The one home of every study's file and budget.
+study_run() {
+  case "$1" in
+    digits) printf '%s\n' qrnn_vs_lstm_digits experiments/qrnn_vs_lstm_digits.rnn; budget ;;
+    fib) printf '%s\n' nstep_fibonacci experiments/nstep_fibonacci.rnn; budget ;;
+    temperature) printf '%s\n' stateful_temperature experiments/stateful_temperature.rnn; budget ;;
+    sentiment) printf '%s\n' sentiment_rnn_gru_lstm experiments/sentiment_rnn_gru_lstm.rnn
+               budget; tiny data.examples=300 ;;
+    adding) printf '%s\n' rwa_adding experiments/rwa_adding.rnn; budget train.steps=1500
+            tiny data.examples=300 ;;
+    adding_t1000) printf '%s\n' rwa_adding_T1000 experiments/rwa_adding.rnn --set data.steps=1000
+                  budget train.steps=2500 data.examples=250000 model.rwa.hidden=64 model.lstm.hidden=64
+                  tiny data.examples=300 ;;
+    length) printf '%s\n' rwa_length experiments/rwa_length.rnn
+            budget train.steps=1000 data.examples=100000 model.rwa.hidden=64 model.lstm.hidden=64
+            tiny data.examples=300 ;;
+    *) echo "reproduce.sh: unknown study '$1' (digits fib temperature sentiment adding adding_t1000 length)" >&2
+       exit 2 ;;
+  esac
+}
+main_run() {  # main_run STUDY: the study's runs into OUT (the local mode)
+  local a
+  mapfile -t a < <(study_run "$1")
+  if [ "${a[0]}" = rwa_adding_T1000 ]; then run_to "$OUT/${a[0]}" "${a[@]:1}"; else run "${a[@]:1}"; fi
+}
 report() {  # report DIR [RUN PATHS...]: table, CSV and plots into DIR (default: all of DIR)
   local dir=$1; shift
   local paths=("$@"); [ ${#paths[@]} -gt 0 ] || paths=("$dir")
@@ -36,7 +82,7 @@ report() {  # report DIR [RUN PATHS...]: table, CSV and plots into DIR (default:
 }
 
 digits() {  # QRNN vs LSTM: full budget (10 000 steps, 4 models x 3 seeds)
-  run experiments/qrnn_vs_lstm_digits.rnn
+  main_run digits
   report "$OUT/qrnn_vs_lstm_digits"
   # speed: 3 interleaved repetitions of 3000 steps per model, one thread
   local timing="$OUT/qrnn_vs_lstm_digits_timing"
@@ -51,7 +97,7 @@ digits() {  # QRNN vs LSTM: full budget (10 000 steps, 4 models x 3 seeds)
 }
 
 fib() {  # NStep LSTM 1 vs 2 layers: full budget (3 seeds); fused vs per-step path; closed loop
-  run experiments/nstep_fibonacci.rnn
+  main_run fib
   report "$OUT/nstep_fibonacci"
   # fused NStep path vs per-step LSTM layers: same models, 3 epochs each, back to back, 1 thread
   local paths="$OUT/nstep_fibonacci_paths"
@@ -74,7 +120,7 @@ fib() {  # NStep LSTM 1 vs 2 layers: full budget (3 seeds); fused vs per-step pa
 }
 
 temperature() {  # stateless vs stateful Elman: full budget, three seeds
-  run experiments/stateful_temperature.rnn
+  main_run temperature
   report "$OUT/stateful_temperature"
   "$RNNLAB" report "$OUT/stateful_temperature" --epochs | tee "$OUT/stateful_temperature/epochs.txt"
   # speed: an epoch here is ~0.07 s, too short to time; 5 interleaved repetitions of 30 epochs
@@ -90,7 +136,7 @@ temperature() {  # stateless vs stateful Elman: full budget, three seeds
 }
 
 sentiment() {  # Elman vs GRU vs LSTM on the synthetic IMDB proxy: full budget (10 epochs)
-  run experiments/sentiment_rnn_gru_lstm.rnn
+  main_run sentiment
   report "$OUT/sentiment_rnn_gru_lstm"
   # speed: 3 interleaved repetitions of 100 steps per model, one thread
   local timing="$OUT/sentiment_rnn_gru_lstm_timing"
@@ -105,28 +151,63 @@ sentiment() {  # Elman vs GRU vs LSTM on the synthetic IMDB proxy: full budget (
 }
 
 adding() {  # RWA vs LSTM, adding problem at T = 100: hidden 250, 1500 steps (of the study's 20 000)
-  mapfile -t b100 < <(budget train.steps=1500)
-  run experiments/rwa_adding.rnn "${b100[@]}"
+  main_run adding
   report "$OUT/rwa_adding"
   "$RNNLAB" report "$OUT/rwa_adding" --reach 'loss<0.01' | tail -n 4 | tee "$OUT/rwa_adding/reach.txt"
 }
 
 adding_t1000() {  # the same at T = 1000, hidden 64, 2500 steps (of 20 000)
-  mapfile -t b1000 < <(budget train.steps=2500 data.examples=250000 model.rwa.hidden=64 model.lstm.hidden=64)
-  run_to "$OUT/rwa_adding_T1000" experiments/rwa_adding.rnn --set data.steps=1000 "${b1000[@]}"
+  main_run adding_t1000
   report "$OUT/rwa_adding_T1000"
   "$RNNLAB" report "$OUT/rwa_adding_T1000" --reach 'loss<0.01' | tail -n 4 | tee "$OUT/rwa_adding_T1000/reach.txt"
 }
 
 length() {  # RWA vs LSTM, length classification (T up to 1000): hidden 64, reduced steps
-  mapfile -t b < <(budget train.steps=1000 data.examples=100000 model.rwa.hidden=64 model.lstm.hidden=64)
-  run experiments/rwa_length.rnn "${b[@]}"
+  main_run length
   report "$OUT/rwa_length"
   "$RNNLAB" report "$OUT/rwa_length" --reach 'accuracy>=0.99' | tail -n 4 | tee "$OUT/rwa_length/reach.txt"
 }
 
+submit_slurm() {  # EXECUTOR=slurm: one array per study, then one report job after all of them
+  local ids=() script="$OUT/sweeps/report.sbatch" s a extra
+  read -r -a extra <<< "${SBATCH_ARGS:-}"
+  mkdir -p "$OUT/sweeps"
+  {
+    echo "#!/bin/bash"
+    echo "# experiments/reproduce.sh: the reports of every study submitted with it"
+    echo "#SBATCH --job-name=rnnlab-reports"
+    echo "#SBATCH --output=$OUT/sweeps/report.out"
+    echo "#SBATCH --error=$OUT/sweeps/report.err"
+    echo "set -eu"
+  } > "$script"
+  for s in "$@"; do
+    mapfile -t a < <(study_run "$s")
+    echo "+ rnnlab sweep ${a[*]:1} --executor slurm --out $OUT/sweeps/$s" >&2
+    ids+=("$("$RNNLAB" sweep "${a[@]:1}" --executor slurm --out "$OUT/sweeps/$s" --no-collect \
+             --cpus-per-task "$THREADS" --job-name "rnnlab-$s" "${extra[@]}" | tail -n 1)")
+    local dest="$OUT/${a[0]}"
+    {
+      printf 'mkdir -p %q\n' "$dest/plots"
+      printf '%q report %q --plots %q > %q\n' "$RNNLAB" "$OUT/sweeps/$s" "$dest/plots" "$dest/report.txt"
+      printf '%q report %q --csv > %q\n' "$RNNLAB" "$OUT/sweeps/$s" "$dest/report.csv"
+      printf '%q report %q --html %q\n' "$RNNLAB" "$OUT/sweeps/$s" "$dest/report.html"
+    } >> "$script"
+  done
+  local dep
+  dep=$(IFS=:; echo "${ids[*]}")
+  local report_id
+  report_id=$(sbatch --parsable --dependency="afterany:$dep" "$script")
+  echo "submitted ${#ids[@]} study arrays (${ids[*]}) and report job $report_id (afterany)"
+  echo "$report_id"
+}
+
 studies=("$@")
 [ ${#studies[@]} -gt 0 ] || studies=(digits fib temperature sentiment adding adding_t1000 length)
+if [ "$EXECUTOR" = slurm ]; then
+  for s in "${studies[@]}"; do study_run "$s" > /dev/null; done  # unknown names: exit 2 first
+  submit_slurm "${studies[@]}"
+  exit 0
+fi
 for s in "${studies[@]}"; do
   case "$s" in
     digits | fib | temperature | sentiment | adding | adding_t1000 | length) "$s" ;;

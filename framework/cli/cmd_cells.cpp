@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli_common.h"
+#include "rnnlab/step_compiler.h"
 
 namespace rnnlab::cli {
 
@@ -20,7 +21,8 @@ const char* kUsage =
     "parameters: name, type, default, range and a one-line description. A cell that two\n"
     "plugins register is shown under both, marked AMBIGUOUS (commands that use it fail until\n"
     "one is picked with --cell-from). Plugin files that cannot be loaded are listed as\n"
-    "skipped. -v also prints every folder searched, in order, and the loader's notes.";
+    "skipped. -v also prints every folder searched, in order, the loader's notes, and whether the\n"
+    "step compiler compiles each cell's step (else why it falls back to composed).";
 
 std::string json_escape(const std::string& s) {
   std::string out;
@@ -164,6 +166,16 @@ void print_text(const Plugins& p, bool verbose, const std::vector<std::string>& 
         for (const CellType* o : cands)
           if (o != c) std::cout << " plugin '" << o->plugin << "' (" << o->file << ")";
         std::cout << "; pick one with --cell-from " << cname << "=<plugin>\n";
+      }
+      if (verbose) {  // the step compiler's verdict for the default configuration
+        std::string why;
+        try {
+          why = compile_check(p.cells, cname);
+        } catch (const std::exception& e) {
+          why = std::string("not checked: ") + e.what();
+        }
+        std::cout << "    step compiler: " << (why.empty() ? "compiles" : "composed (" + why + ")")
+                  << "\n";
       }
       for (const auto& s : shown_schema(p, *c)) {
         std::string def = s.required ? "required" : "default " + param_value_str(s.default_value);

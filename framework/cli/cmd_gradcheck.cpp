@@ -19,8 +19,9 @@ const char* kUsage =
     "usage: rnnlab gradcheck CELL [--set KEY=VALUE]... [options]\n"
     "\n"
     "Runs the conformance checks of a loaded cell in float64 on the CPU: schema, shapes,\n"
-    "finite-difference gradients (composed and fused), fused == composed, masking, stateful\n"
-    "carry and determinism. KEY=VALUE are the cell's own parameters (see rnnlab cells).\n"
+    "finite-difference gradients (composed, fused and compiled), fused == composed,\n"
+    "compiled == composed, masking, stateful carry and determinism. KEY=VALUE are the cell's\n"
+    "own parameters (see rnnlab cells).\n"
     "\n"
     "exit status: 0 every check passed, 1 a check failed, 2 bad input (an unknown cell or\n"
     "parameter, a value out of range, an ambiguous cell: see --cell-from)";

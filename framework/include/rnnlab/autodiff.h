@@ -69,6 +69,28 @@ class BackwardContext {
 
 using BackwardFn = std::function<void(BackwardContext&)>;
 
+// What an op was, for the step compiler (step_compiler.h). Ops annotate the node they record
+// only while the tape is tracing (Tape::set_tracing); a node without an annotation is opaque.
+//   binary (add sub mul div max):  bc = how input 1 broadcasts over input 0
+//   unary:                          unary = the function
+//   scale:                          s
+//   slice:                          i0 = axis, i1 = start, i2 = length
+//   reshape:                        the node's own shape;  concat: i0 = axis
+//   matmul:                         i0 = trans_a, i1 = trans_b;  linear: x W + b
+//   mask_blend:                     inputs m, a, b;  dropout: aux = the scaled 0/1 mask
+enum class OpKind : uint8_t {
+  none, add, sub, mul, div, max, scale, unary, mask_blend, dropout, slice, reshape, concat,
+  matmul, linear
+};
+struct OpInfo {
+  OpKind kind = OpKind::none;
+  UnaryOp unary = UnaryOp::neg;
+  Broadcast::Kind bc = Broadcast::Kind::none;
+  int64_t i0 = 0, i1 = 0, i2 = 0;
+  double s = 0.0;
+  Tensor aux;
+};
+
 class Tape {
  public:
   explicit Tape(Device device = Device::cpu);
@@ -99,6 +121,25 @@ class Tape {
   void reset();
   std::size_t size() const { return nodes_.size(); }
 
+  // Tracing (the step compiler): while on, every recorded node keeps its inputs (also those
+  // that need no gradient) and ops annotate it with what they computed.
+  void set_tracing(bool on) { tracing_ = on; }
+  bool tracing() const { return tracing_; }
+  void annotate(const Var& v, OpInfo info);
+  // Read-only view of node i (for the tracer).
+  struct NodeView {
+    const Tensor& value;
+    const std::vector<int32_t>& inputs;
+    const OpInfo& op;
+    Parameter* param;
+  };
+  NodeView node(int32_t i) const;
+  // Annotates v when tracing; returns v (ops end with `return tape.traced(v, {...})`).
+  Var traced(const Var& v, OpInfo info) {
+    if (tracing_) annotate(v, std::move(info));
+    return v;
+  }
+
   // Used by Var / BackwardContext.
   const Tensor& value_of(int32_t index, uint64_t generation) const;
   bool requires_grad_of(int32_t index, uint64_t generation) const;
@@ -112,6 +153,7 @@ class Tape {
     BackwardFn backward;
     Parameter* param = nullptr;
     bool requires_grad = false;
+    OpInfo op;  // set only while tracing
   };
   Var push(Node n);
   void check(const Var& v) const;
@@ -121,6 +163,7 @@ class Tape {
   Backend* backend_;
   std::vector<Node> nodes_;
   uint64_t generation_;
+  bool tracing_ = false;
 };
 
 }  // namespace rnnlab

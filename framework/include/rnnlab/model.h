@@ -104,6 +104,7 @@ class RecurrentLayer final : public Layer {
     rnn_.load_carry(prefix, in);
   }
   Recurrent& recurrent() { return rnn_; }
+  const Recurrent& recurrent() const { return rnn_; }
   bool return_sequences() const { return return_sequences_; }
 
  private:
@@ -132,6 +133,13 @@ class Model {
   void restore_carried_state(const NamedTensors& state);
   // Switches every recurrent layer between its fused kernel and the composed unroll.
   void set_use_fused(bool on);
+  // Sets every recurrent layer's path (recurrent.h: auto | fused | compiled | composed).
+  void set_path(RecurrentPath path);
+  // What each recurrent layer ran last, "layer0=compiled layer2=fused" (layer index in the
+  // stack), and the reasons it is not the path asked for ("layer0: not compiled: ..."; "" if
+  // none).
+  std::string recurrent_paths() const;
+  std::string recurrent_path_notes() const;
 
  private:
   std::string name_;

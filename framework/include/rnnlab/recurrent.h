@@ -6,9 +6,16 @@
 //   outputs[t] = m_t ⊙ cell.output(s_t)              [T,B,H]   zero on padded steps
 //   last = cell.output(s_T)                          [B,H]     = each sequence's own last step
 //
-// Padded steps carry the state and send no gradient into the cell. With a fused kernel for the
-// tape's device (and use_fused), the loop is one node (Cell::fused_sequence). A cell that runs
-// whole sequences itself (Cell::run_sequence, e.g. nstep) replaces all of this.
+// Padded steps carry the state and send no gradient into the cell. The loop runs on one of
+// three paths (Options::path):
+//   fused     the cell's hand-written kernel for the tape's device (Cell::fused_sequence);
+//   compiled  the step compiler (step_compiler.h): the traced step as one node, fused passes;
+//   composed  the per-op unroll above.
+// automatic (the default) = fused if the cell has a kernel for the device, else compiled;
+// `fused` without a kernel and `compiled` that cannot compile the step fall back (compiled,
+// resp. composed), and path_used()/path_note() say what ran and why. use_fused = false forces
+// composed (kept for callers that predate paths). A cell that runs whole sequences itself
+// (Cell::run_sequence, e.g. nstep) replaces all of this.
 // Stateful mode: the final state of a batch becomes the initial state of the next, detached
 // (truncated BPTT: gradients stop at the batch boundary); reset_state() forgets it; a batch of
 // another size also starts from the cell's initial state.
@@ -21,11 +28,19 @@
 
 namespace rnnlab {
 
+class StepCompiler;
+
+enum class RecurrentPath { automatic, fused, compiled, composed };
+const char* path_name(RecurrentPath p);
+// "auto" | "fused" | "compiled" | "composed"; throws InputError otherwise.
+RecurrentPath parse_path(const std::string& s);
+
 class Recurrent {
  public:
   struct Options {
     bool stateful = false;
-    bool use_fused = true;
+    bool use_fused = true;  // false: composed, whatever `path` says
+    RecurrentPath path = RecurrentPath::automatic;
   };
   struct Output {
     Var outputs;                   // [T,B,H]
@@ -55,11 +70,19 @@ class Recurrent {
   const Cell& cell() const { return *cell_; }
   const Options& options() const { return options_; }
   void set_use_fused(bool on) { options_.use_fused = on; }
+  void set_path(RecurrentPath p) { options_.path = p; }
+  // What the last forward ran ("fused", "compiled", "composed"; "" before the first, "cell"
+  // for a whole-sequence cell) and why it is not the one asked for ("" when it is).
+  const std::string& path_used() const { return path_used_; }
+  const std::string& path_note() const { return path_note_; }
+  const StepCompiler* compiler() const { return compiler_.get(); }
 
  private:
   std::unique_ptr<Cell> cell_;
   Options options_;
   std::vector<Tensor> carry_;
+  std::shared_ptr<StepCompiler> compiler_;
+  std::string path_used_, path_note_;
 };
 
 // Host-built mask [T,B,1] (1 where t < len_b) in `dtype`; checks 1 <= len_b <= T.

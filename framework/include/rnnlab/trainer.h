@@ -56,6 +56,7 @@ struct TrainConfig {
   SampleOrder order = SampleOrder::shuffled;
   bool drop_last = false;
   bool stateful = false;        // carry state across batches, reset at each epoch
+  RecurrentPath path = RecurrentPath::automatic;  // how recurrent layers run (recurrent.h)
   uint64_t seed = 1;
   DType dtype = DType::f32;
   bool progress = true;         // progress bar on a TTY, periodic lines otherwise

@@ -25,7 +25,7 @@ Var binary_op(BinaryOp op, Var a, Var b, const char* name) {
   Backend& be = tape.backend();
   Tensor out = be.empty(a.shape(), a.dtype());
   be.binary(op, a.value(), b.value(), bc, out);
-  return tape.record(out, {a, b}, [op, bc](BackwardContext& ctx) {
+  Var v = tape.record(out, {a, b}, [op, bc](BackwardContext& ctx) {
     Backend& be = ctx.backend();
     const Tensor& dy = ctx.grad_out();
     double sign = op == BinaryOp::sub ? -1.0 : 1.0;
@@ -38,6 +38,10 @@ Var binary_op(BinaryOp op, Var a, Var b, const char* name) {
       be.reduce_acc(dy, op == BinaryOp::mul ? ctx.in(0) : none, bc, sign, ctx.grad_in(1));
     }
   });
+  OpInfo info;
+  info.kind = op == BinaryOp::add ? OpKind::add : op == BinaryOp::sub ? OpKind::sub : OpKind::mul;
+  info.bc = bc.kind;
+  return tape.traced(v, std::move(info));
 }
 
 Var unary_op(UnaryOp op, const Var& x) {
@@ -45,9 +49,13 @@ Var unary_op(UnaryOp op, const Var& x) {
   Backend& be = tape.backend();
   Tensor y = be.empty(x.shape(), x.dtype());
   be.unary(op, x.value(), y);
-  return tape.record(y, {x}, [op](BackwardContext& ctx) {
+  Var v = tape.record(y, {x}, [op](BackwardContext& ctx) {
     ctx.backend().unary_grad_acc(op, ctx.in(0), ctx.out(), ctx.grad_out(), ctx.grad_in(0));
   });
+  OpInfo info;
+  info.kind = OpKind::unary;
+  info.unary = op;
+  return tape.traced(v, std::move(info));
 }
 
 }  // namespace
@@ -63,7 +71,7 @@ Var div(const Var& a, const Var& b) {
   Backend& be = tape.backend();
   Tensor out = be.empty(a.shape(), a.dtype());
   be.binary(BinaryOp::div, a.value(), b.value(), bc, out);
-  return tape.record(out, {a, b}, [bc](BackwardContext& ctx) {
+  Var v = tape.record(out, {a, b}, [bc](BackwardContext& ctx) {
     Backend& be = ctx.backend();
     const Tensor& dy = ctx.grad_out();
     Tensor dy_b = be.empty(dy.shape(), dy.dtype());  // dy / b
@@ -71,6 +79,10 @@ Var div(const Var& a, const Var& b) {
     if (ctx.needs(0)) be.axpby(1.0, dy_b, 1.0, ctx.grad_in(0));
     if (ctx.needs(1)) be.reduce_acc(dy_b, ctx.out(), bc, -1.0, ctx.grad_in(1));
   });
+  OpInfo info;
+  info.kind = OpKind::div;
+  info.bc = bc.kind;
+  return tape.traced(v, std::move(info));
 }
 
 Var scale(const Var& a, double s) {
@@ -78,9 +90,13 @@ Var scale(const Var& a, double s) {
   Backend& be = tape.backend();
   Tensor y = be.empty(a.shape(), a.dtype());
   be.axpby(s, a.value(), 0.0, y);
-  return tape.record(y, {a}, [s](BackwardContext& ctx) {
+  Var v = tape.record(y, {a}, [s](BackwardContext& ctx) {
     ctx.backend().axpby(s, ctx.grad_out(), 1.0, ctx.grad_in(0));
   });
+  OpInfo info;
+  info.kind = OpKind::scale;
+  info.s = s;
+  return tape.traced(v, std::move(info));
 }
 
 Var sigmoid(const Var& x) { return unary_op(UnaryOp::sigmoid, x); }
@@ -97,7 +113,7 @@ Var maximum(const Var& a, const Var& b) {
   Backend& be = tape.backend();
   Tensor out = be.empty(a.shape(), a.dtype());
   be.binary(BinaryOp::max, a.value(), b.value(), bc, out);
-  return tape.record(out, {a, b}, [bc](BackwardContext& ctx) {
+  Var v = tape.record(out, {a, b}, [bc](BackwardContext& ctx) {
     Backend& be = ctx.backend();
     const Tensor& dy = ctx.grad_out();
     Tensor a_wins = be.empty(dy.shape(), dy.dtype());  // [a >= b], a's shape
@@ -113,6 +129,10 @@ Var maximum(const Var& a, const Var& b) {
       be.reduce_acc(dy, b_wins, bc, 1.0, ctx.grad_in(1));
     }
   });
+  OpInfo info;
+  info.kind = OpKind::max;
+  info.bc = bc.kind;
+  return tape.traced(v, std::move(info));
 }
 
 Var mask_blend(const Var& m, const Var& a, const Var& b) {
@@ -127,11 +147,15 @@ Var mask_blend(const Var& m, const Var& a, const Var& b) {
   Backend& be = tape.backend();
   Tensor out = be.empty(a.shape(), a.dtype());
   be.mask_blend(m.value(), a.value(), b.value(), out);
-  return tape.record(out, {m, a, b}, [bc](BackwardContext& ctx) {
+  Var v = tape.record(out, {m, a, b}, [bc](BackwardContext& ctx) {
     Backend& be = ctx.backend();
     if (ctx.needs(1)) be.mul_acc(ctx.grad_out(), ctx.in(0), bc, false, ctx.grad_in(1));
     if (ctx.needs(2)) be.mul_acc(ctx.grad_out(), ctx.in(0), bc, true, ctx.grad_in(2));
   });
+  OpInfo info;
+  info.kind = OpKind::mask_blend;
+  info.bc = bc.kind;
+  return tape.traced(v, std::move(info));
 }
 
 Var dropout(const Var& x, double p, uint64_t seed, bool training) {
@@ -143,9 +167,13 @@ Var dropout(const Var& x, double p, uint64_t seed, bool training) {
   be.dropout_mask(p, seed, mask);
   Tensor y = be.empty(x.shape(), x.dtype());
   be.binary(BinaryOp::mul, x.value(), mask, Broadcast{}, y);
-  return tape.record(y, {x}, [mask](BackwardContext& ctx) {
+  Var v = tape.record(y, {x}, [mask](BackwardContext& ctx) {
     ctx.backend().mul_acc(ctx.grad_out(), mask, Broadcast{}, false, ctx.grad_in(0));
   });
+  OpInfo info;
+  info.kind = OpKind::dropout;
+  info.aux = mask;
+  return tape.traced(v, std::move(info));
 }
 
 }  // namespace rnnlab

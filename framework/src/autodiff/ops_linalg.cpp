@@ -23,7 +23,7 @@ Var matmul(const Var& a, const Var& b, bool ta, bool tb) {
   Backend& be = tape.backend();
   Tensor C = be.empty(out_shape, A.dtype());
   be.gemm(ta, tb, 1.0, A, B, 0.0, C);
-  return tape.record(C, {a, b}, [ta, tb](BackwardContext& ctx) {
+  Var r = tape.record(C, {a, b}, [ta, tb](BackwardContext& ctx) {
     Backend& be = ctx.backend();
     const Tensor& dC = ctx.grad_out();
     const Tensor& A = ctx.in(0);
@@ -39,6 +39,11 @@ Var matmul(const Var& a, const Var& b, bool ta, bool tb) {
       else be.gemm(true, ta, 1.0, dC, A, 1.0, dB);
     }
   });
+  OpInfo info;
+  info.kind = OpKind::matmul;
+  info.i0 = ta;
+  info.i1 = tb;
+  return tape.traced(r, std::move(info));
 }
 
 Var linear(const Var& x, const Var& w, const Var& b) {
@@ -57,7 +62,7 @@ Var linear(const Var& x, const Var& w, const Var& b) {
   const int64_t rows = y.numel() / n;
   be.block_copy(b.value(), y, {rows, n, 0, 0, n, 0}, false);  // every row = b
   be.gemm(false, false, 1.0, X, W, 1.0, y);
-  return tape.record(y, {x, w, b}, [](BackwardContext& ctx) {
+  Var r = tape.record(y, {x, w, b}, [](BackwardContext& ctx) {
     Backend& be = ctx.backend();
     const Tensor& dy = ctx.grad_out();
     if (ctx.needs(0)) be.gemm(false, true, 1.0, dy, ctx.in(1), 1.0, ctx.grad_in(0));
@@ -70,6 +75,9 @@ Var linear(const Var& x, const Var& w, const Var& b) {
     if (ctx.needs(2))
       be.reduce_acc(dy, Tensor{}, Broadcast{Broadcast::Kind::suffix}, 1.0, ctx.grad_in(2));
   });
+  OpInfo info;
+  info.kind = OpKind::linear;
+  return tape.traced(r, std::move(info));
 }
 
 }  // namespace rnnlab

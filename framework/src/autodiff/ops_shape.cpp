@@ -44,19 +44,30 @@ Var slice_to(const Var& x, int axis, int64_t start, int64_t len, Shape out_shape
   Backend& be = tape.backend();
   Tensor out = be.empty(out_shape, x.dtype());
   be.block_copy(x.value(), out, blk, false);
-  return tape.record(out, {x}, [blk](BackwardContext& ctx) {
+  Var r = tape.record(out, {x}, [blk](BackwardContext& ctx) {
     ctx.backend().block_copy(ctx.grad_out(), ctx.grad_in(0), reverse(blk), true);
   });
+  OpInfo info;
+  info.kind = OpKind::slice;
+  info.i0 = a;
+  info.i1 = start;
+  info.i2 = len;
+  // select() drops the axis: the tracer sees a reshape it does not support
+  if (out_shape.size() != static_cast<std::size_t>(x.value().rank())) info.kind = OpKind::none;
+  return tape.traced(r, std::move(info));
 }
 
 }  // namespace
 
 Var reshape(const Var& x, const Shape& shape) {
   Tensor y = x.value().reshape(shape);
-  return x.tape().record(y, {x}, [](BackwardContext& ctx) {
+  Var r = x.tape().record(y, {x}, [](BackwardContext& ctx) {
     Tensor& dx = ctx.grad_in(0);
     ctx.backend().axpby(1.0, ctx.grad_out(), 1.0, dx);
   });
+  OpInfo info;
+  info.kind = OpKind::reshape;
+  return x.tape().traced(r, std::move(info));
 }
 
 Var slice(const Var& x, int axis, int64_t start, int64_t len) {
@@ -101,12 +112,16 @@ Var concat(const std::vector<Var>& xs, int axis) {
     blocks.push_back(b);
     off += len;
   }
-  return tape.record(out, xs, [blocks](BackwardContext& ctx) {
+  Var r = tape.record(out, xs, [blocks](BackwardContext& ctx) {
     for (std::size_t k = 0; k < blocks.size(); ++k)
       if (ctx.needs(static_cast<int>(k)))
         ctx.backend().block_copy(ctx.grad_out(), ctx.grad_in(static_cast<int>(k)),
                                  reverse(blocks[k]), true);
   });
+  OpInfo info;
+  info.kind = OpKind::concat;
+  info.i0 = a;
+  return tape.traced(r, std::move(info));
 }
 
 Var stack(const std::vector<Var>& xs) {

@@ -98,12 +98,23 @@ Var Tape::record(Tensor out, const std::vector<Var>& inputs, BackwardFn backward
     check(v);
     if (nodes_[static_cast<std::size_t>(v.index_)].requires_grad) n.requires_grad = true;
   }
-  if (n.requires_grad) {
+  if (n.requires_grad || tracing_) {
     n.inputs.reserve(inputs.size());
     for (const Var& v : inputs) n.inputs.push_back(v.index_);
-    n.backward = std::move(backward);
   }
+  if (n.requires_grad) n.backward = std::move(backward);
   return push(std::move(n));
+}
+
+void Tape::annotate(const Var& v, OpInfo info) {
+  check(v);
+  nodes_[static_cast<std::size_t>(v.index_)].op = std::move(info);
+}
+
+Tape::NodeView Tape::node(int32_t i) const {
+  RNNLAB_CHECK(i >= 0 && i < static_cast<int32_t>(nodes_.size()), "node ", i, " out of range");
+  const Node& n = nodes_[static_cast<std::size_t>(i)];
+  return {n.value, n.inputs, n.op, n.param};
 }
 
 Tensor& Tape::grad_slot(int32_t index) {

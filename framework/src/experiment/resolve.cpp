@@ -143,6 +143,7 @@ TrainConfig train_config(const ExperimentSpec& run_spec, const Catalog& catalog)
   c.checkpoint_seconds = s.real("checkpoint_seconds");
   c.diverge_factor = s.real("diverge_factor");
   c.stateful = s.boolean("stateful");
+  c.path = parse_path(s.choice("path"));
   const std::string& order = s.choice("order");
   c.order = order == "sequential" ? SampleOrder::sequential
             : order == "streams"  ? SampleOrder::streams

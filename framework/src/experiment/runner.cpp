@@ -132,6 +132,7 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
   const RunIdentity identity = identify_run(s, catalog, data, cfg.dtype, resolved_text(plan, options));
   auto model = build_model(s.models.front(), catalog, data.dataset->input_size(), s.seed, device,
                            cfg.dtype, cfg.stateful, per_step_targets(data));
+  model->set_path(cfg.path);
   dry_run(*model, data, cfg, plan.name);  // a bad spec is an InputError before any file exists
 
   // The run file is ours alone before we read or write it (InputError naming the holder).
@@ -177,6 +178,11 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
   // identity check proved the same spec and data), and a resume should write little.
   if (!cfg.resume) write_run_record(run, s, catalog, data);
   run.set_attr("parameters", model->params().numel());
+  // The path each recurrent layer ran in the dry run ("layer0=compiled"), and why a layer does
+  // not run the path asked for.
+  run.set_attr("recurrent_paths", model->recurrent_paths());
+  if (!model->recurrent_path_notes().empty())
+    run.set_attr("recurrent_path_notes", model->recurrent_path_notes());
 
   record_cell_plugins(run, catalog.cells(), s.models.front());  // /plugins/<cell>: file, sha256
 

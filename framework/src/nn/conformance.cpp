@@ -145,9 +145,15 @@ ConformanceReport run_conformance(const CellRegistry& registry, const std::strin
     report.checks.push_back(guarded(name, f));
   };
   run("shapes", [&] { return check_shapes(*h); });
-  run("gradient (composed)", [&] { return conformance::check_gradient(*h, false); });
-  if (h->has_fused) run("gradient (fused)", [&] { return conformance::check_gradient(*h, true); });
+  run("gradient (composed)",
+      [&] { return conformance::check_gradient(*h, RecurrentPath::composed); });
+  if (h->has_fused)
+    run("gradient (fused)", [&] { return conformance::check_gradient(*h, RecurrentPath::fused); });
+  if (!h->whole_sequence)
+    run("gradient (compiled)",
+        [&] { return conformance::check_gradient(*h, RecurrentPath::compiled); });
   run("fused == composed", [&] { return conformance::check_fused_equals_composed(*h); });
+  run("compiled == composed", [&] { return conformance::check_compiled_equals_composed(*h); });
   run("masking", [&] { return conformance::check_masking(*h); });
   run("stateful", [&] { return conformance::check_stateful(*h); });
   run("determinism", [&] { return conformance::check_determinism(*h); });

@@ -10,46 +10,6 @@ namespace {
 
 constexpr double kTol = 1e-10;
 
-// One forward + backward of the weighted loss from an explicit initial state; keeps values and
-// gradients (of x, of s0 and of every parameter, in creation order).
-struct Pass {
-  std::size_t tape_size = 0;
-  std::vector<Tensor> values;  // outputs, last, final states
-  std::vector<Tensor> grads;   // x, s0..., parameters
-};
-
-Pass run_pass(const Harness& h, Net& net, const CellContext& ctx) {
-  Pass p;
-  Tape t;
-  Var x = t.leaf(h.x);
-  std::vector<Var> s0;
-  for (Tensor& s : warm_state(h, net)) s0.push_back(t.leaf(s));
-  net.params.zero_grad();
-  Recurrent::Output o = net.rnn->forward(t, x, h.lengths, ctx, s0);
-  p.values = {o.outputs.value(), o.last.value()};
-  for (const Var& s : o.final_state) p.values.push_back(s.value());
-  t.backward(weighted_loss(t, o));
-  p.tape_size = t.size();
-  auto grad = [&](const Var& v) {
-    const Tensor& g = t.grad(v);
-    return g.defined() ? clone(g) : zeros(v.shape(), DType::f64);
-  };
-  p.grads.push_back(grad(x));
-  for (const Var& s : s0) p.grads.push_back(grad(s));
-  for (const auto& prm : net.params.all())
-    p.grads.push_back(prm->grad.defined() ? clone(prm->grad)
-                                          : zeros(prm->value.shape(), DType::f64));
-  net.params.zero_grad();
-  return p;
-}
-
-double max_diff(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
-  if (a.size() != b.size()) return INFINITY;
-  double m = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, max_abs_diff(a[i], b[i]));
-  return m;
-}
-
 Recurrent::Output eval_run(Tape& t, Net& net, const Tensor& x, const std::vector<int32_t>& len) {
   return net.rnn->forward(t, t.constant(x), len, {});
 }
@@ -80,11 +40,12 @@ ConformanceCheck check_masking(const Harness& h) {
   ConformanceCheck c{"masking", false, ""};
   const int64_t T = h.opt.steps, B = h.opt.batch, I = h.opt.input;
   double worst_alone = 0;
-  std::vector<bool> paths{false};
-  if (h.has_fused) paths.push_back(true);
-  for (bool fused : paths) {
-    const std::string path = fused ? "fused: " : "composed: ";
-    std::unique_ptr<Net> net = h.make(fused);
+  std::vector<RecurrentPath> paths{RecurrentPath::composed};
+  if (h.has_fused) paths.push_back(RecurrentPath::fused);
+  if (!h.whole_sequence) paths.push_back(RecurrentPath::compiled);
+  for (RecurrentPath rp : paths) {
+    const std::string path = std::string(path_name(rp)) + ": ";
+    std::unique_ptr<Net> net = h.make_path(rp);
     Tape t;
     Recurrent::Output o = eval_run(t, *net, h.x, h.lengths);
     const int64_t H = o.outputs.dim(2);

@@ -1,5 +1,5 @@
 // Conformance: float64 finite-difference gradient check of the whole unrolled, variable-length
-// sequence (see conformance.h), composed or fused path.
+// sequence (see conformance.h), composed, fused or compiled path.
 //
 //   run 1: L(x, s0, θ) with an explicit initial state s0 given as leaves: checks ∂L/∂x, ∂L/∂s0,
 //          ∂L/∂θ for every parameter θ;
@@ -25,9 +25,9 @@ std::string readable(const std::string& worst, const std::vector<StateSpec>& spe
 
 }  // namespace
 
-ConformanceCheck check_gradient(const Harness& h, bool fused) {
-  ConformanceCheck c{fused ? "gradient (fused)" : "gradient (composed)", false, ""};
-  std::unique_ptr<Net> net = h.make(fused);
+ConformanceCheck check_gradient(const Harness& h, RecurrentPath path) {
+  ConformanceCheck c{std::string("gradient (") + path_name(path) + ")", false, ""};
+  std::unique_ptr<Net> net = h.make_path(path);
   const CellContext ctx = h.train_ctx();
   const std::vector<StateSpec> specs = net->rnn->cell().state_specs();
   GradCheckOptions opts;
@@ -45,6 +45,11 @@ ConformanceCheck check_gradient(const Harness& h, bool fused) {
   GradCheckResult a = gradcheck(with_state, inputs, &net->params, opts);
   GradCheckResult b = gradcheck(own_state, {h.x}, &net->params, opts);
   const GradCheckResult& worst = b.max_error > a.max_error ? b : a;
+  if (path == RecurrentPath::compiled && net->rnn->path_used() != "compiled") {
+    c.passed = true;
+    c.detail = "skipped: " + net->rnn->path_note();
+    return c;
+  }
   c.passed = a.passed && b.passed && a.checked > 0;
   c.detail = "max rel err " + sci(worst.max_error) + " over " +
              std::to_string(a.checked + b.checked) + " elements; worst " +

@@ -47,13 +47,18 @@ Harness::Harness(const CellRegistry& r, std::string c, std::map<std::string, Par
 }
 
 std::unique_ptr<Net> Harness::make(bool fused, bool stateful, bool randomize) const {
+  return make_path(fused ? RecurrentPath::automatic : RecurrentPath::composed, stateful, randomize);
+}
+
+std::unique_ptr<Net> Harness::make_path(RecurrentPath path, bool stateful, bool randomize) const {
   auto net = std::make_unique<Net>();
   std::map<std::string, ParamValue> p = params;
+  const bool fused = path != RecurrentPath::composed;
   if (fused_switch) p["fused"] = fused;
   Rng rng(opt.seed);
   std::unique_ptr<Cell> c =
       registry.create(cell, p, opt.input, net->params, "m/layer0/" + cell, rng);
-  net->rnn = std::make_unique<Recurrent>(std::move(c), Recurrent::Options{stateful, fused});
+  net->rnn = std::make_unique<Recurrent>(std::move(c), Recurrent::Options{stateful, fused, path});
   if (randomize)
     for (const auto& prm : net->params.all())
       prm->value = rand_f64(prm->value.shape(),
@@ -77,6 +82,38 @@ std::vector<Tensor> warm_state(const Harness& h, Net& net) {
   std::vector<Tensor> s;
   for (const Var& v : o.final_state) s.push_back(clone(v.value()));
   return s;
+}
+
+Pass run_pass(const Harness& h, Net& net, const CellContext& ctx) {
+  Pass p;
+  Tape t;
+  Var x = t.leaf(h.x);
+  std::vector<Var> s0;
+  for (Tensor& s : warm_state(h, net)) s0.push_back(t.leaf(s));
+  net.params.zero_grad();
+  Recurrent::Output o = net.rnn->forward(t, x, h.lengths, ctx, s0);
+  p.values = {o.outputs.value(), o.last.value()};
+  for (const Var& s : o.final_state) p.values.push_back(s.value());
+  t.backward(weighted_loss(t, o));
+  p.tape_size = t.size();
+  auto grad = [&](const Var& v) {
+    const Tensor& g = t.grad(v);
+    return g.defined() ? clone(g) : zeros(v.shape(), DType::f64);
+  };
+  p.grads.push_back(grad(x));
+  for (const Var& s : s0) p.grads.push_back(grad(s));
+  for (const auto& prm : net.params.all())
+    p.grads.push_back(prm->grad.defined() ? clone(prm->grad)
+                                          : zeros(prm->value.shape(), DType::f64));
+  net.params.zero_grad();
+  return p;
+}
+
+double max_diff(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
+  if (a.size() != b.size()) return INFINITY;
+  double m = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, max_abs_diff(a[i], b[i]));
+  return m;
 }
 
 Tensor slice_tensor(const Tensor& x, int axis, int64_t start, int64_t len) {

@@ -33,9 +33,23 @@ struct Harness {
   Harness(const CellRegistry& r, std::string cell, std::map<std::string, ParamValue> given,
           const ConformanceOptions& o);
   // A fresh layer. randomize: re-draw every parameter from U(-0.6, 0.6) (seeded by name).
+  // fused = false: the composed path; true: the automatic one (fused kernel, else compiled).
   std::unique_ptr<Net> make(bool fused, bool stateful = false, bool randomize = true) const;
+  std::unique_ptr<Net> make_path(RecurrentPath path, bool stateful = false,
+                                 bool randomize = true) const;
   CellContext train_ctx() const { return {true, opt.seed * 7919 + 13, false}; }
 };
+
+// One forward + backward of the weighted loss from an explicit initial state (warm_state); keeps
+// values (outputs, last, final states) and gradients (of x, of s0 and of every parameter).
+struct Pass {
+  std::size_t tape_size = 0;
+  std::vector<Tensor> values;
+  std::vector<Tensor> grads;
+};
+Pass run_pass(const Harness& h, Net& net, const CellContext& ctx);
+// max over pairs of max_abs_diff (inf when the counts differ)
+double max_diff(const std::vector<Tensor>& a, const std::vector<Tensor>& b);
 
 // L = Σ outputs ⊙ R0 + Σ last ⊙ R1 + Σ_k final_k ⊙ R2_k   (fixed random R)
 Var weighted_loss(Tape& tape, const Recurrent::Output& o);
@@ -52,7 +66,8 @@ std::string sci(double v);  // "3.1e-09"
 
 // The checks (conformance_checks.cpp, conformance_gradient.cpp); each returns its result and
 // lets exceptions escape (the driver turns them into a failed check).
-ConformanceCheck check_gradient(const Harness& h, bool fused);
+ConformanceCheck check_gradient(const Harness& h, RecurrentPath path);
+ConformanceCheck check_compiled_equals_composed(const Harness& h);
 ConformanceCheck check_fused_equals_composed(const Harness& h);
 ConformanceCheck check_masking(const Harness& h);
 ConformanceCheck check_stateful(const Harness& h);

@@ -38,6 +38,30 @@ void Model::set_use_fused(bool on) {
     if (auto* r = dynamic_cast<RecurrentLayer*>(l.get())) r->recurrent().set_use_fused(on);
 }
 
+void Model::set_path(RecurrentPath path) {
+  for (auto& l : layers_)
+    if (auto* r = dynamic_cast<RecurrentLayer*>(l.get())) r->recurrent().set_path(path);
+}
+
+std::string Model::recurrent_paths() const {
+  std::string s;
+  for (std::size_t k = 0; k < layers_.size(); ++k)
+    if (const auto* r = dynamic_cast<const RecurrentLayer*>(layers_[k].get()))
+      s += (s.empty() ? "layer" : " layer") + std::to_string(k) + "=" +
+           (r->recurrent().path_used().empty() ? "none" : r->recurrent().path_used());
+  return s;
+}
+
+std::string Model::recurrent_path_notes() const {
+  std::string s;
+  for (std::size_t k = 0; k < layers_.size(); ++k)
+    if (const auto* r = dynamic_cast<const RecurrentLayer*>(layers_[k].get()))
+      if (!r->recurrent().path_note().empty())
+        s += (s.empty() ? "layer" : "; layer") + std::to_string(k) + ": " +
+             r->recurrent().path_note();
+  return s;
+}
+
 ModelBuilder::ModelBuilder(const CellRegistry& registry, std::string name, int64_t input_size,
                            uint64_t seed, Device device, DType dtype)
     : registry_(registry),

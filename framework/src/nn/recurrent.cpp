@@ -1,7 +1,26 @@
 // Recurrent layer: composed unroll or one fused node; masks; stateful carry.
 #include "rnnlab/recurrent.h"
 
+#include "rnnlab/step_compiler.h"
+
 namespace rnnlab {
+
+const char* path_name(RecurrentPath p) {
+  switch (p) {
+    case RecurrentPath::automatic: return "auto";
+    case RecurrentPath::fused: return "fused";
+    case RecurrentPath::compiled: return "compiled";
+    case RecurrentPath::composed: return "composed";
+  }
+  return "?";
+}
+
+RecurrentPath parse_path(const std::string& s) {
+  for (RecurrentPath p : {RecurrentPath::automatic, RecurrentPath::fused, RecurrentPath::compiled,
+                          RecurrentPath::composed})
+    if (s == path_name(p)) return p;
+  throw InputError("path must be auto, fused, compiled or composed, found '" + s + "'");
+}
 
 Tensor sequence_mask(const std::vector<int32_t>& lengths, int64_t steps, DType dtype,
                      Device device) {
@@ -59,6 +78,8 @@ Recurrent::Output Recurrent::forward(Tape& tape, const Var& x, const std::vector
   CellContext cctx = ctx;
   cctx.stateful = options_.stateful || ctx.stateful;  // a composite cell passes its own down
   if (cell_->runs_whole_sequence()) {
+    path_used_ = "cell";
+    path_note_.clear();
     SequenceResult r = cell_->run_sequence(tape, x, padded ? lengths : std::vector<int32_t>{},
                                            state, cctx);
     Output out{r.outputs, cell_->output(r.final_state), r.final_state};
@@ -75,18 +96,42 @@ Recurrent::Output Recurrent::forward(Tape& tape, const Var& x, const std::vector
 
   Output out;
   Var fused;
-  if (options_.use_fused && cell_->has_fused(tape.device()))
+  const RecurrentPath want = options_.use_fused ? options_.path : RecurrentPath::composed;
+  const bool kernel = cell_->has_fused(tape.device());
+  path_note_.clear();
+  if ((want == RecurrentPath::automatic || want == RecurrentPath::fused) && kernel) {
     fused = cell_->fused_sequence(tape, p, state, mask, cctx);
+    path_used_ = "fused";
+  }
+  if (want == RecurrentPath::fused && !kernel) path_note_ = "no fused kernel for this device";
+  bool output_packed = false;
+  if (!fused.valid() && want != RecurrentPath::composed) {
+    if (!compiler_) compiler_ = std::make_shared<StepCompiler>();
+    std::string why;
+    fused = compiler_->run(tape, *cell_, p, state, mask, cctx, &why);
+    if (fused.valid()) {
+      path_used_ = "compiled";
+      output_packed = compiler_->output_in_packed();
+    } else {
+      path_note_ = (path_note_.empty() ? "" : path_note_ + "; ") + "not compiled: " + why;
+    }
+  }
   if (fused.valid()) {
-    // packed [T,B,ΣS]: states in state_specs() order; output = state[0].
+    // packed [T,B,ΣS (+H)]: states in state_specs() order; output = state[0] (or the last H
+    // columns when the compiled step's output is not state[0]).
     Var last_row = select(fused, steps - 1);  // [B,ΣS]
     int64_t off = 0;
     for (const StateSpec& spec : cell_->state_specs()) {
       out.final_state.push_back(slice(last_row, 1, off, spec.size));
       off += spec.size;
     }
-    out.outputs = slice(fused, 2, 0, cell_->hidden_size());
+    const int64_t h = cell_->hidden_size();
+    // One state of width H and no extra output: the packed value is the outputs (no copy).
+    out.outputs = !output_packed && fused.dim(2) == h
+                      ? fused
+                      : slice(fused, 2, output_packed ? off : 0, h);
   } else {
+    path_used_ = "composed";
     std::vector<Var> outs;
     outs.reserve(static_cast<std::size_t>(steps));
     for (int64_t t = 0; t < steps; ++t) {

@@ -1,0 +1,106 @@
+// Step compiler, stage 2 (internal): the Lowerer that turns a Graph into a Program. Its
+// forward half (values, uses, homes, forward instructions) is in lower.cpp, the derived
+// backward program in lower_backward.cpp; the stages are described in lower.cpp.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "compiler/stages.h"
+
+namespace rnnlab::compiler::detail {
+
+struct Val {
+  int32_t base = -1;
+  int64_t off = 0, w = 0;
+  int level = 0;
+};
+
+struct Base {
+  Slot home = Slot::scratch;
+  int32_t home_id = 0;
+  int64_t w = 0;
+  int level = 0;
+  int max_use = -1;      // highest level that reads it
+  bool needed = false;   // the backward reads its value
+  bool out = false;      // a next state or y lives here
+  int slot = -1, adj = -1;
+  bool adj_external = false, adj_scratch = false;
+};
+
+struct Item {  // one forward unit of work, for the backward
+  int32_t node = -1;               // graph op node, or -1 for a copy
+  int32_t src = -1, dst = -1;      // copy: value ids
+};
+
+class Lowerer {
+ public:
+  explicit Lowerer(const Graph& g) : g_(g) {}
+  std::shared_ptr<const Program> run(std::string* why);
+
+ private:
+  bool fail(const std::string& w) {
+    why_ = w;
+    return false;
+  }
+  const GNode& node(int32_t i) const { return g_.nodes[static_cast<std::size_t>(i)]; }
+  Val& val(int32_t i) { return vals_[static_cast<std::size_t>(i)]; }
+  Base& base_of(int32_t i) { return bases_[static_cast<std::size_t>(val(i).base)]; }
+  int32_t new_base(int32_t v, int64_t w, int level) {
+    bases_.push_back({});
+    bases_.back().w = w;
+    bases_.back().level = level;
+    val(v) = {static_cast<int32_t>(bases_.size() - 1), 0, w, level};
+    return val(v).base;
+  }
+  int32_t new_value() {
+    vals_.push_back({});
+    return static_cast<int32_t>(vals_.size() - 1);
+  }
+  int slot(Slot kind, int32_t id, int64_t width) {
+    auto key = std::make_pair(static_cast<int>(kind), id);
+    if (kind != Slot::scratch && kind != Slot::dscratch) {
+      auto it = slot_ids_.find(key);
+      if (it != slot_ids_.end()) return it->second;
+    }
+    SlotDesc d;
+    d.kind = kind;
+    d.id = id;
+    d.width = width;
+    if (kind == Slot::scratch) d.offset = std::exchange(prog_.scratch, prog_.scratch + width);
+    if (kind == Slot::dscratch) d.offset = std::exchange(prog_.dscratch, prog_.dscratch + width);
+    prog_.slots.push_back(d);
+    const int s = static_cast<int>(prog_.slots.size() - 1);
+    slot_ids_[key] = s;
+    return s;
+  }
+  bool is_ext(int32_t i) const { return node(i).src == Src::ext; }
+  int64_t numel(int32_t i) const { return shape_numel(node(i).shape); }
+
+  bool values();
+  bool uses();
+  void homes();
+  // An operand: the value (row node) or an extern used with broadcast `bc`.
+  bool operand(int32_t i, Broadcast::Kind bc, int64_t w, Ref* r, bool* scalar);
+  bool forward();
+  void backward();
+  Ref adj_ref(int32_t i, Broadcast::Kind bc, int64_t w, bool* has, bool* scalar);
+  void contrib(std::vector<Instr>& out, int32_t target, Broadcast::Kind bc, int64_t w, Code code,
+               Ref a, Ref b, bool bs, Ref c, bool cs, UnaryOp u = UnaryOp::neg, double s = 0);
+  void fix_scratch_stores(std::vector<Instr>& bwd);
+
+  const Graph& g_;
+  Program prog_;
+  std::string why_;
+  std::vector<Val> vals_;
+  std::vector<Base> bases_;
+  std::vector<std::vector<Item>> items_;  // per level
+  std::map<std::pair<int, int32_t>, int> slot_ids_;
+  std::vector<int32_t> out_state_val_;    // value holding s_t,k (a copy or the node)
+  int32_t y_val_ = -1;
+  int levels_ = 1;
+};
+
+}  // namespace rnnlab::compiler::detail

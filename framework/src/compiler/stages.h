@@ -1,0 +1,55 @@
+// Step compiler stages (internal): trace (cell step -> Graph), lower (Graph -> Program),
+// the CPU executor and the CUDA C emitter.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compiler/graph.h"
+#include "compiler/program.h"
+#include "rnnlab/cell.h"
+
+namespace rnnlab::compiler {
+
+// Runs cell.step once on a tracing tape with P_t = p0 [B,G] and state s0, then (masked) the
+// mask blend Recurrent applies, then cell.output. Returns false with a one-line reason when the
+// step uses something the compiler cannot handle.
+bool trace_step(Cell& cell, const Tensor& p0, const std::vector<Tensor>& s0, bool masked,
+                const CellContext& ctx, Graph* g, std::string* why);
+
+// Levels, homes, forward instructions and the derived backward program. Returns nullptr with
+// a reason when the graph has a shape the executor does not support.
+std::shared_ptr<const Program> lower(const Graph& g, std::string* why);
+
+// Buffers of one compiled forward, kept for the backward (all [T,B,·], contiguous).
+struct Buffers {
+  std::vector<Tensor> states;  // [T+1,B,S_k]: s_0 .. s_T
+  std::vector<Tensor> gemm, saved;
+  Tensor y;                    // [T,B,H] when the output is not s_0
+};
+
+// The whole sequence forward: fills `buf` (allocated here) from P [T,B,G], s0, mask [T,B,1]
+// (undefined when unmasked) and the extern tensors.
+void run_forward(const Program& prog, const Tensor& p, const std::vector<Tensor>& s0,
+                 const Tensor& mask, const std::vector<Tensor>& ext, Buffers& buf);
+// Gradients: dpacked [T,B,W] in; dp (accumulated, [T,B,G]), ds0 (each [B,S_k], assigned)
+// and dext (accumulated; undefined entries get nothing) out.
+void run_backward(const Program& prog, const Tensor& p, const Tensor& mask,
+                  const std::vector<Tensor>& ext, const Buffers& buf, const Tensor& dpacked,
+                  Tensor& dp, std::vector<Tensor>& ds0, std::vector<Tensor>& dext);
+
+}  // namespace rnnlab::compiler
+
+namespace rnnlab::compiler {
+
+// Builds `cell` (f32, input 3, the registry's defaults plus `params`) and compiles its step
+// for a batch of 2: the program, or nullptr with *why set.
+std::shared_ptr<const Program> compile_sample(const CellRegistry& registry, const std::string& cell,
+                                              const std::map<std::string, ParamValue>& params,
+                                              std::string* why);
+// CUDA C for a program (emit_cuda.cpp).
+std::string emit_cuda(const Program& prog, const std::string& name);
+
+}  // namespace rnnlab::compiler

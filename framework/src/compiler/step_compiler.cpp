@@ -1,0 +1,240 @@
+// Step compiler driver (step_compiler.h): trace, cache, run as one tape node.
+#include "rnnlab/step_compiler.h"
+
+#include <chrono>
+#include <cstring>
+
+#include "compiler/stages.h"
+
+namespace rnnlab {
+
+namespace {
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// packed[t,b,:] = [s_{t+1,0}[b], ..., s_{t+1,K-1}[b], (y_t[b])]
+template <typename T>
+void pack(const compiler::Program& P, const compiler::Buffers& buf, int64_t steps, Tensor& out) {
+  const int64_t B = P.batch, W = P.packed_width();
+  T* o = out.data<T>();
+  for (int64_t t = 0; t < steps; ++t)
+    for (int64_t b = 0; b < B; ++b) {
+      T* row = o + (t * B + b) * W;
+      for (std::size_t k = 0; k < P.state_width.size(); ++k) {
+        const int64_t s = P.state_width[k];
+        std::memcpy(row, buf.states[k].data<T>() + ((t + 1) * B + b) * s, sizeof(T) * static_cast<std::size_t>(s));
+        row += s;
+      }
+      if (P.y_in_packed)
+        std::memcpy(row, buf.y.data<T>() + (t * B + b) * P.hidden, sizeof(T) * static_cast<std::size_t>(P.hidden));
+    }
+}
+
+// A hoisted extern (graph.h): the traced op again, on the caller's tape.
+Var replay(const compiler::Graph::Hoist& h, const std::vector<Var>& in) {
+  switch (h.kind) {
+    case OpKind::add: return add(in[0], in[1]);
+    case OpKind::sub: return sub(in[0], in[1]);
+    case OpKind::mul: return mul(in[0], in[1]);
+    case OpKind::div: return div(in[0], in[1]);
+    case OpKind::max: return maximum(in[0], in[1]);
+    case OpKind::scale: return scale(in[0], h.s);
+    case OpKind::unary:
+      switch (h.unary) {
+        case UnaryOp::sigmoid: return sigmoid(in[0]);
+        case UnaryOp::tanh: return tanh(in[0]);
+        case UnaryOp::relu: return relu(in[0]);
+        case UnaryOp::exp: return exp(in[0]);
+        case UnaryOp::log: return log(in[0]);
+        case UnaryOp::square: return square(in[0]);
+        case UnaryOp::neg: return scale(in[0], -1.0);
+      }
+      break;
+    case OpKind::slice: return slice(in[0], static_cast<int>(h.i0), h.i1, h.i2);
+    case OpKind::reshape: return reshape(in[0], h.shape);
+    case OpKind::concat: return concat(in, static_cast<int>(h.i0));
+    case OpKind::matmul: return matmul(in[0], in[1], h.i0 != 0, h.i1 != 0);
+    case OpKind::linear: return linear(in[0], in[1], in[2]);
+    default: break;
+  }
+  throw Error("step compiler: cannot replay a hoisted op");
+}
+
+}  // namespace
+
+struct StepCompiler::Traced {
+  compiler::Graph graph;
+  std::shared_ptr<const compiler::Program> program;
+};
+
+StepCompiler::StepCompiler() = default;
+StepCompiler::~StepCompiler() = default;
+
+Var StepCompiler::run(Tape& tape, Cell& cell, const Var& p, const std::vector<Var>& state0,
+                      const Var& mask, const CellContext& ctx, std::string* why) {
+  if (tape.device() != Device::cpu) {
+    *why = "the compiled path runs on the CPU only (CUDA C emission is not wired in yet)";
+    return {};
+  }
+  if (p.dtype() != DType::f32 && p.dtype() != DType::f64) {
+    *why = "P is not f32 or f64";
+    return {};
+  }
+  if (p.shape().size() != 3) {
+    *why = "P is not [T,B,G]";
+    return {};
+  }
+  const int64_t steps = p.dim(0), B = p.dim(1), G = p.dim(2);
+  auto t0 = std::chrono::steady_clock::now();
+  Backend& be = tape.backend();
+  std::vector<Tensor> s0;
+  for (const Var& s : state0) s0.push_back(s.value());
+
+  // The trace depends only on what the cell contract lets step depend on (cell.h: its
+  // arguments' shapes, the parameters, the context); captured constants may depend on the seed.
+  std::string sig = std::to_string(B) + "/" + std::to_string(G) + "/" +
+                    std::to_string(static_cast<int>(p.dtype())) + "/" +
+                    std::to_string(mask.valid()) + std::to_string(ctx.training) +
+                    std::to_string(ctx.stateful);
+  for (const Tensor& s : s0) sig += "/" + shape_str(s.shape());
+  const std::string sig_seed = sig + "#" + std::to_string(ctx.seed);
+  if (auto f = failed_.find(sig); f != failed_.end()) {
+    *why = f->second;
+    return {};
+  }
+  std::shared_ptr<Traced> tr;
+  if (auto it = traced_.find(sig); it != traced_.end()) tr = it->second;
+  else if (auto is = traced_.find(sig_seed); is != traced_.end()) tr = is->second;
+  if (!tr) {
+    Tensor p0 = be.empty({B, G}, p.dtype());
+    be.block_copy(p.value(), p0, {1, B * G, B * G, 0, B * G, 0}, false);
+    auto fresh_ptr = std::make_shared<Traced>();
+    Traced& fresh = *fresh_ptr;
+    if (!compiler::trace_step(cell, p0, s0, mask.valid(), ctx, &fresh.graph, why)) {
+      failed_[sig] = *why;  // the same shapes and mode fail the same way
+      return {};
+    }
+    ++stats_->traces;
+    stats_->trace_ms += ms_since(t0);
+    bool seeded = false;
+    for (std::size_t e = 0; e < fresh.graph.ext_param.size(); ++e)
+      seeded = seeded || fresh.graph.ext_const[e].defined();
+    const std::string key = fresh.graph.key();
+    if (auto pit = programs_.find(key); pit != programs_.end()) {
+      fresh.program = pit->second;
+    } else {
+      t0 = std::chrono::steady_clock::now();
+      fresh.program = compiler::lower(fresh.graph, why);
+      if (!fresh.program) {
+        failed_[sig] = *why;
+        return {};
+      }
+      programs_[key] = fresh.program;
+      ++stats_->compiles;
+      stats_->compile_ms += ms_since(t0);
+      stats_->program = fresh.program->describe();
+    }
+    if (seeded && traced_.size() > 64) traced_.clear();  // one entry per batch seed: bounded
+    traced_[seeded ? sig_seed : sig] = fresh_ptr;
+    tr = fresh_ptr;
+  }
+  const compiler::Graph& g = tr->graph;
+  std::shared_ptr<const compiler::Program> prog = tr->program;
+
+  std::vector<Var> inputs{p};
+  for (const Var& s : state0) inputs.push_back(s);
+  const bool has_mask = mask.valid();
+  if (has_mask) inputs.push_back(mask);
+  const std::size_t ext0 = inputs.size();
+  std::vector<Tensor> ext;
+  std::vector<Var> ext_vars;
+  for (std::size_t e = 0; e < g.ext_param.size(); ++e) {
+    Var v;
+    if (g.ext_param[e]) {
+      v = tape.param(*g.ext_param[e]);
+    } else if (g.ext_hoist[e].kind != OpKind::none) {
+      std::vector<Var> in;
+      for (int32_t j : g.ext_hoist[e].in) in.push_back(ext_vars[static_cast<std::size_t>(j)]);
+      v = replay(g.ext_hoist[e], in);
+    } else {
+      v = tape.constant(g.ext_const[e]);
+    }
+    ext_vars.push_back(v);
+    inputs.push_back(v);
+    ext.push_back(v.value());
+  }
+  t0 = std::chrono::steady_clock::now();
+  auto buf = std::make_shared<compiler::Buffers>();
+  compiler::run_forward(*prog, p.value(), s0, has_mask ? mask.value() : Tensor{}, ext, *buf);
+  Tensor packed = be.empty({steps, B, prog->packed_width()}, p.dtype());
+  if (p.dtype() == DType::f64) pack<double>(*prog, *buf, steps, packed);
+  else pack<float>(*prog, *buf, steps, packed);
+  output_in_packed_ = prog->y_in_packed;
+  ++stats_->forwards;
+  stats_->forward_ms += ms_since(t0);
+
+  const std::size_t n_state = state0.size();
+  std::shared_ptr<Stats> stats = stats_;
+  return tape.record(packed, inputs, [prog, buf, n_state, has_mask, ext0, stats](BackwardContext& ctx) {
+    const auto b0 = std::chrono::steady_clock::now();
+    const int n_in = static_cast<int>(ext0 + prog->ext_use.size());
+    std::vector<Tensor> ext, dext;
+    for (int i = static_cast<int>(ext0); i < n_in; ++i) {
+      ext.push_back(ctx.in(i));
+      dext.push_back(ctx.needs(i) ? ctx.grad_in(i) : Tensor{});
+    }
+    Tensor dp = ctx.needs(0) ? ctx.grad_in(0) : Tensor{};
+    std::vector<Tensor> ds0;
+    compiler::run_backward(*prog, ctx.in(0),
+                           has_mask ? ctx.in(static_cast<int>(n_state) + 1) : Tensor{}, ext, *buf,
+                           ctx.grad_out(), dp, ds0, dext);
+    for (std::size_t k = 0; k < n_state; ++k)
+      if (ctx.needs(static_cast<int>(k) + 1)) ctx.accumulate(static_cast<int>(k) + 1, ds0[k]);
+    ++stats->backwards;
+    stats->backward_ms += ms_since(b0);
+  });
+}
+
+namespace compiler {
+
+std::shared_ptr<const Program> compile_sample(const CellRegistry& registry, const std::string& name,
+                                              const std::map<std::string, ParamValue>& params,
+                                              std::string* why) {
+  ParameterStore store(Device::cpu, DType::f32);
+  Rng rng(1);
+  std::unique_ptr<Cell> cell = registry.create(name, params, 3, store, "check/" + name, rng);
+  if (cell->runs_whole_sequence()) {
+    *why = "runs whole sequences itself (its inner cells are compiled)";
+    return nullptr;
+  }
+  Tape tape;
+  Var x = tape.constant(full({2, 2, 3}, DType::f32, 0.5));
+  Var p = cell->project_inputs(tape, x, {});
+  std::vector<Var> s0 = cell->initial_state(tape, 2, DType::f32);
+  const int64_t n = 2 * p.dim(2);
+  Tensor p_first = backend_for(Device::cpu).empty({2, p.dim(2)}, DType::f32);
+  backend_for(Device::cpu).block_copy(p.value(), p_first, {1, n, n, 0, n, 0}, false);
+  std::vector<Tensor> s;
+  for (const Var& v : s0) s.push_back(v.value());
+  Graph g;
+  if (!trace_step(*cell, p_first, s, true, {}, &g, why)) return nullptr;
+  return lower(g, why);
+}
+
+}  // namespace compiler
+
+std::string compile_check(const CellRegistry& registry, const std::string& cell,
+                          const std::map<std::string, ParamValue>& params) {
+  std::string why;
+  return compiler::compile_sample(registry, cell, params, &why) ? std::string() : why;
+}
+
+std::string emit_cuda_step(const CellRegistry& registry, const std::string& cell,
+                           const std::map<std::string, ParamValue>& params, std::string* why) {
+  auto prog = compiler::compile_sample(registry, cell, params, why);
+  return prog ? compiler::emit_cuda(*prog, cell) : std::string();
+}
+
+}  // namespace rnnlab
