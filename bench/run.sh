@@ -18,7 +18,7 @@
 # Environment, for both sides and for these commands only: OMP_WAIT_POLICY=PASSIVE (PyTorch's
 # OpenMP threads otherwise spin while OpenBLAS works), OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
 # unset (the machines set them for tests; unset, OpenBLAS picks its native kernels). See
-# /work/shared/notes/performance.md.
+# "Machine notes" in bench/README.md.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -1,6 +1,7 @@
 # `cmake --install`: the SDK. Included once, at the end of the top-level CMakeLists.txt.
 #   <prefix>/include/rnnlab/*.h                     the headers (cell.h & co. are the plugin SDK)
-#   <prefix>/<libdir>/librnnlab_core.so             the core
+#   <prefix>/<libdir>/librnnlab_core.so[.X.Y[.Z]]  the core (SONAME librnnlab_core.so.<major>.<minor>)
+#   <prefix>/bin/rnnlab                             the CLI (RPATH $ORIGIN/../<libdir>)
 #   <prefix>/<libdir>/rnnlab/plugins/*.so           the built-in cell plugins
 #   <prefix>/<libdir>/cmake/rnnlab/                 rnnlabConfig.cmake (+ version), the exported
 #                                                   target rnnlab::core, RnnlabPlugin.cmake
@@ -16,6 +17,8 @@ install(TARGETS rnnlab_core EXPORT rnnlabTargets
   RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/framework/include/rnnlab"
   DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
+install(FILES "${PROJECT_BINARY_DIR}/generated/include/rnnlab/version.h"
+  DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/rnnlab")
 
 # Built-in plugins: those rnnlab_add_plugin put in the build plugin dir (test plugins, moved to
 # their own directory, stay out).

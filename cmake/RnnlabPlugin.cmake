@@ -7,7 +7,10 @@
 # installs every plugin that is still in that directory at the end of configuration).
 # Out of tree (after find_package(rnnlab)): it is built in the current binary directory, and
 # `cmake --install` puts it in <your prefix>/<libdir>/rnnlab/plugins unless NO_INSTALL is given.
-# Either way the core loads it from a directory on --plugin-path or $RNNLAB_PLUGIN_PATH.
+# The core finds <prefix>/<libdir>/rnnlab/plugins of its own prefix by itself (relative to the
+# core library), so after `cmake --install` the cell is found with no environment variable;
+# a plugin elsewhere is found through --plugin-path or $RNNLAB_PLUGIN_PATH. Installed, the
+# plugin's RPATH is $ORIGIN/../.. (the libdir holding librnnlab_core), so a moved prefix works.
 function(rnnlab_add_plugin name)
   cmake_parse_arguments(ARG "NO_INSTALL" "" "SOURCES" ${ARGN})
   if(NOT ARG_SOURCES)
@@ -24,7 +27,8 @@ function(rnnlab_add_plugin name)
     PREFIX "librnnlab_plugin_"
     CXX_VISIBILITY_PRESET hidden
     CUDA_VISIBILITY_PRESET hidden
-    VISIBILITY_INLINES_HIDDEN ON)
+    VISIBILITY_INLINES_HIDDEN ON
+    INSTALL_RPATH "$ORIGIN/../..")
   if(DEFINED RNNLAB_PLUGIN_BUILD_DIR)
     set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${RNNLAB_PLUGIN_BUILD_DIR}")
     set_property(GLOBAL APPEND PROPERTY RNNLAB_PLUGIN_TARGETS ${name})

@@ -178,3 +178,24 @@ TEST_CASE("bad shapes are errors that name the shapes") {
   CHECK_THROWS_AS(slice(a, 1, 3, 2), Error);
   CHECK_THROWS_AS(concat({a, b}, 0), Error);
 }
+
+TEST_CASE("gradcheck: one_minus and lerp (SDK conveniences) are gradient-checked and equal the written-out maths") {
+  check("one_minus", [](Tape&, const std::vector<Var>& v) { return weighted(one_minus(v[0])); },
+        {rand_tensor({3, 4}, 1)});
+  check("lerp", [](Tape&, const std::vector<Var>& v) { return weighted(lerp(v[0], v[1], v[2])); },
+        {rand_tensor({3, 4}, 2), rand_tensor({3, 4}, 3), rand_tensor({3, 4}, 4, 0.0, 1.0)});
+  check("lerp, w broadcast [4]",
+        [](Tape&, const std::vector<Var>& v) { return weighted(lerp(v[0], v[1], v[2])); },
+        {rand_tensor({3, 4}, 5), rand_tensor({3, 4}, 6), rand_tensor({4}, 7, 0.0, 1.0)});
+  Tape t;
+  const Tensor a = rand_tensor({2, 3, 4}, 8), b = rand_tensor({2, 3, 4}, 9),
+               w = rand_tensor({2, 3, 4}, 10, 0.0, 1.0);
+  const auto va = to_vector<double>(a), vb = to_vector<double>(b), vw = to_vector<double>(w);
+  const auto om = to_vector<double>(one_minus(t.constant(w)).value());
+  const auto l = to_vector<double>(lerp(t.constant(a), t.constant(b), t.constant(w)).value());
+  for (std::size_t i = 0; i < va.size(); ++i) {
+    CHECK(om[i] == doctest::Approx(1.0 - vw[i]).epsilon(1e-15));
+    CHECK(l[i] == doctest::Approx((1.0 - vw[i]) * va[i] + vw[i] * vb[i]).epsilon(1e-14));
+  }
+  CHECK_THROWS_AS(lerp(t.constant(a), t.constant(rand_tensor({3, 4}, 11)), t.constant(w)), Error);
+}

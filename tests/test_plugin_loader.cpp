@@ -18,6 +18,7 @@
 #include "rnnlab/error.h"
 #include "rnnlab/plugin_api.h"
 #include "rnnlab/plugin_loader.h"
+#include "rnnlab/version.h"
 
 #ifndef RNNLAB_TEST_PLUGIN_DIR
 #error "RNNLAB_TEST_PLUGIN_DIR must be defined (see tests/plugins/CMakeLists.txt)"
@@ -351,13 +352,19 @@ TEST_CASE("loader: each broken plugin is its own InputError naming the file") {
     std::vector<std::string> parts;
   };
   const std::vector<Case> cases = {
-      {"tp_wrong_api", {"was built for plugin API version 999", "this rnnlab provides 1"}},
+      {"tp_wrong_api", {"was built for plugin API version 999", "this rnnlab provides 2"}},
       {"tp_bad_size", {"RnnlabPluginInfo is 12 bytes", "expects"}},
       {"tp_no_entry", {"does not export 'rnnlab_plugin_entry'"}},
       {"tp_null_entry", {"rnnlab_plugin_entry() returned null"}},
       {"tp_null_name", {"RnnlabPluginInfo::name is null"}},
       {"tp_null_register", {"RnnlabPluginInfo::register_cells is null"}},
       {"tp_throw", {"registering its cells failed", "boom from register_cells"}},
+      {"tp_old_core",
+       {"was built with the headers of rnnlab 0.0.7", "this is rnnlab " RNNLAB_VERSION_STRING,
+        "rebuild the plugin"}},
+      // Checked loading: these would kill the test process if dlopen'ed here.
+      {"tp_abort", {"loading it killed the process with signal 6 (SIGABRT", "static constructors"}},
+      {"tp_exit", {"loading it ended the process with exit status 3"}},
   };
   for (const Case& c : cases) {
     CAPTURE(c.target);
@@ -372,7 +379,7 @@ TEST_CASE("loader: each broken plugin is its own InputError naming the file") {
     CHECK(loader.plugins().empty());
   }
   // api_version is exactly what plugin_api.h says
-  CHECK(RNNLAB_PLUGIN_API_VERSION == 1u);
+  CHECK(RNNLAB_PLUGIN_API_VERSION == 2u);
 }
 
 TEST_CASE("loader: missing files and non-plugins and duplicates") {
@@ -455,10 +462,10 @@ TEST_CASE("loader: search path order is cli dirs then RNNLAB_PLUGIN_PATH then bu
   CHECK(std::find(plain.begin(), plain.end(), a.str()) == plain.end());
 }
 
-TEST_CASE("loader: load_search_path: earlier directories win") {
+TEST_CASE("loader: load_search_path: a cell of two plugins is ambiguous until picked") {
   ParameterStore params;
   Rng rng(0);
-  SUBCASE("a user's cell overrides the same cell of a later plugin") {
+  SUBCASE("two directories: neither wins by order, both are listed, using it names both") {
     TempDir user, builtin;
     const std::string dup = user.add("tp_dup");
     const std::string good = builtin.add("tp_good");
@@ -466,16 +473,58 @@ TEST_CASE("loader: load_search_path: earlier directories win") {
     CellRegistry r;
     PluginLoader loader;
     loader.load_search_path({}, r);
-    CHECK(r.get("tp_cell").plugin == "tp_dup");
-    CHECK(r.get("tp_cell").file == dup);
-    CHECK(r.get("tp_throwing").plugin == "tp_good");  // its other cells still load
-    CHECK(r.get("tp_throwing").file == good);
+    REQUIRE(r.find("tp_cell") != nullptr);  // the name exists ...
+    const auto cands = r.candidates("tp_cell");
+    REQUIRE(cands.size() == 2);
+    CHECK(cands[0]->file == dup);
+    CHECK(cands[1]->file == good);
+    // ... but get / schema_for / create refuse it, naming both files and the way out.
+    for (const std::string& msg :
+         {input_error([&] { r.get("tp_cell"); }), input_error([&] { r.schema_for("tp_cell"); }),
+          input_error([&] { r.create("tp_cell", {{"hidden", int64_t{4}}}, 2, params, "p", rng); })}) {
+      CAPTURE(msg);
+      CHECK(contains(msg, "cell 'tp_cell' is ambiguous"));
+      CHECK(contains(msg, dup));
+      CHECK(contains(msg, good));
+      CHECK(contains(msg, "--cell-from tp_cell="));
+    }
+    CHECK(r.get("tp_throwing").file == good);  // the plugin's other cells are unaffected
+    // Both plugins list the cell; the loader notes the ambiguity.
+    int listing = 0;
+    for (const auto& p : loader.plugins())
+      listing += std::find(p.cells.begin(), p.cells.end(), "tp_cell") != p.cells.end();
+    CHECK(listing == 2);
     const auto& notes = loader.notes();
-    CHECK(std::any_of(notes.begin(), notes.end(), [&](const std::string& n) {
-      return contains(n, "cell 'tp_cell' of plugin 'tp_good'") && contains(n, "shadowed");
-    }));
+    CHECK(std::any_of(notes.begin(), notes.end(),
+                      [](const std::string& n) { return contains(n, "'tp_cell' is ambiguous"); }));
+    // The user picks: by plugin name ...
+    CellRegistry r2;
+    PluginLoader loader2;
+    loader2.load_search_path({}, r2);
+    r2.pick("tp_cell", "tp_good");
+    CHECK(r2.get("tp_cell").file == good);
+    CHECK(r2.candidates("tp_cell").size() == 1);
+    CHECK(r2.ambiguity("tp_cell").empty());
+    // ... or by file; a pick that matches nothing lists the candidates.
+    r.pick("tp_cell", dup);
+    CHECK(r.get("tp_cell").plugin == "tp_dup");
+    const std::string none = input_error([&] { r2.pick("tp_cell", "tp_dup"); });
+    CHECK(contains(none, "no plugin of that name or file provides cell 'tp_cell'"));
+    CHECK(contains(none, good));
+    CHECK(contains(input_error([&] { r2.pick("tp_cel", "tp_good"); }), "did you mean 'tp_cell'"));
   }
-  SUBCASE("a plugin file of the same name later in the path is not even opened") {
+  SUBCASE("one directory: the same, no error at load time") {
+    TempDir dir;
+    dir.add("tp_good");
+    dir.add("tp_dup");
+    EnvGuard env("RNNLAB_PLUGIN_PATH", std::nullopt);
+    CellRegistry r;
+    PluginLoader loader;
+    loader.load_search_path({dir.str()}, r);
+    CHECK(r.candidates("tp_cell").size() == 2);
+    CHECK(contains(input_error([&] { r.get("tp_cell"); }), "is ambiguous"));
+  }
+  SUBCASE("a byte-identical copy later in the path is loaded once") {
     TempDir first, second;
     const std::string f1 = first.add("tp_good");
     second.add("tp_good");
@@ -484,19 +533,12 @@ TEST_CASE("loader: load_search_path: earlier directories win") {
     PluginLoader loader;
     loader.load_search_path({first.str()}, r);  // the cli dir comes first
     CHECK(r.get("tp_cell").file == f1);
+    CHECK(r.candidates("tp_cell").size() == 1);
     CHECK(std::count_if(loader.plugins().begin(), loader.plugins().end(),
                         [](const LoadedPlugin& p) { return p.name == "tp_good"; }) == 1);
-  }
-  SUBCASE("two plugins of one directory that register one cell are an error") {
-    TempDir dir;
-    dir.add("tp_good");
-    dir.add("tp_dup");
-    EnvGuard env("RNNLAB_PLUGIN_PATH", std::nullopt);
-    CellRegistry r;
-    PluginLoader loader;
-    const std::string msg = input_error([&] { loader.load_search_path({dir.str()}, r); });
-    CHECK(contains(msg, "cell 'tp_cell' is registered twice"));
-    CHECK(contains(msg, dir.str()));
+    const auto& notes = loader.notes();
+    CHECK(std::any_of(notes.begin(), notes.end(),
+                      [](const std::string& n) { return contains(n, "an identical copy"); }));
   }
   SUBCASE("a nonexistent --plugin-path directory is an error") {
     CellRegistry r;
@@ -506,6 +548,85 @@ TEST_CASE("loader: load_search_path: earlier directories win") {
     CHECK(contains(msg, "/nonexistent/rnnlab/plugins"));
     CHECK(contains(msg, "no such directory"));
   }
+}
+
+TEST_CASE("loader: load_search_path skips bad files with a warning naming each and keeps the good ones") {
+  TempDir dir;
+  const std::string good = dir.add("tp_good");
+  const std::string aborts = dir.add("tp_abort");  // abort() in a static constructor
+  const std::string exits = dir.add("tp_exit");    // exit(3) in register_cells
+  const std::string old_api = dir.add("tp_wrong_api");
+  const std::string throws = dir.add("tp_throw");
+  const std::string text = dir.str() + "/librnnlab_plugin_text.so";
+  std::ofstream(text) << "this is not an ELF file\n";
+  EnvGuard env("RNNLAB_PLUGIN_PATH", std::nullopt);
+  CellRegistry r;
+  PluginLoader loader;
+  loader.load_search_path({dir.str()}, r);  // neither throws nor kills this process
+  CHECK(r.get("tp_cell").file == good);
+  CHECK(r.find("lstm") != nullptr);  // the built-in cells (the core's own folder) load too
+  const auto& w = loader.warnings();
+  CAPTURE(w.size());
+  REQUIRE(w.size() == 5);
+  auto warned = [&](const std::string& file, const std::string& why) {
+    return std::any_of(w.begin(), w.end(), [&](const std::string& l) {
+      return contains(l, "skipped plugin file " + file) && contains(l, why);
+    });
+  };
+  CHECK(warned(aborts, "SIGABRT"));
+  CHECK(warned(exits, "exit status 3"));
+  CHECK(warned(old_api, "plugin API version 999"));
+  CHECK(warned(throws, "boom from register_cells"));
+  CHECK(warned(text, "cannot load it as a shared object"));
+  // Asking for the cell of a skipped file says why, naming the file; others are just unknown.
+  const std::string a = input_error([&] { r.get("tp_abort"); });
+  CHECK(contains(a, "cell 'tp_abort' is not available"));
+  CHECK(contains(a, aborts));
+  CHECK(contains(a, "SIGABRT"));
+  CHECK(contains(input_error([&] { r.get("text"); }), "cannot load it as a shared object"));
+  const std::string u = input_error([&] { r.get("nothing_like_it"); });
+  CHECK(contains(u, "unknown cell 'nothing_like_it'"));
+  CHECK(contains(u, "skipped because they could not be loaded"));
+}
+
+TEST_CASE("loader: the plugin folder is found relative to the loaded core library") {
+  const std::string core = PluginLoader::core_library_file();
+  CAPTURE(core);
+  REQUIRE(!core.empty());
+  CHECK(contains(fs::path(core).filename().string(), "librnnlab_core.so"));
+  EnvGuard env("RNNLAB_PLUGIN_PATH", std::nullopt);
+  const auto dirs = PluginLoader::search_dirs({"/nonexistent/cli/dir"});
+  REQUIRE(dirs.size() == 2);
+  CHECK(dirs[0].origin == "--plugin-path");
+  CHECK_FALSE(dirs[0].exists);
+  // This test links the build tree's core, whose plugins are the build tree's.
+  CHECK(dirs[1].dir == fs::canonical(RNNLAB_PLUGIN_DIR).string());
+  CHECK(contains(dirs[1].origin, core));
+  CHECK(dirs[1].exists);
+}
+
+TEST_CASE("loader: file_sha256 equals sha256sum") {
+  TempDir tmp;
+  const std::string empty = tmp.str() + "/empty", abc = tmp.str() + "/abc";
+  std::ofstream(empty).close();
+  std::ofstream(abc) << "abc";
+  CHECK(file_sha256(empty) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(file_sha256(abc) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // Lengths around the padding boundaries and across read chunks, against coreutils.
+  for (std::size_t n : {55u, 56u, 63u, 64u, 65u, 119u, 120u, 65536u + 7u, 300000u}) {
+    CAPTURE(n);
+    const std::string f = tmp.str() + "/f" + std::to_string(n);
+    std::string data(n, '\0');
+    for (std::size_t i = 0; i < n; ++i) data[i] = static_cast<char>((i * 7919u) >> 3);
+    std::ofstream(f, std::ios::binary) << data;
+    FILE* p = popen(("sha256sum '" + f + "'").c_str(), "r");
+    REQUIRE(p != nullptr);
+    char buf[65] = {};
+    REQUIRE(std::fread(buf, 1, 64, p) == 64);
+    pclose(p);
+    CHECK(file_sha256(f) == std::string(buf, 64));
+  }
+  CHECK(contains(input_error([&] { file_sha256(tmp.str() + "/missing"); }), "cannot read"));
 }
 
 TEST_CASE("plugin exports only rnnlab_plugin_entry") {

@@ -270,6 +270,11 @@ void check_spec(Compiler& c) {
                  {"e.g. model lstm = lstm(hidden: 128) -> dense(10)"});
   for (auto& m : c.spec.models) {
     for (auto& l : m.layers) {
+      // Two plugins register this cell: say so here, at the layer, naming both files.
+      if (const std::string amb = cat.cells().ambiguity(l.kind); !amb.empty()) {
+        c.sink.error(l.loc, amb, {});
+        continue;
+      }
       const auto schema = layer_schema(cat, l);
       if (!schema) {
         std::vector<std::string> notes;

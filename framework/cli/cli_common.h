@@ -46,12 +46,21 @@ bool parse(const std::string& command, const std::string& usage, const Args& arg
 void require_positional(const std::string& command, const po::variables_map& vm,
                         const std::string& name, const std::string& what);
 
-// The cell registry filled from the plugin search path (--plugin-path dirs first).
+// The cell registry filled from the plugin search path (--plugin-path dirs first). Plugin
+// files that cannot be loaded are skipped with a "warning: skipped plugin file ..." line on
+// stderr each (unless `quiet_warnings`: `cells` prints them itself). `cell_from` holds the
+// user's picks for ambiguous cells, "CELL=PLUGIN" (a plugin name or .so file), applied after
+// those of $RNNLAB_CELL_FROM (comma-separated, same form) so the command line wins; a pick that
+// matches nothing is an InputError.
 struct Plugins {
   CellRegistry cells;
   PluginLoader loader;
 };
-std::unique_ptr<Plugins> load_plugins(const std::vector<std::string>& plugin_dirs);
+std::unique_ptr<Plugins> load_plugins(const std::vector<std::string>& plugin_dirs,
+                                      const std::vector<std::string>& cell_from = {},
+                                      bool quiet_warnings = false);
+// The --cell-from option's help text (one place for every command).
+extern const char* const kCellFromHelp;
 
 // The .rnn compiler (dsl/): compiles `path` with `overrides` ("key=value"). On errors throws
 // DiagnosticsError holding the rendered diagnostics; warnings go to stderr (or to `rendered`).

@@ -1,5 +1,7 @@
 // rnnlab cells: the loaded cell plugins (name, version, file) and every cell's parameter
-// schema; --json for tools.
+// schema; --json for tools. A cell that several plugins register is listed under each of them,
+// marked ambiguous; -v adds every directory searched, in order, and the loader's notes.
+#include <algorithm>
 #include <iostream>
 #include <sstream>
 
@@ -11,13 +13,16 @@ namespace rnnlab::cli {
 namespace {
 
 const char* kUsage =
-    "usage: rnnlab cells [--json] [-v] [--plugin-path DIR]...\n"
+    "usage: rnnlab cells [--json] [-v] [--plugin-path DIR]... [--cell-from CELL=PLUGIN]...\n"
     "\n"
     "Lists the cell plugins found on the plugin search path (--plugin-path, then\n"
-    "$RNNLAB_PLUGIN_PATH, then the build and install plugin folders) with each cell's\n"
-    "parameters: name, type, default, range and a one-line description. -v also prints whether\n"
-    "the step compiler compiles each cell's step (else why it falls back to composed) and what\n"
-    "the loader skipped (a plugin shadowed by an earlier folder, ...).";
+    "$RNNLAB_PLUGIN_PATH, then the plugin folder of the rnnlab installation: <prefix>/lib/\n"
+    "rnnlab/plugins beside the core library, or the build tree's plugins/) with each cell's\n"
+    "parameters: name, type, default, range and a one-line description. A cell that two\n"
+    "plugins register is shown under both, marked AMBIGUOUS (commands that use it fail until\n"
+    "one is picked with --cell-from). Plugin files that cannot be loaded are listed as\n"
+    "skipped. -v also prints every folder searched, in order, the loader's notes, and whether the\n"
+    "step compiler compiles each cell's step (else why it falls back to composed).";
 
 std::string json_escape(const std::string& s) {
   std::string out;
@@ -76,6 +81,33 @@ std::string range_text(const ParamSpec& p) {
   return out;
 }
 
+// The parameters to show for a cell type: its schema, except that a composite cell (nstep)
+// shows its own parameters as expand_schema fills them from the registry (nstep's `cell`:
+// every loaded cell, not the static elman|gru|lstm); the inner cell's are its own business.
+std::vector<ParamSpec> shown_schema(const Plugins& p, const CellType& c) {
+  if (!c.expand_schema) return c.schema;
+  std::vector<ParamSpec> expanded;
+  try {
+    expanded = c.expand_schema(p.cells, {});
+  } catch (const std::exception&) {
+    return c.schema;
+  }
+  std::vector<ParamSpec> out;
+  for (const ParamSpec& own : c.schema) {
+    auto it = std::find_if(expanded.begin(), expanded.end(),
+                           [&](const ParamSpec& e) { return e.name == own.name; });
+    out.push_back(it != expanded.end() ? *it : own);
+  }
+  return out;
+}
+
+// The plugin's own type of `cell` (for an ambiguous name the registry holds several).
+const CellType* own_type(const Plugins& p, const std::string& cell, const std::string& file) {
+  for (const CellType* c : p.cells.candidates(cell))
+    if (c->file == file) return c;
+  return nullptr;
+}
+
 void print_json(const Plugins& p) {
   std::cout << "{\"plugins\": [";
   bool first_plugin = true;
@@ -86,13 +118,15 @@ void print_json(const Plugins& p) {
     first_plugin = false;
     bool first_cell = true;
     for (const auto& cname : lp.cells) {
-      const CellType* c = p.cells.find(cname);
+      const CellType* c = own_type(p, cname, lp.file);
       if (!c) continue;
       std::cout << (first_cell ? "" : ",") << "\n    {\"name\": \"" << json_escape(c->name)
-                << "\", \"doc\": \"" << json_escape(c->doc) << "\", \"params\": [";
+                << "\", \"doc\": \"" << json_escape(c->doc) << "\", \"ambiguous\": "
+                << (p.cells.ambiguity(cname).empty() ? "false" : "true") << ", \"params\": [";
       first_cell = false;
-      for (std::size_t i = 0; i < c->schema.size(); ++i) {
-        const ParamSpec& s = c->schema[i];
+      const std::vector<ParamSpec> schema = shown_schema(p, *c);
+      for (std::size_t i = 0; i < schema.size(); ++i) {
+        const ParamSpec& s = schema[i];
         std::cout << (i ? ", " : "") << "\n      {\"name\": \"" << json_escape(s.name)
                   << "\", \"type\": \"" << param_type_name(s.type) << "\", \"required\": "
                   << (s.required ? "true" : "false") << ", \"default\": "
@@ -107,17 +141,32 @@ void print_json(const Plugins& p) {
     }
     std::cout << "]}";
   }
-  std::cout << "\n]}\n";
+  std::cout << "\n], \"skipped\": [";
+  for (std::size_t i = 0; i < p.loader.warnings().size(); ++i)
+    std::cout << (i ? ", " : "") << "\"" << json_escape(p.loader.warnings()[i]) << "\"";
+  std::cout << "]}\n";
 }
 
-void print_text(const Plugins& p, bool verbose) {
+void print_text(const Plugins& p, bool verbose, const std::vector<std::string>& plugin_dirs) {
+  if (verbose) {
+    std::cout << "plugin folders searched, in order:\n";
+    for (const PluginSearchDir& d : PluginLoader::search_dirs(plugin_dirs))
+      std::cout << "  " << d.dir << "  (" << d.origin << ")" << (d.exists ? "" : "  [does not exist]")
+                << "\n";
+  }
   if (p.loader.plugins().empty()) std::cout << "no cell plugins found\n";
   for (const auto& lp : p.loader.plugins()) {
     std::cout << "plugin " << lp.name << " " << lp.version << "  (" << lp.file << ")\n";
     for (const auto& cname : lp.cells) {
-      const CellType* c = p.cells.find(cname);
+      const CellType* c = own_type(p, cname, lp.file);
       if (!c) continue;
       std::cout << "  cell " << c->name << " — " << c->doc << "\n";
+      if (const auto cands = p.cells.candidates(cname); cands.size() > 1) {
+        std::cout << "    AMBIGUOUS: also registered by";
+        for (const CellType* o : cands)
+          if (o != c) std::cout << " plugin '" << o->plugin << "' (" << o->file << ")";
+        std::cout << "; pick one with --cell-from " << cname << "=<plugin>\n";
+      }
       if (verbose) {  // the step compiler's verdict for the default configuration
         std::string why;
         try {
@@ -128,7 +177,7 @@ void print_text(const Plugins& p, bool verbose) {
         std::cout << "    step compiler: " << (why.empty() ? "compiles" : "composed (" + why + ")")
                   << "\n";
       }
-      for (const auto& s : c->schema) {
+      for (const auto& s : shown_schema(p, *c)) {
         std::string def = s.required ? "required" : "default " + param_value_str(s.default_value);
         std::string range = range_text(s);
         std::printf("    %-14s %-8s %-22s %-18s %s\n", s.name.c_str(), param_type_name(s.type),
@@ -136,6 +185,7 @@ void print_text(const Plugins& p, bool verbose) {
       }
     }
   }
+  for (const auto& w : p.loader.warnings()) std::cout << "warning: " << w << "\n";
   if (verbose)
     for (const auto& n : p.loader.notes()) std::cout << "note: " << n << "\n";
   std::fflush(stdout);
@@ -145,19 +195,20 @@ void print_text(const Plugins& p, bool verbose) {
 
 int cmd_cells(const Args& args) {
   po::options_description opts("options");
-  std::vector<std::string> plugin_dirs;
+  std::vector<std::string> plugin_dirs, cell_from;
   opts.add_options()
       ("json", "machine-readable output")
-      ("verbose,v", "also print what the plugin loader skipped")
-      ("plugin-path", po::value(&plugin_dirs)->composing(), "extra plugin folder (repeatable)");
+      ("verbose,v", "also print every plugin folder searched, in order, and the loader's notes")
+      ("plugin-path", po::value(&plugin_dirs)->composing(), "extra plugin folder (repeatable)")
+      ("cell-from", po::value(&cell_from)->composing(), kCellFromHelp);
   po::positional_options_description pos;
   po::variables_map vm;
   if (!parse("cells", kUsage, args, opts, po::options_description(), pos, vm)) return kExitOk;
-  auto plugins = load_plugins(plugin_dirs);
+  auto plugins = load_plugins(plugin_dirs, cell_from, /*quiet_warnings=*/true);
   if (vm.count("json"))
     print_json(*plugins);
   else
-    print_text(*plugins, vm.count("verbose") > 0);
+    print_text(*plugins, vm.count("verbose") > 0, plugin_dirs);
   return kExitOk;
 }
 

@@ -27,11 +27,12 @@ const char* kUsage =
 int cmd_check(const Args& args) {
   po::options_description opts("options");
   std::string file;
-  std::vector<std::string> sets, plugin_dirs;
+  std::vector<std::string> sets, plugin_dirs, cell_from;
   opts.add_options()
       ("verbose,v", "print the resolved spec of every run")
       ("set", po::value(&sets)->composing(), "override KEY=VALUE (repeatable)")
-      ("plugin-path", po::value(&plugin_dirs)->composing(), "extra plugin folder (repeatable)");
+      ("plugin-path", po::value(&plugin_dirs)->composing(), "extra plugin folder (repeatable)")
+      ("cell-from", po::value(&cell_from)->composing(), kCellFromHelp);
   po::options_description hidden;
   hidden.add_options()("file", po::value(&file), "experiment file");
   po::positional_options_description pos;
@@ -40,7 +41,7 @@ int cmd_check(const Args& args) {
   if (!parse("check", kUsage, args, opts, hidden, pos, vm)) return kExitOk;
   require_positional("check", vm, "file", "the experiment file (FILE.rnn)");
 
-  auto plugins = load_plugins(plugin_dirs);
+  auto plugins = load_plugins(plugin_dirs, cell_from);
   Catalog catalog(plugins->cells);
   std::string rendered;
   ExperimentSpec spec = compile_experiment(file, catalog, sets, &rendered);

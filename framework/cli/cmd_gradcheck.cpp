@@ -1,5 +1,6 @@
 // rnnlab gradcheck CELL: runs the cell conformance suite (conformance.h) on one loaded cell and
 // prints its report, for plugin authors.
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -22,7 +23,8 @@ const char* kUsage =
     "compiled == composed, masking, stateful carry and determinism. KEY=VALUE are the cell's\n"
     "own parameters (see rnnlab cells).\n"
     "\n"
-    "exit status: 0 every check passed, 1 a check failed, 2 bad input";
+    "exit status: 0 every check passed, 1 a check failed, 2 bad input (an unknown cell or\n"
+    "parameter, a value out of range, an ambiguous cell: see --cell-from)";
 
 // "hidden=8" -> {"hidden", 8}, typed by the cell's schema (a key it does not know is typed by
 // its spelling and left for the schema check to report).
@@ -79,7 +81,7 @@ int cmd_gradcheck(const Args& args) {
 #if defined(RNNLAB_CLI_HAVE_CONFORMANCE)
   po::options_description opts("options");
   std::string cell;
-  std::vector<std::string> sets, plugin_dirs;
+  std::vector<std::string> sets, plugin_dirs, cell_from;
   ConformanceOptions co;
   uint64_t seed = co.seed;
   opts.add_options()
@@ -90,7 +92,8 @@ int cmd_gradcheck(const Args& args) {
       ("steps", po::value(&co.steps)->default_value(co.steps), "sequence length T")
       ("batch", po::value(&co.batch)->default_value(co.batch), "batch size B")
       ("seed", po::value(&seed)->default_value(seed), "seed of the random parameters and data")
-      ("plugin-path", po::value(&plugin_dirs)->composing(), "extra plugin folder (repeatable)");
+      ("plugin-path", po::value(&plugin_dirs)->composing(), "extra plugin folder (repeatable)")
+      ("cell-from", po::value(&cell_from)->composing(), kCellFromHelp);
   po::options_description hidden;
   hidden.add_options()("cell", po::value(&cell), "cell name");
   po::positional_options_description pos;
@@ -101,10 +104,32 @@ int cmd_gradcheck(const Args& args) {
   if (co.input < 1 || co.hidden < 1 || co.steps < 1 || co.batch < 1)
     throw UsageError("rnnlab gradcheck: --input, --hidden, --steps and --batch must be >= 1");
   co.seed = seed;
-  auto plugins = load_plugins(plugin_dirs);
+  auto plugins = load_plugins(plugin_dirs, cell_from);
   const CellType& type = plugins->cells.get(cell);  // InputError with "did you mean"
   std::map<std::string, ParamValue> params;
   for (const auto& kv : sets) params.insert(parse_set(kv, type));
+  // A parameter the cell does not have, or a bad value, is the user's typo: exit 2 with the
+  // schema's message, not a "does not conform" from inside the suite.
+  {
+    const std::vector<ParamSpec> schema = plugins->cells.schema_for(cell, params);
+    std::vector<std::string> known;
+    for (const ParamSpec& s : schema) known.push_back(s.name);
+    for (const auto& [key, value] : params) {
+      const auto spec = std::find_if(schema.begin(), schema.end(),
+                                     [&](const ParamSpec& s) { return s.name == key; });
+      if (spec == schema.end()) {
+        std::string msg = "--set " + key + "=...: cell '" + cell + "' has no parameter '" + key + "'";
+        const std::string near = closest_name(key, known);
+        if (!near.empty()) msg += " (did you mean '" + near + "'?)";
+        std::string all;
+        for (const auto& k : known) all += (all.empty() ? "" : ", ") + k;
+        throw InputError(msg + "; its parameters: " + (all.empty() ? "none" : all));
+      }
+      if (const std::string err = check_param_value(*spec, value); !err.empty())
+        throw InputError("--set " + key + "=" + param_value_str(value) + ": parameter '" + key +
+                         "' of cell '" + cell + "': " + err);
+    }
+  }
   ConformanceReport report = run_conformance(plugins->cells, cell, params, co);
   std::cout << conformance_table(report);
   std::cout << "cell " << cell << ": " << (report.passed() ? "all checks passed" : "FAILED")

@@ -118,7 +118,7 @@ int run_manifest_task(const std::string& manifest, int64_t task, int threads, bo
 int cmd_run(const Args& args) {
   po::options_description opts("options");
   std::string file, out, backend;
-  std::vector<std::string> models, sets, plugin_dirs;
+  std::vector<std::string> models, sets, plugin_dirs, cell_from;
   int64_t seed = -1, task_id = -1;
   int threads = 0;
   std::string manifest;
@@ -133,6 +133,7 @@ int cmd_run(const Args& args) {
                  "checkpoints, skip finished ones (see above)")
       ("quiet,q", "no progress output")
       ("plugin-path", po::value(&plugin_dirs)->composing(), "extra plugin folder (repeatable)")
+      ("cell-from", po::value(&cell_from)->composing(), kCellFromHelp)
       ("manifest", po::value(&manifest), "a sweep's manifest.tsv: run one of its tasks (with --task-id)")
       ("task-id", po::value(&task_id), "the task number in --manifest (Slurm: $SLURM_ARRAY_TASK_ID)");
   po::options_description hidden;
@@ -157,7 +158,7 @@ int cmd_run(const Args& args) {
   if (vm.count("backend") && backend != "cpu" && backend != "cuda")
     throw UsageError("rnnlab run: --backend must be cpu or cuda, found '" + backend + "'");
 
-  auto plugins = load_plugins(plugin_dirs);
+  auto plugins = load_plugins(plugin_dirs, cell_from);
   Catalog catalog(plugins->cells);
   ExperimentSpec spec = compile_experiment(file, catalog, sets);
   if (vm.count("seed")) {

@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
     std::cerr << "rnnlab: failed: " << e.what() << "\n";
     return kExitRunFailed;
   } catch (...) {
-    std::cerr << "rnnlab: failed with an unknown exception\n";
+    std::cerr << "rnnlab: failed: " << describe_current_exception() << "\n";
     return kExitRunFailed;
   }
 }

@@ -50,6 +50,10 @@ class NStepCell final : public Cell {
   Var output(const std::vector<Var>& state) const override;
   std::vector<Var> initial_state(Tape& tape, int64_t batch, DType dtype) override;
   bool runs_whole_sequence() const override { return true; }
+  // A bidirectional stack sees later steps; a one-way stack is as causal as its cell.
+  bool causal() const override {
+    return dirs_ == 1 && (units_.empty() || units_.front().rnn->cell().causal());
+  }
   SequenceResult run_sequence(Tape& tape, const Var& x, const std::vector<int32_t>& lengths,
                               const std::vector<Var>& state0, const CellContext& ctx) override;
   void reset_state() override;

@@ -62,8 +62,8 @@ bool is_own(const std::string& name) {
 std::vector<ParamSpec> expand(const CellRegistry& r,
                               const std::map<std::string, ParamValue>& given) {
   std::vector<std::string> cells;
-  for (const std::string& n : r.names())
-    if (!r.get(n).expand_schema) cells.push_back(n);
+  for (const std::string& n : r.names())  // find, not get: an ambiguous name is still a cell
+    if (const CellType* t = r.find(n); t && !t->expand_schema) cells.push_back(n);
   if (cells.empty()) cells.push_back(kDefaultCell);  // keeps the schema well-formed
   std::vector<ParamSpec> schema = own_schema(cells);
 

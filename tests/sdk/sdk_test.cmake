@@ -1,7 +1,16 @@
 # cmake -DBUILD_DIR=… -DSOURCE_DIR=… -DWORK_DIR=… -DGENERATOR=… -DCXX=… -P sdk_test.cmake
-# 1. cmake --install BUILD_DIR --prefix WORK_DIR/prefix
-# 2. configure + build plugins/examples/mgu and tests/sdk/check against that prefix
-# 3. run the check with RNNLAB_PLUGIN_PATH=<mgu build dir>:<installed plugin dir>
+# The SDK as a plugin author uses it, on a prefix that has been MOVED after installing:
+# 1. cmake --install BUILD_DIR --prefix WORK_DIR/prefix, then move it to WORK_DIR/moved
+#    (nothing may still point at the first place, nor at the build tree);
+# 2. check the install is relocatable: versioned SONAME of the core, RUNPATH $ORIGIN/../lib
+#    of bin/rnnlab and $ORIGIN/../.. of the installed plugins;
+# 3. configure + build plugins/examples/mgu and tests/sdk/check against the moved prefix;
+# 4. run the check program (installed core: the built-ins are found beside it; mgu from its
+#    build dir through RNNLAB_PLUGIN_PATH): conformance of mgu and of nstep stacking mgu;
+# 5. cmake --install the mgu build into the moved prefix, as plugins/README says, and run the
+#    moved bin/rnnlab `cells -v` and `gradcheck mgu` with no RNNLAB_PLUGIN_PATH and no
+#    LD_LIBRARY_PATH: mgu must be found in <moved>/lib/rnnlab/plugins, nothing searched in
+#    the build tree or the first prefix.
 foreach(v BUILD_DIR SOURCE_DIR WORK_DIR GENERATOR CXX)
   if(NOT DEFINED ${v})
     message(FATAL_ERROR "sdk_test.cmake: -D${v}=… is required")
@@ -17,10 +26,47 @@ function(run_step what)
   set(step_output "${out}" PARENT_SCOPE)
 endfunction()
 
-file(REMOVE_RECURSE "${WORK_DIR}")
-set(prefix "${WORK_DIR}/prefix")
-run_step("install" ${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${prefix}")
+function(expect what text pattern)
+  string(FIND "${text}" "${pattern}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "SDK test: ${what}: expected '${pattern}' in:\n${text}")
+  endif()
+endfunction()
 
+function(expect_not what text pattern)
+  string(FIND "${text}" "${pattern}" at)
+  if(NOT at EQUAL -1)
+    message(FATAL_ERROR "SDK test: ${what}: '${pattern}' must not appear in:\n${text}")
+  endif()
+endfunction()
+
+file(REMOVE_RECURSE "${WORK_DIR}")
+set(first "${WORK_DIR}/prefix")
+set(prefix "${WORK_DIR}/moved")
+run_step("install" ${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${first}")
+file(RENAME "${first}" "${prefix}")
+message(STATUS "SDK test: moved ${first} to ${prefix}")
+
+# 2. relocatable install
+file(GLOB libdirs LIST_DIRECTORIES true "${prefix}/lib*")
+list(GET libdirs 0 libdir)
+get_filename_component(libname "${libdir}" NAME)
+file(GLOB core_files "${libdir}/librnnlab_core.so.*.*.*")
+if(NOT core_files)
+  message(FATAL_ERROR "SDK test: no versioned ${libdir}/librnnlab_core.so.X.Y.Z installed")
+endif()
+list(GET core_files 0 core_file)
+run_step("readelf core" readelf -d "${core_file}")
+string(REGEX MATCH "Library soname: \\[librnnlab_core\\.so\\.[0-9]+\\.[0-9]+\\]" soname "${step_output}")
+if(NOT soname)
+  message(FATAL_ERROR "SDK test: the core's SONAME is not librnnlab_core.so.<major>.<minor>:\n${step_output}")
+endif()
+run_step("readelf rnnlab" readelf -d "${prefix}/bin/rnnlab")
+expect("RUNPATH of bin/rnnlab" "${step_output}" "[\$ORIGIN/../${libname}]")
+run_step("readelf lstm plugin" readelf -d "${libdir}/rnnlab/plugins/librnnlab_plugin_lstm.so")
+expect("RUNPATH of an installed plugin" "${step_output}" "[\$ORIGIN/../..]")
+
+# 3. build against the moved prefix
 set(config_args -G "${GENERATOR}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=${CXX}
     -DCMAKE_PREFIX_PATH=${prefix})
 run_step("configure mgu" ${CMAKE_COMMAND} -S "${SOURCE_DIR}/plugins/examples/mgu"
@@ -34,12 +80,30 @@ file(GLOB mgu_so "${WORK_DIR}/mgu/librnnlab_plugin_mgu.so")
 if(NOT mgu_so)
   message(FATAL_ERROR "SDK test: the build made no librnnlab_plugin_mgu.so in ${WORK_DIR}/mgu")
 endif()
-file(GLOB plugin_dirs LIST_DIRECTORIES true "${prefix}/lib*/rnnlab/plugins")
-if(NOT plugin_dirs)
-  message(FATAL_ERROR "SDK test: no <prefix>/lib*/rnnlab/plugins after the install")
-endif()
-list(GET plugin_dirs 0 plugin_dir)
+set(plugin_dir "${libdir}/rnnlab/plugins")
+
+# 4. the check program: mgu from its build dir, the built-ins found beside the installed core
 run_step("conformance of mgu with the installed core"
-         ${CMAKE_COMMAND} -E env "RNNLAB_PLUGIN_PATH=${WORK_DIR}/mgu:${plugin_dir}"
+         ${CMAKE_COMMAND} -E env --unset=LD_LIBRARY_PATH "RNNLAB_PLUGIN_PATH=${WORK_DIR}/mgu"
          "${WORK_DIR}/check/rnnlab_sdk_check" "${WORK_DIR}/mgu" "${plugin_dir}")
+message("${step_output}")
+
+# 5. install the plugin into the moved prefix; the moved rnnlab finds it with no environment
+run_step("install mgu into the prefix" ${CMAKE_COMMAND} --install "${WORK_DIR}/mgu" --prefix "${prefix}")
+if(NOT EXISTS "${plugin_dir}/librnnlab_plugin_mgu.so")
+  message(FATAL_ERROR "SDK test: cmake --install put no librnnlab_plugin_mgu.so into ${plugin_dir}")
+endif()
+set(bare_env ${CMAKE_COMMAND} -E env --unset=RNNLAB_PLUGIN_PATH --unset=LD_LIBRARY_PATH
+    --unset=RNNLAB_CELL_FROM)
+run_step("moved rnnlab cells -v" ${bare_env} "${prefix}/bin/rnnlab" cells -v)
+file(REAL_PATH "${plugin_dir}" plugin_dir_real)
+expect("cells -v" "${step_output}" "plugin mgu 1.0.0  (${plugin_dir_real}/librnnlab_plugin_mgu.so)")
+expect("cells -v" "${step_output}" "plugin lstm 1.0.0  (${plugin_dir_real}/librnnlab_plugin_lstm.so)")
+expect("cells -v" "${step_output}" "  ${plugin_dir_real}  (beside the core library ${libdir}")
+expect_not("cells -v" "${step_output}" "${BUILD_DIR}/plugins")     # the build tree's plugins
+expect_not("cells -v" "${step_output}" "${BUILD_DIR}/framework/")  # the build tree's core
+expect_not("cells -v" "${step_output}" "${first}/")
+expect_not("cells -v" "${step_output}" "warning:")
+run_step("moved rnnlab gradcheck mgu" ${bare_env} "${prefix}/bin/rnnlab" gradcheck mgu)
+expect("gradcheck mgu" "${step_output}" "cell mgu: all checks passed")
 message("${step_output}")

@@ -125,6 +125,9 @@ class Cell {
   // sequence itself instead of project_inputs/step. x [T,B,I], lengths [B] (empty = all T),
   // state0 as from initial_state() or the stateful carry.
   virtual bool runs_whole_sequence() const { return false; }
+  // False when an output may depend on LATER steps (a bidirectional stack): the conformance
+  // suite then accepts that two halves of a sequence differ from the whole.
+  virtual bool causal() const { return true; }
   virtual SequenceResult run_sequence(Tape& tape, const Var& x, const std::vector<int32_t>& lengths,
                                       const std::vector<Var>& state0, const CellContext& ctx);
 
@@ -174,12 +177,36 @@ struct CellType {
   std::string file;     // .so path
 };
 
+// Ambiguity (no silent shadowing): when two plugins of the search path register the same cell
+// name, the plugin loader keeps both with add_alternative(). The name is then AMBIGUOUS:
+// find() still returns a type (the name exists; `rnnlab cells` lists every candidate through
+// candidates()), but get(), schema_for() and create() throw an InputError naming every
+// candidate's plugin and file, until pick() chooses one (the CLI's --cell-from CELL=PLUGIN or
+// $RNNLAB_CELL_FROM). Nothing is chosen by search-path order.
 class CellRegistry {
  public:
   // Throws InputError if a cell of that name exists (naming both plugins).
   void add(CellType type);
+  // Like add(), but a cell of that name from another file makes the name ambiguous (see above)
+  // instead of an error. The same name twice from one file is still an error.
+  void add_alternative(CellType type);
+  // The type of `name` (for an ambiguous name: the first candidate), nullptr if unknown.
   const CellType* find(const std::string& name) const;
-  // Throws InputError: unknown cell, with "did you mean" and the known names.
+  // Every candidate of `name`: one for a plain cell, two or more for an ambiguous one, none for
+  // an unknown name. Pointers stay valid until the next add/pick.
+  std::vector<const CellType*> candidates(const std::string& name) const;
+  // "" unless `name` is ambiguous; else the message get() throws.
+  std::string ambiguity(const std::string& name) const;
+  // Resolves `cell` to the candidate whose plugin name, file (as given or canonical) or file
+  // name is `plugin_or_file`. InputError when the cell is unknown or no candidate matches
+  // (listing them). Picking the only provider of a plain cell is allowed (a no-op).
+  void pick(const std::string& cell, const std::string& plugin_or_file);
+  // A plugin file that could not be loaded (the loader skipped it with a warning): get() of an
+  // unknown cell named like the file (librnnlab_plugin_<name>.so) says why instead of only
+  // "unknown cell".
+  void add_unloadable(const std::string& name, const std::string& reason);
+  // Throws InputError: unknown cell (with "did you mean" and the known names, or why its
+  // plugin file could not be loaded) or an ambiguous one.
   const CellType& get(const std::string& name) const;
   std::vector<std::string> names() const;
   // The schema `given` is validated against: type.expand_schema(*this, given) when the type has
@@ -194,7 +221,12 @@ class CellRegistry {
   void set_origin(std::string plugin, std::string version, std::string file);
 
  private:
+  // `type` with the loader's origin applied, checked (a name, a factory, a sane schema).
+  CellType stamped(CellType type) const;
+
   std::map<std::string, CellType> types_;
+  std::map<std::string, std::vector<CellType>> ambiguous_;  // name -> every candidate (>= 2)
+  std::map<std::string, std::string> unloadable_;           // name -> why its file was skipped
   std::string origin_plugin_, origin_version_, origin_file_;
 };
 

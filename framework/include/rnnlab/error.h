@@ -20,6 +20,12 @@ class InputError : public Error {
   using Error::Error;
 };
 
+// Inside a catch block: what is being handled, as one line. A std::exception gives its
+// what(); anything else (a plugin's `throw 42`) its demangled type and, for int, long,
+// const char* and std::string, its value: "an exception of type int (not derived from
+// std::exception) was thrown: 42". (framework/src/core/describe_exception.cpp)
+std::string describe_current_exception();
+
 namespace detail {
 template <typename... Args>
 std::string concat(const Args&... args) {

@@ -11,7 +11,9 @@
 namespace rnnlab {
 
 // ---- linear algebra ----
-// C = op(A) op(B), A and B 2-D (a leading [T,B,K] is viewed as [T*B,K] when trans_a=false).
+// C = op(A) op(B), A and B 2-D. A 3-D left operand A [T,B,K] (trans_a=false) is multiplied as
+// [T*B,K] and the result keeps A's leading dimensions: [T,B,K] x [K,N] -> [T,B,N] (so
+// project_inputs can take x [T,B,I] straight to P [T,B,G]).
 Var matmul(const Var& a, const Var& b, bool trans_a = false, bool trans_b = false);
 // y = x W + b in one node: x [.., K], W [K,N], b [N] -> [.., N]. The bias is the GEMM's initial
 // output (beta = 1), so it costs no extra pass; backward: dx = dy Wᵀ, dW = xᵀ dy, db = Σ dy.
@@ -34,6 +36,13 @@ Var square(const Var& x);
 Var maximum(const Var& a, const Var& b);
 // out = m * a + (1 - m) * b; m (constant, 0/1) has one value per leading row of a.
 Var mask_blend(const Var& m, const Var& a, const Var& b);
+// Conveniences for gates, composed of the ops above (so tools that trace a step, and the
+// gradient checks, see only standard ops; ops_composed.cpp):
+//   one_minus(x) = 1 - x                       (e.g. (1 - z) ⊙ h: mul(one_minus(z), h))
+//   lerp(a, b, w) = a + w ⊙ (b - a) = (1 - w) ⊙ a + w ⊙ b   (GRU/MGU update: lerp(h, h̃, z))
+// w may broadcast against b - a like mul's second operand; a and b have one shape.
+Var one_minus(const Var& x);
+Var lerp(const Var& a, const Var& b, const Var& w);
 
 // ---- shape ----
 Var reshape(const Var& x, const Shape& shape);

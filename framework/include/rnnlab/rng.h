@@ -51,7 +51,8 @@ inline double counter_uniform(uint64_t seed, uint64_t index) {
 struct Parameter;
 
 namespace init {
-void uniform(Parameter& p, Rng& rng, double a);
+void uniform(Parameter& p, Rng& rng, double a);  // U(-a, a)
+void uniform(Parameter& p, Rng& rng, double lo, double hi);  // U(lo, hi), lo < hi
 void glorot(Parameter& p, Rng& rng);
 // W [rows, blocks*H]: each [rows, H] block orthogonal (rows <= H) or with orthonormal rows.
 void orthogonal(Parameter& p, Rng& rng, int64_t blocks);

@@ -11,6 +11,7 @@
 #include "experiment/run_identity.h"
 #include "experiment/run_record.h"
 #include "rnnlab/backend.h"
+#include "rnnlab/plugin_loader.h"
 #include "rnnlab/run_file.h"
 #include "rnnlab/run_lock.h"
 #include "train/checkpoint.h"
@@ -182,6 +183,8 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
   run.set_attr("recurrent_paths", model->recurrent_paths());
   if (!model->recurrent_path_notes().empty())
     run.set_attr("recurrent_path_notes", model->recurrent_path_notes());
+
+  record_cell_plugins(run, catalog.cells(), s.models.front());  // /plugins/<cell>: file, sha256
 
   TrainResult r;
   try {

@@ -72,6 +72,27 @@ ConformanceCheck check_shapes(const Harness& h) {
   Tape tape;
   const std::vector<Var> init = cell.initial_state(tape, B, DType::f64);
   if (init.size() != specs.size()) return fail("initial_state() size differs from state_specs()");
+  // One step by hand, before the layer runs it: a state of the wrong shape is named here rather
+  // than surfacing as a shape error somewhere inside the recurrence.
+  if (!cell.runs_whole_sequence()) {
+    const Var p = cell.project_inputs(tape, tape.constant(h.x), CellContext{});
+    if (!p.valid() || p.shape().size() != 3 || p.dim(0) != T || p.dim(1) != B)
+      return fail("project_inputs returned " + (p.valid() ? shape_str(p.shape()) : "nothing") +
+                  ", expected [T,B,G] = [" + std::to_string(T) + "," + std::to_string(B) + ",G]");
+    const std::vector<Var> next = cell.step(tape, select(p, 0), init, CellContext{});
+    std::string declared;
+    for (const StateSpec& s : specs) declared += (declared.empty() ? "" : ", ") + s.name;
+    if (next.size() != specs.size())
+      return fail("step returned " + std::to_string(next.size()) + " state tensors, state_specs() declares " +
+                  std::to_string(specs.size()) + " (" + declared + ")");
+    for (std::size_t k = 0; k < specs.size(); ++k) {
+      const Shape want{B, specs[k].size};
+      if (!next[k].valid() || next[k].shape() != want)
+        return fail("state '" + specs[k].name + "': step returned " +
+                    (next[k].valid() ? shape_str(next[k].shape()) : "nothing") +
+                    ", state_specs() declares " + shape_str(want));
+    }
+  }
   Recurrent::Output o = net->rnn->forward(tape, tape.constant(h.x), h.lengths, {});
   auto shape_is = [](const Var& v, const Shape& s) { return v.valid() && v.shape() == s; };
   if (!shape_is(o.outputs, {T, B, H}))
@@ -112,10 +133,12 @@ ConformanceReport run_conformance(const CellRegistry& registry, const std::strin
   report.cell = cell;
   registry.get(cell);  // an unknown cell is an InputError for the caller, not a failed check
   std::unique_ptr<Harness> h;
-  report.checks.push_back(guarded("schema", [&] {
-    ConformanceCheck c = check_schema(registry, cell, params);
-    if (c.passed) h = std::make_unique<Harness>(registry, cell, params, options);
-    return c;
+  report.checks.push_back(guarded("schema", [&] { return check_schema(registry, cell, params); }));
+  if (!report.checks.back().passed) return report;
+  // Building the cell is its own check: a throwing constructor is not a schema problem.
+  report.checks.push_back(guarded("construction", [&] {
+    h = std::make_unique<Harness>(registry, cell, params, options);
+    return ConformanceCheck{"construction", true, "built with the schema's defaults"};
   }));
   if (!h) return report;  // nothing else can run without a buildable cell
   auto run = [&](const std::string& name, const std::function<ConformanceCheck()>& f) {

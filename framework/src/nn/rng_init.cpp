@@ -45,6 +45,14 @@ void uniform(Parameter& p, Rng& rng, double a) {
   set_values(p, v);
 }
 
+void uniform(Parameter& p, Rng& rng, double lo, double hi) {
+  RNNLAB_CHECK(lo < hi, "init::uniform of '", p.name, "': expected lo < hi, found [", lo, ", ",
+               hi, ")");
+  std::vector<double> v(static_cast<std::size_t>(p.value.numel()));
+  for (auto& x : v) x = rng.uniform(lo, hi);
+  set_values(p, v);
+}
+
 void glorot(Parameter& p, Rng& rng) {
   const Shape& s = p.value.shape();
   RNNLAB_CHECK(s.size() == 2, "glorot init needs a 2-D parameter, '", p.name, "' is ",

@@ -4,6 +4,8 @@
 // broken plugin fails when it is loaded, naming itself, rather than when a run first uses it.
 // Cell::initial_state / Cell::fused_sequence live in nn/cell_defaults.cpp, not here.
 #include <algorithm>
+#include <filesystem>
+#include <system_error>
 #include <set>
 #include <string>
 #include <utility>
@@ -62,7 +64,7 @@ void CellRegistry::set_origin(std::string plugin, std::string version, std::stri
   origin_file_ = std::move(file);
 }
 
-void CellRegistry::add(CellType type) {
+CellType CellRegistry::stamped(CellType type) const {
   // While a plugin registers, the loader has set the origin; a cell added by the host program
   // (tests, embedding) keeps whatever it says about itself.
   if (!origin_plugin_.empty() || !origin_file_.empty()) {
@@ -79,6 +81,11 @@ void CellRegistry::add(CellType type) {
     for (std::size_t i = 0; i < problems.size(); ++i) msg += (i ? "; " : "") + problems[i];
     throw InputError(msg);
   }
+  return type;
+}
+
+void CellRegistry::add(CellType type) {
+  type = stamped(std::move(type));
   if (auto it = types_.find(type.name); it != types_.end()) {
     throw InputError("cell '" + type.name + "' is registered twice: by " + origin_str(it->second) +
                      " and by " + origin_str(type));
@@ -87,13 +94,93 @@ void CellRegistry::add(CellType type) {
   types_.emplace(std::move(name), std::move(type));
 }
 
+void CellRegistry::add_alternative(CellType type) {
+  auto it = types_.find(type.name);
+  if (it == types_.end()) {
+    add(std::move(type));
+    return;
+  }
+  type = stamped(std::move(type));
+  for (const CellType* c : candidates(type.name))
+    if (c->file == type.file)
+      throw InputError("cell '" + type.name + "' is registered twice by " + origin_str(type));
+  std::vector<CellType>& cands = ambiguous_[type.name];
+  if (cands.empty()) cands.push_back(it->second);
+  cands.push_back(std::move(type));
+}
+
 const CellType* CellRegistry::find(const std::string& name) const {
   auto it = types_.find(name);
   return it == types_.end() ? nullptr : &it->second;
 }
 
+std::vector<const CellType*> CellRegistry::candidates(const std::string& name) const {
+  std::vector<const CellType*> out;
+  if (auto a = ambiguous_.find(name); a != ambiguous_.end()) {
+    for (const CellType& c : a->second) out.push_back(&c);
+  } else if (const CellType* t = find(name)) {
+    out.push_back(t);
+  }
+  return out;
+}
+
+std::string CellRegistry::ambiguity(const std::string& name) const {
+  auto a = ambiguous_.find(name);
+  if (a == ambiguous_.end()) return "";
+  std::string msg = "cell '" + name + "' is ambiguous: " + std::to_string(a->second.size()) +
+                    " plugins register it: ";
+  for (std::size_t i = 0; i < a->second.size(); ++i)
+    msg += (i ? (i + 1 == a->second.size() ? " and " : ", ") : "") + origin_str(a->second[i]);
+  msg += "; pick one with --cell-from " + name + "=<plugin name or .so file> (or RNNLAB_CELL_FROM=" +
+         name + "=...), or remove the other from the plugin path";
+  return msg;
+}
+
+void CellRegistry::pick(const std::string& cell, const std::string& plugin_or_file) {
+  const std::vector<const CellType*> cands = candidates(cell);
+  if (cands.empty()) {
+    (void)get(cell);  // throws: unknown cell, with "did you mean"
+    return;
+  }
+  std::error_code ec;
+  const std::filesystem::path given(plugin_or_file);
+  const std::filesystem::path canon = std::filesystem::weakly_canonical(given, ec);
+  const CellType* chosen = nullptr;
+  for (const CellType* c : cands) {
+    const std::filesystem::path f(c->file);
+    if (c->plugin == plugin_or_file || c->file == plugin_or_file ||
+        (!ec && !c->file.empty() && canon == f) ||
+        (!c->file.empty() && f.filename() == given && given.has_filename() &&
+         given.filename() == given)) {
+      if (chosen)
+        throw InputError("--cell-from " + cell + "=" + plugin_or_file +
+                         ": matches more than one plugin (" + origin_str(*chosen) + " and " +
+                         origin_str(*c) + "); give the .so file's full path");
+      chosen = c;
+    }
+  }
+  if (!chosen) {
+    std::string msg = "--cell-from " + cell + "=" + plugin_or_file +
+                      ": no plugin of that name or file provides cell '" + cell + "'; it comes from ";
+    for (std::size_t i = 0; i < cands.size(); ++i) msg += (i ? " or " : "") + origin_str(*cands[i]);
+    throw InputError(msg);
+  }
+  if (cands.size() == 1) return;
+  CellType keep = *chosen;
+  ambiguous_.erase(cell);
+  types_[cell] = std::move(keep);
+}
+
+void CellRegistry::add_unloadable(const std::string& name, const std::string& reason) {
+  unloadable_[name] = reason;
+}
+
 const CellType& CellRegistry::get(const std::string& name) const {
+  if (const std::string amb = ambiguity(name); !amb.empty()) throw InputError(amb);
   if (const CellType* t = find(name)) return *t;
+  if (auto u = unloadable_.find(name); u != unloadable_.end())
+    throw InputError("cell '" + name + "' is not available: its plugin file was skipped: " +
+                     u->second);
   const std::vector<std::string> known = names();
   std::string msg = "unknown cell '" + name + "'";
   const std::string near = closest_name(name, known);
@@ -102,6 +189,10 @@ const CellType& CellRegistry::get(const std::string& name) const {
     msg += "; no cells are loaded (no plugins found: check --plugin-path / RNNLAB_PLUGIN_PATH)";
   else
     msg += "; known cells: " + join(known);
+  if (!unloadable_.empty()) {
+    msg += "; plugin files skipped because they could not be loaded:";
+    for (const auto& [n, why] : unloadable_) msg += "\n  " + why;
+  }
   throw InputError(msg);
 }
 
@@ -142,7 +233,16 @@ std::unique_ptr<Cell> CellRegistry::create(const std::string& name,
     throw InputError("cell '" + name + "': expected an input size >= 1, found " +
                      std::to_string(input_size));
   CellArgs args{config, input_size, params, prefix, rng, this};
-  std::unique_ptr<Cell> cell = type.create(args);
+  std::unique_ptr<Cell> cell;
+  try {
+    cell = type.create(args);
+  } catch (const InputError&) {
+    throw;  // the user's input: the cell's own message says what is wrong
+  } catch (...) {
+    // A bug in the cell: say which cell (and where in the model: the prefix) and which plugin.
+    throw Error("cell '" + name + "' (" + prefix + ") from " + origin_str(type) +
+                ": building it failed: " + describe_current_exception());
+  }
   if (!cell)
     throw InputError("cell '" + name + "' from " + origin_str(type) +
                      ": its create function returned no cell");

@@ -8,6 +8,7 @@
 // [T,B,2H]. step does the rest with autodiff ops, so gradients come for free.
 #include "rnnlab/cell.h"
 #include "rnnlab/plugin_api.h"
+#include "rnnlab/schema.h"
 
 namespace {
 
@@ -37,7 +38,7 @@ class Mgu final : public Cell {
     const Var& h = state[0];
     Var f = sigmoid(add(slice(p, 1, 0, h_), matmul(h, t.param(*w_fh_))));
     Var h_hat = tanh(add(slice(p, 1, h_, h_), matmul(mul(f, h), t.param(*w_hh_))));
-    return {add(h, mul(f, sub(h_hat, h)))};  // (1 - f) ⊙ h + f ⊙ h̃
+    return {lerp(h, h_hat, f)};  // (1 - f) ⊙ h + f ⊙ h̃
   }
 
  private:
@@ -49,7 +50,7 @@ void register_cells(CellRegistry& r) {
   CellType t;
   t.name = "mgu";
   t.doc = "minimal gated unit (Zhou et al. 2016): one forget gate, composed step";
-  t.schema = {{"hidden", ParamType::integer, int64_t{128}, false, 1, 65536, {}, "hidden units H"}};
+  t.schema = {param::integer("hidden").def(128).range(1, 65536).doc("hidden units H")};
   t.create = [](const CellArgs& a) { return std::make_unique<Mgu>(a); };
   r.add(std::move(t));
 }

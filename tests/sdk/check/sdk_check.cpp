@@ -1,7 +1,7 @@
 // rnnlab_sdk_check MGU_DIR PLUGIN_DIR: with the installed core, load the plugins of the search
-// path ($RNNLAB_PLUGIN_PATH = MGU_DIR:PLUGIN_DIR), check that mgu came from MGU_DIR and the
-// built-in cells from the installed PLUGIN_DIR, and run the conformance suite on mgu and on
-// nstep stacking mgu. Exit 0 when everything conforms.
+// path ($RNNLAB_PLUGIN_PATH = MGU_DIR, then the plugin folder the core finds beside itself),
+// check that mgu came from MGU_DIR and the built-in cells from the installed PLUGIN_DIR, and run
+// the conformance suite on mgu and on nstep stacking mgu. Exit 0 when everything conforms.
 #include <filesystem>
 #include <iostream>
 
