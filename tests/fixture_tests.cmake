@@ -33,3 +33,10 @@ cmake_language(DEFER CALL set_property DIRECTORY APPEND PROPERTY TEST_INCLUDE_FI
 # repository: users have only the repository (tests/no_machine_paths.sh).
 add_test(NAME repo.no_machine_paths COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/no_machine_paths.sh)
 set_tests_properties(repo.no_machine_paths PROPERTIES LABELS repo TIMEOUT 60)
+
+# The whole reproduction batch on the test cluster in one command (EXECUTOR=slurm
+# experiments/reproduce.sh, TINY budgets): study arrays, the report job after them, reports.
+add_test(NAME slurm.reproduce_batch COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_reproduce_slurm.sh)
+set_tests_properties(slurm.reproduce_batch PROPERTIES
+  FIXTURES_REQUIRED slurm_cluster RESOURCE_LOCK slurm_node LABELS slurm TIMEOUT 600
+  ENVIRONMENT "OMP_WAIT_POLICY=PASSIVE;RNNLAB=$<TARGET_FILE:rnnlab>;RNNLAB_SLURM_DIR=${RNNLAB_SLURM_DIR};SLURM_CONF=${RNNLAB_SLURM_DIR}/slurm.conf")
