@@ -211,3 +211,36 @@ TEST_CASE("plugins cli: cells -v prints every folder searched in order") {
   CHECK(a < b);
   CHECK(b < d);
 }
+
+TEST_CASE("plugin cli: a cell that throws during training fails its run and names its plugin and the other models run") {
+  REQUIRE_CLI_DSL();
+  const std::string dir = plugin_dir("plugcli_step_throw", {"tp_step_throw"});
+  const std::string work = temp_dir("plugcli_step_throw_work");
+  fs::remove_all(work);
+  fs::create_directories(work);
+  const std::string rnn = work + "/throws.rnn";
+  // The bad model comes first: the good one after it must still run.
+  std::ofstream(rnn) << "experiment throws {\n"
+                        "  data digits { path \"" << RNNLAB_SOURCE_DIR
+                     << "/experiments/data/digits.csv.gz\" }\n"
+                        "  model bad = tp_step_throw(hidden: 4, after: 100) -> dense(10) { path composed }\n"
+                        "  model early = tp_step_throw(hidden: 4, after: 0) -> dense(10) { path composed }\n"
+                        "  model good = elman(hidden: 4) -> dense(10)\n"
+                        "  train { loss softmax_cross_entropy  batch 8  steps 40  eval_every 20 }\n"
+                        "}\n";
+  const CliResult r = run_cli({"run", rnn, "--out", work, "--plugin-path", dir, "-q"},
+                              "plugcli_step_throw_run");
+  INFO(r.out, r.err);
+  CHECK(r.code == 1);
+  CHECK(has(r.out, "bad: FAILED: model 'bad' (cells: tp_step_throw from " + dir +
+                       "/librnnlab_plugin_tp_step_throw.so): "));
+  CHECK(has(r.out, "42"));
+  CHECK(has(r.out, "good: finished 40 steps"));
+  // Throwing already on the runner's one-batch dry run: failed, no run file, the rest go on.
+  CHECK(has(r.out, "early: FAILED: model 'early' (cells: tp_step_throw from "));
+  CHECK(has(r.out, "first batch: "));
+  CHECK_FALSE(fs::exists(work + "/throws/early/run.h5"));
+  RunFile f = RunFile::open(work + "/throws/bad/run.h5");
+  CHECK(f.attr_string("status") == "failed");
+  CHECK(has(f.attr_string("error"), "42"));
+}

@@ -99,6 +99,16 @@ void write_header(RunFile& run, const RunPlan& plan, const RunOptions& options,
   run.flush();
 }
 
+// " (cells: lstm from /p/librnnlab_plugin_lstm.so, ...)" for the registered cells a run's model
+// names, so a failure inside a cell points at the plugin file that holds it.
+std::string cells_context(const ExperimentSpec& s, const Catalog& catalog) {
+  std::string out;
+  for (const auto& l : s.models.front().layers)
+    if (const CellType* t = catalog.cells().find(l.kind))
+      out += (out.empty() ? " (cells: " : ", ") + l.kind + " from " + t->file;
+  return out.empty() ? out : out + ")";
+}
+
 double last_or_nan(const std::vector<double>& v) {
   return v.empty() ? std::numeric_limits<double>::quiet_NaN() : v.back();
 }
@@ -133,7 +143,16 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
   auto model = build_model(s.models.front(), catalog, data.dataset->input_size(), s.seed, device,
                            cfg.dtype, cfg.stateful, per_step_targets(data));
   model->set_path(cfg.path);
-  dry_run(*model, data, cfg, plan.name);  // a bad spec is an InputError before any file exists
+  try {
+    dry_run(*model, data, cfg, plan.name);  // a bad spec is an InputError before any file exists
+  } catch (const InputError&) {
+    throw;
+  } catch (...) {  // a cell's bug on the first batch: this run failed (no file), others go on
+    sum.status = "failed";
+    sum.error = "model '" + plan.model + "'" + cells_context(s, catalog) +
+                ", first batch: " + describe_current_exception();
+    return sum;
+  }
 
   // The run file is ours alone before we read or write it (InputError naming the holder).
   RunLock lock(plan.path);
@@ -191,9 +210,10 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
     r = trainer.fit(*data.dataset, data.train, data.eval, &run);
   } catch (const InputError&) {
     throw;
-  } catch (const std::exception& e) {
+  } catch (...) {  // anything a cell throws, `throw 42` included: this run failed, others go on
     sum.status = "failed";
-    sum.error = e.what();
+    sum.error = "model '" + plan.model + "'" + cells_context(s, catalog) + ": " +
+                describe_current_exception();
     return sum;
   }
   sum.status = r.status;

@@ -333,11 +333,11 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
       run->set_attr("sequences_per_second", res.sequences_per_second);
       run->finish(res.status);
     }
-  } catch (const std::exception& e) {
+  } catch (...) {  // std::exception or anything else a cell throws: the run file says failed
     progress.finish();
     if (run && run->is_open()) {
       try {
-        run->set_attr("error", std::string(e.what()));
+        run->set_attr("error", describe_current_exception());
         run->set_attr("steps", st.step);  // completed before the failure
         run->finish("failed");
       } catch (...) {
