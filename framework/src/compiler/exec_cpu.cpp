@@ -35,7 +35,7 @@ struct Run {
   std::vector<T*> gemm, saved, ext;
   // backward
   T* dp = nullptr;
-  bool dp_fresh = false;  // dp holds garbage: zero each row-step before the program runs
+  bool dp_zero = false;  // zero each dP_t row before the program runs (not prog.dp_assigns)
   std::vector<T*> ds[2], dgemm, dsaved, dunit;
   const T* dpacked = nullptr;
 
@@ -73,7 +73,7 @@ struct Run {
   }
 
   // One region program for rows [r0, r1) at step t; zero_dp: first zero the rows of dP_t
-  // (the first backward pass at t when dp_fresh).
+  // (the first backward pass at t when dp_zero).
   void rows(const std::vector<Instr>& prog, int64_t t, int64_t r0, int64_t r1, T* scr, T* dscr,
             T** base, int64_t* rs, T** ptr, bool zero_dp = false) const {
     if (zero_dp)
@@ -218,7 +218,7 @@ void forward_t(const Program& P, const Tensor& p, const std::vector<Tensor>& s0,
 template <typename T>
 void backward_t(const Program& P, const Tensor& p, const Tensor& mask,
                 const std::vector<Tensor>& ext, const Buffers& buf, const Tensor& dpacked,
-                Tensor& dp, bool dp_fresh, std::vector<Tensor>& ds0, std::vector<Tensor>& dext) {
+                Tensor& dp, std::vector<Tensor>& ds0, std::vector<Tensor>& dext) {
   Backend& be = backend_for(Device::cpu);
   const int64_t steps = p.dim(0), B = p.dim(1);
   Run<T> r = make_run<T>(P, p, mask, ext, buf);
@@ -230,7 +230,7 @@ void backward_t(const Program& P, const Tensor& p, const Tensor& mask,
     return t.data<T>();
   };
   r.dp = dp.defined() ? dp.data<T>() : zeroed({steps, B, P.p_width});
-  r.dp_fresh = dp.defined() && dp_fresh;
+  r.dp_zero = dp.defined() && !P.dp_assigns;
   for (int par = 0; par < 2; ++par)
     for (int64_t w : P.state_width) r.ds[par].push_back(zeroed({B, w}));
   // dGEMM_t and dSaved are zeroed by the program at the start of each step.
@@ -254,14 +254,14 @@ void backward_t(const Program& P, const Tensor& p, const Tensor& mask,
     r.over_rows(P.bwd_work * steps, [&](int64_t r0, int64_t r1, T* scr, T* dscr, T** base,
                                         int64_t* rs, T** ptr) {
       for (int64_t t = steps - 1; t >= 0; --t)
-        r.rows(prog, t, r0, r1, scr, dscr, base, rs, ptr, r.dp_fresh);
+        r.rows(prog, t, r0, r1, scr, dscr, base, rs, ptr, r.dp_zero);
     }, diagonal_block(B));
   } else {
     for (int64_t t = steps - 1; t >= 0; --t)
       for (auto L = P.levels.rbegin(); L != P.levels.rend(); ++L) {
         int64_t work = 0;
         for (const Instr& in : L->bwd) work += in.w;
-        const bool zero_dp = r.dp_fresh && L == P.levels.rbegin();
+        const bool zero_dp = r.dp_zero && L == P.levels.rbegin();
         if (zero_dp) work = std::max<int64_t>(work, P.p_width);
         r.over_rows(work, [&](int64_t r0, int64_t r1, T* scr, T* dscr, T** base, int64_t* rs,
                               T** ptr) { r.rows(L->bwd, t, r0, r1, scr, dscr, base, rs, ptr, zero_dp); });
@@ -316,12 +316,10 @@ void run_forward(const Program& prog, const Tensor& p, const std::vector<Tensor>
 
 void run_backward(const Program& prog, const Tensor& p, const Tensor& mask,
                   const std::vector<Tensor>& ext, const Buffers& buf, const Tensor& dpacked,
-                  Tensor& dp, bool dp_fresh, std::vector<Tensor>& ds0, std::vector<Tensor>& dext) {
+                  Tensor& dp, std::vector<Tensor>& ds0, std::vector<Tensor>& dext) {
   ds0.resize(prog.state_width.size());
-  if (prog.dtype == DType::f64)
-    backward_t<double>(prog, p, mask, ext, buf, dpacked, dp, dp_fresh, ds0, dext);
-  else
-    backward_t<float>(prog, p, mask, ext, buf, dpacked, dp, dp_fresh, ds0, dext);
+  if (prog.dtype == DType::f64) backward_t<double>(prog, p, mask, ext, buf, dpacked, dp, ds0, dext);
+  else backward_t<float>(prog, p, mask, ext, buf, dpacked, dp, ds0, dext);
 }
 
 }  // namespace rnnlab::compiler

@@ -412,6 +412,36 @@ std::shared_ptr<const Program> Lowerer::run(std::string* why) {
       for (const Base& b : bases_)
         if (b.slot == gm.a.slot) gm.da = {b.adj, gm.a.off};
     }
+  // dP: when the backward step's first write to every column of dP_t is a plain store over
+  // columns not written yet, make those stores assignments (the executor then need not zero
+  // dP); else the executor zeroes each dP_t row first and every write accumulates.
+  int dps = -1;
+  for (std::size_t s = 0; s < prog_.slots.size(); ++s)
+    if (prog_.slots[s].kind == Slot::dp) dps = static_cast<int>(s);
+  bool dp_ok = dps >= 0;
+  for (const Level& L : prog_.levels)
+    for (const GemmOp& gm : L.gemms) dp_ok = dp_ok && gm.da.slot != dps;
+  if (dp_ok) {
+    std::vector<char> cov(static_cast<std::size_t>(prog_.p_width), 0);
+    std::vector<Instr*> first;
+    for (auto L = prog_.levels.rbegin(); L != prog_.levels.rend() && dp_ok; ++L)
+      for (Instr& in : L->bwd) {
+        if (in.d.slot != dps) continue;
+        const auto c0 = static_cast<std::size_t>(in.d.off), c1 = c0 + static_cast<std::size_t>(in.w);
+        const auto n = std::count(cov.begin() + static_cast<std::ptrdiff_t>(c0),
+                                  cov.begin() + static_cast<std::ptrdiff_t>(c1), 1);
+        if (in.store != Store::acc || (n != 0 && static_cast<std::size_t>(n) != c1 - c0)) {
+          dp_ok = false;
+          break;
+        }
+        if (n == 0) first.push_back(&in);
+        std::fill(cov.begin() + static_cast<std::ptrdiff_t>(c0), cov.begin() + static_cast<std::ptrdiff_t>(c1), 1);
+      }
+    if (dp_ok && std::count(cov.begin(), cov.end(), 1) == prog_.p_width) {
+      for (Instr* in : first) in->store = Store::assign;
+      prog_.dp_assigns = true;
+    }
+  }
   prog_.diagonal = prog_.gemm_width.empty();
   for (const Level& L : prog_.levels) {
     for (const Instr& in : L.fwd) prog_.fwd_work += in.w;

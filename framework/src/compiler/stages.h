@@ -38,13 +38,13 @@ struct Buffers {
 // (undefined when unmasked) and the extern tensors.
 void run_forward(const Program& prog, const Tensor& p, const std::vector<Tensor>& s0,
                  const Tensor& mask, const std::vector<Tensor>& ext, Buffers& buf);
-// Gradients: dpacked [T,B,W] in; dp ([T,B,G]: accumulated, or assigned when dp_fresh: then
-// dp may hold garbage and each step zeroes its rows while they are in cache, instead of a
-// separate fill pass), ds0 (each [B,S_k], assigned) and dext (accumulated; undefined entries
-// get nothing) out.
+// Gradients: dpacked [T,B,W] in; dp ([T,B,G], assigned: its contents on entry are ignored;
+// each step writes its rows while they are in cache, zeroing them first unless
+// prog.dp_assigns, instead of a separate fill pass), ds0 (each [B,S_k], assigned) and dext
+// (accumulated; undefined entries get nothing) out.
 void run_backward(const Program& prog, const Tensor& p, const Tensor& mask,
                   const std::vector<Tensor>& ext, const Buffers& buf, const Tensor& dpacked,
-                  Tensor& dp, bool dp_fresh, std::vector<Tensor>& ds0, std::vector<Tensor>& dext);
+                  Tensor& dp, std::vector<Tensor>& ds0, std::vector<Tensor>& dext);
 
 }  // namespace rnnlab::compiler
 

@@ -165,15 +165,15 @@ Var StepCompiler::run(Tape& tape, Cell& cell, const Var& p, const std::vector<Va
       ext.push_back(ctx.in(i));
       dext.push_back(ctx.needs(i) ? ctx.grad_in(i) : Tensor{});
     }
-    // dP into a fresh tensor that the program assigns (each row-step zeroed in cache, then
-    // accumulated into), handed to the tape with accumulate: when this node is P's only
-    // consumer the tape adopts it, so no zero-filled gradient buffer and no extra pass.
+    // dP into a fresh tensor that the program assigns (run_backward), handed to the tape with
+    // accumulate: when this node is P's only consumer the tape adopts it, so no zero-filled
+    // gradient buffer and no extra pass.
     Tensor dp;
     if (ctx.needs(0)) dp = backend_for(Device::cpu).empty(ctx.in(0).shape(), ctx.in(0).dtype());
     std::vector<Tensor> ds0;
     compiler::run_backward(*prog, ctx.in(0),
                            has_mask ? ctx.in(static_cast<int>(n_state) + 1) : Tensor{}, ext, *buf,
-                           ctx.grad_out(), dp, true, ds0, dext);
+                           ctx.grad_out(), dp, ds0, dext);
     if (dp.defined()) ctx.accumulate(0, dp);
     for (std::size_t k = 0; k < n_state; ++k)
       if (ctx.needs(static_cast<int>(k) + 1)) ctx.accumulate(static_cast<int>(k) + 1, ds0[k]);
