@@ -21,6 +21,10 @@ namespace rnnlab::compiler {
 namespace {
 
 constexpr int64_t kRowWork = 16384;  // elements of work per parallel task
+// A diagonal sweep is one parallel region per pass: below this much work per task (elements,
+// all steps) it runs on the calling thread, where waking the workers costs more than it saves
+// (digits: 16 rows x 8 steps; 15-20 % of the whole training step).
+constexpr int64_t kDiagonalWork = 131072;
 
 template <typename T>
 struct Run {
@@ -28,10 +32,14 @@ struct Run {
   int64_t steps = 0, batch = 0;
   T* p = nullptr;
   const T* mask = nullptr;
-  std::vector<T*> states, gemm, saved, ext;
-  T* y = nullptr;
+  T* full = nullptr;               // [T+1,B,W]: s_0..s_T (and y_t in block t+1)
+  int64_t W = 0;                   // its row stride
+  std::vector<int64_t> state_off;  // column of state k in a row of full; y after them
+  int64_t y_off = 0;
+  std::vector<T*> gemm, saved, ext;
   // backward
   T* dp = nullptr;
+  bool dp_zero = false;  // zero each dP_t row before the program runs (not prog.dp_assigns)
   std::vector<T*> ds[2], dgemm, dsaved, dunit;
   const T* dpacked = nullptr;
 
@@ -45,11 +53,11 @@ struct Run {
       T* b = nullptr;
       switch (d.kind) {
         case Slot::p: b = p + t * B * r; break;
-        case Slot::s_prev: b = states[id] + t * B * r; break;
-        case Slot::s_next: b = states[id] + (t + 1) * B * r; break;
+        case Slot::s_prev: b = full + t * B * W + state_off[id]; r = W; break;
+        case Slot::s_next: b = full + (t + 1) * B * W + state_off[id]; r = W; break;
         case Slot::gemm: b = gemm[id] + t * B * r; break;
         case Slot::saved: b = saved[id] + t * B * r; break;
-        case Slot::y: b = y + t * B * r; break;
+        case Slot::y: b = full + (t + 1) * B * W + y_off; r = W; break;
         case Slot::mask: b = const_cast<T*>(mask) + t * B; r = 1; break;
         case Slot::ext_unit: b = ext[id]; r = 0; break;
         case Slot::ext_row: b = ext[id]; break;
@@ -68,9 +76,13 @@ struct Run {
     }
   }
 
-  // One region program for rows [r0, r1) at step t.
+  // One region program for rows [r0, r1) at step t; zero_dp: first zero the rows of dP_t
+  // (the first backward pass at t when dp_zero).
   void rows(const std::vector<Instr>& prog, int64_t t, int64_t r0, int64_t r1, T* scr, T* dscr,
-            T** base, int64_t* rs, T** ptr) const {
+            T** base, int64_t* rs, T** ptr, bool zero_dp = false) const {
+    if (zero_dp)
+      std::memset(dp + (t * batch + r0) * P.p_width, 0,
+                  sizeof(T) * static_cast<std::size_t>((r1 - r0) * P.p_width));
     if (prog.empty()) return;
     resolve(t, scr, dscr, base, rs);
     const std::size_t ns = P.slots.size();
@@ -85,9 +97,10 @@ struct Run {
   // contiguous rows at each t are what keeps the hardware prefetcher streaming (one-row blocks
   // turn every row-step into cache misses on [T,B,·] buffers).
   template <typename F>
-  void over_rows(int64_t work_per_row, F&& f, int64_t min_rows = 1) const {
+  void over_rows(int64_t work_per_row, F&& f, int64_t min_rows = 1,
+                 int64_t task_work = kRowWork) const {
     const int64_t grain = std::max<int64_t>(
-        min_rows, kRowWork / std::max<int64_t>(1, work_per_row));
+        min_rows, task_work / std::max<int64_t>(1, work_per_row));
     cpu_parallel_for(batch, grain, [&](int64_t r0, int64_t r1) {
       const std::size_t ns = P.slots.size();
       std::vector<T> scr(static_cast<std::size_t>(P.scratch + P.dscratch + 1));
@@ -136,17 +149,35 @@ int64_t diagonal_block(int64_t batch) {
 template <typename T>
 Run<T> make_run(const Program& P, const Tensor& p, const Tensor& mask,
                 const std::vector<Tensor>& ext, const Buffers& buf) {
-  Run<T> r{P, 0, 0, nullptr, nullptr, {}, {}, {}, {}, nullptr, nullptr, {}, {}, {}, {}, nullptr};
+  Run<T> r{P, 0, 0, nullptr, nullptr, nullptr, 0, {}, 0, {}, {}, {}, nullptr, false, {}, {}, {}, {}, nullptr};
   r.steps = p.dim(0);
   r.batch = p.dim(1);
   r.p = const_cast<T*>(p.data<T>());
   r.mask = mask.defined() ? mask.data<T>() : nullptr;
-  for (const Tensor& s : buf.states) r.states.push_back(const_cast<T*>(s.data<T>()));
+  r.full = const_cast<T*>(buf.full.data<T>());
+  r.W = P.packed_width();
+  for (int64_t w : P.state_width) {
+    r.state_off.push_back(r.y_off);
+    r.y_off += w;
+  }
   for (const Tensor& s : buf.gemm) r.gemm.push_back(const_cast<T*>(s.data<T>()));
   for (const Tensor& s : buf.saved) r.saved.push_back(const_cast<T*>(s.data<T>()));
   for (const Tensor& e : ext) r.ext.push_back(e.defined() ? const_cast<T*>(e.data<T>()) : nullptr);
-  r.y = buf.y.defined() ? const_cast<T*>(buf.y.data<T>()) : nullptr;
   return r;
+}
+
+// A [T,B,W] view of blocks 1..T of full [T+1,B,W] (keeps full alive).
+Tensor tail_view(const Tensor& full) {
+  const int64_t block = full.dim(1) * full.dim(2);
+  const std::size_t skip = static_cast<std::size_t>(block) * dtype_size(full.dtype());
+  auto st = std::make_shared<Storage>();
+  st->data = static_cast<char*>(full.raw()) + skip;
+  st->bytes = static_cast<std::size_t>(full.numel()) * dtype_size(full.dtype()) - skip;
+  st->device = full.device();
+  Tensor keep = full;
+  st->release = [keep](void*, std::size_t) {};
+  return Tensor({full.dim(0) - 1, full.dim(1), full.dim(2)}, full.dtype(), full.device(),
+                std::move(st));
 }
 
 template <typename T>
@@ -154,22 +185,29 @@ void forward_t(const Program& P, const Tensor& p, const std::vector<Tensor>& s0,
                const Tensor& mask, const std::vector<Tensor>& ext, Buffers& buf) {
   Backend& be = backend_for(Device::cpu);
   const int64_t steps = p.dim(0), B = p.dim(1);
-  buf.states.clear();
-  for (std::size_t k = 0; k < s0.size(); ++k) {
-    Tensor s = be.empty({steps + 1, B, P.state_width[k]}, P.dtype);
-    std::memcpy(s.data<T>(), s0[k].data<T>(), sizeof(T) * static_cast<std::size_t>(s0[k].numel()));
-    buf.states.push_back(s);
+  const int64_t W = P.packed_width();
+  buf.full = be.empty({steps + 1, B, W}, P.dtype);
+  buf.packed = tail_view(buf.full);
+  {
+    T* f = buf.full.data<T>();
+    int64_t off = 0;
+    for (std::size_t k = 0; k < s0.size(); ++k) {
+      const int64_t w = P.state_width[k];
+      const T* src = s0[k].data<T>();
+      for (int64_t b = 0; b < B; ++b)
+        std::memcpy(f + b * W + off, src + b * w, sizeof(T) * static_cast<std::size_t>(w));
+      off += w;
+    }
   }
   for (int64_t w : P.gemm_width) buf.gemm.push_back(be.empty({steps, B, w}, P.dtype));
   for (int64_t w : P.saved_width) buf.saved.push_back(be.empty({steps, B, w}, P.dtype));
-  if (P.y_in_packed) buf.y = be.empty({steps, B, P.hidden}, P.dtype);
   Run<T> r = make_run<T>(P, p, mask, ext, buf);
   if (P.diagonal) {
     const std::vector<Instr>& prog = P.levels[0].fwd;
     r.over_rows(P.fwd_work * steps, [&](int64_t r0, int64_t r1, T* scr, T* dscr, T** base,
                                         int64_t* rs, T** ptr) {
       for (int64_t t = 0; t < steps; ++t) r.rows(prog, t, r0, r1, scr, dscr, base, rs, ptr);
-    }, diagonal_block(B));
+    }, diagonal_block(B), kDiagonalWork);
     return;
   }
   for (int64_t t = 0; t < steps; ++t)
@@ -197,6 +235,7 @@ void backward_t(const Program& P, const Tensor& p, const Tensor& mask,
     return t.data<T>();
   };
   r.dp = dp.defined() ? dp.data<T>() : zeroed({steps, B, P.p_width});
+  r.dp_zero = dp.defined() && !P.dp_assigns;
   for (int par = 0; par < 2; ++par)
     for (int64_t w : P.state_width) r.ds[par].push_back(zeroed({B, w}));
   // dGEMM_t and dSaved are zeroed by the program at the start of each step.
@@ -219,15 +258,18 @@ void backward_t(const Program& P, const Tensor& p, const Tensor& mask,
     const std::vector<Instr>& prog = P.levels[0].bwd;
     r.over_rows(P.bwd_work * steps, [&](int64_t r0, int64_t r1, T* scr, T* dscr, T** base,
                                         int64_t* rs, T** ptr) {
-      for (int64_t t = steps - 1; t >= 0; --t) r.rows(prog, t, r0, r1, scr, dscr, base, rs, ptr);
-    }, diagonal_block(B));
+      for (int64_t t = steps - 1; t >= 0; --t)
+        r.rows(prog, t, r0, r1, scr, dscr, base, rs, ptr, r.dp_zero);
+    }, diagonal_block(B), kDiagonalWork);
   } else {
     for (int64_t t = steps - 1; t >= 0; --t)
       for (auto L = P.levels.rbegin(); L != P.levels.rend(); ++L) {
         int64_t work = 0;
         for (const Instr& in : L->bwd) work += in.w;
+        const bool zero_dp = r.dp_zero && L == P.levels.rbegin();
+        if (zero_dp) work = std::max<int64_t>(work, P.p_width);
         r.over_rows(work, [&](int64_t r0, int64_t r1, T* scr, T* dscr, T** base, int64_t* rs,
-                              T** ptr) { r.rows(L->bwd, t, r0, r1, scr, dscr, base, rs, ptr); });
+                              T** ptr) { r.rows(L->bwd, t, r0, r1, scr, dscr, base, rs, ptr, zero_dp); });
         for (const GemmOp& g : L->gemms) r.gemm_backward(g, t);
       }
     // Weight gradients over all steps at once.

@@ -7,7 +7,11 @@
 //     the output; log/square: the input; blend: the mask);
 //  3. homes: next states and y are written straight into their sequence buffers (or copied
 //     there), GEMM outputs into theirs; a base read at a higher level, by a GEMM or by the
-//     backward is saved for all steps; everything else lives in per-row scratch;
+//     backward is saved for all steps, unless it is cheap to recompute from what the backward
+//     has anyway (add/sub/mul/max/scale/neg of P, states, saved values, externs): then the
+//     backward program replays its forward instructions first (a saved value costs a write
+//     and a read of [T,B,w] in a memory-bound sweep; the replay is a few vector ops on
+//     operands already in cache); everything else lives in per-row scratch;
 //  4. forward instructions per level, in graph order;
 //  5. backward (lower_backward.cpp), level by level from the top, the graph in reverse: each
 //     op's adjoint rule adds into its inputs' adjoints. An adjoint read across levels (or by a GEMM's backward) lives
@@ -138,6 +142,32 @@ bool Lowerer::uses() {
   return true;
 }
 
+// A scratch base that only the backward reads at its own level and that the backward can
+// rebuild: a cheap op whose row operands are available then (not scratch: P, states, GEMM
+// outputs, values saved anyway) or recomputable themselves.
+bool Lowerer::recomputable(int32_t bi) {
+  signed char& memo = recomp_[static_cast<std::size_t>(bi)];
+  if (memo >= 0) return memo != 0;
+  memo = 0;
+  const Base& b = bases_[static_cast<std::size_t>(bi)];
+  const int32_t i = producer_[static_cast<std::size_t>(bi)];
+  if (i < 0 || b.home != Slot::scratch || b.out || b.max_use > b.level) return false;
+  const GNode& n = node(i);
+  const bool cheap = n.kind == OpKind::add || n.kind == OpKind::sub || n.kind == OpKind::mul ||
+                     n.kind == OpKind::max || n.kind == OpKind::scale ||
+                     (n.kind == OpKind::unary && n.unary == UnaryOp::neg);
+  if (!cheap) return false;
+  for (int32_t j : n.in) {
+    if (!node(j).row) continue;
+    const Base& o = base_of(j);
+    // Saved (or rebuilt earlier in the same replay: a needed base at this level).
+    if (o.home != Slot::scratch || o.needed || o.max_use > o.level) continue;
+    if (!recomputable(val(j).base)) return false;  // a scratch temporary: rebuild it too
+  }
+  memo = 1;
+  return true;
+}
+
 void Lowerer::homes() {
   // Outputs: a node of its own goes straight into its sequence buffer; else a copy.
   auto place = [&](int32_t v, Slot home, int32_t id) -> int32_t {
@@ -165,8 +195,36 @@ void Lowerer::homes() {
     out_state_val_.push_back(place(g_.next_state[k], Slot::s_next, static_cast<int32_t>(k)));
   prog_.y_in_packed = g_.y != g_.next_state[0];
   if (prog_.y_in_packed) y_val_ = place(g_.y, Slot::y, 0);
+  producer_.assign(bases_.size(), -1);
+  recomp_.assign(bases_.size(), -1);
+  for (std::size_t u = 0; u < g_.nodes.size(); ++u) {
+    const auto i = static_cast<int32_t>(u);
+    const GNode& n = node(i);
+    if (n.src != Src::op || !n.row || n.kind == OpKind::slice || n.kind == OpKind::reshape ||
+        n.kind == OpKind::concat || n.kind == OpKind::matmul || n.kind == OpKind::linear)
+      continue;
+    const Val& v = val(i);
+    if (v.off == 0 && v.w == bases_[static_cast<std::size_t>(v.base)].w)
+      producer_[static_cast<std::size_t>(v.base)] = i;
+  }
+  // Needed values that can be rebuilt, and the scratch values they are rebuilt from.
+  std::vector<int32_t> stack;
+  for (std::size_t bi = 0; bi < bases_.size(); ++bi)
+    if (bases_[bi].needed && recomputable(static_cast<int32_t>(bi)))
+      stack.push_back(static_cast<int32_t>(bi));
+  while (!stack.empty()) {
+    Base& b = bases_[static_cast<std::size_t>(stack.back())];
+    const int32_t i = producer_[static_cast<std::size_t>(stack.back())];
+    stack.pop_back();
+    if (b.remat) continue;
+    b.remat = true;
+    for (int32_t j : node(i).in)
+      if (node(j).row && base_of(j).home == Slot::scratch && !base_of(j).remat &&
+          recomputable(val(j).base))
+        stack.push_back(val(j).base);
+  }
   for (Base& b : bases_) {
-    if (b.home == Slot::scratch && (b.needed || b.max_use > b.level)) {
+    if (b.home == Slot::scratch && !b.remat && (b.needed || b.max_use > b.level)) {
       b.home = Slot::saved;
       b.home_id = static_cast<int32_t>(prog_.saved_width.size());
       prog_.saved_width.push_back(b.w);
@@ -224,6 +282,7 @@ bool Lowerer::operand(int32_t i, Broadcast::Kind bc, int64_t w, Ref* r, bool* sc
 
 bool Lowerer::forward() {
   prog_.levels.assign(static_cast<std::size_t>(levels_), {});
+  remat_.assign(static_cast<std::size_t>(levels_), {});
   for (int l = 0; l < levels_; ++l) {
     Level& L = prog_.levels[static_cast<std::size_t>(l)];
     for (const Item& it : items_[static_cast<std::size_t>(l)]) {
@@ -310,6 +369,7 @@ bool Lowerer::forward() {
           if (sc) return fail("a broadcast first operand");
       }
       L.fwd.push_back(in);
+      if (base_of(it.node).remat) remat_[static_cast<std::size_t>(l)].push_back(in);
     }
   }
   return true;
@@ -352,6 +412,36 @@ std::shared_ptr<const Program> Lowerer::run(std::string* why) {
       for (const Base& b : bases_)
         if (b.slot == gm.a.slot) gm.da = {b.adj, gm.a.off};
     }
+  // dP: when the backward step's first write to every column of dP_t is a plain store over
+  // columns not written yet, make those stores assignments (the executor then need not zero
+  // dP); else the executor zeroes each dP_t row first and every write accumulates.
+  int dps = -1;
+  for (std::size_t s = 0; s < prog_.slots.size(); ++s)
+    if (prog_.slots[s].kind == Slot::dp) dps = static_cast<int>(s);
+  bool dp_ok = dps >= 0;
+  for (const Level& L : prog_.levels)
+    for (const GemmOp& gm : L.gemms) dp_ok = dp_ok && gm.da.slot != dps;
+  if (dp_ok) {
+    std::vector<char> cov(static_cast<std::size_t>(prog_.p_width), 0);
+    std::vector<Instr*> first;
+    for (auto L = prog_.levels.rbegin(); L != prog_.levels.rend() && dp_ok; ++L)
+      for (Instr& in : L->bwd) {
+        if (in.d.slot != dps) continue;
+        const auto c0 = static_cast<std::size_t>(in.d.off), c1 = c0 + static_cast<std::size_t>(in.w);
+        const auto n = std::count(cov.begin() + static_cast<std::ptrdiff_t>(c0),
+                                  cov.begin() + static_cast<std::ptrdiff_t>(c1), 1);
+        if (in.store != Store::acc || (n != 0 && static_cast<std::size_t>(n) != c1 - c0)) {
+          dp_ok = false;
+          break;
+        }
+        if (n == 0) first.push_back(&in);
+        std::fill(cov.begin() + static_cast<std::ptrdiff_t>(c0), cov.begin() + static_cast<std::ptrdiff_t>(c1), 1);
+      }
+    if (dp_ok && std::count(cov.begin(), cov.end(), 1) == prog_.p_width) {
+      for (Instr* in : first) in->store = Store::assign;
+      prog_.dp_assigns = true;
+    }
+  }
   prog_.diagonal = prog_.gemm_width.empty();
   for (const Level& L : prog_.levels) {
     for (const Instr& in : L.fwd) prog_.fwd_work += in.w;

@@ -227,6 +227,9 @@ void Lowerer::backward() {
       bwd.insert(bwd.begin(), zeros.begin(), zeros.end());
     }
     fix_scratch_stores(bwd);
+    // Values recomputed instead of saved (homes()): their forward instructions come first.
+    const auto& rm = remat_[static_cast<std::size_t>(l)];
+    if (!bwd.empty()) bwd.insert(bwd.begin(), rm.begin(), rm.end());
     prog_.levels[static_cast<std::size_t>(l)].bwd = std::move(bwd);
   }
 }

@@ -28,6 +28,7 @@ struct Base {
   bool out = false;      // a next state or y lives here
   int slot = -1, adj = -1;
   bool adj_external = false, adj_scratch = false;
+  bool remat = false;    // recomputed at the start of the backward instead of saved
 };
 
 struct Item {  // one forward unit of work, for the backward
@@ -81,6 +82,7 @@ class Lowerer {
 
   bool values();
   bool uses();
+  bool recomputable(int32_t base);
   void homes();
   // An operand: the value (row node) or an extern used with broadcast `bc`.
   bool operand(int32_t i, Broadcast::Kind bc, int64_t w, Ref* r, bool* scalar);
@@ -98,6 +100,9 @@ class Lowerer {
   std::vector<Base> bases_;
   std::vector<std::vector<Item>> items_;  // per level
   std::map<std::pair<int, int32_t>, int> slot_ids_;
+  std::vector<int32_t> producer_;         // per base: the op node that writes all of it, or -1
+  std::vector<signed char> recomp_;       // per base: recomputable() memo (-1: not yet known)
+  std::vector<std::vector<Instr>> remat_; // per level: forward instructions replayed by bwd
   std::vector<int32_t> out_state_val_;    // value holding s_t,k (a copy or the node)
   int32_t y_val_ = -1;
   int levels_ = 1;

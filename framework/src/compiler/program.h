@@ -94,6 +94,7 @@ struct Program {
   std::vector<int64_t> ext_numel;
   int64_t scratch = 0, dscratch = 0;  // per-row scratch sizes (elements)
   int64_t fwd_work = 0, bwd_work = 0; // Σ instruction widths (elements per row)
+  bool dp_assigns = false;  // each dP_t column's first backward write is a store: no zeroing
   int64_t packed_width() const;
   // "diagonal, 1 level, 9+14 instructions" or "2 levels, 1 GEMM, ..."
   std::string describe() const;

@@ -23,19 +23,25 @@ bool trace_step(Cell& cell, const Tensor& p0, const std::vector<Tensor>& s0, boo
 // a reason when the graph has a shape the executor does not support.
 std::shared_ptr<const Program> lower(const Graph& g, std::string* why);
 
-// Buffers of one compiled forward, kept for the backward (all [T,B,·], contiguous).
+// Buffers of one compiled forward, kept for the backward (all contiguous). The step writes its
+// next states and y straight into `full` [T+1,B,W] (W = packed_width: s_0 .. s_K-1, (y)):
+// row block t+1 holds s_{t+1} (and y_t), block 0 holds s_0 (its y columns are unused), so
+// every state slot is uniformly strided over t (the weight-gradient GEMMs read all T steps of
+// s_{t-1} at once) and `packed` = blocks 1..T is the node's value with no copy.
 struct Buffers {
-  std::vector<Tensor> states;  // [T+1,B,S_k]: s_0 .. s_T
+  Tensor full;                 // [T+1,B,W]
+  Tensor packed;               // [T,B,W]: a view of full's blocks 1..T
   std::vector<Tensor> gemm, saved;
-  Tensor y;                    // [T,B,H] when the output is not s_0
 };
 
 // The whole sequence forward: fills `buf` (allocated here) from P [T,B,G], s0, mask [T,B,1]
 // (undefined when unmasked) and the extern tensors.
 void run_forward(const Program& prog, const Tensor& p, const std::vector<Tensor>& s0,
                  const Tensor& mask, const std::vector<Tensor>& ext, Buffers& buf);
-// Gradients: dpacked [T,B,W] in; dp (accumulated, [T,B,G]), ds0 (each [B,S_k], assigned)
-// and dext (accumulated; undefined entries get nothing) out.
+// Gradients: dpacked [T,B,W] in; dp ([T,B,G], assigned: its contents on entry are ignored;
+// each step writes its rows while they are in cache, zeroing them first unless
+// prog.dp_assigns, instead of a separate fill pass), ds0 (each [B,S_k], assigned) and dext
+// (accumulated; undefined entries get nothing) out.
 void run_backward(const Program& prog, const Tensor& p, const Tensor& mask,
                   const std::vector<Tensor>& ext, const Buffers& buf, const Tensor& dpacked,
                   Tensor& dp, std::vector<Tensor>& ds0, std::vector<Tensor>& dext);

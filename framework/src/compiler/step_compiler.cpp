@@ -14,24 +14,6 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// packed[t,b,:] = [s_{t+1,0}[b], ..., s_{t+1,K-1}[b], (y_t[b])]
-template <typename T>
-void pack(const compiler::Program& P, const compiler::Buffers& buf, int64_t steps, Tensor& out) {
-  const int64_t B = P.batch, W = P.packed_width();
-  T* o = out.data<T>();
-  for (int64_t t = 0; t < steps; ++t)
-    for (int64_t b = 0; b < B; ++b) {
-      T* row = o + (t * B + b) * W;
-      for (std::size_t k = 0; k < P.state_width.size(); ++k) {
-        const int64_t s = P.state_width[k];
-        std::memcpy(row, buf.states[k].data<T>() + ((t + 1) * B + b) * s, sizeof(T) * static_cast<std::size_t>(s));
-        row += s;
-      }
-      if (P.y_in_packed)
-        std::memcpy(row, buf.y.data<T>() + (t * B + b) * P.hidden, sizeof(T) * static_cast<std::size_t>(P.hidden));
-    }
-}
-
 // A hoisted extern (graph.h): the traced op again, on the caller's tape.
 Var replay(const compiler::Graph::Hoist& h, const std::vector<Var>& in) {
   switch (h.kind) {
@@ -86,7 +68,7 @@ Var StepCompiler::run(Tape& tape, Cell& cell, const Var& p, const std::vector<Va
     *why = "P is not [T,B,G]";
     return {};
   }
-  const int64_t steps = p.dim(0), B = p.dim(1), G = p.dim(2);
+  const int64_t B = p.dim(1), G = p.dim(2);
   auto t0 = std::chrono::steady_clock::now();
   Backend& be = tape.backend();
   std::vector<Tensor> s0;
@@ -168,9 +150,7 @@ Var StepCompiler::run(Tape& tape, Cell& cell, const Var& p, const std::vector<Va
   t0 = std::chrono::steady_clock::now();
   auto buf = std::make_shared<compiler::Buffers>();
   compiler::run_forward(*prog, p.value(), s0, has_mask ? mask.value() : Tensor{}, ext, *buf);
-  Tensor packed = be.empty({steps, B, prog->packed_width()}, p.dtype());
-  if (p.dtype() == DType::f64) pack<double>(*prog, *buf, steps, packed);
-  else pack<float>(*prog, *buf, steps, packed);
+  Tensor packed = buf->packed;  // the states and y were written into it: no copy
   output_in_packed_ = prog->y_in_packed;
   ++stats_->forwards;
   stats_->forward_ms += ms_since(t0);
@@ -185,11 +165,16 @@ Var StepCompiler::run(Tape& tape, Cell& cell, const Var& p, const std::vector<Va
       ext.push_back(ctx.in(i));
       dext.push_back(ctx.needs(i) ? ctx.grad_in(i) : Tensor{});
     }
-    Tensor dp = ctx.needs(0) ? ctx.grad_in(0) : Tensor{};
+    // dP into a fresh tensor that the program assigns (run_backward), handed to the tape with
+    // accumulate: when this node is P's only consumer the tape adopts it, so no zero-filled
+    // gradient buffer and no extra pass.
+    Tensor dp;
+    if (ctx.needs(0)) dp = backend_for(Device::cpu).empty(ctx.in(0).shape(), ctx.in(0).dtype());
     std::vector<Tensor> ds0;
     compiler::run_backward(*prog, ctx.in(0),
                            has_mask ? ctx.in(static_cast<int>(n_state) + 1) : Tensor{}, ext, *buf,
                            ctx.grad_out(), dp, ds0, dext);
+    if (dp.defined()) ctx.accumulate(0, dp);
     for (std::size_t k = 0; k < n_state; ++k)
       if (ctx.needs(static_cast<int>(k) + 1)) ctx.accumulate(static_cast<int>(k) + 1, ds0[k]);
     ++stats->backwards;
