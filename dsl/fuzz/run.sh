@@ -17,7 +17,8 @@ mkdir -p "$OUT/obj" "$OUT/corpus"
 FLAGS=(-std=c++20 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-sanitize=vptr
        -I"$ROOT/framework/include" -I"$ROOT/dsl/include" -I"$ROOT/dsl/src" -I"$ROOT/tests" -I"$ROOT/framework/src")
 SOURCES=("$ROOT"/dsl/src/*.cpp "$ROOT/framework/src/plugin/cell_schema.cpp"
-         "$ROOT/framework/src/plugin/cell_registry.cpp" "$ROOT/dsl/fuzz/fuzz_catalog.cpp"
+         "$ROOT/framework/src/plugin/cell_registry.cpp" "$ROOT/framework/src/core/describe_exception.cpp"
+         "$ROOT/dsl/fuzz/fuzz_catalog.cpp"
          "$ROOT/dsl/fuzz/fuzz_compile.cpp")
 objs=()
 for src in "${SOURCES[@]}"; do
