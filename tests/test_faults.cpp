@@ -174,6 +174,18 @@ TEST_CASE("faults: --resume refuses a file of another configuration or other dat
   const CliResult same = run_cli(hidden16);
   CHECK(same.code == 0);
   CHECK(same.out.find("already finished") != std::string::npos);
+  {  // the file records the cell's plugin with the .so's SHA-256: another build is another run
+    RunFile f = RunFile::open(path, true);
+    const std::string cells = f.attr_string("config/cells");
+    CHECK(cells.find("lstm=lstm@") == 0);
+    CHECK(cells.find(" sha256:") != std::string::npos);
+    std::string other = cells;
+    other.back() = other.back() == '0' ? '1' : '0';  // one hex digit of the hash changed
+    f.set_attr("config/cells", other);
+  }
+  const CliResult rebuilt = run_cli(hidden16);
+  CHECK(rebuilt.code == 2);
+  CHECK_MESSAGE(rebuilt.err.find("the cell plugins differ") != std::string::npos, rebuilt.err);
 
   // Same spec, data file edited in place: the data fingerprint differs.
   const std::string dir = temp_dir("faults_stale_data");

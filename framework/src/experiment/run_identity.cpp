@@ -7,6 +7,7 @@
 
 #include "core/fnv1a.h"
 #include "rnnlab/backend.h"
+#include "rnnlab/plugin_loader.h"
 
 namespace rnnlab {
 namespace {
@@ -47,18 +48,13 @@ std::string data_hash(const DataSetup& d, DType dtype) {
   return f.hex();
 }
 
+// The cell plugins a run uses (cell_provenance: layer kinds and nstep's inner cell), each as
+// "name=plugin@version sha256:<first 16 hex digits of the .so>", sorted, '; '-joined.
 std::string cell_versions(const ExperimentSpec& spec, const Catalog& catalog) {
   std::set<std::string> out;
-  auto note = [&](const std::string& name) {
-    if (const CellType* t = catalog.cells().find(name))
-      out.insert(name + "=" + t->plugin + "@" + t->version);
-  };
   for (const auto& m : spec.models)
-    for (const auto& l : m.layers) {
-      note(l.kind);
-      for (const auto& [key, arg] : l.args)
-        if (const auto* s = std::get_if<std::string>(&arg.value)) note(*s);
-    }
+    for (const auto& c : cell_provenance(catalog.cells(), m))
+      out.insert(c.cell + "=" + c.plugin + "@" + c.version + " sha256:" + c.sha256.substr(0, 16));
   std::string joined;
   for (const auto& s : out) joined += (joined.empty() ? "" : "; ") + s;
   return joined;

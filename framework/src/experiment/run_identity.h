@@ -6,8 +6,9 @@
 //   data       FNV-1a 64 (hex) of the examples themselves: the train and eval index lists
 //              and every example's inputs, lengths and targets as the run's dtype sees them,
 //              so a data file edited in place (same path, same spec) is a different run
-//   cells      "name=plugin@version" of every registered cell the model names (a layer
-//              kind, or a string argument such as nstep's `cell`), sorted, '; '-joined
+//   cells      "name=plugin@version sha256:<16 hex digits>" of every cell plugin the model
+//              uses (cell_provenance: layer kinds and nstep's inner cell), sorted, '; '-joined:
+//              a plugin rebuilt with other code but the same version is another run
 //
 // Stored as attrs /config/data_hash and /config/cells beside /config/resolved. A file without
 // them (an older rnnlab) matches nothing: it cannot be shown to be the same run.
