@@ -52,8 +52,8 @@
 // ends the run "interrupted" without writing anything.
 //
 // Resume (RunOptions::resume): an existing file is reused only by the run that wrote it: its
-// resolved spec, data fingerprint and cell plugin versions (experiment/run_identity.h) must
-// equal this run's, else InputError listing what differs. Then a finished file is skipped, one
+// resolved spec, data fingerprint and cell plugins with their .so's SHA-256
+// (experiment/run_identity.h) must equal this run's, else InputError listing what differs. Then a finished file is skipped, one
 // with a verified checkpoint continues from it, and any other is started over (a line on
 // stderr says so). Without resume, an existing file is replaced.
 //
