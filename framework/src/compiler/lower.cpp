@@ -428,6 +428,10 @@ std::shared_ptr<const Program> Lowerer::run(std::string* why) {
       for (Instr& in : L->bwd) {
         if (in.d.slot != dps) continue;
         const auto c0 = static_cast<std::size_t>(in.d.off), c1 = c0 + static_cast<std::size_t>(in.w);
+        if (in.d.off < 0 || c1 > cov.size()) {  // not a plain column range of dP: keep zeroing
+          dp_ok = false;
+          break;
+        }
         const auto n = std::count(cov.begin() + static_cast<std::ptrdiff_t>(c0),
                                   cov.begin() + static_cast<std::ptrdiff_t>(c1), 1);
         if (in.store != Store::acc || (n != 0 && static_cast<std::size_t>(n) != c1 - c0)) {
