@@ -1,5 +1,5 @@
 # Writes OUT (a header defining RNNLAB_GIT_SHA) from `git describe --always --dirty` in SRC,
-# rewriting it only when the text changes. Run at every build (see framework/cli), so a run
+# rewriting it only when the text changes. Run at every build (see cli/), so a run
 # file records the commit of the code that made it, not the one CMake was configured at.
 #   cmake -DSRC=<source dir> -DOUT=<header> -P RnnlabGitSha.cmake
 execute_process(COMMAND git describe --always --dirty

@@ -11,7 +11,7 @@
 # adding T = 100 runs hidden 250 for 1500 steps; the T = 1000 tasks run hidden 64: adding
 # (`adding_t1000`) for 2500 steps, length for 1000.
 # `FULL=1` drops every reduction (a cluster or a GPU).
-# Env: RNNLAB (the binary, default build/framework/cli/rnnlab), OUT (default results),
+# Env: RNNLAB (the binary, default build/cli/rnnlab), OUT (default results),
 # THREADS (default 2).
 #
 # On a Slurm cluster, in one command:
@@ -26,7 +26,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-RNNLAB=${RNNLAB:-$ROOT/build/framework/cli/rnnlab}
+RNNLAB=${RNNLAB:-$ROOT/build/cli/rnnlab}
 OUT=${OUT:-results}
 THREADS=${THREADS:-2}
 FULL=${FULL:-0}

@@ -2,7 +2,7 @@
 """ctest python_package: the Python package python/rnnlab against real runs of the rnnlab CLI.
 
     PYTHONPATH=python /usr/bin/python3 tests/test_python_package.py \
-        --cli build/framework/cli/rnnlab --work DIR
+        --cli build/cli/rnnlab --work DIR
 
 1. Writes a small dataset as .npy files (variable-length sequences, 3 classes; and a per-step
    regression set) and two .rnn files using the `npy` data source: elman, lstm and gru models

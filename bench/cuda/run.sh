@@ -65,7 +65,7 @@ grep -q "RNNLAB_HAVE_CUDA:INTERNAL=ON\|rnnlab: CUDA parts ON" "$build.configure.
 
 if [[ $tests == 1 ]]; then
   "${ours[@]}" "$build/tests/cuda/rnnlab_cuda_tests"
-  "${ours[@]}" "$build/framework/cli/rnnlab" run "$repo/experiments/digits_lstm.rnn" \
+  "${ours[@]}" "$build/cli/rnnlab" run "$repo/experiments/digits_lstm.rnn" \
     --backend cuda --out "$build/runs" --quiet
 fi
 

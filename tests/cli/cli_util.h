@@ -24,7 +24,7 @@ inline std::string cli_path() {
 #if defined(RNNLAB_CLI)
   return RNNLAB_CLI;
 #else
-  return std::string(RNNLAB_PLUGIN_DIR) + "/../framework/cli/rnnlab";
+  return std::string(RNNLAB_PLUGIN_DIR) + "/../cli/rnnlab";
 #endif
 }
 

@@ -1,6 +1,6 @@
 // Shared pieces of the rnnlab commands (see cli_common.h).
 #include "cli_common.h"
-#include "rnnlab_git_sha.h"  // generated at build time (framework/cli/CMakeLists.txt)
+#include "rnnlab_git_sha.h"  // generated at build time (cli/CMakeLists.txt)
 
 #include <cstdlib>
 #include <iostream>
@@ -8,9 +8,7 @@
 
 #include "rnnlab/runner.h"
 
-#if defined(RNNLAB_HAVE_DSL)
 #include "rnnlab/dsl/compile.h"
-#endif
 
 namespace rnnlab::cli {
 
@@ -73,15 +71,6 @@ std::unique_ptr<Plugins> load_plugins(const std::vector<std::string>& plugin_dir
   return p;
 }
 
-bool have_dsl() {
-#if defined(RNNLAB_HAVE_DSL)
-  return true;
-#else
-  return false;
-#endif
-}
-
-#if defined(RNNLAB_HAVE_DSL)
 namespace {
 ExperimentSpec spec_or_throw(const dsl::CompileResult& r, const std::string& path,
                              std::string* rendered) {
@@ -96,42 +85,20 @@ ExperimentSpec spec_or_throw(const dsl::CompileResult& r, const std::string& pat
   return r.spec;
 }
 }  // namespace
-#endif
 
 ExperimentSpec compile_experiment(const std::string& path, const Catalog& catalog,
                                   const std::vector<std::string>& overrides,
                                   std::string* rendered) {
-#if defined(RNNLAB_HAVE_DSL)
   return spec_or_throw(dsl::compile_file(path, catalog, overrides), path, rendered);
-#else
-  (void)catalog;
-  (void)overrides;
-  (void)rendered;
-  throw InputError("cannot read " + path +
-                   ": this rnnlab was built without the .rnn compiler (the dsl/ target "
-                   "rnnlab_dsl); rebuild with it");
-#endif
 }
 
 ExperimentSpec compile_experiment_text(const std::string& text, const std::string& path,
                                        const Catalog& catalog) {
-#if defined(RNNLAB_HAVE_DSL)
   return spec_or_throw(dsl::compile_text(text, path, catalog), path, nullptr);
-#else
-  (void)text;
-  (void)catalog;
-  throw InputError("cannot read the experiment of " + path +
-                   ": this rnnlab was built without the .rnn compiler (the dsl/ target "
-                   "rnnlab_dsl); rebuild with it");
-#endif
 }
 
 std::string print_spec(const ExperimentSpec& spec) {
-#if defined(RNNLAB_HAVE_DSL)
   return dsl::print(spec);
-#else
-  return describe_spec(spec);
-#endif
 }
 
 std::string git_sha() { return RNNLAB_GIT_SHA; }

@@ -72,9 +72,8 @@ ExperimentSpec compile_experiment(const std::string& path, const Catalog& catalo
 // folder), e.g. a run file's /config/resolved.
 ExperimentSpec compile_experiment_text(const std::string& text, const std::string& path,
                                        const Catalog& catalog);
-// dsl::print when the compiler is built in, else the runner's plain description.
+// The canonical .rnn text of a spec (dsl::print).
 std::string print_spec(const ExperimentSpec& spec);
-bool have_dsl();
 
 // "0.1.0 (git abc1234)"
 std::string version_string();

@@ -6,10 +6,7 @@
 
 #include "cli_common.h"
 
-#if __has_include("rnnlab/conformance.h")
 #include "rnnlab/conformance.h"
-#define RNNLAB_CLI_HAVE_CONFORMANCE 1
-#endif
 
 namespace rnnlab::cli {
 
@@ -78,7 +75,6 @@ std::pair<std::string, ParamValue> parse_set(const std::string& kv, const CellTy
 }  // namespace
 
 int cmd_gradcheck(const Args& args) {
-#if defined(RNNLAB_CLI_HAVE_CONFORMANCE)
   po::options_description opts("options");
   std::string cell;
   std::vector<std::string> sets, plugin_dirs, cell_from;
@@ -135,10 +131,6 @@ int cmd_gradcheck(const Args& args) {
   std::cout << "cell " << cell << ": " << (report.passed() ? "all checks passed" : "FAILED")
             << "\n";
   return report.passed() ? kExitOk : kExitRunFailed;
-#else
-  (void)args;
-  throw InputError("gradcheck: this rnnlab was built without the conformance suite");
-#endif
 }
 
 }  // namespace rnnlab::cli
