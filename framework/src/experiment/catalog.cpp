@@ -1,10 +1,10 @@
 // The catalog's built-in entries (see catalog.h): layers, optimizers, losses, train settings;
-// data sources come from data_sources.cpp.
+// data sources register themselves (experiment/data_sources/registry.h).
 #include "rnnlab/catalog.h"
 
 #include <algorithm>
 
-#include "experiment/data_sources.h"
+#include "experiment/data_sources/registry.h"
 #include "experiment/schema_helpers.h"
 
 namespace rnnlab {

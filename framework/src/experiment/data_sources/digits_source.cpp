@@ -1,0 +1,41 @@
+// The `digits` data source: 8x8 handwritten digits: images as 8 steps of 8 pixels, a random split.
+// Registers itself at listing position 10 (registry.h); the helpers are source_helpers.h.
+#include "experiment/data_sources/registry.h"
+#include "experiment/data_sources/source_helpers.h"
+
+#include <memory>
+#include <string>
+
+namespace rnnlab {
+
+namespace {
+
+using data_source::resolve_path;
+using data_source::split_seed_param;
+using data_source::random_split_setup;
+using schema::real;
+using schema::text;
+
+DataSourceType digits_source() {
+  DataSourceType t;
+  t.entry.name = "digits";
+  t.entry.doc = "8x8 handwritten digits (1797): 8 steps of 8 pixels /16, 10 classes";
+  t.entry.schema = {
+      text("path", "data/digits.csv.gz", false,
+           "the digits CSV (64 pixels 0..16 then the label per line), relative to the .rnn "
+           "file"),
+      real("test_fraction", 0.2, 0.0, 0.99, "share of images held out for evaluation (seeded)"),
+      split_seed_param(),
+  };
+  t.create = [](const CellConfig& c, const std::string& base_dir, uint64_t) {
+    return random_split_setup(
+        std::make_unique<DigitsDataset>(resolve_path(c.text("path"), base_dir)), c);
+  };
+  return t;
+}
+
+const DataSourceRegistrar kRegistrar(10, digits_source);
+
+}  // namespace
+
+}  // namespace rnnlab
