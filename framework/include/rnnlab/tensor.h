@@ -6,7 +6,7 @@
 //
 // Storage is shared (copying a Tensor is cheap and aliases); `reshape` is a view. All math on
 // tensors goes through a Backend (backend.h): ops never touch the memory themselves.
-// On the CPU, `as_xtensor<T>(t)` (cpu_view.h) views the data as an xtensor expression.
+// On the CPU, `as_xtensor<T>(t)` (rnnlab/xview.h) views the data as an xtensor expression.
 #pragma once
 
 #include <cstddef>

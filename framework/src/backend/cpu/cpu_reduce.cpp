@@ -1,20 +1,20 @@
 // CPU backend: reductions and indexing (xtensor views over the tensor memory).
 #include <cmath>
-#include <xtensor/xadapt.hpp>
 #include <xtensor/xmath.hpp>
 #include <xtensor/xreducer.hpp>
 #include <xtensor/xview.hpp>
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/cpu_dispatch.h"
+#include "rnnlab/xview.h"
 
 namespace rnnlab {
 
 namespace {
+// The tensor's elements as a 1-d xtensor view (rnnlab/xview.h; reshape is a view too).
 template <typename T>
 auto flat_view(const Tensor& t) {
-  return xt::adapt(t.data<T>(), static_cast<std::size_t>(t.numel()), xt::no_ownership(),
-                   std::vector<std::size_t>{static_cast<std::size_t>(t.numel())});
+  return as_xtensor<T>(t.reshape({t.numel()}));
 }
 }  // namespace
 
