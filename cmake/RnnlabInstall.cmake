@@ -20,16 +20,8 @@ install(DIRECTORY "${PROJECT_SOURCE_DIR}/framework/include/rnnlab"
 install(FILES "${PROJECT_BINARY_DIR}/generated/include/rnnlab/version.h"
   DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/rnnlab")
 
-# Built-in plugins: those rnnlab_add_plugin put in the build plugin dir (test plugins, moved to
-# their own directory, stay out).
-get_property(_rnnlab_plugins GLOBAL PROPERTY RNNLAB_PLUGIN_TARGETS)
-set(_rnnlab_builtin "")
-foreach(_p IN LISTS _rnnlab_plugins)
-  get_target_property(_dir ${_p} LIBRARY_OUTPUT_DIRECTORY)
-  if(_dir STREQUAL RNNLAB_PLUGIN_BUILD_DIR)
-    list(APPEND _rnnlab_builtin ${_p})
-  endif()
-endforeach()
+# Built-in plugins (plugins/CMakeLists.txt: rnnlab_builtin_plugins; test plugins stay out).
+rnnlab_builtin_plugins(_rnnlab_builtin)
 if(_rnnlab_builtin)
   install(TARGETS ${_rnnlab_builtin} LIBRARY DESTINATION "${RNNLAB_PLUGIN_INSTALL_RELDIR}")
 endif()

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <string>
 
+#include "builtin_plugins.h"
 #include "rnnlab/plugin_loader.h"
 #include "rnnlab/step_compiler.h"
 
@@ -16,7 +17,8 @@ int main() {
   PluginLoader loader;
   loader.load_dir(RNNLAB_PLUGIN_DIR, registry);
   int failures = 0, compiled = 0;
-  for (const char* cell : {"elman", "lstm", "gru", "qrnn", "rwa", "indrnn", "sru", "mingru"}) {
+  for (const std::string& name : test::builtin_step_cells()) {
+    const char* cell = name.c_str();
     std::string why;
     const std::string src = emit_cuda_step(registry, cell, {}, &why);
     if (src.empty()) {
