@@ -19,7 +19,8 @@ set_tests_properties(slurm.cluster_stop PROPERTIES FIXTURES_CLEANUP slurm_cluste
 # Without the packages the fixture fails and says so (simulated with an empty PATH).
 add_test(NAME slurm.fixture_without_packages
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/slurm_fixture_without_packages.sh)
-set_tests_properties(slurm.fixture_without_packages PROPERTIES TIMEOUT 60)
+# Label integration, not slurm: it needs no cluster, so `ctest -LE slurm` runs it.
+set_tests_properties(slurm.fixture_without_packages PROPERTIES LABELS integration TIMEOUT 60)
 # The discovered test names exist only at ctest time: this script, included after the one
 # doctest_discover_tests generates, gives every "slurm: ..." test the fixture, the cluster's
 # SLURM_CONF and a lock (they share the one node, so they run one at a time).
@@ -32,7 +33,14 @@ cmake_language(DEFER CALL set_property DIRECTORY APPEND PROPERTY TEST_INCLUDE_FI
 # No path of the build machine (its absolute folders, a shared folder beside the checkout) in the
 # repository: users have only the repository (tests/no_machine_paths.sh).
 add_test(NAME repo.no_machine_paths COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/no_machine_paths.sh)
-set_tests_properties(repo.no_machine_paths PROPERTIES LABELS repo TIMEOUT 60)
+set_tests_properties(repo.no_machine_paths PROPERTIES LABELS "unit;repo" TIMEOUT 60)
+
+# Every test carries exactly one suite label (tests/README.md, "Labels"): a doctest file's
+# TEST_SUITE_BEGIN, or LABELS here for the other tests.
+add_test(NAME repo.every_test_labelled
+  COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/check_labels.py ${CMAKE_CTEST_COMMAND}
+          ${PROJECT_BINARY_DIR})
+set_tests_properties(repo.every_test_labelled PROPERTIES LABELS "unit;repo" TIMEOUT 60)
 
 # The whole reproduction batch on the test cluster in one command (EXECUTOR=slurm
 # experiments/reproduce.sh, TINY budgets): study arrays, the report job after them, reports.

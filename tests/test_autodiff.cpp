@@ -9,6 +9,8 @@
 using namespace rnnlab;
 using rnnlab::test::rand_tensor;
 
+TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
+
 TEST_CASE("a Var used after Tape::reset() throws instead of reading another node") {
   Tape t;
   Var a = t.constant(rand_tensor({2, 2}, 1));
@@ -79,7 +81,7 @@ TEST_CASE("backward needs a scalar") {
   CHECK_THROWS_WITH_AS(t.backward(x), doctest::Contains("scalar"), Error);
 }
 
-TEST_CASE("gradcheck itself catches a wrong backward") {
+TEST_CASE("gradcheck itself catches a wrong backward" * doctest::test_suite("gradcheck")) {
   // y = 3x recorded with a backward that claims dy/dx = 2.
   auto wrong = [](Tape& t, const std::vector<Var>& v) {
     Tensor y = clone(v[0].value());
@@ -93,3 +95,5 @@ TEST_CASE("gradcheck itself catches a wrong backward") {
   CHECK_FALSE(r.passed);
   CHECK(r.max_error > 0.1);
 }
+
+TEST_SUITE_END();

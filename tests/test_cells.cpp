@@ -68,7 +68,10 @@ double max_abs_diff(const Tensor& a, const Tensor& b) {
 
 }  // namespace
 
-TEST_CASE("cells: whole-sequence gradient check over a variable-length batch (composed and fused)") {
+TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
+
+TEST_CASE("cells: whole-sequence gradient check over a variable-length batch (composed and fused)"
+          * doctest::test_suite("gradcheck")) {
   for (const CellCase& c : cases())
     for (bool fused : {false, true}) {
       auto net = make(c, fused);
@@ -87,7 +90,8 @@ TEST_CASE("cells: whole-sequence gradient check over a variable-length batch (co
     }
 }
 
-TEST_CASE("cells: the fused kernel equals the composed ops (values and every gradient)") {
+TEST_CASE("cells: the fused kernel equals the composed ops (values and every gradient)"
+          * doctest::test_suite("parity")) {
   for (const CellCase& c : cases()) {
     Tensor x = rand_tensor({kT, kB, kI}, 9);
     auto a = make(c, false), b = make(c, true);
@@ -202,3 +206,5 @@ TEST_CASE("cells: schema errors name the cell, the parameter and what was expect
       builtin_cells().create("elman", {{"activation", std::string("sigmoid")}}, 2, ps, "x", rng),
       doctest::Contains("tanh"), InputError);
 }
+
+TEST_SUITE_END();

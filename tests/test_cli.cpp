@@ -26,6 +26,8 @@ namespace {
 // Waits until `path` exists (or `seconds` pass).
 }  // namespace
 
+TEST_SUITE_BEGIN("integration");  // ctest label (tests/README.md: labels)
+
 TEST_CASE("cli: --version, --help and bad usage (exit 2 with a message)") {
   CliResult v = run_cli({"--version"});
   CHECK(v.code == 0);
@@ -256,3 +258,5 @@ TEST_CASE("cli: SIGKILL then --resume gives the parameters of an uninterrupted r
                   p);
   CHECK(a.read_series("metrics", "loss") == b.read_series("metrics", "loss"));
 }
+
+TEST_SUITE_END();

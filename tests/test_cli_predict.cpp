@@ -48,6 +48,8 @@ std::vector<std::string> last_row(const std::string& text, const std::string& fi
 
 }  // namespace
 
+TEST_SUITE_BEGIN("integration");  // ctest label (tests/README.md: labels)
+
 TEST_CASE("cli: predict rebuilds a series model from its run file and forecasts in closed loop") {
   REQUIRE_CLI_DSL();
   const std::string dir = temp_dir("cli_predict");
@@ -146,3 +148,5 @@ TEST_CASE("cli: report --reach finds the first eval step and --epochs averages e
   CHECK(std::stod(row[3]) == doctest::Approx(mean).epsilon(1e-4));
   CHECK(std::stod(row[4]) > 0);
 }
+
+TEST_SUITE_END();

@@ -109,6 +109,8 @@ CellRegistry with_broken_cell() {
 
 }  // namespace
 
+TEST_SUITE_BEGIN("gradcheck");  // ctest label (tests/README.md: labels)
+
 TEST_CASE("conformance: every loaded cell conforms with its default parameters") {
   const CellRegistry& r = builtin_cells();
   REQUIRE(r.names().size() >= 4);  // elman, gru, lstm, nstep at least
@@ -166,7 +168,8 @@ TEST_CASE("conformance: a cell with a wrong gradient fails, naming the failing c
   CHECK(find_check(fused, "fused == composed")->detail.find("values 0.0e+00") != std::string::npos);
 }
 
-TEST_CASE("conformance: hidden comes from the options only where the schema has it") {
+TEST_CASE("conformance: hidden comes from the options only where the schema has it"
+          * doctest::test_suite("unit")) {
   const CellRegistry& r = builtin_cells();
   ConformanceOptions o;
   o.hidden = 5;
@@ -178,3 +181,5 @@ TEST_CASE("conformance: hidden comes from the options only where the schema has 
   CHECK(find_check(rep2, "shapes")->detail.find("[5,3,2]") != std::string::npos);
   CHECK_THROWS_AS(run_conformance(r, "nosuchcell", {}), InputError);
 }
+
+TEST_SUITE_END();

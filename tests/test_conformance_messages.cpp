@@ -94,6 +94,8 @@ void expect_failure(const std::string& mode, const std::string& check, const std
 
 }  // namespace
 
+TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
+
 TEST_CASE("conformance messages: a correct two-state cell conforms") {
   const ConformanceReport rep = run("ok");
   INFO(conformance_table(rep));
@@ -117,3 +119,5 @@ TEST_CASE("conformance messages: halves != whole fails unless the cell declares 
   CHECK(check_named(declared, "stateful").detail.find("non-causal by declaration") !=
         std::string::npos);
 }
+
+TEST_SUITE_END();

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "rnnlab/data.h"
+#include "test_util.h"
 
 #ifndef RNNLAB_SOURCE_DIR
 #error "tests need RNNLAB_SOURCE_DIR (the repository root) as a compile definition"
@@ -24,19 +25,9 @@ namespace {
 
 const std::string kData = std::string(RNNLAB_SOURCE_DIR) + "/experiments/data/";
 
-// A fresh directory under the system temp dir, removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path = fs::temp_directory_path() /
-           ("rnnlab-test-data-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
+// A fresh directory, removed at the end of the test (test_util.h), and a file written into it.
+struct TempDir : test::ScratchDir {
+  TempDir() : ScratchDir("data") {}
   std::string write(const std::string& name, const std::string& bytes) const {
     const std::string p = (path / name).string();
     std::ofstream(p, std::ios::binary) << bytes;
@@ -81,6 +72,8 @@ std::string digits_line(int label, int pixel = 3) {
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
+TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
+
 TEST_CASE("digits: 1797 images, pixels in [0,1], labels 0..9, [T,B,I] layout") {
   DigitsDataset ds(kData + "digits.csv.gz");
   REQUIRE(ds.size() == 1797);
@@ -506,3 +499,5 @@ TEST_CASE("split: deterministic, disjoint, complete") {
   CHECK_THROWS_AS(split(10, -0.1, 1, true), InputError);
   CHECK_THROWS_AS(split(1, 0.6, 1, true), InputError);
 }
+
+TEST_SUITE_END();

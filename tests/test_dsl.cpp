@@ -17,6 +17,7 @@
 
 #include "dsl/test_catalog.h"
 #include "rnnlab/dsl/compile.h"
+#include "test_util.h"
 
 namespace fs = std::filesystem;
 using namespace rnnlab;
@@ -111,6 +112,8 @@ dsl::CompileResult compile_body(const std::string& body,
 }
 
 }  // namespace
+
+TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
 
 TEST_CASE("dsl: golden cases") {
   const fs::path dir = fs::path(RNNLAB_SOURCE_DIR) / "tests" / "dsl" / "cases";
@@ -285,7 +288,7 @@ TEST_CASE("dsl: --set overrides") {
 }
 
 TEST_CASE("dsl: includes resolve against the including file and detect cycles") {
-  const fs::path dir = fs::temp_directory_path() / "rnnlab_dsl_include_test";
+  const fs::path dir = rnnlab::test::fresh_dir("dsl_include");
   fs::remove_all(dir);
   fs::create_directories(dir / "sub");
   std::ofstream(dir / "sub" / "shared.rnn") << "include \"more.rnn\"\ntrain { batch 8 }\n";
@@ -348,3 +351,5 @@ TEST_CASE("dsl: non-ASCII bytes: fine in comments and strings, an error elsewher
   CHECK(!bad.ok);
   CHECK(bad.rendered.find("found a non-ASCII or control character") != std::string::npos);
 }
+
+TEST_SUITE_END();

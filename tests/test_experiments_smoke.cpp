@@ -57,6 +57,8 @@ std::vector<std::string> experiment_files() {
 
 }  // namespace
 
+TEST_SUITE_BEGIN("integration");  // ctest label (tests/README.md: labels)
+
 TEST_CASE("experiments smoke: every experiments/*.rnn checks and runs on a tiny budget") {
   REQUIRE_CLI_DSL();
   const auto files = experiment_files();
@@ -125,3 +127,5 @@ TEST_CASE("experiments smoke: the imdb data source runs on a small aclImdb folde
   CHECK(bad.code == 2);
   CHECK_MESSAGE(bad.err.find("aclImdb") != std::string::npos, bad.err);
 }
+
+TEST_SUITE_END();

@@ -67,7 +67,7 @@ struct Measured {
   long max_rss_kib = 0;
 };
 Measured run_cli_measured(const std::vector<std::string>& args, const std::string& name) {
-  const std::string dir = temp_dir(name + "/p" + std::to_string(::getpid()));
+  const std::string dir = unique_dir(name);
   Measured m;
   const pid_t pid = start_cli(args, dir);
   int status = 0;

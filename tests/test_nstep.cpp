@@ -46,6 +46,8 @@ double max_abs(const std::vector<double>& a, const std::vector<double>& b) {
 
 }  // namespace
 
+TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
+
 TEST_CASE("nstep: the inner cell's parameters pass through, validated as the inner cell's") {
   const std::vector<ParamSpec> s =
       builtin_cells().schema_for("nstep", {{"cell", std::string("lstm")}});
@@ -92,7 +94,8 @@ TEST_CASE("nstep: parameter names, sizes, forwarded values and the documented st
                                           "l1/c", "l1_reverse/h", "l1_reverse/c"});
 }
 
-TEST_CASE("nstep: bidirectional == a forward cell plus a cell over each sequence reversed") {
+TEST_CASE("nstep: bidirectional == a forward cell plus a cell over each sequence reversed"
+          * doctest::test_suite("parity")) {
   const int64_t T = 4, B = 3, I = 2, H = 3;
   const std::vector<int32_t> lengths{4, 2, 3};
   Stack st({{"cell", std::string("gru")}, {"hidden", H}, {"bidirectional", true}}, I);
@@ -165,3 +168,5 @@ TEST_CASE("nstep: each layer and direction is one fused node where the cell has 
   CHECK(fused < 100);  // 4 units: params, projection, one fused node, reversals
   CHECK(composed > 10 * fused);
 }
+
+TEST_SUITE_END();

@@ -25,6 +25,8 @@ void check(const char* what, const LossFn& f, const std::vector<Tensor>& inputs)
 
 }  // namespace
 
+TEST_SUITE_BEGIN("gradcheck");  // ctest label (tests/README.md: labels)
+
 TEST_CASE("gradcheck: matmul in all four transpose modes and with a [T,B,K] left operand") {
   for (int ta = 0; ta < 2; ++ta)
     for (int tb = 0; tb < 2; ++tb) {
@@ -144,7 +146,7 @@ TEST_CASE("gradcheck: embedding with repeated ids, dropout with a fixed seed") {
   }, {rand_tensor({6, 7}, 61)});
 }
 
-TEST_CASE("loss values match their definitions") {
+TEST_CASE("loss values match their definitions" * doctest::test_suite("unit")) {
   Tape t;
   std::vector<double> logits{1.0, 2.0, 0.5, -1.0, 0.0, 3.0};
   Var x = t.constant(from_vector(logits, {2, 3}));
@@ -160,7 +162,8 @@ TEST_CASE("loss values match their definitions") {
   CHECK(item(bce_with_logits(z, tt).value()) == doctest::Approx(0.0));  // no overflow
 }
 
-TEST_CASE("dropout keeps the expectation and is the identity in evaluation") {
+TEST_CASE("dropout keeps the expectation and is the identity in evaluation"
+          * doctest::test_suite("unit")) {
   Tape t;
   Var x = t.constant(full({1000, 100}, DType::f64, 1.0));
   double m = item(mean(dropout(x, 0.3, 7, true)).value());
@@ -169,7 +172,7 @@ TEST_CASE("dropout keeps the expectation and is the identity in evaluation") {
   CHECK_THROWS_AS(dropout(x, 1.0, 7, true), InputError);
 }
 
-TEST_CASE("bad shapes are errors that name the shapes") {
+TEST_CASE("bad shapes are errors that name the shapes" * doctest::test_suite("unit")) {
   Tape t;
   Var a = t.constant(rand_tensor({3, 4}, 1));
   Var b = t.constant(rand_tensor({5, 6}, 2));
@@ -199,3 +202,5 @@ TEST_CASE("gradcheck: one_minus and lerp (SDK conveniences) are gradient-checked
   }
   CHECK_THROWS_AS(lerp(t.constant(a), t.constant(rand_tensor({3, 4}, 11)), t.constant(w)), Error);
 }
+
+TEST_SUITE_END();

@@ -31,9 +31,7 @@ bool has(const std::string& s, const std::string& part) { return s.find(part) !=
 
 // A fresh folder under the test output dir holding copies of the given test plugins.
 std::string plugin_dir(const std::string& name, const std::vector<std::string>& targets) {
-  const std::string d = temp_dir(name + "_p" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
+  const std::string d = unique_dir(name);
   for (const std::string& t : targets)
     fs::copy_file(std::string(RNNLAB_TEST_PLUGIN_DIR) + "/librnnlab_plugin_" + t + ".so",
                   d + "/librnnlab_plugin_" + t + ".so");
@@ -48,6 +46,8 @@ std::string builtin(const std::string& cell) {
 const std::string kTiny = kCliFixtures + "/tiny.rnn";  // models lstm and gru
 
 }  // namespace
+
+TEST_SUITE_BEGIN("integration");  // ctest label (tests/README.md: labels)
 
 TEST_CASE("plugins cli: a bad file on the plugin path is skipped with a warning naming it and only a command asking for it fails") {
   const std::string dir = plugin_dir("plugcli_bad", {"tp_abort", "tp_wrong_api"});
@@ -108,7 +108,7 @@ TEST_CASE("plugins cli: a cell two plugins register is ambiguous in check and ru
   CHECK(has(k.out + k.err, shadow));
 
   // run: refused before any run file is made.
-  const std::string out = temp_dir("plugcli_amb_runs_p" + std::to_string(::getpid()));
+  const std::string out = unique_dir("plugcli_amb_runs");
   fs::remove_all(out);
   CliResult r = run_cli({"run", kTiny, "-m", "gru", "-q", "--out", out, "--plugin-path", dir},
                         "plugcli_amb_run");
@@ -179,7 +179,7 @@ TEST_CASE("plugins cli: cells shows nstep's cell choices as every loaded cell") 
 
 TEST_CASE("plugins cli: a cell that throws a non-exception says what was thrown") {
   const std::string dir = plugin_dir("plugcli_throw_int", {"tp_throw_int"});
-  const std::string out = temp_dir("plugcli_throw_int_runs_p" + std::to_string(::getpid()));
+  const std::string out = unique_dir("plugcli_throw_int_runs");
   CliResult r = run_cli({"run", kCliFixtures + "/throw_int.rnn", "-q", "--out", out,
                          "--plugin-path", dir},
                         "plugcli_throw_int");
@@ -244,3 +244,5 @@ TEST_CASE("plugin cli: a cell that throws during training fails its run and name
   CHECK(f.attr_string("status") == "failed");
   CHECK(has(f.attr_string("error"), "42"));
 }
+
+TEST_SUITE_END();

@@ -19,6 +19,8 @@
 #include "rnnlab/plugin_api.h"
 #include "rnnlab/plugin_loader.h"
 #include "rnnlab/version.h"
+#include "builtin_plugins.h"
+#include "test_util.h"
 
 #ifndef RNNLAB_TEST_PLUGIN_DIR
 #error "RNNLAB_TEST_PLUGIN_DIR must be defined (see tests/plugins/CMakeLists.txt)"
@@ -52,19 +54,9 @@ bool contains(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
 }
 
-// A fresh directory, removed at scope exit.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "rnnlab_plugtest_XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = fs::canonical(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string str() const { return path.string(); }
+// A fresh directory, removed at scope exit (test_util.h), that test plugins are copied into.
+struct TempDir : test::ScratchDir {
+  TempDir() : ScratchDir("plugin_loader") {}
   // Copies a test plugin in (a copy, so it is a distinct object for dlopen).
   std::string add(const std::string& target) const {
     const fs::path to = path / ("librnnlab_plugin_" + target + ".so");
@@ -145,6 +137,8 @@ CellType fake_type(const std::string& name) {
 }
 
 }  // namespace
+
+TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
 
 // ------------------------------------------------------------------ schema
 
@@ -443,6 +437,21 @@ TEST_CASE("loader: load_dir loads every plugin of a directory in sorted order") 
   CHECK_FALSE(PluginLoader::is_plugin_file_name("liblstm.so"));
 }
 
+TEST_CASE("loader: every built-in plugin CMake registers loads from the build plugin folder") {
+  const std::vector<std::string> names = test::builtin_plugin_names();
+  REQUIRE(!names.empty());
+  CellRegistry r;
+  PluginLoader loader;
+  loader.load_dir(RNNLAB_PLUGIN_DIR, r);
+  std::set<std::string> loaded;
+  for (const LoadedPlugin& p : loader.plugins()) loaded.insert(p.name);
+  for (const std::string& name : names) {
+    INFO(name);
+    CHECK(loaded.count(name) == 1);
+    CHECK(r.find(name) != nullptr);  // each registers the cell of its own name
+  }
+}
+
 TEST_CASE("loader: search path order is cli dirs then RNNLAB_PLUGIN_PATH then built-in dirs") {
   TempDir a, b, c;
   EnvGuard env("RNNLAB_PLUGIN_PATH",
@@ -649,3 +658,5 @@ TEST_CASE("plugin exports only rnnlab_plugin_entry") {
     CHECK(rnnlab_symbols == std::set<std::string>{"rnnlab_plugin_entry"});
   }
 }
+
+TEST_SUITE_END();

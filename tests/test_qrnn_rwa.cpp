@@ -110,9 +110,12 @@ double sigmoid_d(double v) { return 1.0 / (1.0 + std::exp(-v)); }
 
 }  // namespace
 
+TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
+
 // ------------------------------------------------------------------ ops added for RWA
 
-TEST_CASE("qrnn_rwa ops: maximum and div are gradient-checked, also with a broadcast operand") {
+TEST_CASE("qrnn_rwa ops: maximum and div are gradient-checked, also with a broadcast operand"
+          * doctest::test_suite("gradcheck")) {
   auto weighted = [](const Var& y) {
     return sum(mul(y, y.tape().constant(rand_tensor(y.shape(), 99))));
   };
@@ -144,7 +147,8 @@ TEST_CASE("qrnn_rwa ops: maximum sends the gradient to the larger input, ties to
 
 // ------------------------------------------------------------------ QRNN
 
-TEST_CASE("qrnn: whole-sequence gradient check, every pooling and window (composed and fused)") {
+TEST_CASE("qrnn: whole-sequence gradient check, every pooling and window (composed and fused)"
+          * doctest::test_suite("gradcheck")) {
   for (const char* pooling : {"f", "fo", "ifo"})
     for (int64_t k : {1, 2, 3})
       for (bool fused : {false, true})
@@ -152,7 +156,8 @@ TEST_CASE("qrnn: whole-sequence gradient check, every pooling and window (compos
                         qrnn_params(pooling, k), fused);
 }
 
-TEST_CASE("qrnn: the fused pooling equals the composed step (values and every gradient)") {
+TEST_CASE("qrnn: the fused pooling equals the composed step (values and every gradient)"
+          * doctest::test_suite("parity")) {
   for (const char* pooling : {"f", "fo", "ifo"})
     for (int64_t k : {1, 3})
       check_fused_equals_composed(std::string("qrnn ") + pooling + " k=" + std::to_string(k),
@@ -281,11 +286,13 @@ TEST_CASE("qrnn: schema (defaults, ranges, choices)") {
 
 // ------------------------------------------------------------------ RWA
 
-TEST_CASE("rwa: whole-sequence gradient check over a variable-length batch (composed and fused)") {
+TEST_CASE("rwa: whole-sequence gradient check over a variable-length batch (composed and fused)"
+          * doctest::test_suite("gradcheck")) {
   for (bool fused : {false, true}) check_gradients("rwa", "rwa", {{"hidden", kH}}, fused);
 }
 
-TEST_CASE("rwa: the fused kernel equals the composed ops (values and every gradient)") {
+TEST_CASE("rwa: the fused kernel equals the composed ops (values and every gradient)"
+          * doctest::test_suite("parity")) {
   check_fused_equals_composed("rwa", "rwa", {{"hidden", kH}});
 }
 
@@ -367,3 +374,5 @@ TEST_CASE("qrnn_rwa: default parameters work with input 3, hidden 4 (f32, fused 
       for (auto& p : ps.all()) CHECK(backend_for(Device::cpu).all_finite(p->grad));
     }
 }
+
+TEST_SUITE_END();

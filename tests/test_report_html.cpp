@@ -112,6 +112,8 @@ std::string find_chromium() {
 
 }  // namespace
 
+TEST_SUITE_BEGIN("integration");  // ctest label (tests/README.md: labels)
+
 TEST_CASE("report: a sweep's summary.h5 is no run and other non-run HDF5 files are skipped with a warning") {
   REQUIRE_CLI_DSL();
   const std::string dir = tiny_sweep("report_summary");
@@ -303,3 +305,5 @@ TEST_CASE("report --html: headless Chromium renders the tables and curves with t
   CHECK(is_png(png));
   CHECK(fs::file_size(png) > 50000);  // tables and two charts, not a blank page
 }
+
+TEST_SUITE_END();

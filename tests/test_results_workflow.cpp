@@ -58,6 +58,8 @@ int run_checker(const std::string& file, const std::string& args) {
 
 }  // namespace
 
+TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
+
 TEST_CASE("RunFile: bool attrs are h5py enum bools, and attr_type names every stored type") {
   const std::string path = temp_dir("results_workflow") + "/attrs.h5";
   {
@@ -88,7 +90,7 @@ TEST_CASE("RunFile: bool attrs are h5py enum bools, and attr_type names every st
 
 TEST_CASE(
     "splits: the held-out set follows data.split_seed, not the model seed, and is in the "
-    "run file") {
+    "run file" * doctest::test_suite("integration")) {
   Catalog cat(builtin_cells());
   const std::string out = temp_dir("results_workflow/split");
   fs::remove_all(out);
@@ -123,7 +125,7 @@ TEST_CASE(
 
 TEST_CASE(
     "splits: generated sources draw their examples from data.data_seed, not the model "
-    "seed") {
+    "seed" * doctest::test_suite("integration")) {
   Catalog cat(builtin_cells());
   auto make = [&](const char* name, std::map<std::string, ParamValue> given, uint64_t seed) {
     const DataSourceType* t = cat.find_data_source(name);
@@ -158,7 +160,8 @@ TEST_CASE(
         to_vector<int32_t>(s1.dataset->batch(s1.eval, DType::f32).x));
 }
 
-TEST_CASE("run file: /config/values holds every resolved value with its type (C++ and h5py)") {
+TEST_CASE("run file: /config/values holds every resolved value with its type (C++ and h5py)"
+          * doctest::test_suite("integration")) {
   Catalog cat(builtin_cells());
   const std::string out = temp_dir("results_workflow/values");
   fs::remove_all(out);
@@ -383,3 +386,5 @@ TEST_CASE(
   CHECK(contains(e, d.file("exp.rnn") + ":4:3: data 'npy': targets '" + d.file("y_bad.npy")));
   CHECK(contains(e, "has 2 examples on its first axis"));
 }
+
+TEST_SUITE_END();

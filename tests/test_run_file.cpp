@@ -16,6 +16,7 @@
 
 #include "rnnlab/backend.h"
 #include "rnnlab/run_file.h"
+#include "test_util.h"
 
 #ifndef RNNLAB_SOURCE_DIR
 #error "tests need RNNLAB_SOURCE_DIR (the repository root) as a compile definition"
@@ -26,20 +27,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh directory under the system temp dir, removed at the end of the test.
-struct RunDir {
-  fs::path path;
-  RunDir() {
-    static std::atomic<int> counter{0};
-    path = fs::temp_directory_path() /
-           ("rnnlab-test-run-file-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::create_directories(path);
-  }
-  ~RunDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
+// A fresh directory, removed at the end of the test (test_util.h).
+struct RunDir : test::ScratchDir {
+  RunDir() : ScratchDir("run_file") {}
 };
 
 template <typename F>
@@ -112,6 +102,8 @@ int run_checker(const std::string& file, const std::string& args, bool expect_fa
 }
 
 }  // namespace
+
+TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
 
 TEST_CASE("RunFile: attrs text metrics and tensors survive close and reopen exactly") {
   RunDir dir;
@@ -412,3 +404,5 @@ TEST_CASE("RunFile: h5py reads the layout (tests/read_run_file.py)") {
   REQUIRE(WIFSIGNALED(status));
   CHECK(run_checker(killed, "--status running --rows metrics=3") == 0);
 }
+
+TEST_SUITE_END();

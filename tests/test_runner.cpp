@@ -29,6 +29,8 @@ const ParamSpec* find(const std::vector<ParamSpec>& schema, const std::string& n
 
 }  // namespace
 
+TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
+
 TEST_CASE("catalog: built-in layers, optimizers, losses, train settings and data sources") {
   Catalog cat(builtin_cells());
   REQUIRE(cat.find_layer("dense"));
@@ -215,7 +217,8 @@ TEST_CASE("runner: a sweep is the cartesian product of its axes, with stable ids
   CHECK_THROWS_AS(plan_runs(s, cat, RunOptions{}), InputError);
 }
 
-TEST_CASE("runner: a tiny digits run writes a complete run file") {
+TEST_CASE("runner: a tiny digits run writes a complete run file"
+          * doctest::test_suite("integration")) {
   Catalog cat(builtin_cells());
   const std::string out = temp_dir("runner_tiny");
   std::filesystem::remove_all(out + "/tiny");
@@ -255,7 +258,8 @@ TEST_CASE("runner: a tiny digits run writes a complete run file") {
   CHECK_FALSE(f.exists("checkpoint"));
 }
 
-TEST_CASE("runner: per-step targets make the last cell return every step") {
+TEST_CASE("runner: per-step targets make the last cell return every step"
+          * doctest::test_suite("integration")) {
   Catalog cat(builtin_cells());
   ExperimentSpec s = tiny_digits_spec(6);
   s.data.source = "fibonacci";
@@ -280,3 +284,5 @@ TEST_CASE("runner: per-step targets make the last cell return every step") {
   CHECK(e.find("run 'lstm'") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(out + "/mismatch"));
 }
+
+TEST_SUITE_END();

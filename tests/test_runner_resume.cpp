@@ -122,6 +122,8 @@ pid_t spawn_helper(const std::vector<std::string>& env) {
 
 }  // namespace
 
+TEST_SUITE_BEGIN("integration");  // ctest label (tests/README.md: labels)
+
 // Runs only when started by the tests below (RNNLAB_RESUME_HELPER_OUT set): trains
 // resume_spec(RNNLAB_RESUME_HELPER_STEPS) into that folder. With RNNLAB_RESUME_HELPER_FDS
 // "r,w" it reports every completed step on w and waits for a byte on r before the next.
@@ -271,3 +273,5 @@ TEST_CASE("kill: runs SIGKILLed at random moments leave run files that open") {
   }
   MESSAGE(files << " of 5 killed runs had a file, " << with_checkpoint << " with a checkpoint");
 }
+
+TEST_SUITE_END();

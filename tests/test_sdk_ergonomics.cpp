@@ -23,6 +23,8 @@ bool same_spec(const ParamSpec& a, const ParamSpec& b) {
 
 }  // namespace
 
+TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
+
 TEST_CASE("sdk: init::uniform with lo and hi fills that range and rejects an empty one") {
   ParameterStore store(Device::cpu, DType::f64);
   Parameter& p = store.create("w", {50, 40});
@@ -71,3 +73,5 @@ TEST_CASE("sdk: schema builders make ParamSpecs by name that equal the positiona
   bad.schema = {param::integer("hidden").def(0).range(1, 8).doc("d")};
   CHECK_THROWS_AS(r.add(bad), InputError);
 }
+
+TEST_SUITE_END();

@@ -100,13 +100,6 @@ std::pair<std::string, std::string> job_ids(const std::string& out) {
   return ids;
 }
 
-std::string fresh_dir(const std::string& name) {
-  const std::string d = temp_dir(name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
 // id -> the metric columns of summary.csv (status, steps and the five metrics).
 std::map<std::string, std::string> metrics_by_id(const std::string& csv) {
   std::map<std::string, std::string> out;

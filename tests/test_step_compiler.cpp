@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "builtin_plugins.h"
 #include "cli/runner_util.h"
 #include "rnnlab/catalog.h"
 #include "rnnlab/conformance.h"
@@ -17,6 +18,7 @@
 
 using namespace rnnlab;
 using rnnlab::test::builtin_cells;
+using rnnlab::test::builtin_step_cells;
 
 namespace {
 
@@ -198,6 +200,8 @@ const ConformanceCheck* find_check(const ConformanceReport& r, const std::string
 
 }  // namespace
 
+TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
+
 TEST_CASE("step compiler: cells without a kernel run compiled by default and with one fused, both "
           "paths can be forced") {
   const CellRegistry& r = builtin_cells();
@@ -247,7 +251,8 @@ TEST_CASE("step compiler: a step it cannot compile falls back to composed with a
 }
 
 TEST_CASE("step compiler: every supported op conforms (gradient check, compiled == composed to "
-          "1e-12 with masks, stateful carry and a dropout seed)") {
+          "1e-12 with masks, stateful carry and a dropout seed)"
+          * doctest::test_suite("gradcheck")) {
   const ConformanceReport rep = run_conformance(test_cells(), "kitchen_sink", {});
   INFO(conformance_table(rep));
   CHECK(rep.passed());
@@ -277,9 +282,11 @@ TEST_CASE("step compiler: traces and programs are cached and a new batch size or
   CHECK(l.rnn->compiler()->stats().program.find("diagonal") == 0);
 }
 
-TEST_CASE("step compiler: CUDA C is emitted for every compilable built-in cell") {
+TEST_CASE("step compiler: CUDA C is emitted for every compilable built-in cell"
+          * doctest::test_suite("cuda")) {
   const CellRegistry& r = builtin_cells();
-  for (const char* cell : {"elman", "lstm", "gru", "qrnn", "rwa", "indrnn", "sru", "mingru"}) {
+  for (const std::string& name : builtin_step_cells()) {
+    const char* cell = name.c_str();
     std::string why;
     const std::string src = emit_cuda_step(r, cell, {}, &why);
     INFO(cell << ": " << why);
@@ -294,7 +301,8 @@ TEST_CASE("step compiler: CUDA C is emitted for every compilable built-in cell")
   CHECK(!why.empty());
 }
 
-TEST_CASE("step compiler: nstep stacks the composed-only cells, each layer and direction compiled") {
+TEST_CASE("step compiler: nstep stacks the composed-only cells, each layer and direction compiled"
+          * doctest::test_suite("gradcheck")) {
   const CellRegistry& r = builtin_cells();
   for (const char* cell : {"indrnn", "sru", "mingru"}) {
     const ConformanceReport rep = run_conformance(
@@ -310,7 +318,7 @@ TEST_CASE("step compiler: nstep stacks the composed-only cells, each layer and d
 }
 
 TEST_CASE("step compiler: the train setting path chooses it per model and the run file records "
-          "each recurrent layer's path") {
+          "each recurrent layer's path" * doctest::test_suite("integration")) {
   Catalog cat(builtin_cells());
   const std::string out = rnnlab::test::temp_dir("step_compiler_paths");
   std::filesystem::remove_all(out + "/tiny");
@@ -355,3 +363,5 @@ TEST_CASE("step compiler: a step that captures constants is traced again for eac
   CHECK(to_vector<double>(a) == to_vector<double>(c));
   CHECK(to_vector<double>(a) != to_vector<double>(b));  // another dropout mask
 }
+
+TEST_SUITE_END();

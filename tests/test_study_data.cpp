@@ -33,6 +33,8 @@ void write_file(const fs::path& p, const std::string& text) {
 
 }  // namespace
 
+TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
+
 TEST_CASE("study data: adding problem shapes, markers, targets, determinism") {
   AddingDataset d(10, 50, 7);
   CHECK(d.size() == 50);
@@ -242,7 +244,8 @@ TEST_CASE("study data: aclImdb loader on a small folder") {
   CHECK_THROWS_AS(TextDataset({{1}}, {2}, 5, 10, "bad label"), InputError);
 }
 
-TEST_CASE("study data: token batches train embedding -> gru -> dense end to end") {
+TEST_CASE("study data: token batches train embedding -> gru -> dense end to end"
+          * doctest::test_suite("integration")) {
   SyntheticSentimentDataset d(96, 64, 8, 24, 1);
   Split sp = split(d.size(), 0.25, 1, true);
   auto model = ModelBuilder(builtin_cells(), "m", d.input_size(), 1)
@@ -293,3 +296,5 @@ TEST_CASE("study data: token batches train embedding -> gru -> dense end to end"
   Trainer t3(*embed_floats, cfg);
   CHECK_THROWS_WITH_AS(t3.evaluate(floats, {0, 1}), doctest::Contains("token ids"), InputError);
 }
+
+TEST_SUITE_END();

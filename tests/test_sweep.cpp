@@ -44,6 +44,8 @@ RunOptions out_options(const std::string& out) {
 
 }  // namespace
 
+TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
+
 TEST_CASE("sweep manifest: models x grid x seeds in plan_runs' order, ids and overrides") {
   Catalog cat(builtin_cells());
   const ExperimentSpec s = two_model_sweep();
@@ -167,16 +169,10 @@ namespace {
 
 const std::string kSweepFile = kCliFixtures + "/sweep_tiny.rnn";
 
-std::string fresh_dir(const std::string& name) {
-  const std::string d = temp_dir(name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
 }  // namespace
 
-TEST_CASE("rnnlab sweep --executor local: runs, status, collect, --rerun-failed") {
+TEST_CASE("rnnlab sweep --executor local: runs, status, collect, --rerun-failed"
+          * doctest::test_suite("integration")) {
   REQUIRE_CLI_DSL();
   const std::string dir = fresh_dir("sweep_local");
   // The dry run writes the manifest and lists the commands.
@@ -284,7 +280,8 @@ TEST_CASE("rnnlab sweep --executor local: runs, status, collect, --rerun-failed"
   CHECK(run_cli({"run", "--manifest", dir + "/manifest.tsv", "--task-id", "99"}, "sweep_bad4").code == 2);
 }
 
-TEST_CASE("rnnlab sweep --executor slurm --dry-run prints the array and collect scripts") {
+TEST_CASE("rnnlab sweep --executor slurm --dry-run prints the array and collect scripts"
+          * doctest::test_suite("integration")) {
   REQUIRE_CLI_DSL();
   const std::string dir = fresh_dir("sweep_slurm_dry");
   CliResult r = run_cli({"sweep", kSweepFile, "--out", dir, "--executor", "slurm", "--dry-run",
@@ -304,7 +301,8 @@ TEST_CASE("rnnlab sweep --executor slurm --dry-run prints the array and collect 
   CHECK(!fs::exists(dir + "/jobs.txt"));  // nothing submitted
 }
 
-TEST_CASE("sweep: summary columns per axis with timing and error and the failures explained") {
+TEST_CASE("sweep: summary columns per axis with timing and error and the failures explained"
+          * doctest::test_suite("integration")) {
   REQUIRE_CLI_DSL();
   const std::string dir = temp_dir("sweep_columns");
   fs::remove_all(dir);
@@ -365,7 +363,8 @@ TEST_CASE("sweep: summary columns per axis with timing and error and the failure
   CHECK(run_state(dir + "/sweep_tiny/lstm-hidden=8_seed=1/run.h5") == "finished");
 }
 
-TEST_CASE("sweep: --rerun-failed continues an interrupted run from its checkpoint") {
+TEST_CASE("sweep: --rerun-failed continues an interrupted run from its checkpoint"
+          * doctest::test_suite("integration")) {
   REQUIRE_CLI_DSL();
   const std::string dir = temp_dir("sweep_resume"), logs = temp_dir("sweep_resume_logs");
   fs::remove_all(dir);
@@ -386,3 +385,5 @@ TEST_CASE("sweep: --rerun-failed continues an interrupted run from its checkpoin
   CHECK(slurp(dir + "/logs/task-0.attempt-1.out").find("resumed from step") != std::string::npos);
   CHECK(run_state(recs[0].path) == "finished");
 }
+
+TEST_SUITE_END();

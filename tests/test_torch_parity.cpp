@@ -212,6 +212,8 @@ const ParityCase kGru{"gru", "", 44};
 
 }  // namespace
 
+TEST_SUITE_BEGIN("parity");  // ctest label (tests/README.md: labels)
+
 TEST_CASE("parity with PyTorch: elman tanh fused") { parity(kElmanTanh, true); }
 TEST_CASE("parity with PyTorch: elman tanh composed") { parity(kElmanTanh, false); }
 TEST_CASE("parity with PyTorch: elman relu fused") { parity(kElmanRelu, true); }
@@ -220,3 +222,5 @@ TEST_CASE("parity with PyTorch: lstm fused") { parity(kLstm, true); }
 TEST_CASE("parity with PyTorch: lstm composed") { parity(kLstm, false); }
 TEST_CASE("parity with PyTorch: gru fused") { parity(kGru, true); }
 TEST_CASE("parity with PyTorch: gru composed") { parity(kGru, false); }
+
+TEST_SUITE_END();

@@ -59,6 +59,8 @@ std::vector<double> train_losses(const std::string& cell, uint64_t seed, int thr
 
 }  // namespace
 
+TEST_SUITE_BEGIN("integration");  // ctest label (tests/README.md: labels)
+
 TEST_CASE("digits: lstm(128) -> dense(10) reaches >= 0.95 held-out accuracy and writes a run file") {
   DigitsDataset digits(kDigits);
   Split sp = split(digits.size(), 0.2, 1, true);
@@ -147,7 +149,7 @@ TEST_CASE("training: same seed gives the same numbers and 1 or 2 threads give id
   }
 }
 
-TEST_CASE("training: bad configurations are input errors") {
+TEST_CASE("training: bad configurations are input errors" * doctest::test_suite("unit")) {
   auto model = ModelBuilder(builtin_cells(), "m", 8, 1).cell("gru", {{"hidden", int64_t{8}}}).dense(10).build();
   TrainConfig cfg = digits_config(10, 1);
   cfg.epochs = 2;
@@ -161,3 +163,5 @@ TEST_CASE("training: bad configurations are input errors") {
   Trainer t(*model, cfg);
   CHECK_THROWS_WITH_AS(t.fit(digits, {0, 1, 2}, {}), doctest::Contains("value targets"), InputError);
 }
+
+TEST_SUITE_END();

@@ -72,12 +72,10 @@ inline CliResult wait_cli(pid_t pid, const std::string& dir) {
   return r;
 }
 
-// Runs `rnnlab args...` to completion; output captured in files under a folder of
-// temp_dir(name) unique to this process and call (ctest runs test cases in parallel processes).
+// Runs `rnnlab args...` to completion; output captured in files under unique_dir(name)
+// (test_util.h: unique to this process and call, as ctest runs test cases in parallel processes).
 inline CliResult run_cli(const std::vector<std::string>& args, const std::string& name = "cli") {
-  static int calls = 0;
-  const std::string dir =
-      temp_dir(name + "/p" + std::to_string(::getpid()) + "_" + std::to_string(++calls));
+  const std::string dir = unique_dir(name);
   return wait_cli(start_cli(args, dir), dir);
 }
 

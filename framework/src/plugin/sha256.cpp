@@ -1,4 +1,4 @@
-// SHA-256 (FIPS 180-4) of a file, for the plugin provenance a run file records (plugin.h:
+// SHA-256 (FIPS 180-4) of a file, for the plugin provenance a run file records (plugin_loader.h:
 // file_sha256). Plain C++, no crypto library: the digest only identifies a .so exactly; the
 // result equals `sha256sum FILE`.
 #include <array>
