@@ -10,15 +10,8 @@ namespace rnnlab {
 
 namespace {
 
-using data_source::resolve_path;
-using data_source::make_setup;
-using data_source::split_seed_param;
-using data_source::split_seed_of;
-using schema::choice;
-using schema::flag;
-using schema::integer;
-using schema::real;
-using schema::text;
+using namespace data_source;  // source_helpers.h
+using namespace schema;       // integer(), real(), text(), ...
 
 DataSourceType csv_source() {
   DataSourceType t;

@@ -10,11 +10,8 @@ namespace rnnlab {
 
 namespace {
 
-using data_source::resolve_path;
-using data_source::split_seed_param;
-using data_source::random_split_setup;
-using schema::real;
-using schema::text;
+using namespace data_source;  // source_helpers.h
+using namespace schema;       // integer(), real(), text(), ...
 
 DataSourceType digits_source() {
   DataSourceType t;

@@ -10,9 +10,8 @@ namespace rnnlab {
 
 namespace {
 
-using data_source::make_setup;
-using schema::integer;
-using schema::real;
+using namespace data_source;  // source_helpers.h
+using namespace schema;       // integer(), real(), text(), ...
 
 DataSourceType fibonacci_source() {
   DataSourceType t;

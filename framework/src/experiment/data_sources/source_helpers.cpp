@@ -58,4 +58,20 @@ Split first_n_split(std::size_t n, std::size_t m) {
   return sp;
 }
 
+std::vector<ParamSpec> with_generated_examples(std::vector<ParamSpec> own) {
+  own.push_back(schema::integer("examples", 100000, 1, "generated training sequences"));
+  own.push_back(schema::integer("test_examples", 1000, 0,
+                                "generated evaluation sequences (a separate set)"));
+  own.push_back(data_seed_param());
+  return own;
+}
+
+DataSetup generated_setup(
+    const CellConfig& c,
+    const std::function<std::unique_ptr<Dataset>(std::size_t total, uint64_t seed)>& make) {
+  const auto n = static_cast<std::size_t>(c.integer("examples")),
+             m = static_cast<std::size_t>(c.integer("test_examples"));
+  return make_setup(make(n + m, data_seed_of(c)), first_n_split(n, m));
+}
+
 }  // namespace rnnlab::data_source

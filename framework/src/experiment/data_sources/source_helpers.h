@@ -13,8 +13,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "experiment/schema_helpers.h"
 #include "rnnlab/catalog.h"
@@ -39,5 +41,13 @@ DataSetup random_split_setup(std::unique_ptr<Dataset> ds, const CellConfig& c,
 
 // Generated sources: examples [0, n) train, [n, n + m) evaluate.
 Split first_n_split(std::size_t n, std::size_t m);
+
+// Generated sources with a separate evaluation set. Schema: the source's own parameters, then
+// examples, test_examples and data_seed. Setup: make(examples + test_examples, data_seed)
+// builds the dataset; the first `examples` train, the next `test_examples` evaluate.
+std::vector<ParamSpec> with_generated_examples(std::vector<ParamSpec> own);
+DataSetup generated_setup(
+    const CellConfig& c,
+    const std::function<std::unique_ptr<Dataset>(std::size_t total, uint64_t seed)>& make);
 
 }  // namespace rnnlab::data_source

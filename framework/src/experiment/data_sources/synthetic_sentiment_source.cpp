@@ -10,12 +10,8 @@ namespace rnnlab {
 
 namespace {
 
-using data_source::split_seed_param;
-using data_source::data_seed_param;
-using data_source::data_seed_of;
-using data_source::random_split_setup;
-using schema::integer;
-using schema::real;
+using namespace data_source;  // source_helpers.h
+using namespace schema;       // integer(), real(), text(), ...
 
 DataSourceType synthetic_sentiment_source() {
   DataSourceType t;
