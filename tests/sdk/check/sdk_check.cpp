@@ -2,11 +2,15 @@
 // path ($RNNLAB_PLUGIN_PATH = MGU_DIR, then the plugin folder the core finds beside itself),
 // check that mgu came from MGU_DIR and the built-in cells from the installed PLUGIN_DIR, and run
 // the conformance suite on mgu and on nstep stacking mgu. Exit 0 when everything conforms.
+// It also views a tensor through the installed rnnlab/xview.h: xtensor, which that header
+// includes, comes with find_package(rnnlab).
 #include <filesystem>
 #include <iostream>
 
+#include "rnnlab/backend.h"
 #include "rnnlab/conformance.h"
 #include "rnnlab/plugin_loader.h"
+#include "rnnlab/xview.h"
 
 namespace fs = std::filesystem;
 
@@ -14,6 +18,11 @@ int main(int argc, char** argv) try {
   if (argc != 3) {
     std::cerr << "usage: rnnlab_sdk_check MGU_DIR PLUGIN_DIR\n";
     return 2;
+  }
+  const rnnlab::Tensor t = rnnlab::from_vector(std::vector<float>{1, 2, 3, 4}, {2, 2});
+  if (rnnlab::as_xtensor<float>(t)(1, 0) != 3.0f) {
+    std::cerr << "as_xtensor<float>(t)(1, 0) should be 3\n";
+    return 1;
   }
   rnnlab::CellRegistry registry;
   rnnlab::PluginLoader loader;
