@@ -21,7 +21,7 @@ PACKAGES=(
   libboost1.74-dev libboost-program-options1.74-dev libboost-program-options1.74.0
   libtbb-dev libtbb12 libtbbmalloc2 libtbbbind-2-5 libhwloc15 libudev1
   libhdf5-dev libhdf5-103-1 libhdf5-hl-100 libaec0 libsz2 libaec-dev zlib1g zlib1g-dev
-  libxtensor-dev libxsimd-dev xtl-dev libxtensor-blas-dev doctest-dev
+  libxtensor-dev libxsimd-dev xtl-dev doctest-dev
   libopenblas-dev libopenblas-pthread-dev libopenblas0-pthread libopenblas0 libgfortran5
   libquadmath0 pkgconf-bin libpkgconf3
   # libhdf5's own needs (libcurl and what it links), in case the image lacks them

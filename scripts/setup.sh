@@ -9,7 +9,7 @@ BUILD_DIR=${BUILD_DIR:-build}
 PACKAGES=(
   build-essential cmake ninja-build pkg-config binutils
   libboost-dev libboost-program-options-dev        # Spirit X3, Program_options
-  libxtensor-dev libxtensor-blas-dev libxsimd-dev  # tensors
+  libxtensor-dev libxsimd-dev                      # tensors
   libopenblas-dev                                  # cblas
   libtbb-dev                                       # oneTBB
   libhdf5-dev hdf5-tools zlib1g-dev                # run files, gzip data
