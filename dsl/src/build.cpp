@@ -3,8 +3,9 @@
 // statement into the spec in source order:
 //   seed/backend/data  a later scope (the experiment after an included file) replaces,
 //                      twice in one scope is an error
-//   train              merged key by key; steps and epochs replace each other across blocks;
-//                      another optimizer replaces it with its arguments, the same one merges
+//   train              merged by rnnlab::merge_train (rnnlab/spec_keys.h): key by key, steps
+//                      and epochs replace each other, another optimizer replaces it with its
+//                      arguments, the same one merges
 //   model / sweep      appended; a duplicate model name or sweep key is an error
 // Positional arguments are resolved here, against the schema of the layer or optimizer.
 #include <filesystem>
@@ -125,22 +126,6 @@ void train_items(Compiler& c, const std::vector<ast::train_item>& items, const P
     }
     auto v = single_value(s.val, f, c.sink, kloc);
     if (v) c.add_arg(t.settings, s.key.name, ArgSpec{v->value, v->loc}, kloc);
-  }
-}
-
-// A later train block over an earlier one (an included file's).
-void merge_train(Compiler& c, TrainSpec& base, const TrainSpec& t) {
-  for (const auto& [key, arg] : t.settings) {
-    if (key == "steps") base.settings.erase("epochs");
-    if (key == "epochs") base.settings.erase("steps");
-    c.add_arg(base.settings, key, arg, c.name_loc_of(arg));
-  }
-  if (!t.optimizer.empty()) {  // the same optimizer again: its arguments merge
-    if (t.optimizer != base.optimizer) base.optimizer_args.clear();
-    base.optimizer = t.optimizer;
-    base.optimizer_loc = t.optimizer_loc;
-    for (const auto& [key, arg] : t.optimizer_args)
-      c.add_arg(base.optimizer_args, key, arg, c.name_loc_of(arg));
   }
 }
 
@@ -297,7 +282,7 @@ void build_spec(Compiler& c) {
         layer.loc = f.loc(call.name, f.loc(call, loc));
         const Catalog& cat = c.catalog;
         call_args(c, call, f, layer.loc, layer.args,
-                  [&]() { return layer_schema(cat, layer); }, layer.kind);
+                  [&]() { return layer_schema_or_declared(cat, layer); }, layer.kind);
       }
       if (m->train) train_items(c, *m->train, f, loc, model.train_overrides);
     } else if (const auto* t = boost::get<ast::train_block>(&item.get())) {
@@ -307,7 +292,10 @@ void build_spec(Compiler& c) {
       c.has_train = true;
       TrainSpec block;
       train_items(c, t->items, f, loc, block);
-      merge_train(c, c.spec.train, block);
+      // A later block over an earlier one (an included file's), by merge_train's rules.
+      merge_train(c.spec.train, block, [&](ArgSpec& slot, const ArgSpec& from) {
+        c.name_loc[&slot] = c.name_loc_of(from);
+      });
     } else if (const auto* s = boost::get<ast::sweep_block>(&item.get())) {
       for (const auto& entry : s->items) {
         const SourceLoc kloc = f.loc(entry.key, f.loc(*s));

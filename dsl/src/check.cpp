@@ -14,12 +14,6 @@ namespace rnnlab::dsl::detail {
 
 namespace {
 
-std::map<std::string, ParamValue> plain(const ArgMap& args) {
-  std::map<std::string, ParamValue> out;
-  for (const auto& [k, a] : args) out[k] = a.value;
-  return out;
-}
-
 const ParamSpec* find_spec(const std::vector<ParamSpec>& schema, const std::string& name) {
   for (const auto& s : schema)
     if (s.name == name) return &s;
@@ -52,7 +46,7 @@ void check_train(Compiler& c, TrainSpec& t, const SourceLoc& loc, bool base) {
       if (s && std::find(losses.begin(), losses.end(), *s) == losses.end()) {
         c.sink.error(arg.loc, "unknown loss " + sq(*s), suggest(*s, losses, "losses"));
       } else if (!s) {
-        ParamSpec spec = loss_spec(cat);
+        ParamSpec spec = loss_schema(cat);
         check_value(c.sink, spec, arg.value, "loss", arg.loc);
       }
       continue;
@@ -115,7 +109,7 @@ void check_train(Compiler& c, TrainSpec& t, const SourceLoc& loc, bool base) {
 void check_shapes(Compiler& c, const ModelSpec& m) {
   const Catalog& cat = c.catalog;
   for (const auto& l : m.layers)
-    if (!layer_schema(cat, l)) return;  // unknown layers: reported already
+    if (!layer_schema_or_declared(cat, l)) return;  // unknown layers: reported already
   bool has_cell = false;
   for (std::size_t i = 0; i < m.layers.size(); ++i) {
     const LayerSpec& l = m.layers[i];
@@ -129,7 +123,7 @@ void check_shapes(Compiler& c, const ModelSpec& m) {
     if (loss.empty())
       if (auto it = t->settings.find("loss"); it != t->settings.end())
         if (const auto* s = std::get_if<std::string>(&it->second.value)) loss = *s;
-  if (loss.empty()) loss = std::get<std::string>(loss_spec(cat).default_value);
+  if (loss.empty()) loss = std::get<std::string>(loss_schema(cat).default_value);
   if (!has_cell && classification_loss(loss))
     c.sink.error(m.loc,
                  "model " + sq(m.name) + " has no cell, so it ends in a sequence ([T,B,F]), but "
@@ -139,65 +133,6 @@ void check_shapes(Compiler& c, const ModelSpec& m) {
 }
 
 }  // namespace
-
-bool is_cell(const Catalog& cat, const std::string& kind) {
-  return cat.cells().find(kind) != nullptr;
-}
-
-std::optional<std::vector<ParamSpec>> layer_schema(const Catalog& cat, const LayerSpec& layer) {
-  if (const CellType* t = cat.cells().find(layer.kind)) {
-    std::vector<ParamSpec> schema;
-    try {
-      schema = cat.cells().schema_for(layer.kind, plain(layer.args));
-    } catch (const std::exception&) {
-      schema = t->schema;
-    }
-    return schema;
-  }
-  if (const SchemaEntry* e = cat.find_layer(layer.kind)) return e->schema;
-  return std::nullopt;
-}
-
-ParamSpec seed_spec() {
-  ParamSpec s;
-  s.name = "seed";
-  s.type = ParamType::integer;
-  s.default_value = int64_t{1};
-  s.min = 0;
-  s.doc = "random seed of the run";
-  return s;
-}
-
-ParamSpec backend_spec() {
-  ParamSpec s;
-  s.name = "backend";
-  s.type = ParamType::choice;
-  s.default_value = std::string("cpu");
-  s.choices = {"cpu", "cuda"};
-  s.doc = "where the run computes";
-  return s;
-}
-
-ParamSpec loss_spec(const Catalog& cat) {
-  for (const auto& s : cat.train_settings())
-    if (s.name == "loss") return s;
-  ParamSpec s;
-  s.name = "loss";
-  s.type = ParamType::choice;
-  s.default_value = cat.losses().empty() ? std::string("mse") : cat.losses().front();
-  s.required = true;
-  s.choices = cat.losses();
-  return s;
-}
-
-ParamSpec optimizer_spec(const Catalog& cat) {
-  ParamSpec s;
-  s.name = "optimizer";
-  s.type = ParamType::choice;
-  for (const auto& o : cat.optimizers()) s.choices.push_back(o.name);
-  s.default_value = s.choices.empty() ? std::string("adam") : s.choices.front();
-  return s;
-}
 
 bool check_value(Sink& sink, const ParamSpec& spec, ParamValue& v, const std::string& what,
                  const SourceLoc& loc) {
@@ -238,11 +173,11 @@ void check_args(Compiler& c, ArgMap& args, const std::vector<ParamSpec>& schema,
 void check_spec(Compiler& c) {
   const Catalog& cat = c.catalog;
   if (auto it = c.top.find("seed"); it != c.top.end()) {
-    if (check_value(c.sink, seed_spec(), it->second.value, "seed", it->second.loc))
+    if (check_value(c.sink, seed_schema(), it->second.value, "seed", it->second.loc))
       c.spec.seed = static_cast<uint64_t>(std::get<int64_t>(it->second.value));
   }
   if (auto it = c.top.find("backend"); it != c.top.end()) {
-    if (check_value(c.sink, backend_spec(), it->second.value, "backend", it->second.loc))
+    if (check_value(c.sink, backend_schema(), it->second.value, "backend", it->second.loc))
       c.spec.backend = std::get<std::string>(it->second.value);
   }
   if (!c.has_experiment) {
@@ -275,7 +210,7 @@ void check_spec(Compiler& c) {
         c.sink.error(l.loc, amb, {});
         continue;
       }
-      const auto schema = layer_schema(cat, l);
+      const auto schema = layer_schema_or_declared(cat, l);
       if (!schema) {
         std::vector<std::string> notes;
         const std::string near = closest_name(l.kind, cat.layer_names());
@@ -306,7 +241,7 @@ void check_spec(Compiler& c) {
     const auto target = resolve_key(c, axis.key, axis.loc);
     if (!target) continue;
     for (std::size_t j = 0; j < axis.values.size(); ++j)
-      check_value(c.sink, target->spec, axis.values[j], "sweep " + sq(axis.key),
+      check_value(c.sink, *target->spec, axis.values[j], "sweep " + sq(axis.key),
                   c.sweep_value_locs[i][j]);
   }
 }

@@ -13,6 +13,7 @@
 #include "ast.h"
 #include "parser.h"
 #include "rnnlab/dsl/compile.h"
+#include "rnnlab/spec_keys.h"
 
 namespace rnnlab::dsl::detail {
 
@@ -29,9 +30,7 @@ struct Sink {
 
 std::string join(const std::vector<std::string>& v, const std::string& sep = ", ");
 std::string sq(const std::string& s);  // 'x'
-// "did you mean 'x'?" when a candidate is close, else "known <what>: a, b, c".
-std::vector<std::string> suggest(const std::string& word, std::vector<std::string> candidates,
-                                 const std::string& what);
+// suggest(), the "did you mean" notes, is rnnlab::suggest (rnnlab/spec_keys.h).
 
 // ---- values.cpp: literals -> ParamValue
 struct LocatedValue {
@@ -72,15 +71,8 @@ struct Compiler {
   SourceLoc name_loc_of(const ArgSpec& a) const;
 };
 
-// ---- schemas (check.cpp)
-// The schema of one model layer: a cell's (with the recurrent-layer option `sequences`) or a
-// built-in layer's; nullopt when the kind is unknown.
-std::optional<std::vector<ParamSpec>> layer_schema(const Catalog& cat, const LayerSpec& layer);
-bool is_cell(const Catalog& cat, const std::string& kind);
-ParamSpec seed_spec();
-ParamSpec backend_spec();
-ParamSpec loss_spec(const Catalog& cat);
-ParamSpec optimizer_spec(const Catalog& cat);
+// ---- schemas (check.cpp); a layer's schema, is_cell and the seed/backend/loss/optimizer
+// schemas are rnnlab's (rnnlab/spec_keys.h), shared with the runner.
 // Checks args against a schema: unknown names, bad values (normalised: integers given for
 // reals become reals), missing required ones. `owner` names it in messages ("lstm").
 void check_args(Compiler& c, ArgMap& args, const std::vector<ParamSpec>& schema,
@@ -90,14 +82,9 @@ bool check_value(Sink& sink, const ParamSpec& spec, ParamValue& v, const std::st
                  const SourceLoc& loc);
 void check_spec(Compiler& c);  // everything: data, models, shapes, train, sweep
 
-// ---- keys.cpp: "seed", "train.batch", "model.lstm.hidden", "model.lstm.layer0.hidden", ...
-struct KeyTarget {
-  enum class Kind { seed, backend, arg, optimizer } kind = Kind::arg;
-  ArgMap* args = nullptr;  // for Kind::arg
-  std::string name;        // the argument's name in args
-  ParamSpec spec;
-  TrainSpec* train = nullptr;  // for train settings: steps/epochs replace each other
-};
+// ---- keys.cpp: sweep and --set keys, resolved by rnnlab::resolve_key (rnnlab/spec_keys.h).
+// The target of `key` (written at `loc`), or nullopt: a bad key is reported at its bad part;
+// a key whose owner is unknown (a layer kind, optimizer, data source) is left to the checks.
 std::optional<KeyTarget> resolve_key(Compiler& c, const std::string& key, const SourceLoc& loc);
 void apply_overrides(Compiler& c, const std::vector<std::string>& overrides);
 

@@ -28,20 +28,6 @@ std::string join(const std::vector<std::string>& v, const std::string& sep) {
 
 std::string sq(const std::string& s) { return "'" + s + "'"; }
 
-std::vector<std::string> suggest(const std::string& word, std::vector<std::string> candidates,
-                                 const std::string& what) {
-  std::sort(candidates.begin(), candidates.end());
-  std::vector<std::string> notes;
-  const std::string near = closest_name(word, candidates);
-  if (!near.empty()) notes.push_back("did you mean " + sq(near) + "?");
-  if (candidates.empty()) {
-    notes.push_back("there are no " + what);
-  } else {
-    notes.push_back("known " + what + ": " + join(candidates));
-  }
-  return notes;
-}
-
 namespace {
 
 struct ScalarVisitor {

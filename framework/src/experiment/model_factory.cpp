@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "experiment/resolve_util.h"
+#include "rnnlab/spec_keys.h"
 #include "rnnlab/run_file.h"
 #include "rnnlab/runner.h"
 
@@ -15,13 +16,13 @@ std::unique_ptr<Model> build_model(const ModelSpec& model, const Catalog& catalo
   const std::size_t n = model.layers.size();
   for (std::size_t k = 0; k < n; ++k) {
     const LayerSpec& l = model.layers[k];
-    const bool cell = detail::is_cell(catalog, l.kind);
+    const bool cell = is_cell(catalog, l.kind);
     CellConfig c = detail::resolve_args((cell ? "cell '" : "layer '") + l.kind + "'", l.kind,
                                         detail::layer_schema(catalog, l), l.args, l.loc);
     try {
       if (cell) {
         bool later_cell = false;
-        for (std::size_t j = k + 1; j < n; ++j) later_cell |= detail::is_cell(catalog, model.layers[j].kind);
+        for (std::size_t j = k + 1; j < n; ++j) later_cell |= is_cell(catalog, model.layers[j].kind);
         b.cell(l.kind, c.values(), later_cell || per_step_targets, stateful);
       } else if (l.kind == "dense") {
         b.dense(c.integer("units"), activation_from_name(c.choice("activation")));

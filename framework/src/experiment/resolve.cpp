@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "experiment/resolve_util.h"
+#include "rnnlab/spec_keys.h"
 #include "rnnlab/optim.h"
 #include "rnnlab/runner.h"
 
@@ -10,21 +11,11 @@ namespace rnnlab {
 
 namespace {
 
-// The experiment's train block with the model's overrides merged in.
-TrainSpec merge_train(const TrainSpec& base, const TrainSpec& over) {
+// The experiment's train block with the model's overrides merged in (merge_train's rules),
+// adam when neither names an optimizer.
+TrainSpec merged_train(const TrainSpec& base, const TrainSpec& over) {
   TrainSpec out = base;
-  if (over.settings.count("steps") || over.settings.count("epochs")) {
-    out.settings.erase("steps");
-    out.settings.erase("epochs");
-  }
-  for (const auto& [k, v] : over.settings) out.settings[k] = v;
-  if (!over.optimizer.empty() && over.optimizer != base.optimizer) {
-    out.optimizer = over.optimizer;
-    out.optimizer_args = over.optimizer_args;
-    out.optimizer_loc = over.optimizer_loc;
-  } else {
-    for (const auto& [k, v] : over.optimizer_args) out.optimizer_args[k] = v;
-  }
+  merge_train(out, over);
   if (out.optimizer.empty()) out.optimizer = "adam";
   return out;
 }
@@ -72,11 +63,11 @@ ExperimentSpec resolve_run_spec(const ExperimentSpec& spec, const std::string& m
   RNNLAB_CHECK_INPUT(!m.layers.empty(), detail::loc_prefix(m.loc), "model '", m.name,
                      "' has no layers");
   for (auto& l : m.layers) {
-    const bool cell = detail::is_cell(catalog, l.kind);
+    const bool cell = is_cell(catalog, l.kind);
     detail::resolve_args((cell ? "cell '" : "layer '") + l.kind + "'", l.kind,
                          detail::layer_schema(catalog, l), l.args, l.loc, &l.args);
   }
-  out.train = merge_train(spec.train, m.train_overrides);
+  out.train = merged_train(spec.train, m.train_overrides);
   m.train_overrides = TrainSpec{};
   out.models = {m};
 

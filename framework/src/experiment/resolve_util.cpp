@@ -1,6 +1,8 @@
 // Schema checks with located, named errors (see resolve_util.h).
 #include "experiment/resolve_util.h"
 
+#include "rnnlab/spec_keys.h"
+
 namespace rnnlab::detail {
 
 std::string loc_prefix(const SourceLoc& loc) {
@@ -44,14 +46,8 @@ CellConfig resolve_args(const std::string& what, const std::string& name,
   return config;
 }
 
-bool is_cell(const Catalog& catalog, const std::string& kind) {
-  return catalog.cells().find(kind) != nullptr;
-}
-
-// A cell's schema for the values given (composite cells such as nstep add the inner cell's).
 std::vector<ParamSpec> layer_schema(const Catalog& catalog, const LayerSpec& layer) {
-  if (catalog.cells().find(layer.kind)) return catalog.cells().schema_for(layer.kind, values_of(layer.args));
-  if (const SchemaEntry* l = catalog.find_layer(layer.kind)) return l->schema;
+  if (auto schema = find_layer_schema(catalog, layer)) return std::move(*schema);
   const std::vector<std::string> names = catalog.layer_names();
   std::string msg = loc_prefix(layer.loc) + "unknown layer '" + layer.kind + "'";
   const std::string near = closest_name(layer.kind, names);

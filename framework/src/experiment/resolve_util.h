@@ -20,9 +20,8 @@ CellConfig resolve_args(const std::string& what, const std::string& name,
                         const std::vector<ParamSpec>& schema, const ArgMap& args,
                         const SourceLoc& loc, ArgMap* filled = nullptr);
 
-// The schema of a layer kind: a cell's from the registry, else a built-in layer's; InputError
-// with "did you mean" and the known names for an unknown kind.
+// find_layer_schema (spec_keys.h), with an unknown kind an InputError located at the layer,
+// with "did you mean" and the known names.
 std::vector<ParamSpec> layer_schema(const Catalog& catalog, const LayerSpec& layer);
-bool is_cell(const Catalog& catalog, const std::string& kind);
 
 }  // namespace rnnlab::detail

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "experiment/resolve_util.h"
+#include "rnnlab/spec_keys.h"
 #include "rnnlab/backend.h"
 
 namespace rnnlab {
@@ -43,7 +44,7 @@ std::vector<std::pair<std::string, ParamValue>> config_values(const ExperimentSp
     const std::string layer = "layer" + std::to_string(k) + ".";
     out.emplace_back(layer + "kind", l.kind);
     add_args(out, layer, l.args);
-    if (first_cell && detail::is_cell(catalog, l.kind)) {
+    if (first_cell && is_cell(catalog, l.kind)) {
       first_cell = false;
       out.emplace_back("cell", l.kind);
       add_args(out, "cell.", l.args);
