@@ -78,11 +78,12 @@
 namespace rnnlab {
 
 struct RunPlan {
-  std::string model;     // the model's name
-  std::string sweep_id;  // "" without a sweep
-  std::string name;      // model or model-sweep_id (the run's folder)
-  std::string path;      // <out>/<experiment>/<name>/run.h5
-  ExperimentSpec spec;   // this run only: one model, resolved (see above), no sweep
+  std::string experiment;  // the experiment's folder (its name, sanitized like `name`)
+  std::string model;       // the model's name
+  std::string sweep_id;    // "" without a sweep
+  std::string name;        // model or model-sweep_id (the run's folder)
+  std::string path;        // <out>/<experiment>/<name>/run.h5
+  ExperimentSpec spec;     // this run only: one model, resolved (see above), no sweep
   std::vector<std::string> sweep_settings;  // "key=value" of each sweep axis applied, in order
 };
 

@@ -61,8 +61,9 @@ std::vector<ManifestRecord> expand_manifest(const ExperimentSpec& spec, const Ca
                                             const RunOptions& options, const std::string& file,
                                             const std::vector<std::string>& set,
                                             int64_t first_task) {
-  // One record per plan, in plan_runs' order; the plans themselves are not kept (linear in
-  // the number of runs, capped at kMaxRuns by for_each_plan).
+  // One record per plan, in plan_runs' order (the one odometer, plan.cpp): the plan carries its
+  // experiment, model, path and sweep point. The plans themselves are not kept (linear in the
+  // number of runs, capped at kMaxRuns by for_each_plan).
   std::vector<ManifestRecord> out;
   out.reserve(static_cast<std::size_t>(count_runs(spec, options)));
   const std::string abs_file = fs::absolute(file).lexically_normal().string();
@@ -70,7 +71,7 @@ std::vector<ManifestRecord> expand_manifest(const ExperimentSpec& spec, const Ca
   for_each_plan(spec, catalog, options, [&](RunPlan&& p) {
     ManifestRecord r;
     r.task = first_task + static_cast<int64_t>(out.size());
-    r.id = fs::path(p.path).parent_path().parent_path().filename().string() + "/" + p.name;
+    r.id = p.experiment + "/" + p.name;
     r.model = p.model;
     r.path = fs::absolute(p.path).lexically_normal().string();
     r.file = abs_file;

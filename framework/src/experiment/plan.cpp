@@ -9,6 +9,7 @@
 
 #include "experiment/resolve_util.h"
 #include "rnnlab/runner.h"
+#include "rnnlab/spec_keys.h"
 
 namespace rnnlab {
 
@@ -73,9 +74,24 @@ void check_plan_input(const ExperimentSpec& spec, const RunOptions& options) {
       throw InputError(msg + "; its models: " + known);
     }
   }
-  for (const auto& a : spec.sweep)
+  for (const auto& a : spec.sweep) {
     RNNLAB_CHECK_INPUT(!a.values.empty(), detail::loc_prefix(a.loc), "sweep axis '", a.key,
                        "' has no values");
+  }
+}
+
+// An axis of a model that is not there concerns no run: the compiler rejects its key (unknown
+// model, with did-you-mean), and so does the runner, with the same message.
+void check_axis_models(const ExperimentSpec& spec, const Catalog& catalog) {
+  for (const auto& a : spec.sweep) {
+    const bool some_model = std::any_of(spec.models.begin(), spec.models.end(),
+                                        [&](const ModelSpec& m) { return axis_applies(a, m.name); });
+    if (some_model) continue;
+    ExperimentSpec probe = spec;
+    const KeyResolution r = resolve_key(probe, a.key, catalog);
+    if (r.error)
+      throw InputError(detail::loc_prefix(a.loc) + "sweep: " + key_error_text(a.key, *r.error));
+  }
 }
 
 }  // namespace
@@ -112,6 +128,7 @@ int64_t count_runs(const ExperimentSpec& spec, const RunOptions& options) {
 void for_each_plan(const ExperimentSpec& spec, const Catalog& catalog, const RunOptions& options,
                    const std::function<void(RunPlan&&)>& visit) {
   count_runs(spec, options);   // the checks and the cap, before anything is resolved
+  check_axis_models(spec, catalog);
   ExperimentSpec base = spec;  // shares the .rnn text (SharedText)
   base.sweep.clear();
   base.models.clear();
@@ -141,11 +158,12 @@ void for_each_plan(const ExperimentSpec& spec, const Catalog& catalog, const Run
         settings.push_back(axes[i]->key + "=" + param_value_str(v));
       }
       RunPlan p;
+      p.experiment = sanitize(spec.name);
       p.sweep_settings = std::move(settings);
       p.model = m.name;
       p.sweep_id = sanitize(id);
       p.name = sanitize(m.name) + (id.empty() ? "" : "-" + p.sweep_id);
-      p.path = (std::filesystem::path(options.out_dir) / sanitize(spec.name) / p.name / "run.h5")
+      p.path = (std::filesystem::path(options.out_dir) / p.experiment / p.name / "run.h5")
                    .lexically_normal()
                    .string();
       p.spec = resolve_run_spec(point, m.name, catalog);
