@@ -6,8 +6,8 @@
 # A crash found here becomes a file in dsl/fuzz/regressions/ (replayed first on every run) and,
 # where it shows a diagnostic worth keeping, a golden case in tests/dsl/cases/.
 # (-fno-sanitize=vptr: the vptr check would need the typeinfo of rnnlab::Cell, i.e. the engine.)
-# Only the catalog's schema code and the spec keys (spec_keys.h: the key grammar the compiler
-# shares with the runner) are linked from the framework: the fuzz catalog is a stand-in
+# Only the catalog's schema code, the spec keys (spec_keys.h: the key grammar the compiler shares
+# with the runner) and the spec printer (spec_text.h) are linked from the framework: the fuzz catalog is a stand-in
 # (dsl/fuzz/fuzz_catalog.cpp) beside the test cells of tests/dsl/test_catalog.h.
 set -euo pipefail
 SECONDS_TO_RUN=${1:-60}
@@ -20,7 +20,7 @@ FLAGS=(-std=c++20 -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-saniti
 SOURCES=("$ROOT"/dsl/src/*.cpp "$ROOT/framework/src/plugin/cell_schema.cpp"
          "$ROOT/framework/src/plugin/cell_registry.cpp" "$ROOT/framework/src/core/describe_exception.cpp"
          "$ROOT/framework/src/experiment/spec_keys.cpp" "$ROOT/framework/src/experiment/spec_rules.cpp"
-         "$ROOT/framework/src/experiment/experiment.cpp"
+         "$ROOT/framework/src/experiment/experiment.cpp" "$ROOT/framework/src/experiment/describe_spec.cpp"
          "$ROOT/dsl/fuzz/fuzz_catalog.cpp"
          "$ROOT/dsl/fuzz/fuzz_compile.cpp")
 objs=()

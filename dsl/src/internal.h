@@ -44,8 +44,6 @@ std::optional<LocatedValue> single_value(const ast::value& v, const ParsedFile& 
 // A scalar, a list or an expanded range: the values of a sweep axis.
 std::optional<std::vector<LocatedValue>> value_list(const ast::value& v, const ParsedFile& f,
                                                     Sink& sink, const SourceLoc& fallback);
-// Canonical literal text: 42, 0.001, true, fo, "a path/x.csv".
-std::string literal(const ParamValue& v);
 
 // ---- the compiler's state while it builds and checks one spec
 struct Compiler {

@@ -1,6 +1,7 @@
 // Literals -> ParamValue: numbers (integer unless written with '.' or an exponent), strings,
 // booleans, bare words (strings, e.g. `pooling: fo`), lists and ranges `a..b step s` (both ends
-// included) for sweeps. Also the canonical literal text the printer writes back.
+// included) for sweeps. (The literal text the printer writes back is rnnlab::spec_literal,
+// rnnlab/spec_text.h.)
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -174,28 +175,6 @@ std::optional<std::vector<LocatedValue>> value_list(const ast::value& v, const P
   }
   if (!ok) return std::nullopt;
   return out;
-}
-
-std::string literal(const ParamValue& v) {
-  const auto* s = std::get_if<std::string>(&v);
-  if (!s) return param_value_str(v);
-  bool ident = !s->empty() && (std::isalpha(static_cast<unsigned char>((*s)[0])) || (*s)[0] == '_');
-  for (char ch : *s) ident = ident && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_');
-  if (ident && *s != "true" && *s != "false") return *s;
-  std::string out = "\"";
-  for (char ch : *s) {
-    if (ch == '"' || ch == '\\') out += '\\';
-    if (ch == '\n') {
-      out += "\\n";
-      continue;
-    }
-    if (ch == '\t') {
-      out += "\\t";
-      continue;
-    }
-    out += ch;
-  }
-  return out + "\"";
 }
 
 }  // namespace rnnlab::dsl::detail

@@ -42,8 +42,8 @@
 // backend, threads, host, data, data_warnings (only when the data source repaired the data,
 // e.g. interpolated a CSV's missing values), started_at, finished_at, status (+ the
 // trainer's); text /config/source (the .rnn text with its includes) and /config/resolved
-// (the run's spec, printed by RunOptions::print_spec = dsl::print, else a plain fallback
-// printer). /config/values (every resolved value, typed), /dataset and /split (the train and
+// (the run's spec as canonical .rnn text: describe_spec, spec_text.h, the printer dsl::print
+// is). /config/values (every resolved value, typed), /dataset and /split (the train and
 // held-out example indices) are written by write_run_record (experiment/run_record.h).
 //
 // Locking: execute_run takes the run file's RunLock (run_lock.h) and installs the SIGINT/SIGTERM
@@ -73,6 +73,7 @@
 #include "rnnlab/catalog.h"
 #include "rnnlab/experiment.h"
 #include "rnnlab/model.h"
+#include "rnnlab/spec_text.h"
 #include "rnnlab/trainer.h"
 
 namespace rnnlab {
@@ -112,7 +113,8 @@ struct RunOptions {
   bool quiet = false;               // no progress output
   bool progress = true;             // progress bar on a TTY (lines otherwise)
   std::string git_sha = "unknown";  // recorded in every run file
-  // Prints the resolved spec for /config/resolved (dsl::print; the runner sits below the DSL).
+  // Prints the resolved spec for /config/resolved; unset: describe_spec (spec_text.h), which
+  // dsl::print is, so a run file's text is the same either way.
   std::function<std::string(const ExperimentSpec&)> print_spec;
   std::function<void(const RunPlan&, std::size_t index, std::size_t count)> on_start;
   std::function<void(const RunPlan&, const RunSummary&)> on_finish;
@@ -141,8 +143,7 @@ void check_data_files(const ExperimentSpec& spec);
 std::unique_ptr<Model> build_model(const ModelSpec& model, const Catalog& catalog,
                                    int64_t input_size, uint64_t seed, Device device, DType dtype,
                                    bool stateful, bool per_step_targets);
-// A plain text rendering of a spec (the fallback of RunOptions::print_spec).
-std::string describe_spec(const ExperimentSpec& spec);
+// describe_spec, the canonical .rnn text of a spec (/config/resolved), is in spec_text.h.
 
 // ---- whole experiments ----
 

@@ -1,65 +1,91 @@
-// describe_spec: a plain .rnn-like rendering of a spec, used for /config/resolved when no DSL
-// printer is given (tests, tools that build specs by hand).
-#include <sstream>
+// describe_spec and spec_literal: the canonical .rnn text of a spec (format in spec_text.h).
+#include "rnnlab/spec_text.h"
 
-#include "rnnlab/runner.h"
+#include <cctype>
 
 namespace rnnlab {
 
 namespace {
 
-std::string value_str(const ParamValue& v) {
-  if (const auto* s = std::get_if<std::string>(&v)) return "\"" + *s + "\"";
-  return param_value_str(v);
-}
-
-std::string args_str(const ArgMap& args) {
+std::string args_text(const ArgMap& args) {
   std::string out;
-  for (const auto& [k, a] : args) out += (out.empty() ? "" : ", ") + k + ": " + value_str(a.value);
+  for (const auto& [name, arg] : args)
+    out += (out.empty() ? "" : ", ") + name + ": " + spec_literal(arg.value);
   return out;
 }
 
-void train_block(std::ostringstream& os, const TrainSpec& t, const std::string& indent) {
-  for (const auto& [k, a] : t.settings) os << indent << k << " " << value_str(a.value) << "\n";
-  if (!t.optimizer.empty())
-    os << indent << "optimizer " << t.optimizer << "(" << args_str(t.optimizer_args) << ")\n";
+std::string train_text(const TrainSpec& t) {
+  std::string out;
+  if (auto it = t.settings.find("loss"); it != t.settings.end())
+    out += " loss " + spec_literal(it->second.value);
+  if (!t.optimizer.empty()) {
+    out += " optimizer " + t.optimizer;
+    if (!t.optimizer_args.empty()) out.append("(").append(args_text(t.optimizer_args)).append(")");
+  }
+  for (const auto& [key, arg] : t.settings)
+    if (key != "loss") out += " " + key + " " + spec_literal(arg.value);
+  return "{" + out + " }";
 }
 
 }  // namespace
 
+std::string spec_literal(const ParamValue& v) {
+  const auto* s = std::get_if<std::string>(&v);
+  if (!s) return param_value_str(v);
+  bool ident = !s->empty() && (std::isalpha(static_cast<unsigned char>((*s)[0])) || (*s)[0] == '_');
+  for (char ch : *s) ident = ident && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_');
+  if (ident && *s != "true" && *s != "false") return *s;
+  std::string out = "\"";
+  for (char ch : *s) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    if (ch == '\n') {
+      out += "\\n";
+      continue;
+    }
+    if (ch == '\t') {
+      out += "\\t";
+      continue;
+    }
+    out += ch;
+  }
+  return out + "\"";
+}
+
 std::string describe_spec(const ExperimentSpec& spec) {
-  std::ostringstream os;
-  os << "experiment " << spec.name << " {\n";
-  os << "  seed " << spec.seed << "\n  backend " << spec.backend << "\n";
-  os << "  data " << spec.data.source << " { ";
-  for (const auto& [k, a] : spec.data.args) os << k << " " << value_str(a.value) << " ";
-  os << "}\n";
+  std::string out = "experiment " + spec.name + " {\n";
+  out += "  seed " + std::to_string(spec.seed) + "\n";
+  out += "  backend " + spec_literal(spec.backend) + "\n";
+  out += "  data " + spec.data.source;
+  if (!spec.data.args.empty()) {
+    out += " {";
+    for (const auto& [key, arg] : spec.data.args)
+      out += " " + key + " " + spec_literal(arg.value);
+    out += " }";
+  }
+  out += "\n";
   for (const auto& m : spec.models) {
-    os << "  model " << m.name << " = ";
-    for (std::size_t i = 0; i < m.layers.size(); ++i)
-      os << (i ? " -> " : "") << m.layers[i].kind << "(" << args_str(m.layers[i].args) << ")";
-    if (!m.train_overrides.settings.empty() || !m.train_overrides.optimizer.empty()) {
-      os << " {\n";
-      train_block(os, m.train_overrides, "    ");
-      os << "  }";
+    out += "  model " + m.name + " =";
+    for (std::size_t i = 0; i < m.layers.size(); ++i) {
+      const LayerSpec& l = m.layers[i];
+      out += (i ? " -> " : " ") + l.kind;
+      if (!l.args.empty()) out.append("(").append(args_text(l.args)).append(")");
     }
-    os << "\n";
+    const TrainSpec& o = m.train_overrides;
+    if (!o.settings.empty() || !o.optimizer.empty()) out.append(" ").append(train_text(o));
+    out += "\n";
   }
-  os << "  train {\n";
-  train_block(os, spec.train, "    ");
-  os << "  }\n";
+  out += "  train " + train_text(spec.train) + "\n";
   if (!spec.sweep.empty()) {
-    os << "  sweep {\n";
-    for (const auto& a : spec.sweep) {
-      os << "    " << a.key << ": [";
-      for (std::size_t i = 0; i < a.values.size(); ++i)
-        os << (i ? ", " : "") << value_str(a.values[i]);
-      os << "]\n";
+    out += "  sweep {\n";
+    for (const auto& axis : spec.sweep) {
+      out += "    " + axis.key + ": [";
+      for (std::size_t i = 0; i < axis.values.size(); ++i)
+        out += (i ? ", " : "") + spec_literal(axis.values[i]);
+      out += "]\n";
     }
-    os << "  }\n";
+    out += "  }\n";
   }
-  os << "}\n";
-  return os.str();
+  return out + "}\n";
 }
 
 }  // namespace rnnlab
