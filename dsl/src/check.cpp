@@ -14,18 +14,6 @@ namespace rnnlab::dsl::detail {
 
 namespace {
 
-const ParamSpec* find_spec(const std::vector<ParamSpec>& schema, const std::string& name) {
-  for (const auto& s : schema)
-    if (s.name == name) return &s;
-  return nullptr;
-}
-
-std::vector<std::string> names_of(const std::vector<ParamSpec>& schema) {
-  std::vector<std::string> out;
-  for (const auto& s : schema) out.push_back(s.name);
-  return out;
-}
-
 bool classification_loss(const std::string& loss) {
   return loss == "softmax_cross_entropy" || loss == "bce_with_logits" ||
          loss == "cross_entropy" || loss == "binary_cross_entropy";
@@ -51,12 +39,10 @@ void check_train(Compiler& c, TrainSpec& t, const SourceLoc& loc, bool base) {
       }
       continue;
     }
-    const ParamSpec* spec = find_spec(schema, key);
+    const ParamSpec* spec = find_param(schema, key);
     if (!spec) {
-      std::vector<std::string> known = names_of(schema);
-      if (!find_spec(schema, "loss")) known.push_back("loss");
-      known.push_back("optimizer");
-      c.sink.error(nloc, "unknown train setting " + sq(key), suggest(key, known, "train settings"));
+      c.sink.error(nloc, "unknown train setting " + sq(key),
+                   suggest(key, train_block_names(cat), "train settings"));
       continue;
     }
     check_value(c.sink, *spec, arg.value, "train setting " + sq(key), arg.loc);
@@ -85,7 +71,7 @@ void check_train(Compiler& c, TrainSpec& t, const SourceLoc& loc, bool base) {
     if (!steps && !epochs)
       c.sink.error(loc, "the train block needs steps or epochs",
                    {"e.g. steps 10000 (batches) or epochs 30 (passes over the data)"});
-    const ParamSpec* loss = find_spec(schema, "loss");
+    const ParamSpec* loss = find_param(schema, "loss");
     if (!t.settings.count("loss") && (!loss || loss->required))
       c.sink.error(loc, "the train block needs a loss",
                    {"known losses: " + join(cat.losses())});
@@ -156,10 +142,10 @@ bool check_value(Sink& sink, const ParamSpec& spec, ParamValue& v, const std::st
 void check_args(Compiler& c, ArgMap& args, const std::vector<ParamSpec>& schema,
                 const std::string& owner, const SourceLoc& owner_loc) {
   for (auto& [name, arg] : args) {
-    const ParamSpec* spec = find_spec(schema, name);
+    const ParamSpec* spec = find_param(schema, name);
     if (!spec) {
       c.sink.error(c.name_loc_of(arg), "unknown parameter " + sq(name) + " of " + owner,
-                   suggest(name, names_of(schema), "parameters of " + owner));
+                   suggest(name, param_names(schema), "parameters of " + owner));
       continue;
     }
     check_value(c.sink, *spec, arg.value, owner + " parameter " + sq(name), arg.loc);

@@ -17,12 +17,12 @@
 //   limit. Expansion is linear in the number of runs; for_each_plan resolves them one at a
 //   time (what `rnnlab check` and the sweep manifest use), plan_runs keeps them all.
 //
-// Setting keys (sweep axes; the same syntax as `--set`)
-//   seed | backend | data.<arg> | train.<setting> | train.optimizer | train.<optimizer arg>
-//   | optimizer.<arg> | model.<m>.<arg> (model m's first cell, as the .rnn compiler reads it)
-//   | model.<m>.layer<k>.<arg> (layer k, 0-based; also model.<m>.<k>.<arg> and
-//     model.<m>.<kind>.<arg>, the first layer of that kind)
-//   | model.<m>.train.<setting> (a per-model train override)
+// Setting keys (sweep axes; the same syntax as `--set`): the grammar of spec_keys.h, which the
+//   .rnn compiler reads too (seed | backend | data.<arg> | train.<setting> | train.optimizer
+//   | train.optimizer.<arg> | optimizer.<arg> | train.<optimizer arg> | model.<m>.<arg> (model
+//   m's first cell) | model.<m>.layer<k>.<arg> | model.<m>.<k>.<arg> | model.<m>.<kind>.<arg>
+//   | model.<m>.train.…). A sweep axis of a model that is not in the experiment is an
+//   InputError (unknown model, as `rnnlab check` says), not an axis that concerns no run.
 //
 // Resolution (what /config/resolved shows)
 //   The run's spec keeps its one model; the model's train overrides are merged into the
@@ -123,7 +123,9 @@ struct RunOptions {
 
 // ---- the steps of a run, public for tests and tools ----
 
-// Applies one setting (see "Setting keys") to `spec`. InputError for an unknown key.
+// Applies one setting (see "Setting keys") to `spec`: resolve_key, then the value (seed,
+// backend and the optimizer's name checked now, other values when the run is resolved).
+// InputError "setting 'KEY': <the KeyError>" for a key that names nothing.
 void apply_setting(ExperimentSpec& spec, const std::string& key, const ParamValue& value,
                    const Catalog& catalog);
 // The run spec of `model` (a name in spec.models) resolved as described above.

@@ -77,6 +77,10 @@ ParamSpec backend_schema();
 ParamSpec loss_schema(const Catalog& catalog);
 ParamSpec optimizer_schema(const Catalog& catalog);
 
+// The names a train block takes (for "did you mean"): the catalog's train settings, loss and
+// optimizer.
+std::vector<std::string> train_block_names(const Catalog& catalog);
+
 // ---- the train block's editing rules
 // Writing `name` (steps or epochs) into a train block drops the other one.
 void drop_replaced_length(ArgMap& settings, const std::string& name);
@@ -99,6 +103,10 @@ std::optional<std::vector<ParamSpec>> find_layer_schema(const Catalog& catalog,
 // checks that report those arguments themselves).
 std::optional<std::vector<ParamSpec>> layer_schema_or_declared(const Catalog& catalog,
                                                                const LayerSpec& layer);
+
+// A schema's entry named `name` (nullptr when there is none), and every entry's name.
+const ParamSpec* find_param(const std::vector<ParamSpec>& schema, const std::string& name);
+std::vector<std::string> param_names(const std::vector<ParamSpec>& schema);
 
 // "did you mean 'x'?" when a candidate is close, then "known <what>: a, b, c" (sorted).
 std::vector<std::string> suggest(const std::string& word, std::vector<std::string> candidates,

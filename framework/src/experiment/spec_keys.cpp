@@ -34,18 +34,6 @@ std::vector<Part> split(const std::string& key) {
 
 std::string sq(const std::string& s) { return "'" + s + "'"; }
 
-const ParamSpec* find_spec(const std::vector<ParamSpec>& schema, const std::string& name) {
-  for (const auto& s : schema)
-    if (s.name == name) return &s;
-  return nullptr;
-}
-
-std::vector<std::string> names_of(const std::vector<ParamSpec>& schema) {
-  std::vector<std::string> out;
-  for (const auto& s : schema) out.push_back(s.name);
-  return out;
-}
-
 KeyResolution fail(std::size_t offset, std::string message, std::vector<std::string> notes = {}) {
   return KeyResolution{std::nullopt, KeyError{offset, std::move(message), std::move(notes)}};
 }
@@ -67,12 +55,12 @@ KeyResolution optimizer_arg(ExperimentSpec& spec, TrainSpec& t, const Part& p,
   k.name = p.text;
   const SchemaEntry* opt = cat.find_optimizer(opt_name);
   if (!opt) return found(k);  // an unknown optimizer: reported where it is named
-  if (const ParamSpec* s = find_spec(opt->schema, p.text)) {
+  if (const ParamSpec* s = find_param(opt->schema, p.text)) {
     k.spec = *s;
     return found(k);
   }
   return fail(p.offset, "unknown parameter " + sq(p.text) + " of optimizer " + sq(opt_name),
-              suggest(p.text, names_of(opt->schema), "parameters of optimizer " + sq(opt_name)));
+              suggest(p.text, param_names(opt->schema), "parameters of optimizer " + sq(opt_name)));
 }
 
 // p[i...] in train block `t` (the experiment's, or a model's overrides).
@@ -92,17 +80,14 @@ KeyResolution train_key(ExperimentSpec& spec, TrainSpec& t, const std::vector<Pa
       k.spec = optimizer_schema(cat);
       return found(k);
     }
-    if (const ParamSpec* s = find_spec(cat.train_settings(), p[i].text)) {
+    if (const ParamSpec* s = find_param(cat.train_settings(), p[i].text)) {
       k.spec = *s;
       return found(k);
     }
     if (const SchemaEntry* opt = cat.find_optimizer(optimizer_in_effect(spec, t)))
-      if (find_spec(opt->schema, p[i].text)) return optimizer_arg(spec, t, p[i], cat);
-    std::vector<std::string> known = names_of(cat.train_settings());
-    if (!find_spec(cat.train_settings(), "loss")) known.push_back("loss");
-    known.push_back("optimizer");
+      if (find_param(opt->schema, p[i].text)) return optimizer_arg(spec, t, p[i], cat);
     return fail(p[i].offset, "unknown train setting " + sq(p[i].text),
-                suggest(p[i].text, known, "train settings"));
+                suggest(p[i].text, train_block_names(cat), "train settings"));
   }
   if (p.size() == i + 2 && p[i].text == "optimizer") return optimizer_arg(spec, t, p[i + 1], cat);
   return fail(0, "unknown key", {kKeyForms});
@@ -116,12 +101,12 @@ KeyResolution layer_key(LayerSpec& layer, const Part& p, const std::string& wher
   k.name = p.text;
   const auto schema = layer_schema_or_declared(cat, layer);
   if (!schema) return found(k);  // an unknown kind: reported at the layer
-  if (const ParamSpec* s = find_spec(*schema, p.text)) {
+  if (const ParamSpec* s = find_param(*schema, p.text)) {
     k.spec = *s;
     return found(k);
   }
   return fail(p.offset, "unknown parameter " + sq(p.text) + " of " + layer.kind + " (" + where + ")",
-              suggest(p.text, names_of(*schema), "parameters of " + layer.kind));
+              suggest(p.text, param_names(*schema), "parameters of " + layer.kind));
 }
 
 bool all_digits(const std::string& s, std::size_t from) {
@@ -180,13 +165,13 @@ KeyResolution data_key(ExperimentSpec& spec, const Part& p, const Catalog& cat) 
   if (spec.data.source.empty()) return fail(0, "there is no data block to set " + sq(p.text) + " in");
   const DataSourceType* src = cat.find_data_source(spec.data.source);
   if (!src) return found(k);  // an unknown source: reported at the data block
-  if (const ParamSpec* s = find_spec(src->entry.schema, p.text)) {
+  if (const ParamSpec* s = find_param(src->entry.schema, p.text)) {
     k.spec = *s;
     return found(k);
   }
   return fail(p.offset,
               "unknown parameter " + sq(p.text) + " of data source " + sq(spec.data.source),
-              suggest(p.text, names_of(src->entry.schema),
+              suggest(p.text, param_names(src->entry.schema),
                       "parameters of data source " + sq(spec.data.source)));
 }
 
@@ -213,7 +198,7 @@ ParamSpec backend_schema() {
 }
 
 ParamSpec loss_schema(const Catalog& cat) {
-  if (const ParamSpec* s = find_spec(cat.train_settings(), "loss")) return *s;
+  if (const ParamSpec* s = find_param(cat.train_settings(), "loss")) return *s;
   ParamSpec s;
   s.name = "loss";
   s.type = ParamType::choice;
@@ -230,6 +215,13 @@ ParamSpec optimizer_schema(const Catalog& cat) {
   for (const auto& o : cat.optimizers()) s.choices.push_back(o.name);
   s.default_value = s.choices.empty() ? std::string("adam") : s.choices.front();
   return s;
+}
+
+std::vector<std::string> train_block_names(const Catalog& cat) {
+  std::vector<std::string> known = param_names(cat.train_settings());
+  if (!find_param(cat.train_settings(), "loss")) known.push_back("loss");
+  known.push_back("optimizer");
+  return known;
 }
 
 KeyResolution resolve_key(ExperimentSpec& spec, const std::string& key, const Catalog& catalog) {

@@ -1,6 +1,6 @@
 // The spec editing rules of spec_keys.h that are not about keys: the train block's (steps and
 // epochs replace each other, another optimizer replaces the old one with its arguments), the
-// schema of a layer, and the "did you mean" notes of every unknown name.
+// schema of a layer, schema look-ups and the "did you mean" notes of every unknown name.
 #include <algorithm>
 
 #include "rnnlab/spec_keys.h"
@@ -60,6 +60,18 @@ std::optional<std::vector<ParamSpec>> layer_schema_or_declared(const Catalog& ca
   } catch (const std::exception&) {
     return catalog.cells().find(layer.kind)->schema;
   }
+}
+
+const ParamSpec* find_param(const std::vector<ParamSpec>& schema, const std::string& name) {
+  for (const auto& s : schema)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+std::vector<std::string> param_names(const std::vector<ParamSpec>& schema) {
+  std::vector<std::string> out;
+  for (const auto& s : schema) out.push_back(s.name);
+  return out;
 }
 
 std::vector<std::string> suggest(const std::string& word, std::vector<std::string> candidates,
