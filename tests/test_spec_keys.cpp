@@ -178,6 +178,8 @@ ExperimentSpec planned(const ExperimentSpec& spec, const std::string& model) {
 
 }  // namespace
 
+TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
+
 TEST_CASE("spec keys: every key form means the same in check (--set and sweep) and run") {
   const ExperimentSpec base = compiled();
   for (const Row& r : kRows) {
@@ -280,3 +282,5 @@ TEST_CASE("spec keys: the train block's rules") {
   CHECK(base.settings.count("epochs") == 1);
   CHECK(base.optimizer_args.size() == 2);  // the same optimizer: arguments merge
 }
+
+TEST_SUITE_END();
