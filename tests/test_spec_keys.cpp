@@ -283,4 +283,13 @@ TEST_CASE("spec keys: the train block's rules") {
   CHECK(base.optimizer_args.size() == 2);  // the same optimizer: arguments merge
 }
 
+TEST_CASE("spec keys: one printer: dsl::print is describe_spec, and its text compiles back") {
+  const ExperimentSpec s = compiled({"model.g.train.optimizer=sgd", "data.path=a b/c.csv"});
+  CHECK(dsl::print(s) == describe_spec(s));
+  const auto again = dsl::compile_text(describe_spec(s), "again.rnn", test_catalog());
+  INFO(again.rendered);
+  REQUIRE(again.ok);
+  CHECK(change(s, again.spec) == "");
+}
+
 TEST_SUITE_END();
