@@ -23,9 +23,9 @@ RNNLAB_SIMD_CLONES void forward_row(const T* __restrict p, const T* __restrict q
                                     const T* __restrict h_prev, T* __restrict a, T* __restrict qn,
                                     T* __restrict h_out, int64_t h) {
   for (int64_t j = 0; j < h; ++j) {
-    const Gates<T> q_j = load_gates(q, h, j);
-    const Gates<T> act = activate(load_gates(p, h, j), q_j);
-    store_gates(a, h, j, act);
+    const Gates<T> q_j = load_blocks<Gates<T>>(q, h, j);
+    const Gates<T> act = activate(load_blocks<Gates<T>>(p, h, j), q_j);
+    store_blocks(a, h, j, act);
     qn[j] = q_j.n;
     h_out[j] = next_h(act, h_prev[j]);
   }
@@ -37,11 +37,11 @@ RNNLAB_SIMD_CLONES void backward_row(const T* __restrict a, const T* __restrict 
                                      const T* __restrict h_prev, T* __restrict dh, T* __restrict dp,
                                      T* __restrict dq, int64_t h) {
   for (int64_t j = 0; j < h; ++j) {
-    const Gates<T> act = load_gates(a, h, j);
+    const Gates<T> act = load_blocks<Gates<T>>(a, h, j);
     T g = dh[j];
     const Gates<T> d = backward(act, qn[j], h_prev[j], g);
-    store_gates(dp, h, j, d);
-    store_gates(dq, h, j, dq_of(d, act));
+    store_blocks(dp, h, j, d);
+    store_blocks(dq, h, j, dq_of(d, act));
     dh[j] = g;
   }
 }

@@ -28,13 +28,13 @@ __global__ void gru_forward_step(int64_t batch, int64_t h, const T* __restrict__
     const int64_t b = e / h, j = e % h;
     if (Mk && Mk[b] == T(0)) {
       H[e] = h_prev[e];
-      store_gates(A + b * h3, h, j, Gates<T>{T(0), T(0), T(0)});  // not read by backward
+      store_blocks(A + b * h3, h, j, Gates<T>{T(0), T(0), T(0)});  // not read by backward
       QN[e] = T(0);
       continue;
     }
-    const Gates<T> q = load_gates(Q + b * h3, h, j) + load_gates(Bh, h, j);
-    const Gates<T> a = activate(load_gates(P + b * h3, h, j), q);
-    store_gates(A + b * h3, h, j, a);
+    const Gates<T> q = load_blocks<Gates<T>>(Q + b * h3, h, j) + load_blocks<Gates<T>>(Bh, h, j);
+    const Gates<T> a = activate(load_blocks<Gates<T>>(P + b * h3, h, j), q);
+    store_blocks(A + b * h3, h, j, a);
     QN[e] = q.n;
     H[e] = next_h(a, h_prev[e]);
   }
@@ -51,16 +51,16 @@ __global__ void gru_backward_step(int64_t batch, int64_t h, const T* __restrict_
     const int64_t b = e / h, j = e % h;
     const T g = DH[e] + dH[e];
     if (Mk && Mk[b] == T(0)) {
-      store_gates(DP + b * h3, h, j, Gates<T>{T(0), T(0), T(0)});
-      store_gates(DQ + b * h3, h, j, Gates<T>{T(0), T(0), T(0)});
+      store_blocks(DP + b * h3, h, j, Gates<T>{T(0), T(0), T(0)});
+      store_blocks(DQ + b * h3, h, j, Gates<T>{T(0), T(0), T(0)});
       DH[e] = g;
       continue;
     }
-    const Gates<T> a = load_gates(A + b * h3, h, j);
+    const Gates<T> a = load_blocks<Gates<T>>(A + b * h3, h, j);
     T dh = g;
     const Gates<T> d = backward(a, QN[e], h_prev[e], dh);
-    store_gates(DP + b * h3, h, j, d);
-    store_gates(DQ + b * h3, h, j, dq_of(d, a));
+    store_blocks(DP + b * h3, h, j, d);
+    store_blocks(DQ + b * h3, h, j, dq_of(d, a));
     DH[e] = dh;
   }
 }

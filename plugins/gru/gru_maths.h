@@ -1,10 +1,10 @@
 // The GRU's per-element maths, written once for both fused kernels: the CPU row loops
 // (gru_fused_cpu.cpp) and the CUDA kernels (gru_fused_cuda.cu) call these RNNLAB_HD functions
 // for element j of a row, so the CPU tests check the exact expressions the GPU runs.
-// Plain C++ (no rnnlab/cell.h): only rnnlab/hd_math.h.
+// Plain C++ (no rnnlab/cell.h): only rnnlab/hd_math.h and rnnlab/hd_blocks.h.
 //
 // A row of gates holds three blocks [r | z | n], each H wide (gru_cell.h); element j of a row
-// is {row[j], row[H+j], row[2H+j]} (load_gates / store_gates).
+// is {row[j], row[H+j], row[2H+j]} (load_blocks<Gates<T>> / store_blocks).
 //
 // Forward, P_t and Q = h_{t-1} W_h + b_h of one element, and h_{t-1}:
 //   r = σ(P_r + Q_r)   z = σ(P_z + Q_z)   n = tanh(P_n + r Q_n)   h_t = n + z (h_{t-1} - n)
@@ -15,6 +15,7 @@
 
 #include <cstdint>
 
+#include "rnnlab/hd_blocks.h"
 #include "rnnlab/hd_math.h"
 
 namespace rnnlab::gru {
@@ -22,20 +23,9 @@ namespace rnnlab::gru {
 // One element of the three gate blocks: pre-activation parts, activations or gradients.
 template <typename T>
 struct Gates {
+  static constexpr int kBlocks = 3;  // a row of gates: load_blocks / store_blocks (hd_blocks.h)
   T r, z, n;
 };
-
-template <typename T>
-RNNLAB_HD inline Gates<T> load_gates(const T* row, int64_t h, int64_t j) {
-  return {row[j], row[h + j], row[2 * h + j]};
-}
-
-template <typename T>
-RNNLAB_HD inline void store_gates(T* row, int64_t h, int64_t j, const Gates<T>& v) {
-  row[j] = v.r;
-  row[h + j] = v.z;
-  row[2 * h + j] = v.n;
-}
 
 // Elementwise sum (the CUDA kernel's Q + b_h).
 template <typename T>

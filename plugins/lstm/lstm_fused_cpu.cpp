@@ -31,9 +31,9 @@ template <typename T>
 RNNLAB_SIMD_CLONES void forward_row(T* __restrict g, const T* __restrict c_prev,
                                     T* __restrict h_out, T* __restrict c_out, int64_t h) {
   for (int64_t j = 0; j < h; ++j) {
-    const Gates<T> a = activate(load_gates(g, h, j));
+    const Gates<T> a = activate(load_blocks<Gates<T>>(g, h, j));
     const T c = next_c(a, c_prev[j]);
-    store_gates(g, h, j, a);
+    store_blocks(g, h, j, a);
     c_out[j] = c;
     h_out[j] = next_h(a, c);
   }
@@ -46,7 +46,8 @@ RNNLAB_SIMD_CLONES void backward_row(const T* __restrict a, const T* __restrict 
                                      T* __restrict dc_io, T* __restrict dg, int64_t h) {
   for (int64_t j = 0; j < h; ++j) {
     T dc = dc_io[j];
-    store_gates(dg, h, j, backward(load_gates(a, h, j), c_t[j], c_prev[j], dh_in[j], dc));
+    store_blocks(dg, h, j,
+                 backward(load_blocks<Gates<T>>(a, h, j), c_t[j], c_prev[j], dh_in[j], dc));
     dc_io[j] = dc;
   }
 }

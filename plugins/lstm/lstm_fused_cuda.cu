@@ -34,12 +34,13 @@ __global__ void lstm_forward_step(int64_t batch, int64_t h, const T* __restrict_
       s[h + j] = cp;
       H[e] = hp;
       // not read by backward for a padded row; keep it defined
-      store_gates(A + b * h4, h, j, Gates<T>{T(0), T(0), T(0), T(0)});
+      store_blocks(A + b * h4, h, j, Gates<T>{T(0), T(0), T(0), T(0)});
       continue;
     }
-    const Gates<T> a = activate(load_gates(P + b * h4, h, j) + load_gates(Q + b * h4, h, j));
+    const Gates<T> a =
+        activate(load_blocks<Gates<T>>(P + b * h4, h, j) + load_blocks<Gates<T>>(Q + b * h4, h, j));
     const T c = next_c(a, c_prev[b * ld_c + j]);
-    store_gates(A + b * h4, h, j, a);
+    store_blocks(A + b * h4, h, j, a);
     const T hv = next_h(a, c);
     s[j] = hv;
     s[h + j] = c;
@@ -60,15 +61,15 @@ __global__ void lstm_backward_step(int64_t batch, int64_t h, const T* __restrict
     const T dc_in = DC[e] + dS[b * 2 * h + h + j];
     T* dg = DG + b * h4;
     if (Mk && Mk[b] == T(0)) {
-      store_gates(dg, h, j, Gates<T>{T(0), T(0), T(0), T(0)});
+      store_blocks(dg, h, j, Gates<T>{T(0), T(0), T(0), T(0)});
       DH[e] = dh;
       DC[e] = dc_in;
       continue;
     }
     T dc = dc_in;
-    store_gates(
-        dg, h, j,
-        backward(load_gates(A + b * h4, h, j), S[b * 2 * h + h + j], c_prev[b * ld_c + j], dh, dc));
+    store_blocks(dg, h, j,
+                 backward(load_blocks<Gates<T>>(A + b * h4, h, j), S[b * 2 * h + h + j],
+                          c_prev[b * ld_c + j], dh, dc));
     DC[e] = dc;
     DH[e] = T(0);
   }

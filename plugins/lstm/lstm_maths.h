@@ -1,10 +1,10 @@
 // The LSTM's per-element maths, written once for both fused kernels: the CPU row loops
 // (lstm_fused_cpu.cpp) and the CUDA kernels (lstm_fused_cuda.cu) call these RNNLAB_HD
 // functions for element j of a row, so the CPU tests check the exact expressions the GPU runs.
-// Plain C++ (no rnnlab/cell.h): only rnnlab/hd_math.h.
+// Plain C++ (no rnnlab/cell.h): only rnnlab/hd_math.h and rnnlab/hd_blocks.h.
 //
 // A row of gates holds four blocks [i | f | g | o], each H wide (lstm_cell.h); element j of a
-// row is {row[j], row[H+j], row[2H+j], row[3H+j]} (load_gates / store_gates).
+// row is {row[j], row[H+j], row[2H+j], row[3H+j]} (load_blocks<Gates<T>> / store_blocks).
 //
 // Forward, pre-activations G (= P_t + h_{t-1} W_h) and c_{t-1} of one element:
 //   i = σ(G_i)  f = σ(G_f)  g = tanh(G_g)  o = σ(G_o)
@@ -17,6 +17,7 @@
 
 #include <cstdint>
 
+#include "rnnlab/hd_blocks.h"
 #include "rnnlab/hd_math.h"
 
 namespace rnnlab::lstm {
@@ -24,21 +25,9 @@ namespace rnnlab::lstm {
 // One element of the four gate blocks: pre-activations, activations or their gradients.
 template <typename T>
 struct Gates {
+  static constexpr int kBlocks = 4;  // a row of gates: load_blocks / store_blocks (hd_blocks.h)
   T i, f, g, o;
 };
-
-template <typename T>
-RNNLAB_HD inline Gates<T> load_gates(const T* row, int64_t h, int64_t j) {
-  return {row[j], row[h + j], row[2 * h + j], row[3 * h + j]};
-}
-
-template <typename T>
-RNNLAB_HD inline void store_gates(T* row, int64_t h, int64_t j, const Gates<T>& v) {
-  row[j] = v.i;
-  row[h + j] = v.f;
-  row[2 * h + j] = v.g;
-  row[3 * h + j] = v.o;
-}
 
 // Elementwise sum (the CUDA kernel's G = P_t + Q).
 template <typename T>

@@ -28,8 +28,8 @@ RNNLAB_SIMD_CLONES void forward_row(const T* p, const T* q, Prev<T> prev, int64_
                                     T* save, int64_t h) {
   for (int64_t j = 0; j < h; ++j) {
     Saved<T> sv;
-    store_state(out, h, j, forward(p, q, h, j, prev.s.at(o + j), sv));
-    store_saved(save, h, j, sv);
+    store_blocks(out, h, j, forward(p, q, h, j, prev.s.at(o + j), sv));
+    store_blocks(save, h, j, sv);
   }
 }
 
@@ -37,13 +37,13 @@ RNNLAB_SIMD_CLONES void forward_row(const T* p, const T* q, Prev<T> prev, int64_
 // t-1 on exit (dh zeroed: the GEMM adds dQ W_hᵀ afterwards).
 template <typename T>
 RNNLAB_SIMD_CLONES void backward_row(const T* p, const T* save, const T* s_t, Prev<T> prev,
-                                     int64_t o, Blocks<T> grads, int64_t gi, T* dp, T* dq,
+                                     int64_t o, SplitState<T> grads, int64_t gi, T* dp, T* dq,
                                      int64_t h) {
   for (int64_t j = 0; j < h; ++j) {
     State<T> g = grads.at(gi + j);
-    store_input_grads(
-        dp, dq, h, j,
-        backward(load_saved(save, h, j), p[j], load_state(s_t, h, j), prev.s.at(o + j), g));
+    store_input_grads(dp, dq, h, j,
+                      backward(load_blocks<Saved<T>>(save, h, j), p[j],
+                               load_blocks<State<T>>(s_t, h, j), prev.s.at(o + j), g));
     grads.set(gi + j, g);
   }
 }
@@ -97,7 +97,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const std::vector<Var>& s0, co
     Tensor dp_all = be.empty({steps, batch, 3 * h}, dt);
     Tensor dq_all = be.empty({steps, batch, 2 * h}, dt);
     Tensor grads[4];  // running dh, dn, dd, dm  [B,H]
-    Blocks<T> G;
+    SplitState<T> G;
     for (int k = 0; k < 4; ++k) {
       grads[k] = be.empty({batch, h}, dt);
       be.fill(grads[k], 0.0);

@@ -29,15 +29,15 @@ __global__ void rwa_forward_step(int64_t batch, int64_t h, const T* __restrict__
     T* save = A + b * 4 * h;
     const State<T> prev = pv.s.at(o);
     if (Mk && Mk[b] == T(0)) {
-      store_state(out, h, j, prev);
-      store_saved(save, h, j, Saved<T>{T(0), T(0), T(0), T(0)});
+      store_blocks(out, h, j, prev);
+      store_blocks(save, h, j, Saved<T>{T(0), T(0), T(0), T(0)});
       H[e] = prev.h;
       continue;
     }
     Saved<T> sv;
     const State<T> st = forward(P + b * 3 * h, Q + b * 2 * h, h, j, prev, sv);
-    store_state(out, h, j, st);
-    store_saved(save, h, j, sv);
+    store_blocks(out, h, j, st);
+    store_blocks(save, h, j, sv);
     H[e] = st.h;
   }
 }
@@ -48,17 +48,17 @@ template <typename T>
 __global__ void rwa_backward_step(int64_t batch, int64_t h, const T* __restrict__ P,
                                   const T* __restrict__ A, const T* __restrict__ S, Prev<T> pv,
                                   const T* __restrict__ dS, const T* __restrict__ Mk,
-                                  Blocks<T> grads, T* __restrict__ DP, T* __restrict__ DQ) {
+                                  SplitState<T> grads, T* __restrict__ DP, T* __restrict__ DQ) {
   const int64_t n_el = batch * h;
   RNNLAB_GRID_STRIDE(e, n_el) {
     const int64_t b = e / h, j = e % h, o = b * pv.ld + j;
-    State<T> g = grads.at(e) + load_state(dS + b * 4 * h, h, j);
+    State<T> g = grads.at(e) + load_blocks<State<T>>(dS + b * 4 * h, h, j);
     if (Mk && Mk[b] == T(0)) {
       store_input_grads(DP + b * 3 * h, DQ + b * 2 * h, h, j, InputGrads<T>{T(0), T(0), T(0)});
     } else {
       store_input_grads(DP + b * 3 * h, DQ + b * 2 * h, h, j,
-                        backward(load_saved(A + b * 4 * h, h, j), P[b * 3 * h + j],
-                                 load_state(S + b * 4 * h, h, j), pv.s.at(o), g));
+                        backward(load_blocks<Saved<T>>(A + b * 4 * h, h, j), P[b * 3 * h + j],
+                                 load_blocks<State<T>>(S + b * 4 * h, h, j), pv.s.at(o), g));
     }
     grads.set(e, g);
   }
@@ -113,7 +113,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const std::vector<Var>& s0, co
           batch, h, P + t * batch * 3 * h, saved.data<T>() + t * batch * 4 * h,
           S + t * batch * 4 * h, prev_state<T>(t, batch, h, init, S), dS + t * batch * 4 * h,
           Mk ? Mk + t * batch : nullptr,
-          Blocks<T>{
+          SplitState<T>{
               {grads[0].data<T>(), grads[1].data<T>(), grads[2].data<T>(), grads[3].data<T>()}},
           dp_all.data<T>() + t * batch * 3 * h, dq_all.data<T>() + t * batch * 2 * h);
       RNNLAB_CUDA_LAUNCHED("rwa_backward_step");

@@ -1,7 +1,7 @@
 // The RWA's per-element maths, written once for both fused kernels: the CPU row loops
 // (rwa_fused_cpu.cpp) and the CUDA kernels (rwa_fused_cuda.cu) call these RNNLAB_HD functions
 // for element j of a row, so the CPU tests check the exact expressions the GPU runs.
-// Plain C++ (no rnnlab/cell.h): only rnnlab/hd_math.h.
+// Plain C++ (no rnnlab/cell.h): only rnnlab/hd_math.h and rnnlab/hd_blocks.h.
 //
 // Rows are blocks H wide: P_t [u | g | a] (input parts), Q = h_{t-1} W_h [g | a], the packed
 // state [h | n | d | m], the saved forward values [τ | a | α | β]; element j of a row is
@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "rnnlab/hd_blocks.h"
 #include "rnnlab/hd_math.h"
 
 namespace rnnlab::rwa {
@@ -28,12 +29,14 @@ namespace rnnlab::rwa {
 // One element of the state (h, n, d, m) or of its gradient.
 template <typename T>
 struct State {
+  static constexpr int kBlocks = 4;  // a packed row: load_blocks / store_blocks (hd_blocks.h)
   T h, n, d, m;
 };
 
 // One element of what the forward pass saves for the backward: (τ, a, α, β).
 template <typename T>
 struct Saved {
+  static constexpr int kBlocks = 4;
   T tg, a, alpha, beta;
 };
 
@@ -42,32 +45,6 @@ template <typename T>
 struct InputGrads {
   T du, dg, da;
 };
-
-template <typename T>
-RNNLAB_HD inline State<T> load_state(const T* row, int64_t h, int64_t j) {
-  return {row[j], row[h + j], row[2 * h + j], row[3 * h + j]};
-}
-
-template <typename T>
-RNNLAB_HD inline void store_state(T* row, int64_t h, int64_t j, const State<T>& s) {
-  row[j] = s.h;
-  row[h + j] = s.n;
-  row[2 * h + j] = s.d;
-  row[3 * h + j] = s.m;
-}
-
-template <typename T>
-RNNLAB_HD inline Saved<T> load_saved(const T* row, int64_t h, int64_t j) {
-  return {row[j], row[h + j], row[2 * h + j], row[3 * h + j]};
-}
-
-template <typename T>
-RNNLAB_HD inline void store_saved(T* row, int64_t h, int64_t j, const Saved<T>& s) {
-  row[j] = s.tg;
-  row[h + j] = s.a;
-  row[2 * h + j] = s.alpha;
-  row[3 * h + j] = s.beta;
-}
 
 template <typename T>
 RNNLAB_HD inline void store_input_grads(T* dp, T* dq, int64_t h, int64_t j,
@@ -85,10 +62,10 @@ RNNLAB_HD inline State<T> operator+(const State<T>& x, const State<T>& y) {
   return {x.h + y.h, x.n + y.n, x.d + y.d, x.m + y.m};
 }
 
-// A state (h, n, d, m) or its gradient kept as four separate blocks with one index: the four
+// A state (h, n, d, m) or its gradient kept in four separate buffers with one index: the four
 // initial states or packed row t-1 (see prev_state), the running gradients [B,H] each.
 template <typename T>
-struct Blocks {
+struct SplitState {
   T* k[4];
   RNNLAB_HD State<std::remove_const_t<T>> at(int64_t i) const {
     return {k[0][i], k[1][i], k[2][i], k[3][i]};
@@ -105,7 +82,7 @@ struct Blocks {
 // b·ld + j of each block is the previous state of (b, j).
 template <typename T>
 struct Prev {
-  Blocks<const T> s;
+  SplitState<const T> s;
   int64_t ld;
 };
 
