@@ -5,16 +5,15 @@
 //
 // PyTorch nn.RNN: weight_ih_l0 [H,I] = W_xᵀ, weight_hh_l0 [H,H] = W_hᵀ, b = b_ih + b_hh,
 // nonlinearity = act. Init: W_x Glorot, W_h orthogonal, b = 0.
-// Fused kernels (elman_fused_cpu.cpp, elman_fused_cuda.cu): forward h_t per step; backward
-// da = dh ⊙ act'(h_t), dh_{t-1} = da W_hᵀ, and after the loop
+// Fused kernels (elman_fused_cpu.cpp, elman_fused_cuda.cu; per element: elman_maths.h):
+// forward h_t per step; backward da = dh ⊙ act'(h_t), dh_{t-1} = da W_hᵀ, and after the loop
 // dW_h += [h_0..h_{T-2}]ᵀ [da_0..da_{T-1}], dP += da.
 #pragma once
 
+#include "elman_maths.h"  // Act and the per-element maths of the fused kernels
 #include "rnnlab/cell.h"
 
 namespace rnnlab::elman {
-
-enum class Act { tanh, relu };
 
 // The plugin was built with its CUDA kernel (CMake defines RNNLAB_HAVE_CUDA for the plugin only
 // when a CUDA toolkit was found).

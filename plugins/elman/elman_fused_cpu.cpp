@@ -1,29 +1,28 @@
-// Fused Elman sequence kernel for the CPU (maths in elman_cell.h).
+// Fused Elman sequence kernel for the CPU (maths in elman_cell.h; per element: elman_maths.h).
 #include <cstring>
 
 #include "elman_cell.h"
 #include "rnnlab/cpu_kernels.h"
-#include "rnnlab/cpu_math.h"
 
 namespace rnnlab::elman {
 
 namespace {
 
 template <typename T>
-RNNLAB_SIMD_CLONES void activate(T* x, int64_t n, bool relu) {
+RNNLAB_SIMD_CLONES void activate_row(T* x, int64_t n, bool relu) {
   if (relu)
-    for (int64_t j = 0; j < n; ++j) x[j] = x[j] > T(0) ? x[j] : T(0);
+    for (int64_t j = 0; j < n; ++j) x[j] = activate<Act::relu>(x[j]);
   else
-    for (int64_t j = 0; j < n; ++j) x[j] = cpu_math::tanh(x[j]);
+    for (int64_t j = 0; j < n; ++j) x[j] = activate<Act::tanh>(x[j]);
 }
 
 // da = dh ⊙ act'(h)
 template <typename T>
-RNNLAB_SIMD_CLONES void act_grad(const T* h, const T* dh, T* da, int64_t n, bool relu) {
+RNNLAB_SIMD_CLONES void act_grad_row(const T* h, const T* dh, T* da, int64_t n, bool relu) {
   if (relu)
-    for (int64_t j = 0; j < n; ++j) da[j] = h[j] > T(0) ? dh[j] : T(0);
+    for (int64_t j = 0; j < n; ++j) da[j] = act_grad<Act::relu>(h[j], dh[j]);
   else
-    for (int64_t j = 0; j < n; ++j) da[j] = dh[j] * (T(1) - h[j] * h[j]);
+    for (int64_t j = 0; j < n; ++j) da[j] = act_grad<Act::tanh>(h[j], dh[j]);
 }
 
 template <typename T>
@@ -45,7 +44,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& mask
       if (M && M[t * batch + b] == T(0))
         std::memcpy(Ht + b * h, h_prev + b * h, sizeof(T) * h);
       else
-        activate<T>(Ht + b * h, h, relu);
+        activate_row<T>(Ht + b * h, h, relu);
     }
   }
   std::vector<Var> inputs{p, w_h, h0};
@@ -73,7 +72,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& mask
           std::memset(DA + row * h, 0, sizeof(T) * h);
           continue;
         }
-        act_grad<T>(Hs + row * h, dh, DA + row * h, h, relu);
+        act_grad_row<T>(Hs + row * h, dh, DA + row * h, h, relu);
         std::memset(dh, 0, sizeof(T) * h);
       }
       cpu_gemm(false, true, batch, h, h, T(1), DA + t * batch * h, h, W, h, T(1), DH, h);

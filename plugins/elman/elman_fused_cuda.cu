@@ -1,5 +1,5 @@
 // Fused Elman sequence kernel for CUDA: one tape node, the same maths as elman_fused_cpu.cpp
-// (equations in elman_cell.h).
+// (equations in elman_cell.h): both call the per-element functions of elman_maths.h.
 //
 // Forward, per step t: Q = h_{t-1} W_h (cuBLAS through the backend's gemm, on views into the
 // sequence buffer), then ONE pointwise kernel, a thread per (b, j): h_t = act(P_t + Q), or the
@@ -8,9 +8,8 @@
 // dh ← 0; padded rows: da_t = 0, dh passes through), then dh_{t-1} += da_t W_hᵀ (gemm).
 // After the loop: dW_h += [h_0; h_1..h_{T-2}]ᵀ [da_0..da_{T-1}] (two GEMMs), dP += da.
 // Only compiled when the plugin is built with CUDA (RNNLAB_HAVE_CUDA).
-#include "backend/cuda/cuda_common.cuh"
-#include "backend/cuda/cuda_view.h"
 #include "elman_cell.h"
+#include "rnnlab/cuda_kernel.h"
 
 namespace rnnlab::elman {
 
@@ -26,7 +25,7 @@ __global__ void elman_forward_step(int64_t n, bool relu, const T* __restrict__ P
       continue;
     }
     const T pre = P[e] + Q[e];
-    H[e] = relu ? (pre > T(0) ? pre : T(0)) : cuda_detail::d_tanh(pre);
+    H[e] = relu ? activate<Act::relu>(pre) : activate<Act::tanh>(pre);
   }
 }
 
@@ -42,7 +41,7 @@ __global__ void elman_backward_step(int64_t n, bool relu, const T* __restrict__ 
       continue;
     }
     const T hv = H[e];
-    DA[e] = relu ? (hv > T(0) ? g : T(0)) : g * (T(1) - hv * hv);
+    DA[e] = relu ? act_grad<Act::relu>(hv, g) : act_grad<Act::tanh>(hv, g);
     DH[e] = T(0);
   }
 }

@@ -1,18 +1,15 @@
 // Fused GRU sequence kernel for the CPU (one tape node, backward by hand).
 //
-// Forward, t = 0..T-1:  Q_t = h_{t-1} W_h + b_h (GEMM), then per row: r, z, n, h_t (gru_cell.h).
+// Forward, t = 0..T-1:  Q_t = h_{t-1} W_h + b_h (GEMM), then per row: r, z, n, h_t (gru_maths.h).
 //   Saved: activations (r, z, n) A [T,B,3H], Q_n [T,B,H], and h_t [T,B,H] (the output).
-// Backward, t = T-1..0, dh = gradient into h_t:
-//   dn = dh ⊙ (1-z)   dz = dh ⊙ (h_{t-1} - n)   dn' = dn ⊙ (1-n²)
-//   dr' = dn' ⊙ Q_n ⊙ r(1-r)   dz' = dz ⊙ z(1-z)
-//   dP_t = [dr', dz', dn']      dQ_t = [dr', dz', dn' ⊙ r]
+// Backward, t = T-1..0, dh = gradient into h_t: per row dP_t, dQ_t and dh ⊙ z (gru_maths.h),
 //   dh_{t-1} = dh ⊙ z + dQ_t W_hᵀ            (padded rows: dP = dQ = 0, dh passes through)
 // After the loop: dW_h += [h_0..h_{T-2}]ᵀ dQ (one GEMM), db_h += Σ dQ, dP += dP.
 #include <cstring>
 
 #include "gru_cell.h"
+#include "gru_maths.h"
 #include "rnnlab/cpu_kernels.h"
-#include "rnnlab/cpu_math.h"
 
 namespace rnnlab::gru {
 
@@ -20,40 +17,32 @@ namespace {
 
 int64_t row_grain(int64_t h) { return std::max<int64_t>(1, 8192 / std::max<int64_t>(1, h)); }
 
+// One row of the forward pointwise part (maths in gru_maths.h).
 template <typename T>
 RNNLAB_SIMD_CLONES void forward_row(const T* __restrict p, const T* __restrict q,
                                     const T* __restrict h_prev, T* __restrict a, T* __restrict qn,
                                     T* __restrict h_out, int64_t h) {
   for (int64_t j = 0; j < h; ++j) {
-    T r = cpu_math::sigmoid(p[j] + q[j]);
-    T z = cpu_math::sigmoid(p[h + j] + q[h + j]);
-    T n = cpu_math::tanh(p[2 * h + j] + r * q[2 * h + j]);
-    a[j] = r;
-    a[h + j] = z;
-    a[2 * h + j] = n;
-    qn[j] = q[2 * h + j];
-    h_out[j] = n + z * (h_prev[j] - n);
+    const Gates<T> q_j = load_blocks<Gates<T>>(q, h, j);
+    const Gates<T> act = activate(load_blocks<Gates<T>>(p, h, j), q_j);
+    store_blocks(a, h, j, act);
+    qn[j] = q_j.n;
+    h_out[j] = next_h(act, h_prev[j]);
   }
 }
 
 // dh is read (gradient into h_t) and overwritten with the direct part of dh_{t-1} in place.
 template <typename T>
 RNNLAB_SIMD_CLONES void backward_row(const T* __restrict a, const T* __restrict qn,
-                                     const T* __restrict h_prev, T* __restrict dh,
-                                     T* __restrict dp, T* __restrict dq, int64_t h) {
+                                     const T* __restrict h_prev, T* __restrict dh, T* __restrict dp,
+                                     T* __restrict dq, int64_t h) {
   for (int64_t j = 0; j < h; ++j) {
-    T r = a[j], z = a[h + j], n = a[2 * h + j];
+    const Gates<T> act = load_blocks<Gates<T>>(a, h, j);
     T g = dh[j];
-    T dn = g * (T(1) - z) * (T(1) - n * n);
-    T dz = g * (h_prev[j] - n) * z * (T(1) - z);
-    T dr = dn * qn[j] * r * (T(1) - r);
-    dp[j] = dr;
-    dp[h + j] = dz;
-    dp[2 * h + j] = dn;
-    dq[j] = dr;
-    dq[h + j] = dz;
-    dq[2 * h + j] = dn * r;
-    dh[j] = g * z;
+    const Gates<T> d = backward(act, qn[j], h_prev[j], g);
+    store_blocks(dp, h, j, d);
+    store_blocks(dq, h, j, dq_of(d, act));
+    dh[j] = g;
   }
 }
 

@@ -1,5 +1,5 @@
-// Fused GRU sequence kernel for CUDA: one tape node, the same maths as gru_fused_cpu.cpp
-// (equations in its header).
+// Fused GRU sequence kernel for CUDA: one tape node, the same maths as gru_fused_cpu.cpp: both
+// call the per-element functions of gru_maths.h.
 //
 // Forward, per step t: Q = h_{t-1} W_h (cuBLAS through the backend's gemm, on views into the
 // sequence buffers), then ONE pointwise kernel, a thread per (b, j) (coalesced along j): b_h is
@@ -9,16 +9,13 @@
 // padded rows: dP_t = dQ_t = 0, dh passes through), then dh_{t-1} += dQ_t W_hᵀ (gemm).
 // After the loop: dW_h += [h_0; h_1..h_{T-2}]ᵀ dQ (two GEMMs), db_h += Σ dQ, dP += dP.
 // Only compiled when the plugin is built with CUDA (RNNLAB_HAVE_CUDA).
-#include "backend/cuda/cuda_common.cuh"
-#include "backend/cuda/cuda_view.h"
 #include "gru_cell.h"
+#include "gru_maths.h"
+#include "rnnlab/cuda_kernel.h"
 
 namespace rnnlab::gru {
 
 namespace {
-
-using cuda_detail::d_sigmoid;
-using cuda_detail::d_tanh;
 
 // Q [B,3H] = h_{t-1} W_h (without b_h). Writes A_t [B,3H], QN_t [B,H], H_t [B,H].
 template <typename T>
@@ -29,24 +26,17 @@ __global__ void gru_forward_step(int64_t batch, int64_t h, const T* __restrict__
   const int64_t n = batch * h, h3 = 3 * h;
   RNNLAB_GRID_STRIDE(e, n) {
     const int64_t b = e / h, j = e % h;
-    T* a = A + b * h3;
     if (Mk && Mk[b] == T(0)) {
       H[e] = h_prev[e];
-      a[j] = a[h + j] = a[2 * h + j] = T(0);  // not read by backward; keep it defined
+      store_blocks(A + b * h3, h, j, Gates<T>{T(0), T(0), T(0)});  // not read by backward
       QN[e] = T(0);
       continue;
     }
-    const T* p = P + b * h3;
-    const T* q = Q + b * h3;
-    const T r = d_sigmoid(p[j] + (q[j] + Bh[j]));
-    const T z = d_sigmoid(p[h + j] + (q[h + j] + Bh[h + j]));
-    const T qn = q[2 * h + j] + Bh[2 * h + j];
-    const T nv = d_tanh(p[2 * h + j] + r * qn);
-    a[j] = r;
-    a[h + j] = z;
-    a[2 * h + j] = nv;
-    QN[e] = qn;
-    H[e] = nv + z * (h_prev[e] - nv);
+    const Gates<T> q = load_blocks<Gates<T>>(Q + b * h3, h, j) + load_blocks<Gates<T>>(Bh, h, j);
+    const Gates<T> a = activate(load_blocks<Gates<T>>(P + b * h3, h, j), q);
+    store_blocks(A + b * h3, h, j, a);
+    QN[e] = q.n;
+    H[e] = next_h(a, h_prev[e]);
   }
 }
 
@@ -60,26 +50,18 @@ __global__ void gru_backward_step(int64_t batch, int64_t h, const T* __restrict_
   RNNLAB_GRID_STRIDE(e, n) {
     const int64_t b = e / h, j = e % h;
     const T g = DH[e] + dH[e];
-    T* dp = DP + b * h3;
-    T* dq = DQ + b * h3;
     if (Mk && Mk[b] == T(0)) {
-      dp[j] = dp[h + j] = dp[2 * h + j] = T(0);
-      dq[j] = dq[h + j] = dq[2 * h + j] = T(0);
+      store_blocks(DP + b * h3, h, j, Gates<T>{T(0), T(0), T(0)});
+      store_blocks(DQ + b * h3, h, j, Gates<T>{T(0), T(0), T(0)});
       DH[e] = g;
       continue;
     }
-    const T* a = A + b * h3;
-    const T r = a[j], z = a[h + j], nv = a[2 * h + j];
-    const T dn = g * (T(1) - z) * (T(1) - nv * nv);
-    const T dz = g * (h_prev[e] - nv) * z * (T(1) - z);
-    const T dr = dn * QN[e] * r * (T(1) - r);
-    dp[j] = dr;
-    dp[h + j] = dz;
-    dp[2 * h + j] = dn;
-    dq[j] = dr;
-    dq[h + j] = dz;
-    dq[2 * h + j] = dn * r;
-    DH[e] = g * z;
+    const Gates<T> a = load_blocks<Gates<T>>(A + b * h3, h, j);
+    T dh = g;
+    const Gates<T> d = backward(a, QN[e], h_prev[e], dh);
+    store_blocks(DP + b * h3, h, j, d);
+    store_blocks(DQ + b * h3, h, j, dq_of(d, a));
+    DH[e] = dh;
   }
 }
 

@@ -1,21 +1,20 @@
 // Fused LSTM sequence kernel for the CPU: the whole recurrence is one tape node.
 //
 // Forward, for t = 0..T-1:   G_t = P_t + h_{t-1} W_h   (GEMM [B,H]x[H,4H], beta = 1)
-//   then per row b (parallel): gates, c_t, h_t as in lstm_cell.h; a padded row copies the state.
+//   then per row b (parallel): gates, c_t, h_t (lstm_maths.h); a padded row copies the state.
 //   Saved: activated gates A [T,B,4H] and the packed states (h_t, c_t) [T,B,2H] (the output).
 // Backward, for t = T-1..0, with dh, dc the gradients flowing into state t:
 //   dh += dpacked_h[t], dc += dpacked_c[t]
-//   dc' = dc + dh ⊙ o ⊙ (1 - tanh²c_t)
-//   dG  = [dc'⊙g⊙i(1-i), dc'⊙c_{t-1}⊙f(1-f), dc'⊙i⊙(1-g²), dh⊙tanh(c_t)⊙o(1-o)]
-//   dc_{t-1} = dc' ⊙ f,  dh_{t-1} = dG W_hᵀ        (padded rows: dG = 0, dh/dc pass through)
+//   dG and dc_{t-1} per element (lstm_maths.h),  dh_{t-1} = dG W_hᵀ
+//   (padded rows: dG = 0, dh/dc pass through)
 // and after the loop, with all dG_t at hand, the weight gradient is ONE GEMM over all steps:
 //   dW_h += [h_0; h_1..h_{T-2}]ᵀ [dG_0..dG_{T-1}],   dP += dG.
 #include <cmath>
 #include <cstring>
 
 #include "lstm_cell.h"
+#include "lstm_maths.h"
 #include "rnnlab/cpu_kernels.h"
-#include "rnnlab/cpu_math.h"
 
 namespace rnnlab::lstm {
 
@@ -26,22 +25,17 @@ int64_t row_grain(int64_t h) {
   return std::max<int64_t>(1, 8192 / std::max<int64_t>(1, h));
 }
 
-// One row of the forward pointwise part. g holds pre-activations on entry, activations on exit.
+// One row of the forward pointwise part (maths in lstm_maths.h). g holds pre-activations on
+// entry, activations on exit.
 template <typename T>
-RNNLAB_SIMD_CLONES void forward_row(T* __restrict g, const T* __restrict c_prev, T* __restrict h_out,
-                                    T* __restrict c_out, int64_t h) {
+RNNLAB_SIMD_CLONES void forward_row(T* __restrict g, const T* __restrict c_prev,
+                                    T* __restrict h_out, T* __restrict c_out, int64_t h) {
   for (int64_t j = 0; j < h; ++j) {
-    T i = cpu_math::sigmoid(g[j]);
-    T f = cpu_math::sigmoid(g[h + j]);
-    T gg = cpu_math::tanh(g[2 * h + j]);
-    T o = cpu_math::sigmoid(g[3 * h + j]);
-    T c = f * c_prev[j] + i * gg;
-    g[j] = i;
-    g[h + j] = f;
-    g[2 * h + j] = gg;
-    g[3 * h + j] = o;
+    const Gates<T> a = activate(load_blocks<Gates<T>>(g, h, j));
+    const T c = next_c(a, c_prev[j]);
+    store_blocks(g, h, j, a);
     c_out[j] = c;
-    h_out[j] = o * cpu_math::tanh(c);
+    h_out[j] = next_h(a, c);
   }
 }
 
@@ -51,15 +45,10 @@ RNNLAB_SIMD_CLONES void backward_row(const T* __restrict a, const T* __restrict 
                                      const T* __restrict c_prev, const T* __restrict dh_in,
                                      T* __restrict dc_io, T* __restrict dg, int64_t h) {
   for (int64_t j = 0; j < h; ++j) {
-    T i = a[j], f = a[h + j], g = a[2 * h + j], o = a[3 * h + j];
-    T tc = cpu_math::tanh(c_t[j]);
-    T dh = dh_in[j];
-    T dc = dc_io[j] + dh * o * (T(1) - tc * tc);
-    dg[j] = dc * g * i * (T(1) - i);
-    dg[h + j] = dc * c_prev[j] * f * (T(1) - f);
-    dg[2 * h + j] = dc * i * (T(1) - g * g);
-    dg[3 * h + j] = dh * tc * o * (T(1) - o);
-    dc_io[j] = dc * f;
+    T dc = dc_io[j];
+    store_blocks(dg, h, j,
+                 backward(load_blocks<Gates<T>>(a, h, j), c_t[j], c_prev[j], dh_in[j], dc));
+    dc_io[j] = dc;
   }
 }
 
@@ -147,8 +136,8 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& c0, 
       T* dW = ctx.grad_in(1).data<T>();
       cpu_gemm(true, false, h, h4, batch, T(1), H0, h, DG, h4, T(1), dW, h4);
       if (steps > 1)
-        cpu_gemm(true, false, h, h4, (steps - 1) * batch, T(1), S, 2 * h, DG + batch * h4, h4,
-                 T(1), dW, h4);
+        cpu_gemm(true, false, h, h4, (steps - 1) * batch, T(1), S, 2 * h, DG + batch * h4, h4, T(1),
+                 dW, h4);
     }
     if (ctx.needs(2)) ctx.accumulate(2, dh_t);
     if (ctx.needs(3)) ctx.accumulate(3, dc_t);

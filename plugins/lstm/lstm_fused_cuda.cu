@@ -1,5 +1,5 @@
 // Fused LSTM sequence kernel for CUDA: the whole recurrence is one tape node, the same maths as
-// lstm_fused_cpu.cpp (equations in its header).
+// lstm_fused_cpu.cpp: both call the per-element functions of lstm_maths.h.
 //
 // Forward, per step t: Q = h_{t-1} W_h (cuBLAS through the backend's gemm, on views into the
 // sequence buffers), then ONE pointwise kernel, a thread per (b, j) (coalesced along j):
@@ -9,16 +9,13 @@
 // dh zeroed; padded rows: dG_t = 0, dh and dc pass through), then dh_{t-1} += dG_t W_hᵀ (gemm).
 // After the loop: dW_h += [h_0; h_1..h_{T-2}]ᵀ [dG_0..dG_{T-1}] (two GEMMs), dP += dG.
 // Only compiled when the plugin is built with CUDA (RNNLAB_HAVE_CUDA).
-#include "backend/cuda/cuda_common.cuh"
-#include "backend/cuda/cuda_view.h"
 #include "lstm_cell.h"
+#include "lstm_maths.h"
+#include "rnnlab/cuda_kernel.h"
 
 namespace rnnlab::lstm {
 
 namespace {
-
-using cuda_detail::d_sigmoid;
-using cuda_detail::d_tanh;
 
 // Q [B,4H] = h_{t-1} W_h. Writes A_t [B,4H], S_t [B,2H] (h, c), H_t [B,H].
 template <typename T>
@@ -36,23 +33,15 @@ __global__ void lstm_forward_step(int64_t batch, int64_t h, const T* __restrict_
       s[j] = hp;
       s[h + j] = cp;
       H[e] = hp;
-      T* a = A + b * h4;  // not read by backward for a padded row; keep it defined
-      a[j] = a[h + j] = a[2 * h + j] = a[3 * h + j] = T(0);
+      // not read by backward for a padded row; keep it defined
+      store_blocks(A + b * h4, h, j, Gates<T>{T(0), T(0), T(0), T(0)});
       continue;
     }
-    const T* p = P + b * h4;
-    const T* q = Q + b * h4;
-    const T i = d_sigmoid(p[j] + q[j]);
-    const T f = d_sigmoid(p[h + j] + q[h + j]);
-    const T g = d_tanh(p[2 * h + j] + q[2 * h + j]);
-    const T o = d_sigmoid(p[3 * h + j] + q[3 * h + j]);
-    const T c = f * c_prev[b * ld_c + j] + i * g;
-    T* a = A + b * h4;
-    a[j] = i;
-    a[h + j] = f;
-    a[2 * h + j] = g;
-    a[3 * h + j] = o;
-    const T hv = o * d_tanh(c);
+    const Gates<T> a =
+        activate(load_blocks<Gates<T>>(P + b * h4, h, j) + load_blocks<Gates<T>>(Q + b * h4, h, j));
+    const T c = next_c(a, c_prev[b * ld_c + j]);
+    store_blocks(A + b * h4, h, j, a);
+    const T hv = next_h(a, c);
     s[j] = hv;
     s[h + j] = c;
     H[e] = hv;
@@ -72,20 +61,16 @@ __global__ void lstm_backward_step(int64_t batch, int64_t h, const T* __restrict
     const T dc_in = DC[e] + dS[b * 2 * h + h + j];
     T* dg = DG + b * h4;
     if (Mk && Mk[b] == T(0)) {
-      dg[j] = dg[h + j] = dg[2 * h + j] = dg[3 * h + j] = T(0);
+      store_blocks(dg, h, j, Gates<T>{T(0), T(0), T(0), T(0)});
       DH[e] = dh;
       DC[e] = dc_in;
       continue;
     }
-    const T* a = A + b * h4;
-    const T i = a[j], f = a[h + j], g = a[2 * h + j], o = a[3 * h + j];
-    const T tc = d_tanh(S[b * 2 * h + h + j]);
-    const T dc = dc_in + dh * o * (T(1) - tc * tc);
-    dg[j] = dc * g * i * (T(1) - i);
-    dg[h + j] = dc * c_prev[b * ld_c + j] * f * (T(1) - f);
-    dg[2 * h + j] = dc * i * (T(1) - g * g);
-    dg[3 * h + j] = dh * tc * o * (T(1) - o);
-    DC[e] = dc * f;
+    T dc = dc_in;
+    store_blocks(dg, h, j,
+                 backward(load_blocks<Gates<T>>(A + b * h4, h, j), S[b * 2 * h + h + j],
+                          c_prev[b * ld_c + j], dh, dc));
+    DC[e] = dc;
     DH[e] = T(0);
   }
 }

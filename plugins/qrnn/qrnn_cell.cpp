@@ -26,6 +26,15 @@ int64_t gate_count(Pooling p) {
   return 0;
 }
 
+PoolingDims pooling_dims(Pooling m, const Var& p, const Var& h0, const char* kernel) {
+  const Shape& ps = p.shape();
+  const int64_t h = h0.dim(1);
+  const PoolingDims d{ps[0], ps[1], h, ps[2], m == Pooling::f ? h : 2 * h};
+  RNNLAB_CHECK(d.gates == gate_count(m) * h, kernel, ": P has ", d.gates, " columns, expected ",
+               gate_count(m) * h);
+  return d;
+}
+
 QrnnCell::QrnnCell(const CellArgs& a)
     : input_(a.input_size),
       hidden_(a.config.integer("hidden")),

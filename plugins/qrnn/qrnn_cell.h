@@ -23,18 +23,17 @@
 // Salesforce pytorch-qrnn: QRNNLayer.linear.weight [nH, kI] = Wᵀ with source = cat([X, X_{t-1}])
 // (same block order), bias = b, gate order Z, F, O; its ForgetMult uses F' = 1 - f.
 // Init: W Glorot, b 0.
-// Fused kernels (qrnn_fused_cpu.cpp, qrnn_fused_cuda.cu): the pooling over the whole sequence in
-// one node.
+// Fused kernels (qrnn_fused_cpu.cpp, qrnn_fused_cuda.cu; per element: qrnn_maths.h): the pooling
+// over the whole sequence in one node.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
+#include "qrnn_maths.h"  // Pooling and the per-element maths of the fused kernels
 #include "rnnlab/cell.h"
 
 namespace rnnlab::qrnn {
-
-enum class Pooling { f, fo, ifo };
 
 // The plugin was built with its CUDA kernel (qrnn_fused_cuda.cu; CMake defines
 // RNNLAB_HAVE_CUDA for this plugin only when a CUDA toolkit was found).
@@ -46,6 +45,14 @@ inline constexpr bool kHasCudaKernel = false;
 
 Pooling parse_pooling(const std::string& name);
 int64_t gate_count(Pooling p);  // n: 2, 3, 4
+
+// Sizes of one fused pooling call (both kernels): P [steps, batch, gates], each state
+// [batch, h], the packed output [steps, batch, width], width = ΣS: h (pooling f) or 2h.
+struct PoolingDims {
+  int64_t steps, batch, h, gates, width;
+};
+// The sizes of p [T,B,nH] and h0 [B,H]; throws (naming `kernel`) unless n = gate_count(m).
+PoolingDims pooling_dims(Pooling m, const Var& p, const Var& h0, const char* kernel);
 
 class QrnnCell final : public Cell {
  public:

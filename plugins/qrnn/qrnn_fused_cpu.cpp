@@ -3,22 +3,15 @@
 // The pooling is elementwise, so the work is split into tiles of (batch row b, block of hidden
 // units j) run in parallel (cpu_parallel_for); each tile walks the time axis sequentially.
 // P holds activated gates [z, f, o, i] (qrnn_cell.h); c_{-1} = c0 (pooling f: h0).
-// Forward, t = 0..T-1 (padded row: the state is copied):
-//   f:   h_t = z + f (h_{t-1} - z)
-//   fo:  c_t = z + f (c_{t-1} - z),  h_t = o c_t
-//   ifo: c_t = f c_{t-1} + i z,      h_t = o c_t
-// Backward, t = T-1..0, dh/dc = gradients flowing into state t (plus the packed gradient):
-//   f:   dz = dh (1-f), df = dh (h_{t-1} - z), dh_{t-1} = dh f
-//   fo:  g = dc + dh o:  do = dh c_t, dz = g (1-f), df = g (c_{t-1} - z), dc_{t-1} = g f
-//   ifo: g = dc + dh o:  do = dh c_t, dz = g i, di = g z, df = g c_{t-1}, dc_{t-1} = g f
-//   (fo/ifo: h_{t-1} is not used by step t, so dh_{t-1} = 0; padded rows pass dh, dc through
-//   and get dP = 0). After t = 0, dh and dc are the gradients of h0 and c0.
+// Forward, t = 0..T-1: the pooling per element (qrnn_maths.h); a padded row copies the state.
+// Backward, t = T-1..0, dh/dc = gradients flowing into state t (plus the packed gradient): the
+//   gate gradients and dh/dc of state t-1 per element (qrnn_maths.h); padded rows pass dh, dc
+//   through and get dP = 0. After t = 0, dh and dc are the gradients of h0 and c0.
 #include <algorithm>
 #include <cstring>
 
 #include "qrnn_cell.h"
 #include "rnnlab/cpu_kernels.h"
-#include "rnnlab/cpu_math.h"
 #include "rnnlab/error.h"
 
 namespace rnnlab::qrnn {
@@ -27,20 +20,16 @@ namespace {
 
 constexpr int64_t kTile = 256;  // hidden units per tile
 
-// One tile of one step. p: the row's gates, c_prev: previous state (c, or h for pooling f),
-// h_out/c_out: this step's state (the same pointer for pooling f).
+// One tile of one step (maths in qrnn_maths.h). p: the row's gates, c_prev: previous state (c,
+// or h for pooling f), h_out/c_out: this step's state (the same pointer for pooling f).
 template <typename T, Pooling M>
 RNNLAB_SIMD_CLONES void forward_tile(const T* p, const T* c_prev, T* h_out, T* c_out, int64_t h,
                                      int64_t j0, int64_t j1) {
   for (int64_t j = j0; j < j1; ++j) {
-    T z = p[j], f = p[h + j];
-    if constexpr (M == Pooling::f) {
-      h_out[j] = z + f * (c_prev[j] - z);
-    } else {
-      T c = M == Pooling::fo ? z + f * (c_prev[j] - z) : f * c_prev[j] + p[3 * h + j] * z;
-      c_out[j] = c;
-      h_out[j] = p[2 * h + j] * c;
-    }
+    const Gates<T> g = load_gates<M>(p, h, j);
+    const T c = next_c<M>(g, c_prev[j]);
+    if constexpr (M != Pooling::f) c_out[j] = c;
+    h_out[j] = next_h<M>(g, c);
   }
 }
 
@@ -49,46 +38,31 @@ template <typename T, Pooling M>
 RNNLAB_SIMD_CLONES void backward_tile(const T* p, const T* c_prev, const T* c_t, T* dh, T* dc,
                                       T* dp, int64_t h, int64_t j0, int64_t j1) {
   for (int64_t j = j0; j < j1; ++j) {
-    T z = p[j], f = p[h + j];
-    if constexpr (M == Pooling::f) {
-      T g = dh[j];
-      dp[j] += g * (T(1) - f);
-      dp[h + j] += g * (c_prev[j] - z);
-      dh[j] = g * f;
-    } else {
-      T o = p[2 * h + j];
-      T g = dc[j] + dh[j] * o;
-      dp[2 * h + j] += dh[j] * c_t[j];
-      if constexpr (M == Pooling::fo) {
-        dp[j] += g * (T(1) - f);
-        dp[h + j] += g * (c_prev[j] - z);
-      } else {
-        T i = p[3 * h + j];
-        dp[j] += g * i;
-        dp[h + j] += g * c_prev[j];
-        dp[3 * h + j] += g * z;
-      }
-      dc[j] = g * f;
-      dh[j] = T(0);
-    }
+    T dh_j = dh[j], dc_j = M == Pooling::f ? T(0) : dc[j];
+    const T c_j = M == Pooling::f ? T(0) : c_t[j];
+    add_gates<M>(dp, h, j, backward<M>(load_gates<M>(p, h, j), c_prev[j], c_j, dh_j, dc_j));
+    dh[j] = dh_j;
+    if constexpr (M != Pooling::f) dc[j] = dc_j;
   }
 }
 
-struct Dims {
-  int64_t steps, batch, h, gates, width;  // width = ΣS: h (pooling f) or 2h
-  int64_t tiles_per_row() const { return (h + kTile - 1) / kTile; }
-  int64_t tiles() const { return batch * tiles_per_row(); }
-  int64_t grain() const {
-    return std::max<int64_t>(1, 16384 / std::max<int64_t>(1, steps * kTile));
-  }
+// The work is split into tiles of (batch row, kTile hidden units): `tiles` in all, each walking
+// the time axis; `grain` tiles per parallel task.
+struct Tiles {
+  int64_t per_row, count, grain;
+  explicit Tiles(const PoolingDims& d)
+      : per_row((d.h + kTile - 1) / kTile),
+        count(d.batch * per_row),
+        grain(std::max<int64_t>(1, 16384 / std::max<int64_t>(1, d.steps * kTile))) {}
 };
 
 template <typename T, Pooling M>
-void forward_all(const Dims& d, const T* P, const T* H0, const T* C0, const T* Mk, T* S) {
+void forward_all(const PoolingDims& d, const T* P, const T* H0, const T* C0, const T* Mk, T* S) {
   const int64_t h = d.h, c_off = M == Pooling::f ? 0 : h;
-  cpu_parallel_for(d.tiles(), d.grain(), [&](int64_t s0, int64_t s1) {
+  const Tiles tiles(d);
+  cpu_parallel_for(tiles.count, tiles.grain, [&](int64_t s0, int64_t s1) {
     for (int64_t s = s0; s < s1; ++s) {
-      const int64_t b = s / d.tiles_per_row(), j0 = (s % d.tiles_per_row()) * kTile;
+      const int64_t b = s / tiles.per_row, j0 = (s % tiles.per_row) * kTile;
       const int64_t j1 = std::min(h, j0 + kTile);
       for (int64_t t = 0; t < d.steps; ++t) {
         const int64_t row = t * d.batch + b;
@@ -108,12 +82,13 @@ void forward_all(const Dims& d, const T* P, const T* H0, const T* C0, const T* M
 }
 
 template <typename T, Pooling M>
-void backward_all(const Dims& d, const T* P, const T* H0, const T* C0, const T* Mk, const T* S,
-                  const T* dS, T* DH, T* DC, T* DP) {
+void backward_all(const PoolingDims& d, const T* P, const T* H0, const T* C0, const T* Mk,
+                  const T* S, const T* dS, T* DH, T* DC, T* DP) {
   const int64_t h = d.h, c_off = M == Pooling::f ? 0 : h;
-  cpu_parallel_for(d.tiles(), d.grain(), [&](int64_t s0, int64_t s1) {
+  const Tiles tiles(d);
+  cpu_parallel_for(tiles.count, tiles.grain, [&](int64_t s0, int64_t s1) {
     for (int64_t s = s0; s < s1; ++s) {
-      const int64_t b = s / d.tiles_per_row(), j0 = (s % d.tiles_per_row()) * kTile;
+      const int64_t b = s / tiles.per_row, j0 = (s % tiles.per_row) * kTile;
       const int64_t j1 = std::min(h, j0 + kTile);
       T* dh = DH + b * h;
       T* dc = DC + b * h;
@@ -136,11 +111,7 @@ void backward_all(const Dims& d, const T* P, const T* H0, const T* C0, const T* 
 template <typename T, Pooling M>
 Var run(Tape& tape, const Var& p, const Var& h0, const Var& c0, const Var& mask) {
   Backend& be = tape.backend();
-  const Shape& ps = p.shape();
-  const int64_t h = h0.dim(1);
-  const Dims d{ps[0], ps[1], h, ps[2], M == Pooling::f ? h : 2 * h};
-  RNNLAB_CHECK(d.gates == gate_count(M) * h, "qrnn_fused_cpu: P has ", d.gates,
-               " columns, expected ", gate_count(M) * h);
+  const PoolingDims d = pooling_dims(M, p, h0, "qrnn_fused_cpu");
   Tensor packed = be.empty({d.steps, d.batch, d.width}, p.dtype());
   const T* Mk = mask.valid() ? mask.value().data<T>() : nullptr;
   const T* C0 = M == Pooling::f ? nullptr : c0.value().data<T>();
@@ -172,20 +143,6 @@ Var run(Tape& tape, const Var& p, const Var& h0, const Var& c0, const Var& mask)
   });
 }
 
-template <typename T>
-Var run_mode(Tape& tape, Pooling pooling, const Var& p, const Var& h0, const Var& c0,
-             const Var& mask) {
-  switch (pooling) {
-    case Pooling::f:
-      return run<T, Pooling::f>(tape, p, h0, c0, mask);
-    case Pooling::fo:
-      return run<T, Pooling::fo>(tape, p, h0, c0, mask);
-    case Pooling::ifo:
-      return run<T, Pooling::ifo>(tape, p, h0, c0, mask);
-  }
-  return {};
-}
-
 }  // namespace
 
 Var qrnn_fused_cpu(Tape& tape, Pooling pooling, const Var& p, const Var& h0, const Var& c0,
@@ -193,8 +150,11 @@ Var qrnn_fused_cpu(Tape& tape, Pooling pooling, const Var& p, const Var& h0, con
   RNNLAB_CHECK(tape.device() == Device::cpu, "qrnn_fused_cpu on a ", device_name(tape.device()),
                " tape");
   RNNLAB_CHECK(pooling == Pooling::f || c0.valid(), "qrnn_fused_cpu: pooling fo/ifo needs c0");
-  if (p.dtype() == DType::f64) return run_mode<double>(tape, pooling, p, h0, c0, mask);
-  return run_mode<float>(tape, pooling, p, h0, c0, mask);
+  return with_pooling(pooling, [&](auto mode) {
+    constexpr Pooling M = decltype(mode)::value;
+    if (p.dtype() == DType::f64) return run<double, M>(tape, p, h0, c0, mask);
+    return run<float, M>(tape, p, h0, c0, mask);
+  });
 }
 
 }  // namespace rnnlab::qrnn

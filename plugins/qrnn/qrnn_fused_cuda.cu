@@ -1,5 +1,6 @@
 // Fused QRNN pooling for CUDA: the whole recurrence over time is one tape node, the same maths
-// as qrnn_fused_cpu.cpp (read that file's header for the equations of every pooling mode).
+// as qrnn_fused_cpu.cpp: both call the per-element functions of qrnn_maths.h (the equations of
+// every pooling mode are in its header).
 //
 // One thread per (batch row b, hidden unit j), i.e. per element of a [B,H] state, walking the
 // time axis sequentially; consecutive threads take consecutive j, so every load and store of a
@@ -9,30 +10,23 @@
 // registers, dP accumulated (+=) only when P wants a gradient, dh0/dc0 added at the end.
 // Padded rows (mask 0): forward copies the state, backward passes dh/dc through, dP gets 0.
 // Only compiled when the plugin is built with CUDA (RNNLAB_HAVE_CUDA).
-#include <cuda_runtime.h>
-
-#include "backend/cuda/cuda_context.h"
 #include "qrnn_cell.h"
 #include "rnnlab/backend.h"
+#include "rnnlab/cuda_kernel.h"
 #include "rnnlab/error.h"
 
 namespace rnnlab::qrnn {
 
 namespace {
 
-struct Dims {
-  int64_t steps, batch, h, gates, width;  // width = ΣS: h (pooling f) or 2h
-};
-
 // c_prev: the previous c (pooling f: h). For pooling f the packed row is [h]; else [h, c].
 template <typename T, Pooling M>
-__global__ void qrnn_forward_kernel(Dims d, const T* __restrict__ P, const T* __restrict__ H0,
-                                    const T* __restrict__ C0, const T* __restrict__ Mk,
-                                    T* __restrict__ S) {
+__global__ void qrnn_forward_kernel(PoolingDims d, const T* __restrict__ P,
+                                    const T* __restrict__ H0, const T* __restrict__ C0,
+                                    const T* __restrict__ Mk, T* __restrict__ S) {
   const int64_t n = d.batch * d.h, h = d.h;
   const int64_t c_off = M == Pooling::f ? 0 : h;
-  for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < n;
-       e += static_cast<int64_t>(blockDim.x) * gridDim.x) {
+  RNNLAB_GRID_STRIDE(e, n) {
     const int64_t b = e / h, j = e % h;
     T hv = H0[e];
     T cv = M == Pooling::f ? hv : C0[e];
@@ -40,15 +34,9 @@ __global__ void qrnn_forward_kernel(Dims d, const T* __restrict__ P, const T* __
       const int64_t row = t * d.batch + b;
       T* out = S + row * d.width;
       if (Mk == nullptr || Mk[row] != T(0)) {
-        const T* p = P + row * d.gates;
-        const T z = p[j], f = p[h + j];
-        if constexpr (M == Pooling::f) {
-          hv = z + f * (cv - z);
-          cv = hv;
-        } else {
-          cv = M == Pooling::fo ? z + f * (cv - z) : f * cv + p[3 * h + j] * z;
-          hv = p[2 * h + j] * cv;
-        }
+        const Gates<T> g = load_gates<M>(P + row * d.gates, h, j);
+        cv = next_c<M>(g, cv);
+        hv = next_h<M>(g, cv);
       }
       out[j] = hv;
       if constexpr (M != Pooling::f) out[c_off + j] = cv;
@@ -59,14 +47,14 @@ __global__ void qrnn_forward_kernel(Dims d, const T* __restrict__ P, const T* __
 // dS: gradient of the packed states. DP (may be null: P needs no gradient) += dP.
 // DH0, DC0 (may be null) += the gradients of h0, c0.
 template <typename T, Pooling M>
-__global__ void qrnn_backward_kernel(Dims d, const T* __restrict__ P, const T* __restrict__ H0,
-                                     const T* __restrict__ C0, const T* __restrict__ Mk,
-                                     const T* __restrict__ S, const T* __restrict__ dS,
-                                     T* __restrict__ DP, T* __restrict__ DH0, T* __restrict__ DC0) {
+__global__ void qrnn_backward_kernel(PoolingDims d, const T* __restrict__ P,
+                                     const T* __restrict__ H0, const T* __restrict__ C0,
+                                     const T* __restrict__ Mk, const T* __restrict__ S,
+                                     const T* __restrict__ dS, T* __restrict__ DP,
+                                     T* __restrict__ DH0, T* __restrict__ DC0) {
   const int64_t n = d.batch * d.h, h = d.h;
   const int64_t c_off = M == Pooling::f ? 0 : h;
-  for (int64_t e = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < n;
-       e += static_cast<int64_t>(blockDim.x) * gridDim.x) {
+  RNNLAB_GRID_STRIDE(e, n) {
     const int64_t b = e / h, j = e % h;
     T dh = T(0), dc = T(0);
     for (int64_t t = d.steps - 1; t >= 0; --t) {
@@ -75,35 +63,11 @@ __global__ void qrnn_backward_kernel(Dims d, const T* __restrict__ P, const T* _
       dh += g_row[j];
       if constexpr (M != Pooling::f) dc += g_row[c_off + j];
       if (Mk != nullptr && Mk[row] == T(0)) continue;
-      const T* p = P + row * d.gates;
       const T c_prev =
           t == 0 ? (M == Pooling::f ? H0[e] : C0[e]) : S[(row - d.batch) * d.width + c_off + j];
-      const T z = p[j], f = p[h + j];
-      T* dp = DP ? DP + row * d.gates : nullptr;
-      if constexpr (M == Pooling::f) {
-        if (dp) {
-          dp[j] += dh * (T(1) - f);
-          dp[h + j] += dh * (c_prev - z);
-        }
-        dh = dh * f;
-      } else {
-        const T o = p[2 * h + j];
-        const T g = dc + dh * o;
-        if (dp) {
-          dp[2 * h + j] += dh * S[row * d.width + c_off + j];
-          if constexpr (M == Pooling::fo) {
-            dp[j] += g * (T(1) - f);
-            dp[h + j] += g * (c_prev - z);
-          } else {
-            const T i = p[3 * h + j];
-            dp[j] += g * i;
-            dp[h + j] += g * c_prev;
-            dp[3 * h + j] += g * z;
-          }
-        }
-        dc = g * f;
-        dh = T(0);
-      }
+      const T c_t = M == Pooling::f ? T(0) : S[row * d.width + c_off + j];
+      const Gates<T> dp = backward<M>(load_gates<M>(P + row * d.gates, h, j), c_prev, c_t, dh, dc);
+      if (DP) add_gates<M>(DP + row * d.gates, h, j, dp);
     }
     if (DH0) DH0[e] += dh;
     if constexpr (M != Pooling::f) {
@@ -120,11 +84,7 @@ const T* ptr_or_null(bool on, const Tensor& t) {
 template <typename T, Pooling M>
 Var run(Tape& tape, const Var& p, const Var& h0, const Var& c0, const Var& mask) {
   Backend& be = tape.backend();
-  const Shape& ps = p.shape();
-  const int64_t h = h0.dim(1);
-  const Dims d{ps[0], ps[1], h, ps[2], M == Pooling::f ? h : 2 * h};
-  RNNLAB_CHECK(d.gates == gate_count(M) * h, "qrnn_fused_cuda: P has ", d.gates,
-               " columns, expected ", gate_count(M) * h);
+  const PoolingDims d = pooling_dims(M, p, h0, "qrnn_fused_cuda");
   Tensor packed = be.empty({d.steps, d.batch, d.width}, p.dtype());
   const bool has_c = M != Pooling::f, has_mask = mask.valid();
   const int64_t n = d.batch * d.h;
@@ -153,20 +113,6 @@ Var run(Tape& tape, const Var& p, const Var& h0, const Var& c0, const Var& mask)
   });
 }
 
-template <typename T>
-Var run_mode(Tape& tape, Pooling pooling, const Var& p, const Var& h0, const Var& c0,
-             const Var& mask) {
-  switch (pooling) {
-    case Pooling::f:
-      return run<T, Pooling::f>(tape, p, h0, c0, mask);
-    case Pooling::fo:
-      return run<T, Pooling::fo>(tape, p, h0, c0, mask);
-    case Pooling::ifo:
-      return run<T, Pooling::ifo>(tape, p, h0, c0, mask);
-  }
-  return {};
-}
-
 }  // namespace
 
 Var qrnn_fused_cuda(Tape& tape, Pooling pooling, const Var& p, const Var& h0, const Var& c0,
@@ -174,10 +120,13 @@ Var qrnn_fused_cuda(Tape& tape, Pooling pooling, const Var& p, const Var& h0, co
   RNNLAB_CHECK(tape.device() == Device::cuda, "qrnn_fused_cuda on a ", device_name(tape.device()),
                " tape");
   RNNLAB_CHECK(pooling == Pooling::f || c0.valid(), "qrnn_fused_cuda: pooling fo/ifo needs c0");
-  if (p.dtype() == DType::f64) return run_mode<double>(tape, pooling, p, h0, c0, mask);
-  RNNLAB_CHECK(p.dtype() == DType::f32, "qrnn_fused_cuda: expected f32 or f64 gates, found ",
-               dtype_name(p.dtype()));
-  return run_mode<float>(tape, pooling, p, h0, c0, mask);
+  RNNLAB_CHECK(p.dtype() == DType::f32 || p.dtype() == DType::f64,
+               "qrnn_fused_cuda: expected f32 or f64 gates, found ", dtype_name(p.dtype()));
+  return with_pooling(pooling, [&](auto mode) {
+    constexpr Pooling M = decltype(mode)::value;
+    if (p.dtype() == DType::f64) return run<double, M>(tape, p, h0, c0, mask);
+    return run<float, M>(tape, p, h0, c0, mask);
+  });
 }
 
 }  // namespace rnnlab::qrnn

@@ -1,24 +1,19 @@
 // Fused RWA sequence kernel for the CPU: the whole recurrence is one tape node.
 //
-// Forward, t = 0..T-1:  Q_t = h_{t-1} W_h (GEMM [B,H]x[H,2H]), then per row b (parallel):
-//   g = P_g + Q_g, a = P_a + Q_a, τ = tanh g, z = u τ, m = max(m_{t-1}, a),
-//   α = e^{m_{t-1}-m}, β = e^{a-m}, n = n_{t-1} α + z β, d = d_{t-1} α + β, h = tanh(n/d).
+// Forward, t = 0..T-1:  Q_t = h_{t-1} W_h (GEMM [B,H]x[H,2H]), then per row b (parallel) the
+//   running-max update of (h, n, d, m) per element (rwa_maths.h, with the equations).
 //   Saved: (τ, a, α, β) [T,B,4H]; the packed states (h, n, d, m) [T,B,4H] are the output.
-// Backward, t = T-1..0, with dh, dn, dd, dm the gradients flowing into state t:
-//   r = n/d, dr = dh (1-h²), dn' = dn + dr/d, dd' = dd - (dr/d) r
-//   dα = dn' n_{t-1} + dd' d_{t-1}     dβ = dn' z + dd'     dz = dn' β
-//   G = dm - dα α - dβ β  (what reaches m through the max), routed to m_{t-1} if m_{t-1} >= a
-//   da = dβ β (+ G)   dm_{t-1} = dα α (+ G)   dn_{t-1} = dn' α   dd_{t-1} = dd' α
-//   du = dz τ   dg = dz u (1-τ²)   dP_t = [du, dg, da]   dQ_t = [dg, da]
+// Backward, t = T-1..0, with dh, dn, dd, dm the gradients flowing into state t: per row
+//   dP_t = [du, dg, da], dQ_t = [dg, da] and the gradients into state t-1 (rwa_maths.h), then
 //   dh_{t-1} = dQ_t W_hᵀ          (padded rows: dP = dQ = 0 and every gradient passes through)
 // After the loop: dW_h += [h_0; h_1..h_{T-2}]ᵀ [dQ_0..dQ_{T-1}] (one GEMM), dP += dP.
 #include <algorithm>
 #include <cstring>
 
 #include "rnnlab/cpu_kernels.h"
-#include "rnnlab/cpu_math.h"
 #include "rnnlab/error.h"
 #include "rwa_cell.h"
+#include "rwa_maths.h"
 
 namespace rnnlab::rwa {
 
@@ -26,76 +21,31 @@ namespace {
 
 int64_t row_grain(int64_t h) { return std::max<int64_t>(1, 4096 / std::max<int64_t>(1, h)); }
 
-// One row of one step. prev: the previous (h, n, d, m) with column stride ld (blocks at
-// 0, H, 2H, 3H); out: this step's packed row; save: (τ, a, α, β).
+// One row of one step (maths in rwa_maths.h). p, q: the rows of P_t and Q; prev: the previous
+// state from element o on; out: this step's packed row; save: (τ, a, α, β).
 template <typename T>
-RNNLAB_SIMD_CLONES void forward_row(const T* p, const T* q, const T* n_prev, const T* d_prev,
-                                    const T* m_prev, T* out, T* save, int64_t h) {
+RNNLAB_SIMD_CLONES void forward_row(const T* p, const T* q, Prev<T> prev, int64_t o, T* out,
+                                    T* save, int64_t h) {
   for (int64_t j = 0; j < h; ++j) {
-    T tg = cpu_math::tanh(p[h + j] + q[j]);
-    T a = p[2 * h + j] + q[h + j];
-    T z = p[j] * tg;
-    T m = m_prev[j] >= a ? m_prev[j] : a;
-    T alpha = cpu_math::vexp(m_prev[j] - m);
-    T beta = cpu_math::vexp(a - m);
-    T n = n_prev[j] * alpha + z * beta;
-    T d = d_prev[j] * alpha + beta;
-    out[j] = cpu_math::tanh(n / d);
-    out[h + j] = n;
-    out[2 * h + j] = d;
-    out[3 * h + j] = m;
-    save[j] = tg;
-    save[h + j] = a;
-    save[2 * h + j] = alpha;
-    save[3 * h + j] = beta;
+    Saved<T> sv;
+    store_blocks(out, h, j, forward(p, q, h, j, prev.s.at(o + j), sv));
+    store_blocks(save, h, j, sv);
   }
 }
 
-// g: (dh, dn, dd, dm) into state t on entry, into state t-1 on exit (dh zeroed: the GEMM
-// adds dQ W_hᵀ afterwards).
+// grads (dh, dn, dd, dm) from element gi on: the gradients into state t on entry, into state
+// t-1 on exit (dh zeroed: the GEMM adds dQ W_hᵀ afterwards).
 template <typename T>
-RNNLAB_SIMD_CLONES void backward_row(const T* p, const T* save, const T* s_t, const T* n_prev,
-                                     const T* d_prev, const T* m_prev, T* dh, T* dn, T* dd, T* dm,
-                                     T* dp, T* dq, int64_t h) {
+RNNLAB_SIMD_CLONES void backward_row(const T* p, const T* save, const T* s_t, Prev<T> prev,
+                                     int64_t o, SplitState<T> grads, int64_t gi, T* dp, T* dq,
+                                     int64_t h) {
   for (int64_t j = 0; j < h; ++j) {
-    T tg = save[j], a = save[h + j], alpha = save[2 * h + j], beta = save[3 * h + j];
-    T u = p[j], z = u * tg;
-    T ht = s_t[j], n = s_t[h + j], d = s_t[2 * h + j];
-    T r = n / d;
-    T dr_d = dh[j] * (T(1) - ht * ht) / d;
-    T dn_t = dn[j] + dr_d;
-    T dd_t = dd[j] - dr_d * r;
-    T dalpha = dn_t * n_prev[j] + dd_t * d_prev[j];
-    T dbeta = dn_t * z + dd_t;
-    T dz = dn_t * beta;
-    T g_max = dm[j] - dalpha * alpha - dbeta * beta;
-    bool prev_wins = m_prev[j] >= a;
-    T da = dbeta * beta + (prev_wins ? T(0) : g_max);
-    T dg = dz * u * (T(1) - tg * tg);
-    dp[j] = dz * tg;
-    dp[h + j] = dg;
-    dp[2 * h + j] = da;
-    dq[j] = dg;
-    dq[h + j] = da;
-    dm[j] = dalpha * alpha + (prev_wins ? g_max : T(0));
-    dn[j] = dn_t * alpha;
-    dd[j] = dd_t * alpha;
-    dh[j] = T(0);
+    State<T> g = grads.at(gi + j);
+    store_input_grads(dp, dq, h, j,
+                      backward(load_blocks<Saved<T>>(save, h, j), p[j],
+                               load_blocks<State<T>>(s_t, h, j), prev.s.at(o + j), g));
+    grads.set(gi + j, g);
   }
-}
-
-// Pointers to the previous state (h, n, d, m): the initial states or packed row t-1.
-template <typename T>
-struct Prev {
-  const T* k[4];
-  int64_t ld;
-};
-
-template <typename T>
-Prev<T> prev_state(int64_t t, int64_t batch, int64_t h, const T* const init[4], const T* S) {
-  if (t == 0) return {{init[0], init[1], init[2], init[3]}, h};
-  const T* row = S + (t - 1) * batch * 4 * h;
-  return {{row, row + h, row + 2 * h, row + 3 * h}, 4 * h};
 }
 
 template <typename T>
@@ -116,18 +66,17 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const std::vector<Var>& s0, co
   T* Q = q_t.data<T>();
   for (int64_t t = 0; t < steps; ++t) {
     Prev<T> pv = prev_state<T>(t, batch, h, init, S);
-    cpu_gemm(false, false, batch, 2 * h, h, T(1), pv.k[0], pv.ld, W, 2 * h, T(0), Q, 2 * h);
+    cpu_gemm(false, false, batch, 2 * h, h, T(1), pv.s.k[0], pv.ld, W, 2 * h, T(0), Q, 2 * h);
     cpu_parallel_for(batch, row_grain(h), [&](int64_t b0, int64_t b1) {
       for (int64_t b = b0; b < b1; ++b) {
         const int64_t row = t * batch + b, o = b * pv.ld;
         T* out = S + row * 4 * h;
         if (Mk && Mk[row] == T(0)) {
-          for (int k = 0; k < 4; ++k) std::memcpy(out + k * h, pv.k[k] + o, sizeof(T) * h);
+          for (int k = 0; k < 4; ++k) std::memcpy(out + k * h, pv.s.k[k] + o, sizeof(T) * h);
           std::memset(A + row * 4 * h, 0, sizeof(T) * 4 * h);
           continue;
         }
-        forward_row<T>(P + row * 3 * h, Q + b * 2 * h, pv.k[1] + o, pv.k[2] + o, pv.k[3] + o, out,
-                       A + row * 4 * h, h);
+        forward_row<T>(P + row * 3 * h, Q + b * 2 * h, pv, o, out, A + row * 4 * h, h);
       }
     });
   }
@@ -148,11 +97,11 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const std::vector<Var>& s0, co
     Tensor dp_all = be.empty({steps, batch, 3 * h}, dt);
     Tensor dq_all = be.empty({steps, batch, 2 * h}, dt);
     Tensor grads[4];  // running dh, dn, dd, dm  [B,H]
-    T* G[4];
+    SplitState<T> G;
     for (int k = 0; k < 4; ++k) {
       grads[k] = be.empty({batch, h}, dt);
       be.fill(grads[k], 0.0);
-      G[k] = grads[k].data<T>();
+      G.k[k] = grads[k].data<T>();
     }
     T* DP = dp_all.data<T>();
     T* DQ = dq_all.data<T>();
@@ -163,20 +112,19 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const std::vector<Var>& s0, co
           const int64_t row = t * batch + b, o = b * pv.ld;
           const T* g_row = dS + row * 4 * h;
           for (int k = 0; k < 4; ++k)
-            for (int64_t j = 0; j < h; ++j) G[k][b * h + j] += g_row[k * h + j];
+            for (int64_t j = 0; j < h; ++j) G.k[k][b * h + j] += g_row[k * h + j];
           if (Mk && Mk[row] == T(0)) {
             std::memset(DP + row * 3 * h, 0, sizeof(T) * 3 * h);
             std::memset(DQ + row * 2 * h, 0, sizeof(T) * 2 * h);
             continue;
           }
-          backward_row<T>(P + row * 3 * h, A + row * 4 * h, S + row * 4 * h, pv.k[1] + o,
-                          pv.k[2] + o, pv.k[3] + o, G[0] + b * h, G[1] + b * h, G[2] + b * h,
-                          G[3] + b * h, DP + row * 3 * h, DQ + row * 2 * h, h);
+          backward_row<T>(P + row * 3 * h, A + row * 4 * h, S + row * 4 * h, pv, o, G, b * h,
+                          DP + row * 3 * h, DQ + row * 2 * h, h);
         }
       });
       // dh_{t-1} += dQ_t W_hᵀ
       cpu_gemm(false, true, batch, h, 2 * h, T(1), DQ + t * batch * 2 * h, 2 * h, W, 2 * h, T(1),
-               G[0], h);
+               G.k[0], h);
     }
     if (ctx.needs(0)) be.axpby(1.0, dp_all, 1.0, ctx.grad_in(0));
     if (ctx.needs(1)) {

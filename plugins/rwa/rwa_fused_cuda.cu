@@ -1,5 +1,5 @@
-// Fused RWA sequence kernel for CUDA: one tape node, the same maths as rwa_fused_cpu.cpp
-// (equations of forward and backward in its header).
+// Fused RWA sequence kernel for CUDA: one tape node, the same maths as rwa_fused_cpu.cpp: both
+// call the per-element functions of rwa_maths.h (equations of forward and backward there).
 //
 // Forward, per step t: Q = h_{t-1} W_h (cuBLAS through the backend's gemm, on views into the
 // sequence buffers), then ONE pointwise kernel, a thread per (b, j) (coalesced along j): the
@@ -10,26 +10,13 @@
 // through), then dh_{t-1} += dQ_t W_hᵀ (gemm). After the loop: dW_h += [h_0; h_1..h_{T-2}]ᵀ dQ
 // (two GEMMs), dP += dP.
 // Only compiled when the plugin is built with CUDA (RNNLAB_HAVE_CUDA).
-#include "backend/cuda/cuda_common.cuh"
-#include "backend/cuda/cuda_view.h"
+#include "rnnlab/cuda_kernel.h"
 #include "rwa_cell.h"
+#include "rwa_maths.h"
 
 namespace rnnlab::rwa {
 
 namespace {
-
-using cuda_detail::d_exp;
-using cuda_detail::d_tanh;
-
-// The previous state (h, n, d, m): the initial states (ld H) or packed row t-1 (ld 4H).
-template <typename T>
-struct Prev {
-  const T* h;
-  const T* n;
-  const T* d;
-  const T* m;
-  int64_t ld;
-};
 
 template <typename T>
 __global__ void rwa_forward_step(int64_t batch, int64_t h, const T* __restrict__ P,
@@ -40,99 +27,41 @@ __global__ void rwa_forward_step(int64_t batch, int64_t h, const T* __restrict__
     const int64_t b = e / h, j = e % h, o = b * pv.ld + j;
     T* out = S + b * 4 * h;
     T* save = A + b * 4 * h;
+    const State<T> prev = pv.s.at(o);
     if (Mk && Mk[b] == T(0)) {
-      out[j] = pv.h[o];
-      out[h + j] = pv.n[o];
-      out[2 * h + j] = pv.d[o];
-      out[3 * h + j] = pv.m[o];
-      save[j] = save[h + j] = save[2 * h + j] = save[3 * h + j] = T(0);
-      H[e] = pv.h[o];
+      store_blocks(out, h, j, prev);
+      store_blocks(save, h, j, Saved<T>{T(0), T(0), T(0), T(0)});
+      H[e] = prev.h;
       continue;
     }
-    const T* p = P + b * 3 * h;
-    const T* q = Q + b * 2 * h;
-    const T tg = d_tanh(p[h + j] + q[j]);
-    const T a = p[2 * h + j] + q[h + j];
-    const T z = p[j] * tg;
-    const T m_prev = pv.m[o];
-    const T m = m_prev >= a ? m_prev : a;
-    const T alpha = d_exp(m_prev - m);
-    const T beta = d_exp(a - m);
-    const T n = pv.n[o] * alpha + z * beta;
-    const T d = pv.d[o] * alpha + beta;
-    const T hv = d_tanh(n / d);
-    out[j] = hv;
-    out[h + j] = n;
-    out[2 * h + j] = d;
-    out[3 * h + j] = m;
-    save[j] = tg;
-    save[h + j] = a;
-    save[2 * h + j] = alpha;
-    save[3 * h + j] = beta;
-    H[e] = hv;
+    Saved<T> sv;
+    const State<T> st = forward(P + b * 3 * h, Q + b * 2 * h, h, j, prev, sv);
+    store_blocks(out, h, j, st);
+    store_blocks(save, h, j, sv);
+    H[e] = st.h;
   }
 }
 
-// DH, DN, DD, DM [B,H]: the gradients into state t on entry, into state t-1 on exit (dh: its
-// direct part, zero; the gemm adds dQ_t W_hᵀ afterwards).
+// grads (dh, dn, dd, dm), [B,H] each: the gradients into state t on entry, into state t-1 on
+// exit (dh: its direct part, zero; the gemm adds dQ_t W_hᵀ afterwards).
 template <typename T>
 __global__ void rwa_backward_step(int64_t batch, int64_t h, const T* __restrict__ P,
                                   const T* __restrict__ A, const T* __restrict__ S, Prev<T> pv,
                                   const T* __restrict__ dS, const T* __restrict__ Mk,
-                                  T* __restrict__ DH, T* __restrict__ DN, T* __restrict__ DD,
-                                  T* __restrict__ DM, T* __restrict__ DP, T* __restrict__ DQ) {
+                                  SplitState<T> grads, T* __restrict__ DP, T* __restrict__ DQ) {
   const int64_t n_el = batch * h;
   RNNLAB_GRID_STRIDE(e, n_el) {
     const int64_t b = e / h, j = e % h, o = b * pv.ld + j;
-    const T* g_row = dS + b * 4 * h;
-    const T dh = DH[e] + g_row[j];
-    const T dn = DN[e] + g_row[h + j];
-    const T dd = DD[e] + g_row[2 * h + j];
-    const T dm = DM[e] + g_row[3 * h + j];
-    T* dp = DP + b * 3 * h;
-    T* dq = DQ + b * 2 * h;
+    State<T> g = grads.at(e) + load_blocks<State<T>>(dS + b * 4 * h, h, j);
     if (Mk && Mk[b] == T(0)) {
-      dp[j] = dp[h + j] = dp[2 * h + j] = T(0);
-      dq[j] = dq[h + j] = T(0);
-      DH[e] = dh;
-      DN[e] = dn;
-      DD[e] = dd;
-      DM[e] = dm;
-      continue;
+      store_input_grads(DP + b * 3 * h, DQ + b * 2 * h, h, j, InputGrads<T>{T(0), T(0), T(0)});
+    } else {
+      store_input_grads(DP + b * 3 * h, DQ + b * 2 * h, h, j,
+                        backward(load_blocks<Saved<T>>(A + b * 4 * h, h, j), P[b * 3 * h + j],
+                                 load_blocks<State<T>>(S + b * 4 * h, h, j), pv.s.at(o), g));
     }
-    const T* save = A + b * 4 * h;
-    const T* s_t = S + b * 4 * h;
-    const T tg = save[j], a = save[h + j], alpha = save[2 * h + j], beta = save[3 * h + j];
-    const T u = P[b * 3 * h + j], z = u * tg;
-    const T ht = s_t[j], n = s_t[h + j], d = s_t[2 * h + j];
-    const T r = n / d;
-    const T dr_d = dh * (T(1) - ht * ht) / d;
-    const T dn_t = dn + dr_d;
-    const T dd_t = dd - dr_d * r;
-    const T dalpha = dn_t * pv.n[o] + dd_t * pv.d[o];
-    const T dbeta = dn_t * z + dd_t;
-    const T dz = dn_t * beta;
-    const T g_max = dm - dalpha * alpha - dbeta * beta;
-    const bool prev_wins = pv.m[o] >= a;
-    const T da = dbeta * beta + (prev_wins ? T(0) : g_max);
-    const T dg = dz * u * (T(1) - tg * tg);
-    dp[j] = dz * tg;
-    dp[h + j] = dg;
-    dp[2 * h + j] = da;
-    dq[j] = dg;
-    dq[h + j] = da;
-    DM[e] = dalpha * alpha + (prev_wins ? g_max : T(0));
-    DN[e] = dn_t * alpha;
-    DD[e] = dd_t * alpha;
-    DH[e] = T(0);
+    grads.set(e, g);
   }
-}
-
-template <typename T>
-Prev<T> prev_state(int64_t t, int64_t batch, int64_t h, const T* const init[4], const T* S) {
-  if (t == 0) return {init[0], init[1], init[2], init[3], h};
-  const T* row = S + (t - 1) * batch * 4 * h;
-  return {row, row + h, row + 2 * h, row + 3 * h, 4 * h};
 }
 
 template <typename T>
@@ -183,9 +112,10 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const std::vector<Var>& s0, co
       rwa_backward_step<T><<<cuda_blocks(n), kCudaThreads, 0, cuda_stream()>>>(
           batch, h, P + t * batch * 3 * h, saved.data<T>() + t * batch * 4 * h,
           S + t * batch * 4 * h, prev_state<T>(t, batch, h, init, S), dS + t * batch * 4 * h,
-          Mk ? Mk + t * batch : nullptr, grads[0].data<T>(), grads[1].data<T>(), grads[2].data<T>(),
-          grads[3].data<T>(), dp_all.data<T>() + t * batch * 3 * h,
-          dq_all.data<T>() + t * batch * 2 * h);
+          Mk ? Mk + t * batch : nullptr,
+          SplitState<T>{
+              {grads[0].data<T>(), grads[1].data<T>(), grads[2].data<T>(), grads[3].data<T>()}},
+          dp_all.data<T>() + t * batch * 3 * h, dq_all.data<T>() + t * batch * 2 * h);
       RNNLAB_CUDA_LAUNCHED("rwa_backward_step");
       // dh_{t-1} += dQ_t W_hᵀ
       be.gemm(false, true, 1.0, cuda_view(dq_all, t * batch * 2 * h, {batch, 2 * h}), W, 1.0,

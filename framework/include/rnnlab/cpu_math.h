@@ -15,6 +15,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
 #define RNNLAB_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
@@ -23,6 +24,19 @@
 #endif
 
 namespace rnnlab::cpu_math {
+
+// The float with the bits of i. std::bit_cast in C++20 (every rnnlab target); memcpy where
+// the header is parsed as C++17 (the host side of nvcc, which compiles CUDA at C++17 and
+// includes this header through hd_math.h; no kernel runs the host side).
+inline float float_from_bits(int32_t i) {
+#if defined(__cpp_lib_bit_cast)
+  return std::bit_cast<float>(i);
+#else
+  float f;
+  std::memcpy(&f, &i, sizeof f);
+  return f;
+#endif
+}
 
 inline float vexp(float x) {
   x = std::min(88.3762626647949f, std::max(-87.3365478515625f, x));
@@ -39,7 +53,7 @@ inline float vexp(float x) {
   y = y * x + 5.0000001201E-1f;
   y = y * z + x + 1.0f;
   int32_t n = static_cast<int32_t>(fx);
-  float pow2n = std::bit_cast<float>(static_cast<int32_t>((n + 127) << 23));
+  float pow2n = float_from_bits(static_cast<int32_t>((n + 127) << 23));
   return y * pow2n;
 }
 inline double vexp(double x) { return std::exp(x); }

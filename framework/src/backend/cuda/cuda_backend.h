@@ -1,5 +1,5 @@
 // The CUDA backend: cuBLAS for GEMM, hand-written kernels for everything else, a pooled caching
-// allocator for device memory, one stream (cuda_context.h). Implements every kernel of
+// allocator for device memory, one stream (rnnlab/cuda_kernel.h). Implements every kernel of
 // rnnlab::Backend (backend.h) with the CPU backend's semantics, for f32 and f64 (and i32 where
 // the CPU accepts it: fill, copy, block_copy without accumulation, cast, gather_rows).
 //

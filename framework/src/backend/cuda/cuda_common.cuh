@@ -9,7 +9,7 @@
 
 #include "backend/cpu/cpu_dispatch.h"  // dispatch_float: a dtype switch, no CPU code
 #include "backend/cuda/cuda_backend.h"
-#include "backend/cuda/cuda_context.h"
+#include "rnnlab/cuda_kernel.h"  // stream, checked calls, RNNLAB_GRID_STRIDE
 
 namespace rnnlab::cuda_detail {
 
@@ -43,10 +43,6 @@ inline BIndex make_bindex(Broadcast bc, int64_t n, int64_t nb) {
   int k = bc.kind == Broadcast::Kind::none ? 0 : bc.kind == Broadcast::Kind::suffix ? 1 : 2;
   return BIndex{k, nb > 0 ? nb : 1, nb > 0 ? n / nb : 1};
 }
-
-#define RNNLAB_GRID_STRIDE(i, n)                                                     \
-  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \
-       i += static_cast<int64_t>(blockDim.x) * gridDim.x)
 
 // Host-side argument checks shared by the kernels.
 inline void check_cuda(const Tensor& t, const char* what) {

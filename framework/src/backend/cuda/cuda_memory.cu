@@ -4,7 +4,7 @@
 // Allocator: a request of `bytes` is rounded up to its size class (512 B minimum; above that the
 // next multiple of a quarter of the largest power of two <= bytes, so at most 25 % slack) and
 // served from that class's free list; only a miss calls cudaMalloc. Freed blocks go back to
-// their list at once (safe with one stream, see cuda_context.h). When cudaMalloc runs out of
+// their list at once (safe with one stream, see rnnlab/cuda_kernel.h). When cudaMalloc runs out of
 // memory, every cached block is cudaFree'd and the allocation retried once. No managed memory.
 #include <algorithm>
 #include <cstring>

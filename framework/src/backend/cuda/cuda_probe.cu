@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "backend/cuda/cuda_context.h"
 #include "rnnlab/backend.h"
+#include "rnnlab/cuda_kernel.h"
 
 namespace rnnlab {
 
