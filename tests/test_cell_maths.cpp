@@ -48,7 +48,9 @@ void check_gradient(const Fn& f, const std::vector<double>& x,
 
 }  // namespace
 
-TEST_CASE("hd_math on the host is cpu_math") {
+TEST_SUITE_BEGIN("gradcheck");  // ctest label (tests/README.md: labels)
+
+TEST_CASE("hd_math on the host is cpu_math" * doctest::test_suite("unit")) {
   for (double x : {-90.0, -20.0, -3.5, -1.0, -1e-3, 0.0, 2e-4, 0.5, 1.0, 4.0, 17.0, 90.0}) {
     const float xf = static_cast<float>(x);
     CHECK(hd_math::exp(xf) == cpu_math::vexp(xf));
@@ -163,5 +165,7 @@ TEST_CASE("rwa maths: per-element backward is the derivative of forward") {
     CHECK(g.h == 0.0);  // h_{t-1} reaches step t only through Q: the caller's GEMM
   }
 }
+
+TEST_SUITE_END();
 
 }  // namespace rnnlab
