@@ -26,6 +26,7 @@ using rnnlab::test::arg;
 using rnnlab::test::builtin_cells;
 using rnnlab::test::layer;
 using rnnlab::test::temp_dir;
+using rnnlab::test::unique_dir;
 
 namespace {
 
@@ -73,11 +74,11 @@ bool bitwise_equal(const std::map<std::string, std::vector<float>>& a,
   return true;
 }
 
-// The uninterrupted reference run (computed once).
+// The uninterrupted reference run (computed once per process: ctest runs the cases that use it
+// as parallel processes, so each has its own folder).
 const std::string& reference_run() {
   static const std::string path = [] {
-    const std::string out = temp_dir("resume_reference");
-    std::filesystem::remove_all(out + "/resume");
+    const std::string out = unique_dir("resume_reference");
     auto runs = run_experiment(resume_spec(kSteps), Catalog(builtin_cells()), options(out));
     REQUIRE(runs.at(0).status == "finished");
     return runs[0].path;
