@@ -260,24 +260,11 @@ int cmd_sweep(const Args& args) {
     sweep_lock = RunLock(manifest_path(dir));
     auto plugins = load_plugins(plugin_dirs);
     Catalog catalog(plugins->cells);
-    std::vector<ManifestRecord> records;
-    for (const auto& file : files) {
-      ExperimentSpec spec = compile_experiment(file, catalog, sets);
-      RunOptions options;
-      options.out_dir = dir;
-      // Models absent from this file are fine when several files are given.
-      for (const auto& m : models)
-        if (files.size() == 1 || std::any_of(spec.models.begin(), spec.models.end(),
-                                             [&](const ModelSpec& x) { return x.name == m; }))
-          options.models.push_back(m);
-      if (!models.empty() && options.models.empty()) continue;
-      auto part = expand_manifest(spec, catalog, options, file, sets);
-      records.insert(records.end(), part.begin(), part.end());
-    }
-    RNNLAB_CHECK_INPUT(!records.empty(), "the sweep has no runs");
-    std::vector<ManifestRecord> previous;
-    if (fs::exists(manifest_path(dir))) previous = read_manifest(manifest_path(dir));
-    assign_tasks(records, previous);
+    const std::vector<ManifestRecord> records =
+        expand_sweep(SweepFolder{dir}, files, sets, models, catalog,
+                     [&](const std::string& file, const std::vector<std::string>& overrides) {
+                       return compile_experiment(file, catalog, overrides);
+                     });
     fs::create_directories(dir + "/logs");
     write_manifest(manifest_path(dir), records);
     std::cerr << "rnnlab sweep: " << records.size() << " runs -> " << manifest_path(dir)

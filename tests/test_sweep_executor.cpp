@@ -1,6 +1,7 @@
 // sweep_executor.h and slurm_probe.h without the CLI and without Slurm: the local executor
 // over a stand-in program, the sbatch scripts, submission through a stand-in `sbatch`, and
-// the squeue / scontrol / jobcomp probing through stand-ins on $PATH.
+// the squeue / scontrol / jobcomp probing through stand-ins on $PATH; the expansion of
+// several .rnn files into one manifest.
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
@@ -10,6 +11,7 @@
 #include <iterator>
 #include <map>
 
+#include "rnnlab/dsl/compile.h"
 #include "rnnlab/process.h"
 #include "rnnlab/slurm_probe.h"
 #include "rnnlab/sweep_executor.h"
@@ -289,4 +291,42 @@ TEST_CASE("sweep executor: Slurm final states from scontrol then the jobcomp fil
   fs::remove(bin + "/scontrol");
   CHECK(!slurm_jobs_queued(folder));
   CHECK(slurm_final_states(folder, {0, 3}).empty());
+}
+
+TEST_CASE("sweep executor: several files expand into one run list that keeps task numbers") {
+  const Catalog catalog(test::builtin_cells());
+  const CompileSpecFile compile = [&](const std::string& path,
+                                      const std::vector<std::string>& overrides) {
+    const dsl::CompileResult r = dsl::compile_file(path, catalog, overrides);
+    if (!r.ok) throw InputError(r.rendered);
+    return r.spec;
+  };
+  const std::string sweep = std::string(RNNLAB_SOURCE_DIR) + "/tests/cli/sweep_tiny.rnn";
+  const std::string tiny = std::string(RNNLAB_SOURCE_DIR) + "/tests/cli/tiny.rnn";
+  const SweepFolder folder{fresh("sweep_exec_expand")};
+
+  // gru only, with a global override: its two seeds, run files under the folder.
+  const auto gru = expand_sweep(folder, {sweep}, {"train.steps=4"}, {"gru"}, catalog, compile);
+  REQUIRE(gru.size() == 2);
+  CHECK(gru[0].id == "sweep_tiny/gru-seed=1");
+  CHECK(gru[0].set == std::vector<std::string>{"train.steps=4"});
+  CHECK(gru[0].path.rfind(folder.dir + "/sweep_tiny/", 0) == 0);
+  write_manifest(folder.manifest(), gru);
+
+  // Everything again: the gru runs keep their task numbers, the lstm runs come after them.
+  const auto all = expand_sweep(folder, {sweep}, {"train.steps=4"}, {}, catalog, compile);
+  REQUIRE(all.size() == 6);
+  std::map<std::string, int64_t> task;
+  for (const auto& r : all) task[r.id] = r.task;
+  CHECK(task["sweep_tiny/gru-seed=1"] == gru[0].task);
+  CHECK(task["sweep_tiny/gru-seed=2"] == gru[1].task);
+  CHECK(task["sweep_tiny/lstm-hidden=4_seed=1"] >= 2);
+
+  // Two files: a model only one of them has is fine; with one file it is an error.
+  const auto two = expand_sweep(folder, {tiny, sweep}, {}, {"lstm"}, catalog, compile);
+  CHECK(two.size() == 1 + 4);
+  CHECK(two.front().id == "tiny/lstm");
+  CHECK_THROWS_AS(expand_sweep(folder, {sweep}, {}, {"nope"}, catalog, compile), InputError);
+  CHECK_THROWS_WITH_AS(expand_sweep(folder, {tiny, sweep}, {}, {"nope"}, catalog, compile),
+                       doctest::Contains("the sweep has no runs"), InputError);
 }

@@ -49,6 +49,23 @@ struct SweepFolder {
   int next_attempt(bool record) const;
 };
 
+// Compiles the .rnn file `path` with `overrides` ("key=value"); throws on errors. The core
+// cannot read .rnn files (dsl/ is a layer above): the caller passes dsl::compile_file.
+using CompileSpecFile = std::function<ExperimentSpec(const std::string& path,
+                                                     const std::vector<std::string>& overrides)>;
+
+// The runs of a sweep over experiment files, as `rnnlab sweep FILE.rnn...` lists them in
+// DIR/manifest.tsv: every file compiled with the global overrides `set`, expanded in the order
+// given (expand_manifest) into run files under DIR, only the `models` named (all when empty; a
+// model that a file lacks is skipped when several files are given, an error with one); then
+// the task numbers of the folder's existing manifest kept (assign_tasks). Writes nothing.
+// InputError when no run is left.
+std::vector<ManifestRecord> expand_sweep(const SweepFolder& folder,
+                                         const std::vector<std::string>& files,
+                                         const std::vector<std::string>& set,
+                                         const std::vector<std::string>& models,
+                                         const Catalog& catalog, const CompileSpecFile& compile);
+
 // The task's command line (see above), threads P.
 std::vector<std::string> task_command(const SweepFolder& folder, const ManifestRecord& record,
                                       const std::string& program, int threads);
