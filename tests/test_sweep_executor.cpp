@@ -330,3 +330,39 @@ TEST_CASE("sweep executor: several files expand into one run list that keeps tas
   CHECK_THROWS_WITH_AS(expand_sweep(folder, {tiny, sweep}, {}, {"nope"}, catalog, compile),
                        doctest::Contains("the sweep has no runs"), InputError);
 }
+
+TEST_CASE("sweep executor: a manifest task's plan is its record's run under the manifest's folder") {
+  const Catalog catalog(test::builtin_cells());
+  const CompileSpecFile compile = [&](const std::string& path,
+                                      const std::vector<std::string>& overrides) {
+    const dsl::CompileResult r = dsl::compile_file(path, catalog, overrides);
+    if (!r.ok) throw InputError(r.rendered);
+    return r.spec;
+  };
+  const std::string sweep = std::string(RNNLAB_SOURCE_DIR) + "/tests/cli/sweep_tiny.rnn";
+  const SweepFolder folder{fresh("sweep_exec_task")};
+  const auto records = expand_sweep(folder, {sweep}, {"train.steps=4"}, {}, catalog, compile);
+  write_manifest(folder.manifest(), records);
+  for (const ManifestRecord& r : records) {
+    RunOptions options;
+    options.threads = 2;
+    const SweepTask t = plan_sweep_task(folder.manifest(), r.task, catalog, compile, options);
+    CHECK(t.record.id == r.id);
+    CHECK(t.plan.path == r.path);
+    CHECK(t.plan.model == r.model);
+    CHECK(t.plan.sweep_settings == r.overrides);
+    CHECK(options.out_dir == folder.dir);
+    CHECK(options.models == std::vector<std::string>{r.model});
+    CHECK(options.resume);
+    CHECK(options.threads == 2);  // the caller's
+  }
+  RunOptions options;
+  CHECK_THROWS_WITH_AS(plan_sweep_task(folder.manifest(), 99, catalog, compile, options),
+                       doctest::Contains("has no task 99"), InputError);
+  // The file no longer has a run of the manifest: say so, never run another.
+  auto moved = records;
+  moved[0].path = folder.dir + "/elsewhere/run.h5";
+  write_manifest(folder.manifest(), moved);
+  CHECK_THROWS_WITH_AS(plan_sweep_task(folder.manifest(), moved[0].task, catalog, compile, options),
+                       doctest::Contains("no longer has this run"), InputError);
+}

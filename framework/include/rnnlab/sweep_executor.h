@@ -66,6 +66,19 @@ std::vector<ManifestRecord> expand_sweep(const SweepFolder& folder,
                                          const std::vector<std::string>& models,
                                          const Catalog& catalog, const CompileSpecFile& compile);
 
+// What `rnnlab run --manifest M --task-id T` runs: the record of task T of the manifest M and
+// its plan (its file compiled with the record's global overrides, plan_runs, the run whose
+// path is the record's). Sets options.out_dir (M's folder), options.models ({the record's
+// model}) and options.resume (true: a task started again continues, never overwrites); the
+// other options are the caller's. InputError when M has no task T or the file no longer has
+// the run.
+struct SweepTask {
+  ManifestRecord record;
+  RunPlan plan;
+};
+SweepTask plan_sweep_task(const std::string& manifest, int64_t task, const Catalog& catalog,
+                          const CompileSpecFile& compile, RunOptions& options);
+
 // The task's command line (see above), threads P.
 std::vector<std::string> task_command(const SweepFolder& folder, const ManifestRecord& record,
                                       const std::string& program, int threads);

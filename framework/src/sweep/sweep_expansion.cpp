@@ -1,4 +1,5 @@
-// The runs of a sweep over several experiment files (sweep_executor.h: expand_sweep).
+// The runs of a sweep over several experiment files, and the plan of one of its tasks
+// (sweep_executor.h: expand_sweep, plan_sweep_task).
 #include <algorithm>
 #include <filesystem>
 
@@ -30,6 +31,26 @@ std::vector<ManifestRecord> expand_sweep(const SweepFolder& folder,
   if (std::filesystem::exists(folder.manifest())) previous = read_manifest(folder.manifest());
   assign_tasks(records, previous);
   return records;
+}
+
+SweepTask plan_sweep_task(const std::string& manifest, int64_t task, const Catalog& catalog,
+                          const CompileSpecFile& compile, RunOptions& options) {
+  const auto records = read_manifest(manifest);
+  const auto rec = std::find_if(records.begin(), records.end(),
+                                [&](const ManifestRecord& r) { return r.task == task; });
+  RNNLAB_CHECK_INPUT(rec != records.end(), manifest, " has no task ", task);
+  const ExperimentSpec spec = compile(rec->file, rec->set);
+  options.out_dir =
+      std::filesystem::absolute(manifest).parent_path().lexically_normal().string();
+  options.models = {rec->model};
+  options.resume = true;
+  auto plans = plan_runs(spec, catalog, options);
+  const auto plan = std::find_if(plans.begin(), plans.end(),
+                                 [&](const RunPlan& p) { return p.path == rec->path; });
+  RNNLAB_CHECK_INPUT(plan != plans.end(), manifest, ": task ", task, " (", rec->id, "): ",
+                     rec->file, " no longer has this run (", rec->path,
+                     "); expand the sweep again");
+  return {*rec, std::move(*plan)};
 }
 
 }  // namespace rnnlab
