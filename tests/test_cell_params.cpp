@@ -1,6 +1,8 @@
 // cell_params.h: KEY=VALUE text typed by a cell's schema and checked against it (what
-// `rnnlab gradcheck --set` takes), on the built-in cells.
+// `rnnlab gradcheck --set` takes), and the schema `rnnlab cells` lists, on the built-in cells.
 #include <doctest/doctest.h>
+
+#include <algorithm>
 
 #include "rnnlab/cell_params.h"
 #include "test_util.h"
@@ -45,4 +47,22 @@ TEST_CASE("cell params: typos and bad values are input errors with the schema's 
   CHECK(message("elman", {"bogus=true"}).find("its parameters: hidden, activation") !=
         std::string::npos);
   CHECK(message("no_such_cell", {}) != "no error");
+}
+
+TEST_CASE("cell params: a listing shows a composite cell's own parameters as the registry fills them") {
+  const CellRegistry& cells = test::builtin_cells();
+  const CellType& nstep = cells.get("nstep");
+  REQUIRE(nstep.expand_schema);
+  const std::vector<ParamSpec> listed = listed_schema(cells, nstep);
+  REQUIRE(listed.size() == nstep.schema.size());  // its own entries only, in its order
+  for (std::size_t i = 0; i < listed.size(); ++i) CHECK(listed[i].name == nstep.schema[i].name);
+  const auto cell = std::find_if(listed.begin(), listed.end(),
+                                 [](const ParamSpec& s) { return s.name == "cell"; });
+  REQUIRE(cell != listed.end());
+  CHECK(std::find(cell->choices.begin(), cell->choices.end(), "qrnn") != cell->choices.end());
+  // A plain cell: its schema as it is.
+  const CellType& elman = cells.get("elman");
+  const auto plain = listed_schema(cells, elman);
+  REQUIRE(plain.size() == elman.schema.size());
+  CHECK(plain[0].name == elman.schema[0].name);
 }

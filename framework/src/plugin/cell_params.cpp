@@ -1,4 +1,4 @@
-// Cell parameters from KEY=VALUE text (cell_params.h).
+// Cell parameters from KEY=VALUE text, and the schema a listing shows (cell_params.h).
 #include "rnnlab/cell_params.h"
 
 #include <algorithm>
@@ -85,6 +85,23 @@ std::map<std::string, ParamValue> cell_params_from_text(const CellRegistry& regi
                        "' of cell '" + cell + "': " + err);
   }
   return params;
+}
+
+std::vector<ParamSpec> listed_schema(const CellRegistry& registry, const CellType& type) {
+  if (!type.expand_schema) return type.schema;
+  std::vector<ParamSpec> expanded;
+  try {
+    expanded = type.expand_schema(registry, {});
+  } catch (const std::exception&) {
+    return type.schema;
+  }
+  std::vector<ParamSpec> out;
+  for (const ParamSpec& own : type.schema) {
+    auto it = std::find_if(expanded.begin(), expanded.end(),
+                           [&](const ParamSpec& e) { return e.name == own.name; });
+    out.push_back(it != expanded.end() ? *it : own);
+  }
+  return out;
 }
 
 }  // namespace rnnlab
