@@ -9,6 +9,8 @@
 
 using namespace rnnlab;
 
+TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
+
 TEST_CASE("cell params: values typed by the schema") {
   const CellRegistry& cells = test::builtin_cells();
   const auto p = cell_params_from_text(cells, "qrnn",
@@ -66,3 +68,5 @@ TEST_CASE("cell params: a listing shows a composite cell's own parameters as the
   REQUIRE(plain.size() == elman.schema.size());
   CHECK(plain[0].name == elman.schema[0].name);
 }
+
+TEST_SUITE_END();

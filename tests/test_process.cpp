@@ -26,6 +26,8 @@ std::string read_all(const std::string& path) {
 
 }  // namespace
 
+TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
+
 TEST_CASE("process: the exit status and 128 + N for a signal") {
   CHECK(run_process({"true"}).exit_code == 0);
   CHECK(run_process({"sh", "-c", "exit 3"}).exit_code == 3);
@@ -123,3 +125,5 @@ TEST_CASE("process: current_executable is the running test binary") {
   CHECK(fs::path(exe).is_absolute());
   CHECK(fs::path(exe).filename() == "rnnlab_tests");
 }
+
+TEST_SUITE_END();

@@ -22,13 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string fresh(const std::string& name) {
-  const std::string d = test::temp_dir(name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
 std::string read_all(const std::string& path) {
   std::ifstream f(path);
   return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
@@ -52,6 +45,17 @@ class OnlyOnPath {
   std::string old_;
 };
 
+const std::string kCliDir = std::string(RNNLAB_SOURCE_DIR) + "/tests/cli";
+
+// The .rnn compiler, as the CLI passes it to expand_sweep and plan_sweep_task.
+CompileSpecFile dsl_compiler(const Catalog& catalog) {
+  return [&catalog](const std::string& path, const std::vector<std::string>& overrides) {
+    const dsl::CompileResult r = dsl::compile_file(path, catalog, overrides);
+    if (!r.ok) throw InputError(r.rendered);
+    return r.spec;
+  };
+}
+
 std::vector<ManifestRecord> records(const std::vector<int64_t>& tasks) {
   std::vector<ManifestRecord> out;
   for (int64_t t : tasks) {
@@ -65,6 +69,8 @@ std::vector<ManifestRecord> records(const std::vector<int64_t>& tasks) {
 }
 
 }  // namespace
+
+TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
 
 TEST_CASE("sweep executor: array ranges and the rerun rule") {
   CHECK(array_ranges({7, 0, 1, 2, 5, 8}) == "0-2,5,7-8");
@@ -84,7 +90,7 @@ TEST_CASE("sweep executor: array ranges and the rerun rule") {
 }
 
 TEST_CASE("sweep executor: the folder's paths and attempts") {
-  const SweepFolder folder{fresh("sweep_exec_folder")};
+  const SweepFolder folder{test::fresh_dir("sweep_exec_folder")};
   CHECK(folder.manifest() == folder.dir + "/manifest.tsv");
   CHECK(folder.log(7, 2, "err") == folder.dir + "/logs/task-7.attempt-2.err");
   CHECK(folder.next_attempt(false) == 1);
@@ -99,7 +105,7 @@ TEST_CASE("sweep executor: the folder's paths and attempts") {
 }
 
 TEST_CASE("sweep executor: local workers run every task at most jobs at a time with logs") {
-  const std::string dir = fresh("sweep_exec_local");
+  const std::string dir = test::fresh_dir("sweep_exec_local");
   const SweepFolder folder{dir};
   // Stand-in for rnnlab: prints its arguments, marks itself running for 0.2 s, fails task 1.
   const std::string program = dir + "/fake-rnnlab";
@@ -156,7 +162,7 @@ TEST_CASE("sweep executor: local workers run every task at most jobs at a time w
 }
 
 TEST_CASE("sweep executor: the sbatch array and collect scripts") {
-  const SweepFolder folder{fresh("sweep_exec_scripts")};
+  const SweepFolder folder{test::fresh_dir("sweep_exec_scripts")};
   SlurmOptions so;
   so.program = "/opt/my rnnlab/bin/rnnlab";
   so.jobs = 2;
@@ -206,17 +212,15 @@ TEST_CASE("sweep executor: the sbatch array and collect scripts") {
 }
 
 TEST_CASE("sweep executor: submission through sbatch records the job ids") {
-  const std::string dir = fresh("sweep_exec_submit");
-  const std::string bin = dir + "/bin";
-  fs::create_directories(bin);
+  const std::string dir = test::fresh_dir("sweep_exec_submit");
+  const std::string bin = test::fresh_dir("sweep_exec_submit/bin");
   // Stand-in sbatch: logs its arguments, answers job ids 4242;cluster then 4243.
   write_script(bin + "/sbatch",
                "echo \"$@\" >> " + dir + "/sbatch.args\n"
                "n=$(wc -l < " + dir + "/sbatch.args)\n"
                "[ -f " + dir + "/fail ] && { echo 'sbatch: error: no partition'; exit 1; }\n"
                "echo \"$((4241 + n));cluster\"\n");
-  const SweepFolder folder{dir + "/sweep"};
-  fs::create_directories(folder.dir);
+  const SweepFolder folder{test::fresh_dir("sweep_exec_submit/sweep")};
   SlurmOptions so;
   so.program = "/opt/rnnlab";
   OnlyOnPath path(bin);
@@ -250,11 +254,9 @@ TEST_CASE("sweep executor: Slurm final states from scontrol then the jobcomp fil
   for (const char* busy : {"PENDING", "RUNNING", "COMPLETING", "REQUEUED", "COMPLETED", ""})
     CHECK(slurm_final_state(busy) == "");
 
-  const std::string dir = fresh("sweep_exec_probe");
-  const std::string bin = dir + "/bin";
-  fs::create_directories(bin);
-  const SweepFolder folder{dir + "/sweep"};
-  fs::create_directories(folder.dir);
+  const std::string dir = test::fresh_dir("sweep_exec_probe");
+  const std::string bin = test::fresh_dir("sweep_exec_probe/bin");
+  const SweepFolder folder{test::fresh_dir("sweep_exec_probe/sweep")};
   OnlyOnPath path(bin);
   // Without jobs.txt nothing is asked.
   CHECK(slurm_final_states(folder, {0, 1}).empty());
@@ -295,15 +297,10 @@ TEST_CASE("sweep executor: Slurm final states from scontrol then the jobcomp fil
 
 TEST_CASE("sweep executor: several files expand into one run list that keeps task numbers") {
   const Catalog catalog(test::builtin_cells());
-  const CompileSpecFile compile = [&](const std::string& path,
-                                      const std::vector<std::string>& overrides) {
-    const dsl::CompileResult r = dsl::compile_file(path, catalog, overrides);
-    if (!r.ok) throw InputError(r.rendered);
-    return r.spec;
-  };
-  const std::string sweep = std::string(RNNLAB_SOURCE_DIR) + "/tests/cli/sweep_tiny.rnn";
-  const std::string tiny = std::string(RNNLAB_SOURCE_DIR) + "/tests/cli/tiny.rnn";
-  const SweepFolder folder{fresh("sweep_exec_expand")};
+  const CompileSpecFile compile = dsl_compiler(catalog);
+  const std::string sweep = kCliDir + "/sweep_tiny.rnn";
+  const std::string tiny = kCliDir + "/tiny.rnn";
+  const SweepFolder folder{test::fresh_dir("sweep_exec_expand")};
 
   // gru only, with a global override: its two seeds, run files under the folder.
   const auto gru = expand_sweep(folder, {sweep}, {"train.steps=4"}, {"gru"}, catalog, compile);
@@ -333,14 +330,9 @@ TEST_CASE("sweep executor: several files expand into one run list that keeps tas
 
 TEST_CASE("sweep executor: a manifest task's plan is its record's run under the manifest's folder") {
   const Catalog catalog(test::builtin_cells());
-  const CompileSpecFile compile = [&](const std::string& path,
-                                      const std::vector<std::string>& overrides) {
-    const dsl::CompileResult r = dsl::compile_file(path, catalog, overrides);
-    if (!r.ok) throw InputError(r.rendered);
-    return r.spec;
-  };
-  const std::string sweep = std::string(RNNLAB_SOURCE_DIR) + "/tests/cli/sweep_tiny.rnn";
-  const SweepFolder folder{fresh("sweep_exec_task")};
+  const CompileSpecFile compile = dsl_compiler(catalog);
+  const std::string sweep = kCliDir + "/sweep_tiny.rnn";
+  const SweepFolder folder{test::fresh_dir("sweep_exec_task")};
   const auto records = expand_sweep(folder, {sweep}, {"train.steps=4"}, {}, catalog, compile);
   write_manifest(folder.manifest(), records);
   for (const ManifestRecord& r : records) {
@@ -366,3 +358,5 @@ TEST_CASE("sweep executor: a manifest task's plan is its record's run under the 
   CHECK_THROWS_WITH_AS(plan_sweep_task(folder.manifest(), moved[0].task, catalog, compile, options),
                        doctest::Contains("no longer has this run"), InputError);
 }
+
+TEST_SUITE_END();

@@ -31,8 +31,7 @@ CompileSpecText dsl_compiler(const Catalog& catalog) {
 
 // tests/cli/fib_tiny.rnn trained by the runner (model `one`, nstep lstm -> dense(1)).
 std::string trained_fib_run(const Catalog& catalog) {
-  const std::string out = temp_dir("trained_model");
-  std::filesystem::remove_all(out + "/fib_tiny");
+  const std::string out = unique_dir("trained_model");
   const dsl::CompileResult compiled = dsl::compile_file(kFibRnn, catalog);
   REQUIRE_MESSAGE(compiled.ok, compiled.rendered);
   RunOptions o = quiet_options(out);
@@ -45,6 +44,8 @@ std::string trained_fib_run(const Catalog& catalog) {
 }
 
 }  // namespace
+
+TEST_SUITE_BEGIN("integration");  // ctest label (tests/README.md: labels)
 
 TEST_CASE("trained model: the run's spec and weights come back from its run file") {
   Catalog catalog(builtin_cells());
@@ -100,7 +101,7 @@ TEST_CASE("trained model: wrong files and shapes are input errors naming the fil
   CHECK_THROWS_WITH_AS(load_parameters(*other, run), doctest::Contains("has shape"), InputError);
 
   // An HDF5 file that is no run file.
-  const std::string not_run = temp_dir("trained_model") + "/other.h5";
+  const std::string not_run = unique_dir("trained_model_other") + "/other.h5";
   write_summary_h5(not_run, {SummaryTable{"x", {}}});
   RunFile f = RunFile::open(not_run);
   CHECK_THROWS_WITH_AS(read_trained_run(f, catalog, dsl_compiler(catalog)),
@@ -110,3 +111,5 @@ TEST_CASE("trained model: wrong files and shapes are input errors naming the fil
   CHECK_THROWS_WITH_AS(load_parameters(*model, f), doctest::Contains("did the run finish?"),
                        InputError);
 }
+
+TEST_SUITE_END();
