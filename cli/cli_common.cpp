@@ -2,9 +2,7 @@
 #include "cli_common.h"
 #include "rnnlab_git_sha.h"  // generated at build time (cli/CMakeLists.txt)
 
-#include <cstdlib>
 #include <iostream>
-#include <utility>
 
 #include "rnnlab/runner.h"
 
@@ -50,24 +48,7 @@ std::unique_ptr<Plugins> load_plugins(const std::vector<std::string>& plugin_dir
   p->loader.load_search_path(plugin_dirs, p->cells);
   if (!quiet_warnings)
     for (const std::string& w : p->loader.warnings()) std::cerr << "warning: " << w << "\n";
-  std::vector<std::pair<std::string, std::string>> picks;  // (source, CELL=PLUGIN)
-  if (const char* env = std::getenv("RNNLAB_CELL_FROM")) {
-    const std::string s = env;
-    for (std::size_t start = 0; start <= s.size();) {
-      std::size_t end = s.find(',', start);
-      if (end == std::string::npos) end = s.size();
-      if (end > start) picks.emplace_back("RNNLAB_CELL_FROM", s.substr(start, end - start));
-      start = end + 1;
-    }
-  }
-  for (const std::string& c : cell_from) picks.emplace_back("--cell-from", c);
-  for (const auto& [source, kv] : picks) {
-    const std::size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == kv.size())
-      throw InputError(source + ": expected CELL=PLUGIN (a plugin name or .so file), found '" +
-                       kv + "'");
-    p->cells.pick(kv.substr(0, eq), kv.substr(eq + 1));
-  }
+  apply_cell_picks(p->cells, cell_from);
   return p;
 }
 

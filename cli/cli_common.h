@@ -50,7 +50,7 @@ void require_positional(const std::string& command, const po::variables_map& vm,
 // files that cannot be loaded are skipped with a "warning: skipped plugin file ..." line on
 // stderr each (unless `quiet_warnings`: `cells` prints them itself). `cell_from` holds the
 // user's picks for ambiguous cells, "CELL=PLUGIN" (a plugin name or .so file), applied after
-// those of $RNNLAB_CELL_FROM (comma-separated, same form) so the command line wins; a pick that
+// those of $RNNLAB_CELL_FROM by apply_cell_picks (rnnlab/plugin_loader.h); a pick that
 // matches nothing is an InputError.
 struct Plugins {
   CellRegistry cells;

@@ -1,11 +1,11 @@
 // rnnlab cells: the loaded cell plugins (name, version, file) and every cell's parameter
 // schema; --json for tools. A cell that several plugins register is listed under each of them,
 // marked ambiguous; -v adds every directory searched, in order, and the loader's notes.
-#include <algorithm>
 #include <iostream>
 #include <sstream>
 
 #include "cli_common.h"
+#include "rnnlab/cell_params.h"
 #include "rnnlab/step_compiler.h"
 
 namespace rnnlab::cli {
@@ -81,26 +81,6 @@ std::string range_text(const ParamSpec& p) {
   return out;
 }
 
-// The parameters to show for a cell type: its schema, except that a composite cell (nstep)
-// shows its own parameters as expand_schema fills them from the registry (nstep's `cell`:
-// every loaded cell, not the static elman|gru|lstm); the inner cell's are its own business.
-std::vector<ParamSpec> shown_schema(const Plugins& p, const CellType& c) {
-  if (!c.expand_schema) return c.schema;
-  std::vector<ParamSpec> expanded;
-  try {
-    expanded = c.expand_schema(p.cells, {});
-  } catch (const std::exception&) {
-    return c.schema;
-  }
-  std::vector<ParamSpec> out;
-  for (const ParamSpec& own : c.schema) {
-    auto it = std::find_if(expanded.begin(), expanded.end(),
-                           [&](const ParamSpec& e) { return e.name == own.name; });
-    out.push_back(it != expanded.end() ? *it : own);
-  }
-  return out;
-}
-
 // The plugin's own type of `cell` (for an ambiguous name the registry holds several).
 const CellType* own_type(const Plugins& p, const std::string& cell, const std::string& file) {
   for (const CellType* c : p.cells.candidates(cell))
@@ -124,7 +104,7 @@ void print_json(const Plugins& p) {
                 << "\", \"doc\": \"" << json_escape(c->doc) << "\", \"ambiguous\": "
                 << (p.cells.ambiguity(cname).empty() ? "false" : "true") << ", \"params\": [";
       first_cell = false;
-      const std::vector<ParamSpec> schema = shown_schema(p, *c);
+      const std::vector<ParamSpec> schema = listed_schema(p.cells, *c);
       for (std::size_t i = 0; i < schema.size(); ++i) {
         const ParamSpec& s = schema[i];
         std::cout << (i ? ", " : "") << "\n      {\"name\": \"" << json_escape(s.name)
@@ -177,7 +157,7 @@ void print_text(const Plugins& p, bool verbose, const std::vector<std::string>& 
         std::cout << "    step compiler: " << (why.empty() ? "compiles" : "composed (" + why + ")")
                   << "\n";
       }
-      for (const auto& s : shown_schema(p, *c)) {
+      for (const auto& s : listed_schema(p.cells, *c)) {
         std::string def = s.required ? "required" : "default " + param_value_str(s.default_value);
         std::string range = range_text(s);
         std::printf("    %-14s %-8s %-22s %-18s %s\n", s.name.c_str(), param_type_name(s.type),

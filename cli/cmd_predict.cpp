@@ -1,16 +1,8 @@
 // rnnlab predict RUN.h5: closed-loop forecast of a trained one-variable series model.
 //
-// The run's model is rebuilt from /config/resolved and its final weights from /params. On the
-// run's held-out windows (consecutive windows s[j..j+T) of one series whose per-step targets
-// are the next values, as `fibonacci` and `csv { target every_step }` make), the forecast is
-//
-//   w_0     = s[k .. k+W)                      W = --warmup true values (k = --start)
-//   p_i     = model(w_i)[last step]            the model's next-value prediction
-//   w_{i+1} = (w_i without its first value, p_i)   i = 0 .. N-1 (N = --steps)
-//
-// i.e. after the warm-up the model only sees its own predictions (a sliding window of W values
-// run through the model from a zero state each time). Printed: the MSE against the truth
-// s[k+W+i], the share of predictions that round to the true value (for integer series), and
+// The run's model comes back from its run file (trained_model.h: /config/resolved, /params);
+// the held-out series, the forecast and its score are forecast.h's. Printed: the MSE against
+// the truth, the share of predictions that round to the true value (for integer series), and
 // the first step where they part. --csv writes step, truth, prediction; --plot a PNG.
 #include <cmath>
 #include <cstdio>
@@ -20,10 +12,10 @@
 
 #include "cli_common.h"
 #include "report_plots.h"
-#include "rnnlab/autodiff.h"
-#include "rnnlab/backend.h"
+#include "rnnlab/forecast.h"
 #include "rnnlab/run_file.h"
 #include "rnnlab/runner.h"
+#include "rnnlab/trained_model.h"
 
 namespace rnnlab::cli {
 
@@ -38,57 +30,6 @@ const char* kUsage =
     "every_step): seeded with W true values of the held-out part, it then feeds its own\n"
     "predictions back for N steps. Prints the error against the truth; --csv and --plot\n"
     "write the two curves.";
-
-// The held-out part of the run's series, rebuilt from consecutive windows: s[0..) such that
-// window j is s[j..j+T) and its targets s[j+1..j+T+1).
-std::vector<double> held_out_series(const DataSetup& data, const std::string& run) {
-  const Dataset& ds = *data.dataset;
-  RNNLAB_CHECK_INPUT(ds.input_size() == 1 && ds.output_size() == 1 && ds.num_classes() == 0,
-                     "predict: ", run, " was trained on ", data.description,
-                     "; a closed-loop forecast needs one input value and one target value per step");
-  std::vector<double> s;
-  const auto& ids = data.eval;
-  RNNLAB_CHECK_INPUT(!ids.empty(), "predict: the run's data has no held-out windows");
-  for (std::size_t j = 0; j < ids.size(); ++j) {
-    Batch b = ds.batch({ids[j]}, DType::f64);
-    RNNLAB_CHECK_INPUT(b.y_value.defined() && b.y_value.rank() == 3,
-                       "predict: ", data.description, " has no per-step targets (y [T,B,1]); "
-                       "use a source whose target at every step is the next value");
-    const auto x = to_vector<double>(b.x), y = to_vector<double>(b.y_value);
-    const std::size_t T = x.size();
-    bool next_values = true;
-    for (std::size_t t = 0; t + 1 < T; ++t) next_values &= x[t + 1] == y[t];
-    if (j == 0) s = x;
-    bool consecutive = true;
-    for (std::size_t t = 0; t < T; ++t) consecutive &= s[j + t] == x[t];
-    RNNLAB_CHECK_INPUT(next_values && consecutive, "predict: the held-out windows of ",
-                       data.description, " are not consecutive windows of one series whose "
-                       "targets are the next values (window ", j, ")");
-    s.push_back(y[T - 1]);
-  }
-  return s;
-}
-
-void load_params(Model& model, const RunFile& run) {
-  for (auto& p : model.params().all()) {
-    const std::string path = "/params/" + p->name;
-    RNNLAB_CHECK_INPUT(run.exists(path), "predict: ", run.path(), " has no ", path,
-                       " (did the run finish?)");
-    Tensor t = run.read_tensor(path);
-    RNNLAB_CHECK_INPUT(t.shape() == p->value.shape(), "predict: ", path, " has shape ",
-                       shape_str(t.shape()), ", the model expects ", shape_str(p->value.shape()));
-    backend_for(p->value.device()).copy(to_dtype(t, p->value.dtype()), p->value);
-  }
-}
-
-double predict_next(Model& model, const std::vector<double>& window, DType dtype) {
-  Tape tape(Device::cpu);
-  const auto w = static_cast<int64_t>(window.size());
-  Var x = tape.constant(to_dtype(from_vector(window, {w, 1, 1}), dtype));
-  Activation out = model.forward(tape, Activation{x, true, {}}, ForwardContext{false, 0});
-  const auto v = to_vector<double>(to_dtype(out.x.value(), DType::f64));
-  return v.back();
-}
 
 void write_plot(const std::string& png, const std::string& csv, const std::string& title,
                 int64_t warmup) {
@@ -133,50 +74,28 @@ int cmd_predict(const Args& args) {
     throw UsageError("rnnlab predict: --warmup and --steps must be >= 1, --start >= 0");
 
   RunFile run = RunFile::open(path);
-  RNNLAB_CHECK_INPUT(run.exists("config/resolved"), "predict: ", path,
-                     " has no /config/resolved (not a run file of `rnnlab run`, or one cut off "
-                     "before its header was written)");
   auto plugins = load_plugins(plugin_dirs);
   Catalog catalog(plugins->cells);
-  const std::string source = run.has_attr("source_path") ? run.attr_string("source_path") : path;
-  const ExperimentSpec compiled =
-      compile_experiment_text(run.read_text("/config/resolved"), source, catalog);
-  RNNLAB_CHECK_INPUT(compiled.models.size() == 1, "predict: ", path, " describes ",
-                     compiled.models.size(), " models, expected the one of its run");
-  const ExperimentSpec spec = resolve_run_spec(compiled, compiled.models.front().name, catalog);
-  const TrainConfig cfg = train_config(spec, catalog);
+  const TrainedRun trained =
+      read_trained_run(run, catalog, [&](const std::string& text, const std::string& source) {
+        return compile_experiment_text(text, source, catalog);
+      });
+  const ExperimentSpec& spec = trained.spec;
   DataSetup data = create_data(spec, catalog);
-  const std::vector<double> truth = held_out_series(data, path);
-  const auto need = static_cast<std::size_t>(start + warmup + steps);
-  RNNLAB_CHECK_INPUT(need <= truth.size(), "predict: --start + --warmup + --steps = ", need,
-                     " values, but the held-out series has only ", truth.size());
+  const std::vector<double> truth = held_out_series(data);
+  auto model = build_model(spec.models.front(), catalog, 1, spec.seed, Device::cpu,
+                           trained.config.dtype, /*stateful=*/false, /*per_step_targets=*/true);
+  load_parameters(*model, run);
+  const std::vector<double> pred =
+      closed_loop_forecast(*model, truth, start, warmup, steps, trained.config.dtype);
+  const ForecastScore score = score_forecast(pred, truth, start, warmup);
 
-  auto model = build_model(spec.models.front(), catalog, 1, spec.seed, Device::cpu, cfg.dtype,
-                           /*stateful=*/false, /*per_step_targets=*/true);
-  load_params(*model, run);
-
-  std::vector<double> window(truth.begin() + start, truth.begin() + start + warmup), pred;
-  for (int64_t i = 0; i < steps; ++i) {
-    pred.push_back(predict_next(*model, window, cfg.dtype));
-    window.erase(window.begin());
-    window.push_back(pred.back());
-  }
-
-  double sq = 0;
-  int64_t rounded_ok = 0, first_miss = -1;
-  for (int64_t i = 0; i < steps; ++i) {
-    const double t = truth[static_cast<std::size_t>(start + warmup + i)];
-    sq += (pred[i] - t) * (pred[i] - t);
-    const bool ok = std::lround(pred[i]) == std::lround(t);
-    rounded_ok += ok;
-    if (!ok && first_miss < 0) first_miss = i;
-  }
   std::printf("%s (%s): %lld closed-loop steps after %lld true values\n", path.c_str(),
               spec.models.front().name.c_str(), static_cast<long long>(steps),
               static_cast<long long>(warmup));
-  std::printf("  mse %.5g   rounded to the true value: %lld/%lld   first miss: %s\n", sq / double(steps),
-              static_cast<long long>(rounded_ok), static_cast<long long>(steps),
-              first_miss < 0 ? "none" : ("step " + std::to_string(first_miss)).c_str());
+  std::printf("  mse %.5g   rounded to the true value: %lld/%lld   first miss: %s\n", score.mse,
+              static_cast<long long>(score.rounded_ok), static_cast<long long>(steps),
+              score.first_miss < 0 ? "none" : ("step " + std::to_string(score.first_miss)).c_str());
 
   if (!csv.empty() || !plot.empty()) {
     const std::string csv_path = csv.empty() ? plot + ".csv" : csv;

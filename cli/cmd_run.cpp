@@ -3,13 +3,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <iostream>
 
 #include "cli_common.h"
 #include "rnnlab/backend.h"
-#include "rnnlab/manifest.h"
 #include "rnnlab/runner.h"
+#include "rnnlab/sweep_executor.h"
 
 namespace rnnlab::cli {
 
@@ -82,34 +81,25 @@ bool listed(const char* env, const std::string& id) {
 // One task of a sweep manifest: the plan of its record, run as `rnnlab run` would.
 int run_manifest_task(const std::string& manifest, int64_t task, int threads, bool quiet,
                       const std::vector<std::string>& plugin_dirs) {
-  const auto records = read_manifest(manifest);
-  const auto rec = std::find_if(records.begin(), records.end(),
-                                [&](const ManifestRecord& r) { return r.task == task; });
-  RNNLAB_CHECK_INPUT(rec != records.end(), manifest, " has no task ", task);
   auto plugins = load_plugins(plugin_dirs);
   Catalog catalog(plugins->cells);
-  ExperimentSpec spec = compile_experiment(rec->file, catalog, rec->set);
   RunOptions options;
-  options.out_dir =
-      std::filesystem::absolute(manifest).parent_path().lexically_normal().string();
-  options.models = {rec->model};
-  options.resume = true;  // a task run again (rerun, Slurm requeue) continues, never overwrites
   options.threads = threads;
   options.quiet = quiet;
   options.git_sha = git_sha();
   options.print_spec = print_spec;
-  const auto plans = plan_runs(spec, catalog, options);
-  const auto plan = std::find_if(plans.begin(), plans.end(),
-                                 [&](const RunPlan& p) { return p.path == rec->path; });
-  RNNLAB_CHECK_INPUT(plan != plans.end(), manifest, ": task ", task, " (", rec->id,
-                     "): ", rec->file, " no longer has this run (", rec->path,
-                     "); expand the sweep again");
-  if (listed("RNNLAB_SWEEP_FAIL_RUNS", rec->id))
+  const SweepTask t = plan_sweep_task(
+      manifest, task, catalog,
+      [&](const std::string& file, const std::vector<std::string>& overrides) {
+        return compile_experiment(file, catalog, overrides);
+      },
+      options);
+  if (listed("RNNLAB_SWEEP_FAIL_RUNS", t.record.id))
     options.on_step = [](int64_t) {
       throw Error("failed on purpose ($RNNLAB_SWEEP_FAIL_RUNS names this run)");
     };
-  std::cerr << "task " << task << ": " << rec->id << " -> " << rec->path << std::endl;
-  const RunSummary s = execute_run(*plan, catalog, options);
+  std::cerr << "task " << task << ": " << t.record.id << " -> " << t.record.path << std::endl;
+  const RunSummary s = execute_run(t.plan, catalog, options);
   std::cout << summary_line(s) << std::endl;
   return s.status == "finished" ? kExitOk : kExitRunFailed;
 }

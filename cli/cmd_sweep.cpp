@@ -1,24 +1,18 @@
 // rnnlab sweep FILE.rnn...: expands models x sweep grid x seeds into DIR/manifest.tsv and runs
 // it locally (N concurrent `rnnlab run --manifest --task-id` processes) or as a Slurm array job
 // with a dependent collect job.
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <array>
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <sstream>
-#include <thread>
 
+#include "rnnlab/process.h"
 #include "rnnlab/run_lock.h"
+#include "rnnlab/slurm_probe.h"
+#include "rnnlab/sweep_executor.h"
 #include "sweep_common.h"
 
 namespace rnnlab::cli {
@@ -56,159 +50,27 @@ const char* kUsage =
     "\n"
     "exit status: 0 all runs finished (local) / submitted (slurm), 1 a run failed, 2 bad input";
 
-struct SlurmOptions {
-  std::string partition, time, mem, gres, job_name;
-  int cpus_per_task = 1;
-  std::vector<std::string> extra;
-  bool collect = true;
-};
-
-// "0-5,7,9-10" from sorted distinct task numbers.
-std::string array_ranges(std::vector<int64_t> tasks) {
-  std::sort(tasks.begin(), tasks.end());
-  std::string out;
-  for (std::size_t i = 0; i < tasks.size();) {
-    std::size_t j = i;
-    while (j + 1 < tasks.size() && tasks[j + 1] == tasks[j] + 1) ++j;
-    if (!out.empty()) out += ',';
-    out += std::to_string(tasks[i]);
-    if (j > i) {
-      out += '-';
-      out += std::to_string(tasks[j]);
-    }
-    i = j + 1;
-  }
-  return out;
-}
-
-std::string shell_quote(const std::string& s) {
-  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                        "0123456789_-./=:,+%@") == std::string::npos)
-    return s;
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-std::string array_script(const std::string& dir, const std::vector<int64_t>& tasks, int jobs,
-                         const SlurmOptions& so, int attempt) {
-  std::ostringstream s;
-  s << "#!/bin/bash\n"
-    << "# rnnlab sweep: one array task per run of " << dir << "/manifest.tsv\n"
-    << "#SBATCH --job-name=" << so.job_name << "\n"
-    << "#SBATCH --array=" << array_ranges(tasks);
-  if (jobs > 0) s << '%' << jobs;
-  s << "\n"
-    << "#SBATCH --output=" << dir << "/logs/task-%a.attempt-" << attempt << ".out\n"
-    << "#SBATCH --error=" << dir << "/logs/task-%a.attempt-" << attempt << ".err\n"
-    << "#SBATCH --cpus-per-task=" << so.cpus_per_task << "\n";
-  if (!so.partition.empty()) s << "#SBATCH --partition=" << so.partition << "\n";
-  if (!so.time.empty()) s << "#SBATCH --time=" << so.time << "\n";
-  if (!so.mem.empty()) s << "#SBATCH --mem=" << so.mem << "\n";
-  if (!so.gres.empty()) s << "#SBATCH --gres=" << so.gres << "\n";
-  for (const auto& e : so.extra) s << "#SBATCH " << e << "\n";
-  s << "set -u\n"
-    << "exec " << shell_quote(self_exe()) << " run --manifest "
-    << shell_quote(manifest_path(dir))
-    << " --task-id \"$SLURM_ARRAY_TASK_ID\" --threads \"${SLURM_CPUS_PER_TASK:-1}\" --quiet\n";
-  return s.str();
-}
-
-std::string collect_script(const std::string& dir, const SlurmOptions& so) {
-  std::ostringstream s;
-  s << "#!/bin/bash\n"
-    << "# rnnlab sweep: summary of " << dir << " once every array task has ended (afterany)\n"
-    << "#SBATCH --job-name=" << so.job_name << "-collect\n"
-    << "#SBATCH --output=" << dir << "/logs/collect.out\n"
-    << "#SBATCH --error=" << dir << "/logs/collect.err\n"
-    << "#SBATCH --cpus-per-task=1\n";
-  if (!so.partition.empty()) s << "#SBATCH --partition=" << so.partition << "\n";
-  if (!so.time.empty()) s << "#SBATCH --time=" << so.time << "\n";
-  for (const auto& e : so.extra) s << "#SBATCH " << e << "\n";
-  s << "set -u\n"
-    << "exec " << shell_quote(self_exe()) << " collect " << shell_quote(dir) << "\n";
-  return s.str();
-}
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::trunc);
-  f << text;
-  f.close();
-  RNNLAB_CHECK_INPUT(f.good(), "cannot write ", path);
-}
-
-// Runs `argv` with stdout captured (stderr passed through); returns the exit status.
-int capture(const std::vector<std::string>& words, std::string& out) {
-  std::vector<char*> argv;
-  std::vector<std::string> w = words;
-  for (auto& x : w) argv.push_back(x.data());
-  argv.push_back(nullptr);
-  int fds[2];
-  RNNLAB_CHECK(::pipe(fds) == 0, "pipe: ", std::strerror(errno));
-  const pid_t pid = ::fork();
-  RNNLAB_CHECK(pid >= 0, "fork: ", std::strerror(errno));
-  if (pid == 0) {
-    ::dup2(fds[1], 1);
-    ::close(fds[0]);
-    ::close(fds[1]);
-    ::execvp(argv[0], argv.data());
-    std::fprintf(stderr, "cannot run %s: %s\n", argv[0], std::strerror(errno));
-    ::_exit(127);
-  }
-  ::close(fds[1]);
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) != 0;) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fds[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-std::string sbatch(const std::vector<std::string>& extra_args, const std::string& script) {
-  std::vector<std::string> words = {"sbatch", "--parsable"};
-  words.insert(words.end(), extra_args.begin(), extra_args.end());
-  words.push_back(script);
-  std::string out;
-  const int rc = capture(words, out);
-  std::string id = out.substr(0, out.find_first_of(";\n"));
-  if (rc != 0 || id.empty() || id.find_first_not_of("0123456789") != std::string::npos)
-    throw InputError("sbatch " + script + " failed (exit " + std::to_string(rc) + "): " + out);
-  return id;
-}
-
-int run_slurm(const std::string& dir, const std::vector<ManifestRecord>& pending, int jobs,
-              const SlurmOptions& so, bool dry_run, int attempt) {
+int run_slurm(const SweepFolder& folder, const std::vector<ManifestRecord>& pending,
+              const SlurmOptions& so, bool dry_run) {
   std::vector<int64_t> tasks;
   for (const auto& r : pending) tasks.push_back(r.task);
-  const std::string array = array_script(dir, tasks, jobs, so, attempt);
-  const std::string collect = collect_script(dir, so);
-  write_file(dir + "/sweep.sbatch", array);
-  write_file(dir + "/collect.sbatch", collect);
   if (dry_run) {
-    std::cout << "# " << dir << "/sweep.sbatch  (sbatch --parsable " << dir << "/sweep.sbatch)\n"
-              << array;
+    write_slurm_scripts(folder, tasks, so);
+    std::cout << "# " << folder.array_script() << "  (sbatch --parsable " << folder.array_script()
+              << ")\n"
+              << slurm_array_script(folder, tasks, so);
     if (so.collect)
-      std::cout << "\n# " << dir << "/collect.sbatch  (sbatch --parsable "
-                << "--dependency=afterany:<array job id> " << dir << "/collect.sbatch)\n"
-                << collect;
+      std::cout << "\n# " << folder.collect_script() << "  (sbatch --parsable "
+                << "--dependency=afterany:<array job id> " << folder.collect_script() << ")\n"
+                << slurm_collect_script(folder, so);
     return kExitOk;
   }
-  const std::string array_id = sbatch({}, dir + "/sweep.sbatch");
-  std::string collect_id;
-  if (so.collect)
-    collect_id = sbatch({"--dependency=afterany:" + array_id}, dir + "/collect.sbatch");
-  std::ofstream(dir + "/jobs.txt", std::ios::app)
-      << "array " << array_id << " tasks " << array_ranges(tasks)
-      << (collect_id.empty() ? "" : " collect " + collect_id) << "\n";
-  std::cout << "submitted array job " << array_id << " (" << pending.size() << " tasks"
-            << (jobs > 0 ? ", at most " + std::to_string(jobs) + " at a time" : "") << ")";
-  if (!collect_id.empty()) std::cout << "; collect job " << collect_id << " (afterany)";
-  std::cout << "\n" << array_id << (collect_id.empty() ? "" : " " + collect_id) << std::endl;
+  const SlurmSubmission sub = submit_slurm_sweep(folder, tasks, so);
+  std::cout << "submitted array job " << sub.array_id << " (" << pending.size() << " tasks"
+            << (so.jobs > 0 ? ", at most " + std::to_string(so.jobs) + " at a time" : "") << ")";
+  if (!sub.collect_id.empty()) std::cout << "; collect job " << sub.collect_id << " (afterany)";
+  std::cout << "\n"
+            << sub.array_id << (sub.collect_id.empty() ? "" : " " + sub.collect_id) << std::endl;
   return kExitOk;
 }
 
@@ -221,90 +83,42 @@ std::string last_line(const std::string& path) {
   return last;
 }
 
-std::string log_path(const std::string& dir, int64_t task, int attempt, const char* ext) {
-  return dir + "/logs/task-" + std::to_string(task) + ".attempt-" + std::to_string(attempt) + "." +
-         ext;
-}
-
-int run_local(const std::string& dir, const std::vector<ManifestRecord>& pending, int jobs,
-              int threads, bool dry_run, int attempt) {
-  const std::string exe = self_exe();
-  if (jobs <= 0) jobs = 1;
-  const int hw = std::max(1u, std::thread::hardware_concurrency());
-  const int per = threads > 0 ? threads : std::max(1, hw / std::min<int>(jobs, std::max<int>(1, int(pending.size()))));
-  auto command = [&](const ManifestRecord& r) {
-    return std::vector<std::string>{exe,       "run",      "--manifest",
-                                    manifest_path(dir),   "--task-id", std::to_string(r.task),
-                                    "--threads", std::to_string(per), "--quiet"};
-  };
+int run_local(const SweepFolder& folder, const std::vector<ManifestRecord>& pending,
+              const LocalSweepOptions& lo, bool dry_run) {
+  const int per = threads_per_task(lo, pending.size());
   if (dry_run) {
     for (const auto& r : pending) {
-      for (const auto& w : command(r)) std::cout << shell_quote(w) << " ";
+      for (const auto& w : task_command(folder, r, lo.program, per)) std::cout << shell_quote(w) << " ";
       std::cout << " # " << r.id << "\n";
     }
     return kExitOk;
   }
-  fs::create_directories(dir + "/logs");
-  std::map<pid_t, std::pair<const ManifestRecord*, std::chrono::steady_clock::time_point>> live;
-  std::map<int64_t, int> codes;
-  std::size_t next = 0, done = 0;
-  const auto t0 = std::chrono::steady_clock::now();
-  while (done < pending.size()) {
-    while (next < pending.size() && static_cast<int>(live.size()) < jobs) {
-      const ManifestRecord& r = pending[next++];
-      auto words = command(r);
-      std::vector<char*> argv;
-      for (auto& w : words) argv.push_back(w.data());
-      argv.push_back(nullptr);
-      const std::string out = log_path(dir, r.task, attempt, "out");
-      const std::string err = log_path(dir, r.task, attempt, "err");
-      const pid_t pid = ::fork();
-      RNNLAB_CHECK(pid >= 0, "fork: ", std::strerror(errno));
-      if (pid == 0) {
-        const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (o < 0 || e < 0) ::_exit(126);
-        ::dup2(o, 1);
-        ::dup2(e, 2);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-      }
-      live[pid] = {&r, std::chrono::steady_clock::now()};
-      std::cerr << "[start " << next << "/" << pending.size() << "] task " << r.task << " " << r.id
-                << std::endl;
-    }
-    int status = 0;
-    const pid_t pid = ::waitpid(-1, &status, 0);
-    if (pid < 0) {
-      if (errno == EINTR) continue;
-      throw Error(std::string("waitpid: ") + std::strerror(errno));
-    }
-    auto it = live.find(pid);
-    if (it == live.end()) continue;
-    const ManifestRecord& r = *it->second.first;
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - it->second.second).count();
-    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    codes[r.task] = code;
-    live.erase(it);
-    ++done;
+  LocalSweepEvents events;
+  events.on_start = [](const ManifestRecord& r, std::size_t n, std::size_t total) {
+    std::cerr << "[start " << n << "/" << total << "] task " << r.task << " " << r.id << std::endl;
+  };
+  events.on_finish = [](const TaskOutcome& o, std::size_t n, std::size_t total) {
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%.1f s", secs);
-    std::cerr << "[done " << done << "/" << pending.size() << "] task " << r.task << " " << r.id
-              << ": " << run_state(r.path) << " (exit " << code << ", " << buf << ")" << std::endl;
-  }
+    std::snprintf(buf, sizeof buf, "%.1f s", o.seconds);
+    std::cerr << "[done " << n << "/" << total << "] task " << o.record->task << " "
+              << o.record->id << ": " << run_state(o.record->path) << " (exit " << o.exit_code
+              << ", " << buf << ")" << std::endl;
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::vector<TaskOutcome> outcomes = run_local_sweep(folder, pending, lo, events);
   // Summary: every run's state from its file, and why one did not finish.
   int finished = 0;
   std::cout << "task\tstate\tid\n";
-  for (const auto& r : pending) {
+  for (const TaskOutcome& o : outcomes) {
+    const ManifestRecord& r = *o.record;
     std::string error;
     const std::string state = run_state(r.path, nullptr, &error);
     finished += state == "finished";
     std::cout << r.task << "\t" << state << "\t" << r.id;
     if (state != "finished") {
-      if (error.empty()) error = last_line(log_path(dir, r.task, attempt, "err"));
-      std::cout << "\t(exit " << codes[r.task] << (error.empty() ? "" : ": " + error)
-                << "; logs " << log_path(dir, r.task, attempt, "{out,err}") << ")";
+      if (error.empty()) error = last_line(folder.log(r.task, lo.attempt, "err"));
+      std::cout << "\t(exit " << o.exit_code << (error.empty() ? "" : ": " + error) << "; logs "
+                << folder.log(r.task, lo.attempt, "{out,err}") << ")";
     }
     std::cout << "\n";
   }
@@ -312,12 +126,14 @@ int run_local(const std::string& dir, const std::vector<ManifestRecord>& pending
   std::snprintf(buf, sizeof buf, "%.1f s",
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   std::cout << pending.size() << " runs: " << finished << " finished, " << pending.size() - finished
-            << " not (" << jobs << " at a time, " << per << " threads each, " << buf << ")\n";
+            << " not (" << std::max(1, lo.jobs) << " at a time, " << per << " threads each, " << buf
+            << ")\n";
   // The summary files, as Slurm's collect job writes them.
-  std::string collected;
-  const int rc = capture({exe, "collect", dir, "--quiet"}, collected);
-  std::cout << (rc == 0 ? collected : "rnnlab collect " + dir + " failed (exit " +
-                                          std::to_string(rc) + ")\n");
+  const ProcessResult c = run_process({lo.program, "collect", folder.dir, "--quiet"},
+                                      {.out = Output::capture(), .err = Output::inherit()});
+  std::cout << (c.exit_code == 0 ? c.out
+                                 : "rnnlab collect " + folder.dir + " failed (exit " +
+                                       std::to_string(c.exit_code) + ")\n");
   return finished == static_cast<int>(pending.size()) ? kExitOk : kExitRunFailed;
 }
 
@@ -329,9 +145,9 @@ const char* const kRemembered[] = {"executor", "jobs", "threads", "partition", "
                                    "cpus-per-task", "mem", "gres", "sbatch", "job-name",
                                    "no-collect", "plugin-path"};
 
-std::string options_path(const std::string& dir) { return dir + "/sweep.options"; }
+constexpr const char* kOptionsFile = "sweep.options";
 
-void save_options(const std::string& dir, const po::variables_map& vm) {
+void save_options(const SweepFolder& folder, const po::variables_map& vm) {
   std::ostringstream s;
   for (const char* k : kRemembered) {
     if (!vm.count(k) || vm[k].defaulted()) continue;
@@ -345,7 +161,7 @@ void save_options(const std::string& dir, const po::variables_map& vm) {
     else
       s << "--" << k << "\n";
   }
-  write_file(options_path(dir), s.str());
+  folder.write(kOptionsFile, s.str());
 }
 
 // `args` plus, for --rerun-failed DIR, the remembered options of DIR not given in `args`.
@@ -364,32 +180,12 @@ Args with_remembered(const Args& args) {
     return false;
   };
   Args out = args;
-  std::ifstream f(options_path(dir));
+  std::ifstream f(dir + "/" + kOptionsFile);
   for (std::string line; std::getline(f, line);) {
     const std::string name = line.substr(2, line.find('=') - 2);
     if (line.starts_with("--") && !given(name)) out.push_back(line);
   }
   return out;
-}
-
-// The number of this sweep command in DIR (1 for the first), counted in DIR/attempts.
-int next_attempt(const std::string& dir, bool record) {
-  int n = 0;
-  std::ifstream(dir + "/attempts") >> n;
-  if (record) write_file(dir + "/attempts", std::to_string(n + 1) + "\n");
-  return n + 1;
-}
-
-// Is a Slurm job of this sweep (DIR/jobs.txt) still pending or running? (false without one)
-bool slurm_jobs_active(const std::string& dir) {
-  std::ifstream f(dir + "/jobs.txt");
-  std::string ids;
-  for (std::string word, prev; f >> word; prev = word)
-    if (prev == "array" || prev == "collect") ids += (ids.empty() ? "" : ",") + word;
-  if (ids.empty()) return false;
-  std::string out;
-  const int rc = capture({"squeue", "-h", "-o", "%i", "-j", ids}, out);
-  return rc == 0 && out.find_first_not_of(" \n") != std::string::npos;
 }
 
 }  // namespace
@@ -446,14 +242,12 @@ int cmd_sweep(const Args& args) {
     sweep_lock = RunLock(manifest_path(dir));
     const auto records = read_manifest(manifest_path(dir));
     // A file still saying "running" is a killed run unless a Slurm job of the sweep is queued.
-    const bool active = slurm_jobs_active(dir);
+    const bool active = slurm_jobs_queued(SweepFolder{dir});
     if (active)
       std::cerr << "rnnlab sweep: a Slurm job of " << dir
                 << " is still queued; runs marked running are left alone" << std::endl;
     for (const auto& s : run_statuses(records))
-      if (s.state == "failed" || s.state == "interrupted" || s.state == "missing" ||
-          (s.state == "running" && !active))
-        pending.push_back(*s.record);
+      if (needs_rerun(s.state, active)) pending.push_back(*s.record);
     std::cerr << "rnnlab sweep: " << pending.size() << " of " << records.size()
               << " runs failed, interrupted, killed or missing in " << dir << std::endl;
     if (pending.empty()) return kExitOk;
@@ -465,24 +259,11 @@ int cmd_sweep(const Args& args) {
     sweep_lock = RunLock(manifest_path(dir));
     auto plugins = load_plugins(plugin_dirs);
     Catalog catalog(plugins->cells);
-    std::vector<ManifestRecord> records;
-    for (const auto& file : files) {
-      ExperimentSpec spec = compile_experiment(file, catalog, sets);
-      RunOptions options;
-      options.out_dir = dir;
-      // Models absent from this file are fine when several files are given.
-      for (const auto& m : models)
-        if (files.size() == 1 || std::any_of(spec.models.begin(), spec.models.end(),
-                                             [&](const ModelSpec& x) { return x.name == m; }))
-          options.models.push_back(m);
-      if (!models.empty() && options.models.empty()) continue;
-      auto part = expand_manifest(spec, catalog, options, file, sets);
-      records.insert(records.end(), part.begin(), part.end());
-    }
-    RNNLAB_CHECK_INPUT(!records.empty(), "the sweep has no runs");
-    std::vector<ManifestRecord> previous;
-    if (fs::exists(manifest_path(dir))) previous = read_manifest(manifest_path(dir));
-    assign_tasks(records, previous);
+    const std::vector<ManifestRecord> records =
+        expand_sweep(SweepFolder{dir}, files, sets, models, catalog,
+                     [&](const std::string& file, const std::vector<std::string>& overrides) {
+                       return compile_experiment(file, catalog, overrides);
+                     });
     fs::create_directories(dir + "/logs");
     write_manifest(manifest_path(dir), records);
     std::cerr << "rnnlab sweep: " << records.size() << " runs -> " << manifest_path(dir)
@@ -490,10 +271,17 @@ int cmd_sweep(const Args& args) {
     pending = records;
   }
   fs::create_directories(dir + "/logs");
-  if (!vm.count("rerun-failed") && !dry_run) save_options(dir, vm);
-  const int attempt = next_attempt(dir, !dry_run);
-  if (executor == "slurm") return run_slurm(dir, pending, jobs, so, dry_run, attempt);
-  return run_local(dir, pending, jobs, threads, dry_run, attempt);
+  const SweepFolder folder{dir};
+  if (!vm.count("rerun-failed") && !dry_run) save_options(folder, vm);
+  const int attempt = folder.next_attempt(!dry_run);
+  const std::string program = current_executable("rnnlab");
+  if (executor == "slurm") {
+    so.program = program;
+    so.jobs = jobs;
+    so.attempt = attempt;
+    return run_slurm(folder, pending, so, dry_run);
+  }
+  return run_local(folder, pending, {program, jobs, threads, attempt}, dry_run);
 }
 
 }  // namespace rnnlab::cli

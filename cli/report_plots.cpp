@@ -1,8 +1,6 @@
 // gnuplot learning curves for `rnnlab report` (see report_plots.h).
 #include "report_plots.h"
 
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -13,6 +11,7 @@
 
 #include "report_format.h"
 #include "rnnlab/error.h"
+#include "rnnlab/process.h"
 
 namespace rnnlab::cli {
 
@@ -47,13 +46,6 @@ void write_series(const std::string& path, const Series& s) {
 }
 
 std::string q(const std::string& s) { return gnuplot_quote(s); }
-
-// A POSIX shell single-quoted word.
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 }  // namespace
 
@@ -186,17 +178,15 @@ std::string gnuplot_quote(const std::string& s) {
 }
 
 void run_gnuplot(const std::string& script, const std::string& who) {
-  const std::string log = script + ".log";
-  const std::string cmd = "gnuplot " + shell_quote(script) + " > " + shell_quote(log) + " 2>&1";
-  const int rc = std::system(cmd.c_str());
-  if (rc != 0) {
-    std::ifstream lf(log);
-    std::string text((std::istreambuf_iterator<char>(lf)), std::istreambuf_iterator<char>());
-    if (WIFEXITED(rc) && WEXITSTATUS(rc) == 127)
-      throw Error(who + " needs gnuplot (Debian: apt-get install gnuplot-nox)");
-    throw Error(who + ": gnuplot failed on " + script + ":\n" + text);
+  ProcessResult r;
+  try {
+    r = run_process({"gnuplot", script}, {.out = Output::capture(), .err = Output::capture()});
+  } catch (const ProcessStartError& e) {
+    throw Error(who + " needs gnuplot (Debian: apt-get install gnuplot-nox): " + e.what());
   }
-  fs::remove(log);
+  if (r.exit_code != 0)
+    throw Error(who + ": gnuplot failed on " + script + " (exit " + std::to_string(r.exit_code) +
+                "):\n" + r.out + r.err);
 }
 
 }  // namespace rnnlab::cli

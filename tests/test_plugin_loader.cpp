@@ -559,6 +559,44 @@ TEST_CASE("loader: load_search_path: a cell of two plugins is ambiguous until pi
   }
 }
 
+TEST_CASE("loader: apply_cell_picks takes RNNLAB_CELL_FROM and --cell-from and names bad picks") {
+  TempDir dir;
+  const std::string good = dir.add("tp_good");
+  const std::string dup = dir.add("tp_dup");
+  auto loaded = [&] {
+    auto r = std::make_unique<CellRegistry>();
+    PluginLoader loader;
+    loader.load_search_path({dir.str()}, *r);
+    return r;
+  };
+  {
+    EnvGuard env("RNNLAB_CELL_FROM", std::nullopt);
+    auto r = loaded();
+    apply_cell_picks(*r, {});
+    CHECK(contains(input_error([&] { r->get("tp_cell"); }), "is ambiguous"));
+    apply_cell_picks(*r, {"tp_cell=tp_dup"});
+    CHECK(r->get("tp_cell").file == dup);
+  }
+  {
+    EnvGuard env("RNNLAB_CELL_FROM", ",tp_cell=tp_good,");  // empty entries are skipped
+    auto r = loaded();
+    apply_cell_picks(*r, {});
+    CHECK(r->get("tp_cell").file == good);
+  }
+  {
+    EnvGuard env("RNNLAB_CELL_FROM", "tp_cell");
+    auto r = loaded();
+    CHECK(contains(input_error([&] { apply_cell_picks(*r, {}); }),
+                   "RNNLAB_CELL_FROM: expected CELL=PLUGIN (a plugin name or .so file), found 'tp_cell'"));
+  }
+  {
+    EnvGuard env("RNNLAB_CELL_FROM", std::nullopt);
+    auto r = loaded();
+    CHECK(contains(input_error([&] { apply_cell_picks(*r, {"tp_cell="}); }),
+                   "--cell-from: expected CELL=PLUGIN"));
+  }
+}
+
 TEST_CASE("loader: load_search_path skips bad files with a warning naming each and keeps the good ones") {
   TempDir dir;
   const std::string good = dir.add("tp_good");

@@ -2,8 +2,6 @@
 // and whether it was built with the .rnn compiler.
 #pragma once
 
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "rnnlab/process.h"
 #include "test_util.h"
 
 namespace rnnlab::test {
@@ -43,30 +42,15 @@ inline std::string slurp(const std::string& path) {
 
 // Starts `rnnlab args...` with stdout/stderr going to files under `dir`; returns the pid.
 inline pid_t start_cli(const std::vector<std::string>& args, const std::string& dir) {
-  std::vector<std::string> words = {cli_path()};
-  words.insert(words.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& w : words) argv.push_back(w.data());
-  argv.push_back(nullptr);
-  const std::string out = dir + "/stdout.txt", err = dir + "/stderr.txt";
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (o < 0 || e < 0) ::_exit(126);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return pid;
+  std::vector<std::string> argv = {cli_path()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return start_process(argv, {.out = Output::file(dir + "/stdout.txt"),
+                              .err = Output::file(dir + "/stderr.txt")});
 }
 
 inline CliResult wait_cli(pid_t pid, const std::string& dir) {
   CliResult r;
-  int status = 0;
-  if (pid > 0 && ::waitpid(pid, &status, 0) == pid)
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  if (pid > 0) r.code = wait_process(pid);
   r.out = slurp(dir + "/stdout.txt");
   r.err = slurp(dir + "/stderr.txt");
   return r;

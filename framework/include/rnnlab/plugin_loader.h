@@ -139,6 +139,13 @@ class PluginLoader {
   std::vector<std::string> notes_;
 };
 
+// The user's picks for cells that several plugins register (CellRegistry::pick), each
+// "CELL=PLUGIN" (a plugin name or .so file): first those of $RNNLAB_CELL_FROM (comma-separated,
+// empty entries skipped), then `cell_from` (the command line's --cell-from). InputError naming
+// where a malformed pick came from; pick()'s InputError for one that matches nothing.
+// (framework/src/plugin/cell_picks.cpp)
+void apply_cell_picks(CellRegistry& registry, const std::vector<std::string>& cell_from);
+
 // SHA-256 of a file as 64 lowercase hex digits (what `sha256sum` prints). InputError when the
 // file cannot be read.
 std::string file_sha256(const std::string& path);

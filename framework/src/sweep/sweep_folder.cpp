@@ -1,0 +1,39 @@
+// The sweep folder's paths and bookkeeping, and the task command (sweep_executor.h).
+#include <fstream>
+
+#include "rnnlab/sweep_executor.h"
+
+namespace rnnlab {
+
+std::string SweepFolder::log(int64_t task, int attempt, const std::string& ext) const {
+  return logs() + "/task-" + std::to_string(task) + ".attempt-" + std::to_string(attempt) + "." +
+         ext;
+}
+
+void SweepFolder::write(const std::string& name, const std::string& text) const {
+  const std::string path = dir + "/" + name;
+  std::ofstream f(path, std::ios::trunc);
+  f << text;
+  f.close();
+  RNNLAB_CHECK_INPUT(f.good(), "cannot write ", path);
+}
+
+int SweepFolder::next_attempt(bool record) const {
+  int n = 0;
+  std::ifstream(dir + "/attempts") >> n;
+  if (record) write("attempts", std::to_string(n + 1) + "\n");
+  return n + 1;
+}
+
+std::vector<std::string> task_command(const SweepFolder& folder, const ManifestRecord& record,
+                                      const std::string& program, int threads) {
+  return {program,     "run",      "--manifest",  folder.manifest(), "--task-id",
+          std::to_string(record.task), "--threads", std::to_string(threads), "--quiet"};
+}
+
+bool needs_rerun(const std::string& state, bool slurm_job_queued) {
+  return state == "failed" || state == "interrupted" || state == "missing" ||
+         (state == "running" && !slurm_job_queued);
+}
+
+}  // namespace rnnlab
