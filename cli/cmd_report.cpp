@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "cli_common.h"
-#include "report_data.h"
+#include "rnnlab/run_reader.h"
 #include "report_format.h"
 #include "report_html.h"
 #include "report_pivot.h"

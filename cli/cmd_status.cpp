@@ -8,21 +8,6 @@
 
 namespace rnnlab::cli {
 
-std::vector<RunStatus> run_statuses(const std::vector<ManifestRecord>& records) {
-  std::vector<RunStatus> out;
-  for (const auto& r : records) {
-    RunStatus s;
-    s.record = &r;
-    std::string unreadable;
-    s.state = run_state(r.path, &s.steps, &s.error, &unreadable);
-    if (!unreadable.empty())
-      std::cerr << "rnnlab: warning: " << r.path << ": unreadable run file, counted as " << s.state
-                << ": " << unreadable << "\n";
-    out.push_back(s);
-  }
-  return out;
-}
-
 void apply_slurm_states(const std::string& dir, std::vector<RunStatus>& statuses) {
   std::vector<int64_t> tasks;  // the runs Slurm may know more about
   for (const auto& s : statuses)
@@ -70,7 +55,7 @@ int cmd_status(const Args& args) {
   if (!parse("status", kUsage, args, opts, hidden, pos, vm)) return kExitOk;
   require_positional("status", vm, "dir", "the sweep folder (DIR)");
   const auto records = read_manifest(manifest_path(dir));
-  auto statuses = run_statuses(records);
+  auto statuses = run_statuses(records, std::cerr);
   apply_slurm_states(dir, statuses);
   std::map<std::string, int> counts;
   for (const auto& s : statuses) {

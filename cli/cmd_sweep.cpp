@@ -246,7 +246,7 @@ int cmd_sweep(const Args& args) {
     if (active)
       std::cerr << "rnnlab sweep: a Slurm job of " << dir
                 << " is still queued; runs marked running are left alone" << std::endl;
-    for (const auto& s : run_statuses(records))
+    for (const auto& s : run_statuses(records, std::cerr))
       if (needs_rerun(s.state, active)) pending.push_back(*s.record);
     std::cerr << "rnnlab sweep: " << pending.size() << " of " << records.size()
               << " runs failed, interrupted, killed or missing in " << dir << std::endl;

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "report_data.h"
+#include "rnnlab/run_reader.h"
 #include "report_pivot.h"
 
 namespace rnnlab::cli {

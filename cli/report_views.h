@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "report_data.h"
+#include "rnnlab/run_reader.h"
 
 namespace rnnlab::cli {
 

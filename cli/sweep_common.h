@@ -9,6 +9,7 @@
 
 #include "cli_common.h"
 #include "rnnlab/manifest.h"
+#include "rnnlab/run_state.h"
 #include "rnnlab/sweep_executor.h"
 
 namespace rnnlab::cli {
@@ -18,14 +19,6 @@ int cmd_status(const Args& args);
 int cmd_collect(const Args& args);
 
 inline std::string manifest_path(const std::string& dir) { return SweepFolder{dir}.manifest(); }
-
-struct RunStatus {
-  const ManifestRecord* record = nullptr;
-  std::string state;  // missing | running | finished | failed | interrupted
-  int64_t steps = 0;  // steps completed (also of a failed run)
-  std::string error;  // a failed run's message
-};
-std::vector<RunStatus> run_statuses(const std::vector<ManifestRecord>& records);
 
 // For a Slurm sweep (DIR/jobs.txt): every run whose file says `running` or that has no file
 // gets Slurm's final state of its array task where Slurm has one (slurm_final_states:

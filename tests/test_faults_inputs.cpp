@@ -23,6 +23,7 @@
 #include "rnnlab/data.h"
 #include "rnnlab/manifest.h"
 #include "rnnlab/run_file.h"
+#include "rnnlab/summary_file.h"
 #include "rnnlab/runner.h"
 
 using namespace rnnlab;

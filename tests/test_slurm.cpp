@@ -19,6 +19,8 @@
 
 #include "cli/cli_util.h"
 #include "rnnlab/manifest.h"
+#include "rnnlab/run_state.h"
+#include "rnnlab/summary_file.h"
 
 using namespace rnnlab;
 using namespace rnnlab::test;

@@ -17,6 +17,8 @@
 #include "cli/runner_util.h"
 #include "rnnlab/manifest.h"
 #include "rnnlab/run_file.h"
+#include "rnnlab/run_state.h"
+#include "rnnlab/summary_file.h"
 #include "rnnlab/runner.h"
 
 using namespace rnnlab;

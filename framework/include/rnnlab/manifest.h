@@ -64,32 +64,4 @@ std::string axis_column(const std::string& key);
 // The record's sweep point as (axis_column(key), value) pairs, in axis order.
 std::vector<std::pair<std::string, std::string>> axis_values(const ManifestRecord& r);
 
-// State of a run from its file: missing | running | finished | failed | interrupted
-// (an unreadable file is "failed", one locked by a live writer "running"). `steps` receives
-// the file's steps attr when present (also for failed runs: the steps completed), `error` the
-// file's error attr (a failed run's message) or, for an unreadable file, why; `unreadable`
-// only the latter ("" otherwise).
-std::string run_state(const std::string& path, int64_t* steps = nullptr,
-                      std::string* error = nullptr, std::string* unreadable = nullptr);
-
-// ---- summary.h5 of `rnnlab collect` ----
-// One table = one HDF5 group /<name> holding one 1-D dataset per column, all of `rows` length:
-// float64 (NaN = empty) for numeric columns, variable-length UTF-8 strings for text columns
-// (h5py: f["runs"]["id"].asstr()[:]). Group attrs: `columns` (the column names in order,
-// joined by ','), `rows` (int64). Links keep creation order.
-struct SummaryColumn {
-  std::string name;
-  bool text = false;
-  std::vector<double> numbers;       // when !text
-  std::vector<std::string> strings;  // when text
-};
-struct SummaryTable {
-  std::string name;
-  std::vector<SummaryColumn> columns;
-};
-// Writes (truncates) `path`. rnnlab::Error naming the path on an HDF5 failure.
-void write_summary_h5(const std::string& path, const std::vector<SummaryTable>& tables);
-// Reads back a 1-D string dataset (e.g. "runs/id") of such a file. InputError if missing.
-std::vector<std::string> read_string_column(const std::string& path, const std::string& dataset);
-
 }  // namespace rnnlab

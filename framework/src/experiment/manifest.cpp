@@ -8,14 +8,7 @@
 #include <set>
 #include <sstream>
 
-#include "rnnlab/run_file.h"
-
-#include <fcntl.h>
-#include <hdf5.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <cerrno>
+#include "rnnlab/run_reader.h"
 
 namespace rnnlab {
 
@@ -163,10 +156,7 @@ void write_manifest(const std::string& path, const std::vector<ManifestRecord>& 
 }
 
 std::string grid_point(const ManifestRecord& r) {
-  std::string out;
-  for (const auto& o : r.overrides)
-    if (o.rfind("seed=", 0) != 0) out += (out.empty() ? "" : ";") + o;
-  return out;
+  return sweep_point_without_seed(r.overrides, ";");
 }
 
 std::string axis_column(const std::string& key) {
@@ -181,135 +171,6 @@ std::vector<std::pair<std::string, std::string>> axis_values(const ManifestRecor
     const std::size_t eq = o.find('=');
     if (eq != std::string::npos) out.emplace_back(axis_column(o.substr(0, eq)), o.substr(eq + 1));
   }
-  return out;
-}
-
-std::string run_state(const std::string& path, int64_t* steps, std::string* error,
-                      std::string* unreadable) {
-  if (unreadable) unreadable->clear();
-  if (!fs::exists(path)) return "missing";
-  try {
-    RunFile f = RunFile::open(path);
-    if (steps && f.has_attr("steps")) *steps = f.attr_int("steps");
-    if (error && f.has_attr("error")) *error = f.attr_string("error");
-    return f.has_attr("status") ? f.attr_string("status") : "failed";
-  } catch (const std::exception& e) {
-    if (error) *error = e.what();
-    if (unreadable) *unreadable = e.what();
-    // A live writer holds HDF5's exclusive file lock (flock): the run is still training.
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      const bool locked = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-      ::close(fd);
-      if (locked) {
-        if (unreadable) unreadable->clear();
-        return "running";
-      }
-    }
-    return "failed";
-  }
-}
-
-namespace {
-
-struct H5Handle {
-  hid_t id = -1;
-  herr_t (*close)(hid_t) = nullptr;
-  H5Handle(hid_t i, herr_t (*c)(hid_t)) : id(i), close(c) {}
-  H5Handle(const H5Handle&) = delete;
-  H5Handle& operator=(const H5Handle&) = delete;
-  ~H5Handle() {
-    if (id >= 0) close(id);
-  }
-};
-
-void h5check(bool ok, const std::string& path, const std::string& what) {
-  if (!ok) throw Error(path + ": HDF5: cannot " + what);
-}
-
-void write_string_attr(hid_t obj, const std::string& name, const std::string& value,
-                       const std::string& path) {
-  H5Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  h5check(type.id >= 0 && H5Tset_size(type.id, H5T_VARIABLE) >= 0 &&
-              H5Tset_cset(type.id, H5T_CSET_UTF8) >= 0,
-          path, "make a string type");
-  H5Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  H5Handle attr(H5Acreate2(obj, name.c_str(), type.id, space.id, H5P_DEFAULT, H5P_DEFAULT),
-                H5Aclose);
-  const char* p = value.c_str();
-  h5check(attr.id >= 0 && H5Awrite(attr.id, type.id, &p) >= 0, path, "write attribute " + name);
-}
-
-}  // namespace
-
-void write_summary_h5(const std::string& path, const std::vector<SummaryTable>& tables) {
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  H5Handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
-  h5check(file.id >= 0, path, "create the file");
-  for (const auto& t : tables) {
-    H5Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose);
-    H5Pset_link_creation_order(gcpl.id, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
-    H5Handle group(H5Gcreate2(file.id, t.name.c_str(), H5P_DEFAULT, gcpl.id, H5P_DEFAULT),
-                   H5Gclose);
-    h5check(group.id >= 0, path, "create group /" + t.name);
-    std::string names;
-    hsize_t rows = 0;
-    for (const auto& c : t.columns) {
-      names += (names.empty() ? "" : ",") + c.name;
-      rows = c.text ? c.strings.size() : c.numbers.size();
-      const hsize_t dims[1] = {rows};
-      H5Handle space(H5Screate_simple(1, dims, nullptr), H5Sclose);
-      const std::string what = "write /" + t.name + "/" + c.name;
-      if (c.text) {
-        H5Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-        H5Tset_size(type.id, H5T_VARIABLE);
-        H5Tset_cset(type.id, H5T_CSET_UTF8);
-        H5Handle ds(H5Dcreate2(group.id, c.name.c_str(), type.id, space.id, H5P_DEFAULT,
-                               H5P_DEFAULT, H5P_DEFAULT),
-                    H5Dclose);
-        std::vector<const char*> ptrs;
-        for (const auto& s : c.strings) ptrs.push_back(s.c_str());
-        h5check(ds.id >= 0 && (rows == 0 || H5Dwrite(ds.id, type.id, H5S_ALL, H5S_ALL,
-                                                     H5P_DEFAULT, ptrs.data()) >= 0),
-                path, what);
-      } else {
-        H5Handle ds(H5Dcreate2(group.id, c.name.c_str(), H5T_IEEE_F64LE, space.id, H5P_DEFAULT,
-                               H5P_DEFAULT, H5P_DEFAULT),
-                    H5Dclose);
-        h5check(ds.id >= 0 && (rows == 0 || H5Dwrite(ds.id, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
-                                                     H5P_DEFAULT, c.numbers.data()) >= 0),
-                path, what);
-      }
-    }
-    write_string_attr(group.id, "columns", names, path);
-    H5Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-    H5Handle attr(H5Acreate2(group.id, "rows", H5T_STD_I64LE, space.id, H5P_DEFAULT, H5P_DEFAULT),
-                  H5Aclose);
-    const int64_t r = static_cast<int64_t>(rows);
-    h5check(attr.id >= 0 && H5Awrite(attr.id, H5T_NATIVE_INT64, &r) >= 0, path,
-            "write attribute rows");
-  }
-  h5check(H5Fflush(file.id, H5F_SCOPE_GLOBAL) >= 0, path, "flush");
-}
-
-std::vector<std::string> read_string_column(const std::string& path, const std::string& dataset) {
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  H5Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-  if (file.id < 0) throw InputError(path + ": cannot open as HDF5");
-  H5Handle ds(H5Dopen2(file.id, dataset.c_str(), H5P_DEFAULT), H5Dclose);
-  if (ds.id < 0) throw InputError(path + ": no dataset " + dataset);
-  H5Handle space(H5Dget_space(ds.id), H5Sclose);
-  const hssize_t n = H5Sget_simple_extent_npoints(space.id);
-  H5Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(type.id, H5T_VARIABLE);
-  H5Tset_cset(type.id, H5T_CSET_UTF8);
-  std::vector<char*> ptrs(static_cast<std::size_t>(std::max<hssize_t>(n, 0)), nullptr);
-  if (n > 0)
-    h5check(H5Dread(ds.id, type.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) >= 0, path,
-            "read " + dataset);
-  std::vector<std::string> out;
-  for (char* p : ptrs) out.emplace_back(p ? p : "");
-  if (n > 0) H5Dvlen_reclaim(type.id, space.id, H5P_DEFAULT, ptrs.data());
   return out;
 }
 

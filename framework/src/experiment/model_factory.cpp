@@ -5,6 +5,7 @@
 #include "experiment/resolve_util.h"
 #include "rnnlab/spec_keys.h"
 #include "rnnlab/run_file.h"
+#include "rnnlab/run_layout.h"
 #include "rnnlab/runner.h"
 
 namespace rnnlab {
@@ -79,7 +80,7 @@ void record_data_warnings(RunFile& run, const DataSetup& data) {
   if (data.warnings.empty()) return;
   std::string text;
   for (const auto& w : data.warnings) text += (text.empty() ? "" : "\n") + w;
-  run.set_attr("data_warnings", text);
+  run.set_attr(layout::kDataWarnings, text);
 }
 
 }  // namespace rnnlab

@@ -8,6 +8,7 @@
 #include "core/fnv1a.h"
 #include "rnnlab/backend.h"
 #include "rnnlab/plugin_loader.h"
+#include "rnnlab/run_layout.h"
 
 namespace rnnlab {
 namespace {
@@ -79,14 +80,14 @@ RunIdentity identify_run(const ExperimentSpec& run_spec, const Catalog& catalog,
 }
 
 void write_identity(RunFile& run, const RunIdentity& id) {
-  run.write_text("/config/resolved", id.resolved);
-  run.set_attr("config/data_hash", id.data);
-  run.set_attr("config/cells", id.cells);
+  run.write_text(layout::kConfigResolved, id.resolved);
+  run.set_attr(layout::kConfigDataHash, id.data);
+  run.set_attr(layout::kConfigCells, id.cells);
 }
 
 std::vector<std::string> identity_differences(const RunFile& old, const RunIdentity& now) {
   std::vector<std::string> out;
-  const std::string resolved = old.exists("config/resolved") ? old.read_text("/config/resolved") : "";
+  const std::string resolved = old.exists(layout::kConfigResolved) ? old.read_text(layout::kConfigResolved) : "";
   if (resolved != now.resolved) {
     if (resolved.empty()) {
       out.push_back("it has no /config/resolved");
@@ -106,12 +107,12 @@ std::vector<std::string> identity_differences(const RunFile& old, const RunIdent
       if (diff.empty()) out.push_back("  (the same lines in another order)");
     }
   }
-  const std::string data = attr_or(old, "config/data_hash");
+  const std::string data = attr_or(old, layout::kConfigDataHash);
   if (data != now.data)
     out.push_back(data.empty() ? "it records no data fingerprint (written by an older rnnlab)"
                                : "the data differ (fingerprint " + data + " in the file, " +
                                      now.data + " now): same spec, other examples");
-  const std::string cells = attr_or(old, "config/cells");
+  const std::string cells = attr_or(old, layout::kConfigCells);
   if (!data.empty() && cells != now.cells)
     out.push_back("the cell plugins differ: file '" + cells + "', now '" + now.cells + "'");
   return out;

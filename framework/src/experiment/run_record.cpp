@@ -6,6 +6,7 @@
 #include "experiment/resolve_util.h"
 #include "rnnlab/spec_keys.h"
 #include "rnnlab/backend.h"
+#include "rnnlab/run_layout.h"
 
 namespace rnnlab {
 
@@ -60,26 +61,28 @@ std::vector<std::pair<std::string, ParamValue>> config_values(const ExperimentSp
 
 void write_run_record(RunFile& run, const ExperimentSpec& run_spec, const Catalog& catalog,
                       const DataSetup& data) {
-  if (run.exists("config/values")) run.remove("config/values");
+  if (run.exists(layout::kConfigValues)) run.remove(layout::kConfigValues);
   for (const auto& [key, value] : config_values(run_spec, catalog)) {
-    const std::string name = "config/values/" + key;
+    const std::string name = layout::at(layout::kConfigValues, key);
     std::visit([&](const auto& v) { run.set_attr(name, v); }, value);
   }
   const Dataset& ds = *data.dataset;
-  run.set_attr("dataset/examples", static_cast<int64_t>(ds.size()));
-  run.set_attr("dataset/input_size", ds.input_size());
-  run.set_attr("dataset/max_steps", ds.max_steps());
-  run.set_attr("dataset/num_classes", ds.num_classes());
-  run.set_attr("dataset/output_size", ds.output_size());
+  using layout::at;
+  using layout::kDataset;
+  run.set_attr(at(kDataset, layout::kExamples), static_cast<int64_t>(ds.size()));
+  run.set_attr(at(kDataset, layout::kInputSize), ds.input_size());
+  run.set_attr(at(kDataset, layout::kMaxSteps), ds.max_steps());
+  run.set_attr(at(kDataset, layout::kNumClasses), ds.num_classes());
+  run.set_attr(at(kDataset, layout::kOutputSize), ds.output_size());
   bool per_step = false;
   if (!data.train.empty()) {
     const Batch b = ds.batch({data.train.front()}, DType::f32);
     per_step = b.y_value.defined() && b.y_value.rank() == 3;
   }
-  run.set_attr("dataset/per_step_targets", per_step);
-  run.set_attr("dataset/description", data.description);
-  run.write_tensor("split/train", index_tensor(data.train, "train"));
-  run.write_tensor("split/eval", index_tensor(data.eval, "eval"));
+  run.set_attr(at(kDataset, layout::kPerStepTargets), per_step);
+  run.set_attr(at(kDataset, layout::kDescription), data.description);
+  run.write_tensor(layout::kSplitTrain, index_tensor(data.train, "train"));
+  run.write_tensor(layout::kSplitEval, index_tensor(data.eval, "eval"));
   run.flush();
 }
 

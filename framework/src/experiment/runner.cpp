@@ -13,6 +13,7 @@
 #include "rnnlab/backend.h"
 #include "rnnlab/plugin_loader.h"
 #include "rnnlab/run_file.h"
+#include "rnnlab/run_layout.h"
 #include "rnnlab/run_lock.h"
 #include "train/checkpoint.h"
 #include "train/stop_signals.h"
@@ -76,25 +77,26 @@ std::string resolved_text(const RunPlan& plan, const RunOptions& options) {
 void write_header(RunFile& run, const RunPlan& plan, const RunOptions& options,
                   const DataSetup& data, const RunIdentity& identity) {
   const ExperimentSpec& s = plan.spec;
-  run.set_attr("experiment", s.name);
-  run.set_attr("model", plan.model);
-  run.set_attr("run", plan.name);
-  run.set_attr("sweep_id", plan.sweep_id);
-  run.set_attr("seed", static_cast<int64_t>(s.seed));
-  run.set_attr("backend", s.backend);
+  namespace L = layout;
+  run.set_attr(L::kExperiment, s.name);
+  run.set_attr(L::kModel, plan.model);
+  run.set_attr(L::kRun, plan.name);
+  run.set_attr(L::kSweepId, plan.sweep_id);
+  run.set_attr(L::kSeed, static_cast<int64_t>(s.seed));
+  run.set_attr(L::kBackend, s.backend);
   if (s.backend == "cuda") {
     const DeviceInfo info = device_info(Device::cuda);
-    run.set_attr("device_name", info.name);
-    run.set_attr("cuda_driver", info.driver);
-    run.set_attr("cuda_runtime", info.runtime);
+    run.set_attr(L::kDeviceName, info.name);
+    run.set_attr(L::kCudaDriver, info.driver);
+    run.set_attr(L::kCudaRuntime, info.runtime);
   }
-  run.set_attr("threads", static_cast<int64_t>(backend_for(Device::cpu).threads()));
-  run.set_attr("host", host_name());
-  run.set_attr("git_sha", options.git_sha.empty() ? std::string("unknown") : options.git_sha);
-  run.set_attr("data", data.description);
+  run.set_attr(L::kThreads, static_cast<int64_t>(backend_for(Device::cpu).threads()));
+  run.set_attr(L::kHost, host_name());
+  run.set_attr(L::kGitSha, options.git_sha.empty() ? std::string("unknown") : options.git_sha);
+  run.set_attr(L::kData, data.description);
   record_data_warnings(run, data);
-  run.set_attr("source_path", s.source_path);
-  run.write_text("/config/source", s.source_text);
+  run.set_attr(L::kSourcePath, s.source_path);
+  run.write_text(L::kConfigSource, s.source_text);
   write_identity(run, identity);
   run.flush();
 }
@@ -168,10 +170,11 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
       for (const auto& d : diff) msg += "\n  " + d;
       throw InputError(msg + "\n  run without --resume to replace it, or write elsewhere (--out)");
     }
-    const std::string status = old.has_attr("status") ? old.attr_string("status") : "";
-    if (status == "finished") {
+    const std::string status =
+        old.has_attr(layout::kStatus) ? old.attr_string(layout::kStatus) : "";
+    if (status == layout::kFinished) {
       sum.status = "skipped";
-      sum.steps = old.has_attr("steps") ? old.attr_int("steps") : 0;
+      sum.steps = old.has_attr(layout::kSteps) ? old.attr_int(layout::kSteps) : 0;
       return sum;
     }
     cfg.resume = has_checkpoint(old);
@@ -189,19 +192,19 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
 
   RunFile run = cfg.resume ? RunFile::open(plan.path, true) : RunFile::create(plan.path);
   if (cfg.resume) {
-    run.set_attr("status", "running");
-    run.set_attr("resumed_at", RunFile::now_iso8601());
+    run.set_attr(layout::kStatus, layout::kRunning);
+    run.set_attr(layout::kResumedAt, RunFile::now_iso8601());
   }
   write_header(run, plan, options, data, identity);
   // /config/values, /dataset, /split (run_record.h); a resumed file has them already (the
   // identity check proved the same spec and data), and a resume should write little.
   if (!cfg.resume) write_run_record(run, s, catalog, data);
-  run.set_attr("parameters", model->params().numel());
+  run.set_attr(layout::kParameters, model->params().numel());
   // The path each recurrent layer ran in the dry run ("layer0=compiled"), and why a layer does
   // not run the path asked for.
-  run.set_attr("recurrent_paths", model->recurrent_paths());
+  run.set_attr(layout::kRecurrentPaths, model->recurrent_paths());
   if (!model->recurrent_path_notes().empty())
-    run.set_attr("recurrent_path_notes", model->recurrent_path_notes());
+    run.set_attr(layout::kRecurrentPathNotes, model->recurrent_path_notes());
 
   record_cell_plugins(run, catalog.cells(), s.models.front());  // /plugins/<cell>: file, sha256
 
@@ -223,7 +226,7 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
   sum.wall_time = r.wall_time;
   sum.ms_per_step = r.steps > 0 ? 1e3 * r.train_time / double(r.steps) : 0.0;
   sum.final_eval = r.final_eval;
-  sum.final_train_loss = last_or_nan(run.read_series("metrics", "loss"));
+  sum.final_train_loss = last_or_nan(run.read_series(layout::kMetrics, layout::kLoss));
   return sum;
 }
 

@@ -26,6 +26,7 @@
 #include "rnnlab/experiment.h"
 #include "rnnlab/plugin_api.h"
 #include "rnnlab/run_file.h"
+#include "rnnlab/run_layout.h"
 #include "rnnlab/version.h"
 
 // The build tree: where librnnlab_core.so is built and where the built-in plugins land. Used
@@ -537,11 +538,11 @@ std::vector<CellProvenance> cell_provenance(const CellRegistry& registry, const 
 
 void record_cell_plugins(RunFile& run, const CellRegistry& registry, const ModelSpec& model) {
   for (const CellProvenance& p : cell_provenance(registry, model)) {
-    const std::string g = "/plugins/" + p.cell + "/";
-    run.write_text(g + "plugin", p.plugin);
-    run.write_text(g + "version", p.version);
-    run.write_text(g + "file", p.file);
-    run.write_text(g + "sha256", p.sha256);
+    const std::string g = layout::at(layout::kPlugins, p.cell);
+    run.write_text(layout::at(g, layout::kPluginName), p.plugin);
+    run.write_text(layout::at(g, layout::kPluginVersion), p.version);
+    run.write_text(layout::at(g, layout::kPluginFile), p.file);
+    run.write_text(layout::at(g, layout::kPluginSha256), p.sha256);
   }
 }
 

@@ -1,8 +1,6 @@
 // RunFile over the HDF5 C API; layout and guarantees are documented in rnnlab/run_file.h.
 #include "rnnlab/run_file.h"
 
-#include <hdf5.h>
-
 #include <algorithm>
 #include <cmath>
 #include <ctime>
@@ -14,6 +12,8 @@
 
 #include "rnnlab/backend.h"
 #include "rnnlab/error.h"
+#include "rnnlab/run_layout.h"
+#include "results/h5.h"
 
 #ifndef RNNLAB_VERSION
 #define RNNLAB_VERSION "unknown"
@@ -24,90 +24,15 @@ namespace {
 
 namespace fs = std::filesystem;
 using detail::concat;
+using h5::check;
+using h5::check_id;
+using h5::check_tri;
+using h5::fail;
+using h5::Handle;
 
 static_assert(std::is_same_v<hid_t, int64_t>, "RunFile stores hid_t as int64_t");
 
 constexpr hsize_t kMetricChunk = 1024;  // rows per chunk of a metric column (8 KiB)
-
-// Silences HDF5's automatic error printing on this thread while alive (errors become
-// exceptions instead); restores whatever handler was installed before.
-class QuietErrors {
- public:
-  QuietErrors() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-  QuietErrors(const QuietErrors&) = delete;
-  QuietErrors& operator=(const QuietErrors&) = delete;
-
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
-
-// HDF5's own account of the last failure on this thread: the descriptions from the API call
-// down to where the error was detected, e.g. "unable to open file: file signature not found".
-// Clears the error stack.
-std::string h5_reason() {
-  std::vector<std::string> descs;
-  H5Ewalk2(
-      H5E_DEFAULT, H5E_WALK_DOWNWARD,
-      [](unsigned, const H5E_error2_t* e, void* data) -> herr_t {
-        auto* out = static_cast<std::vector<std::string>*>(data);
-        if (e && e->desc && *e->desc) out->emplace_back(e->desc);
-        return 0;
-      },
-      &descs);
-  H5Eclear2(H5E_DEFAULT);
-  if (descs.empty()) return "no HDF5 error message";
-  // The outermost and the two innermost messages say it all; the middle is plumbing.
-  std::string s = descs.front();
-  std::size_t from = descs.size() > 3 ? descs.size() - 2 : 1;
-  for (std::size_t i = from; i < descs.size(); ++i)
-    if (descs[i] != descs[i - 1]) s += ": " + descs[i];
-  return s;
-}
-
-// Owns one HDF5 identifier.
-class Hid {
- public:
-  using Closer = herr_t (*)(hid_t);
-  Hid() = default;
-  Hid(hid_t id, Closer close) : id_(id), close_(close) {}
-  Hid(Hid&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = H5I_INVALID_HID; }
-  Hid& operator=(Hid&& o) noexcept {
-    std::swap(id_, o.id_);
-    std::swap(close_, o.close_);
-    return *this;
-  }
-  Hid(const Hid&) = delete;
-  Hid& operator=(const Hid&) = delete;
-  ~Hid() {
-    if (id_ >= 0 && close_) close_(id_);
-  }
-  hid_t get() const { return id_; }
-
- private:
-  hid_t id_ = H5I_INVALID_HID;
-  Closer close_ = nullptr;
-};
-
-// Throws rnnlab::Error for a failed HDF5 call on `file`, naming what was being done.
-[[noreturn]] void fail(const std::string& file, const std::string& what) {
-  throw Error(concat("run file ", file, ": ", what, " failed (HDF5: ", h5_reason(), ")"));
-}
-Hid check_id(hid_t id, Hid::Closer close, const std::string& file, const std::string& what) {
-  if (id < 0) fail(file, what);
-  return Hid(id, close);
-}
-void check(herr_t rc, const std::string& file, const std::string& what) {
-  if (rc < 0) fail(file, what);
-}
-bool check_tri(htri_t rc, const std::string& file, const std::string& what) {
-  if (rc < 0) fail(file, what);
-  return rc > 0;
-}
 
 // "config//source/" -> "/config/source"; "" and "/" -> "/". Rejects "." and "..".
 std::string normalize(const std::string& path, const std::string& fname) {
@@ -152,7 +77,7 @@ std::pair<std::string, std::string> split_attr(const std::string& name, const st
 }
 
 H5I_type_t object_type(hid_t file, const std::string& abs, const std::string& fname) {
-  Hid o = check_id(H5Oopen(file, abs.c_str(), H5P_DEFAULT), H5Oclose, fname,
+  Handle o = check_id(H5Oopen(file, abs.c_str(), H5P_DEFAULT), H5Oclose, fname,
                    concat("opening '", abs, "'"));
   return H5Iget_type(o.get());
 }
@@ -187,19 +112,10 @@ void ensure_group(hid_t file, const std::string& abs, const std::string& fname) 
                    "' exists but is not a group (needed for '", abs, "')");
       continue;
     }
-    Hid gcpl = check_id(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, fname, "H5Pcreate");
-    check(H5Pset_link_creation_order(gcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
-          fname, "H5Pset_link_creation_order");
+    Handle gcpl = h5::ordered_group_plist(fname);
     check_id(H5Gcreate2(file, prefix.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), H5Gclose,
              fname, concat("creating group '", prefix, "'"));
   }
-}
-
-Hid vlen_string_type(const std::string& fname) {
-  Hid t = check_id(H5Tcopy(H5T_C_S1), H5Tclose, fname, "H5Tcopy");
-  check(H5Tset_size(t.get(), H5T_VARIABLE), fname, "H5Tset_size");
-  check(H5Tset_cset(t.get(), H5T_CSET_UTF8), fname, "H5Tset_cset");
-  return t;
 }
 
 // Reads a one-element string (attribute or dataset, variable or fixed length).
@@ -212,7 +128,7 @@ std::string read_string(hid_t ftype, hid_t space, ReadFn&& read, const std::stri
   RNNLAB_CHECK(n == 1, "run file ", fname, ": ", what, " holds ", n,
                " elements; expected one string");
   if (check_tri(H5Tis_variable_str(ftype), fname, "H5Tis_variable_str")) {
-    Hid mt = check_id(H5Tcopy(H5T_C_S1), H5Tclose, fname, "H5Tcopy");
+    Handle mt = check_id(H5Tcopy(H5T_C_S1), H5Tclose, fname, "H5Tcopy");
     check(H5Tset_size(mt.get(), H5T_VARIABLE), fname, "H5Tset_size");
     check(H5Tset_cset(mt.get(), H5Tget_cset(ftype)), fname, "H5Tset_cset");
     char* p = nullptr;
@@ -235,7 +151,7 @@ std::string read_string(hid_t ftype, hid_t space, ReadFn&& read, const std::stri
 
 struct Column {
   std::string name;
-  Hid dset;
+  Handle dset;
   hsize_t rows = 0;
 };
 
@@ -244,7 +160,7 @@ std::vector<Column> open_columns(hid_t group, const std::string& gabs, const std
   std::vector<std::string> names;
   H5_index_t idx = H5_INDEX_NAME;
   {
-    Hid gcpl = check_id(H5Gget_create_plist(group), H5Pclose, fname, "H5Gget_create_plist");
+    Handle gcpl = check_id(H5Gget_create_plist(group), H5Pclose, fname, "H5Gget_create_plist");
     unsigned flags = 0;
     check(H5Pget_link_creation_order(gcpl.get(), &flags), fname, "H5Pget_link_creation_order");
     if (flags & H5P_CRT_ORDER_INDEXED) idx = H5_INDEX_CRT_ORDER;
@@ -261,13 +177,13 @@ std::vector<Column> open_columns(hid_t group, const std::string& gabs, const std
   std::vector<Column> cols;
   for (auto& n : names) {
     std::string what = concat("'", gabs == "/" ? "" : gabs, "/", n, "'");
-    Hid o =
+    Handle o =
         check_id(H5Oopen(group, n.c_str(), H5P_DEFAULT), H5Oclose, fname, concat("opening ", what));
     RNNLAB_CHECK(H5Iget_type(o.get()) == H5I_DATASET, "run file ", fname, ": ", what,
                  " is not a dataset; a metrics group holds only 1-D columns");
-    Hid d = check_id(H5Dopen2(group, n.c_str(), H5P_DEFAULT), H5Dclose, fname,
+    Handle d = check_id(H5Dopen2(group, n.c_str(), H5P_DEFAULT), H5Dclose, fname,
                      concat("opening ", what));
-    Hid space = check_id(H5Dget_space(d.get()), H5Sclose, fname, "H5Dget_space");
+    Handle space = check_id(H5Dget_space(d.get()), H5Sclose, fname, "H5Dget_space");
     RNNLAB_CHECK(H5Sget_simple_extent_ndims(space.get()) == 1, "run file ", fname, ": ", what,
                  " is not 1-D; a metrics group holds only 1-D columns");
     hsize_t rows = 0;
@@ -361,7 +277,7 @@ RunFile& RunFile::operator=(RunFile&& o) noexcept {
 
 RunFile::~RunFile() {
   if (file_ >= 0) {
-    QuietErrors quiet;
+    h5::QuietErrors quiet;
     H5Fclose(file_);
     H5Eclear2(H5E_DEFAULT);
   }
@@ -369,7 +285,7 @@ RunFile::~RunFile() {
 
 void RunFile::close() {
   if (file_ < 0) return;
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   hid_t f = file_;
   file_ = -1;
   const herr_t rc = H5Fclose(f);
@@ -387,7 +303,7 @@ std::string RunFile::now_iso8601() {
 }
 
 RunFile RunFile::create(const std::string& path) {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   RNNLAB_CHECK(!path.empty(), "run file path is empty");
   fs::path p(path);
   if (p.has_parent_path()) {
@@ -397,19 +313,19 @@ RunFile RunFile::create(const std::string& path) {
                  p.parent_path().string(), ": ", ec.message());
   }
   RunLock lock(path);  // before O_TRUNC: another writer's file is never touched
-  Hid fapl(file_access_plist(path), H5Pclose);
+  Handle fapl(file_access_plist(path), H5Pclose);
   hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
-  if (f < 0) throw Error(concat("cannot create run file ", path, ": ", h5_reason()));
+  if (f < 0) throw Error(concat("cannot create run file ", path, ": ", h5::reason()));
   RunFile rf(path, f, true, std::move(lock));
-  rf.set_attr("rnnlab_version", std::string(RNNLAB_VERSION));
-  rf.set_attr("status", std::string("running"));
-  rf.set_attr("started_at", now_iso8601());
+  rf.set_attr(layout::kRnnlabVersion, std::string(RNNLAB_VERSION));
+  rf.set_attr(layout::kStatus, std::string(layout::kRunning));
+  rf.set_attr(layout::kStartedAt, now_iso8601());
   rf.flush();
   return rf;
 }
 
 RunFile RunFile::open(const std::string& path, bool writable) {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   std::error_code ec;
   auto st = fs::status(path, ec);
   RNNLAB_CHECK_INPUT(fs::exists(st), "cannot open run file ", path, ": no such file");
@@ -417,15 +333,15 @@ RunFile RunFile::open(const std::string& path, bool writable) {
                      ": is a directory, not an HDF5 file");
   htri_t is_h5 = H5Fis_hdf5(path.c_str());
   if (is_h5 < 0)
-    throw InputError(concat("cannot open run file ", path, ": unreadable (", h5_reason(), ")"));
+    throw InputError(concat("cannot open run file ", path, ": unreadable (", h5::reason(), ")"));
   RNNLAB_CHECK_INPUT(is_h5 > 0, "cannot open run file ", path,
                      ": not an HDF5 file (no HDF5 signature)");
   RunLock lock = writable ? RunLock(path) : RunLock();
-  Hid fapl(file_access_plist(path), H5Pclose);
+  Handle fapl(file_access_plist(path), H5Pclose);
   hid_t f = H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl.get());
   if (f < 0)
     throw InputError(concat("cannot open run file ", path, ": corrupt or unreadable HDF5 file (",
-                            h5_reason(), ")"));
+                            h5::reason(), ")"));
   return RunFile(path, f, writable, std::move(lock));
 }
 
@@ -438,16 +354,16 @@ void RunFile::require_writable(const char* what) const {
 
 namespace {
 // Opens the object that holds attribute `name` ("a/b/attr" -> /a/b); creates missing groups
-// when `create`. Returns an invalid Hid if it does not exist and !create.
-std::pair<Hid, std::string> attr_owner(hid_t file, const std::string& name, bool create,
+// when `create`. Returns an invalid Handle if it does not exist and !create.
+std::pair<Handle, std::string> attr_owner(hid_t file, const std::string& name, bool create,
                                        const std::string& fname) {
   auto [obj, attr] = split_attr(name, fname);
   if (create) {
     ensure_group(file, obj, fname);
   } else if (!path_exists(file, obj, fname)) {
-    return {Hid(), attr};
+    return {Handle(), attr};
   }
-  Hid o = check_id(H5Oopen(file, obj.c_str(), H5P_DEFAULT), H5Oclose, fname,
+  Handle o = check_id(H5Oopen(file, obj.c_str(), H5P_DEFAULT), H5Oclose, fname,
                    concat("opening '", obj, "'"));
   return {std::move(o), attr};
 }
@@ -458,14 +374,14 @@ void write_scalar_attr(hid_t file, const std::string& name, hid_t ftype, hid_t m
   std::string what = concat("attribute '", name, "'");
   if (check_tri(H5Aexists(obj.get(), attr.c_str()), fname, concat("checking ", what)))
     check(H5Adelete(obj.get(), attr.c_str()), fname, concat("replacing ", what));
-  Hid space = check_id(H5Screate(H5S_SCALAR), H5Sclose, fname, "H5Screate");
-  Hid a =
+  Handle space = check_id(H5Screate(H5S_SCALAR), H5Sclose, fname, "H5Screate");
+  Handle a =
       check_id(H5Acreate2(obj.get(), attr.c_str(), ftype, space.get(), H5P_DEFAULT, H5P_DEFAULT),
                H5Aclose, fname, concat("creating ", what));
   check(H5Awrite(a.get(), mtype, buf), fname, concat("writing ", what));
 }
 
-Hid open_attr(hid_t file, const std::string& name, const std::string& fname) {
+Handle open_attr(hid_t file, const std::string& name, const std::string& fname) {
   auto [obj, attr] = attr_owner(file, name, false, fname);
   bool found = obj.get() >= 0 && check_tri(H5Aexists(obj.get(), attr.c_str()), fname,
                                            concat("checking attribute '", name, "'"));
@@ -478,9 +394,9 @@ Hid open_attr(hid_t file, const std::string& name, const std::string& fname) {
 template <typename T>
 T read_numeric_attr(hid_t file, const std::string& name, hid_t mtype, bool allow_float,
                     const std::string& fname, const char* expected) {
-  Hid a = open_attr(file, name, fname);
-  Hid type = check_id(H5Aget_type(a.get()), H5Tclose, fname, "H5Aget_type");
-  Hid space = check_id(H5Aget_space(a.get()), H5Sclose, fname, "H5Aget_space");
+  Handle a = open_attr(file, name, fname);
+  Handle type = check_id(H5Aget_type(a.get()), H5Tclose, fname, "H5Aget_type");
+  Handle space = check_id(H5Aget_space(a.get()), H5Sclose, fname, "H5Aget_space");
   H5T_class_t cls = H5Tget_class(type.get());
   RNNLAB_CHECK(cls == H5T_INTEGER || (allow_float && cls == H5T_FLOAT), "run file ", fname,
                ": attribute '", name, "' is ", type_desc(type.get()), "; expected ", expected);
@@ -494,29 +410,29 @@ T read_numeric_attr(hid_t file, const std::string& name, hid_t mtype, bool allow
 }  // namespace
 
 void RunFile::set_attr(const std::string& name, const std::string& value) {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   require_writable("set_attr");
   RNNLAB_CHECK(value.find('\0') == std::string::npos, "run file ", path_, ": attribute '", name,
                "': strings must not contain NUL characters");
-  Hid t = vlen_string_type(path_);
+  Handle t = h5::vlen_utf8_type(path_);
   const char* p = value.c_str();
   write_scalar_attr(file_, name, t.get(), t.get(), &p, path_);
 }
 
 void RunFile::set_attr(const std::string& name, int64_t value) {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   require_writable("set_attr");
   write_scalar_attr(file_, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value, path_);
 }
 
 void RunFile::set_attr(const std::string& name, double value) {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   require_writable("set_attr");
   write_scalar_attr(file_, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, path_);
 }
 
 bool RunFile::has_attr(const std::string& name) const {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   RNNLAB_CHECK(file_ >= 0, "run file ", path_, ": has_attr on a closed file");
   auto [obj, attr] = attr_owner(file_, name, false, path_);
   return obj.get() >= 0 && check_tri(H5Aexists(obj.get(), attr.c_str()), path_,
@@ -524,24 +440,24 @@ bool RunFile::has_attr(const std::string& name) const {
 }
 
 std::string RunFile::attr_string(const std::string& name) const {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   RNNLAB_CHECK(file_ >= 0, "run file ", path_, ": attr_string on a closed file");
-  Hid a = open_attr(file_, name, path_);
-  Hid type = check_id(H5Aget_type(a.get()), H5Tclose, path_, "H5Aget_type");
-  Hid space = check_id(H5Aget_space(a.get()), H5Sclose, path_, "H5Aget_space");
+  Handle a = open_attr(file_, name, path_);
+  Handle type = check_id(H5Aget_type(a.get()), H5Tclose, path_, "H5Aget_type");
+  Handle space = check_id(H5Aget_space(a.get()), H5Sclose, path_, "H5Aget_space");
   return read_string(
       type.get(), space.get(), [&](hid_t mt, void* buf) { return H5Aread(a.get(), mt, buf); },
       path_, concat("attribute '", name, "'"));
 }
 
 int64_t RunFile::attr_int(const std::string& name) const {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   RNNLAB_CHECK(file_ >= 0, "run file ", path_, ": attr_int on a closed file");
   return read_numeric_attr<int64_t>(file_, name, H5T_NATIVE_INT64, false, path_, "an integer");
 }
 
 double RunFile::attr_double(const std::string& name) const {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   RNNLAB_CHECK(file_ >= 0, "run file ", path_, ": attr_double on a closed file");
   return read_numeric_attr<double>(file_, name, H5T_NATIVE_DOUBLE, true, path_, "a number");
 }
@@ -550,8 +466,8 @@ double RunFile::attr_double(const std::string& name) const {
 
 namespace {
 // numpy.bool_ as h5py writes it: enum over int8 with FALSE = 0, TRUE = 1.
-Hid bool_enum_type(const std::string& fname) {
-  Hid t = check_id(H5Tenum_create(H5T_NATIVE_INT8), H5Tclose, fname, "H5Tenum_create");
+Handle bool_enum_type(const std::string& fname) {
+  Handle t = check_id(H5Tenum_create(H5T_NATIVE_INT8), H5Tclose, fname, "H5Tenum_create");
   const int8_t no = 0, yes = 1;
   check(H5Tenum_insert(t.get(), "FALSE", &no), fname, "H5Tenum_insert");
   check(H5Tenum_insert(t.get(), "TRUE", &yes), fname, "H5Tenum_insert");
@@ -573,33 +489,33 @@ bool is_bool_enum(hid_t type) {
 }  // namespace
 
 void RunFile::set_attr(const std::string& name, bool value) {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   require_writable("set_attr");
-  Hid t = bool_enum_type(path_);
+  Handle t = bool_enum_type(path_);
   const int8_t v = value ? 1 : 0;
   write_scalar_attr(file_, name, t.get(), t.get(), &v, path_);
 }
 
 bool RunFile::attr_bool(const std::string& name) const {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   RNNLAB_CHECK(file_ >= 0, "run file ", path_, ": attr_bool on a closed file");
-  Hid a = open_attr(file_, name, path_);
-  Hid type = check_id(H5Aget_type(a.get()), H5Tclose, path_, "H5Aget_type");
-  Hid space = check_id(H5Aget_space(a.get()), H5Sclose, path_, "H5Aget_space");
+  Handle a = open_attr(file_, name, path_);
+  Handle type = check_id(H5Aget_type(a.get()), H5Tclose, path_, "H5Aget_type");
+  Handle space = check_id(H5Aget_space(a.get()), H5Sclose, path_, "H5Aget_space");
   RNNLAB_CHECK(is_bool_enum(type.get()) && H5Sget_simple_extent_npoints(space.get()) == 1,
                "run file ", path_, ": attribute '", name, "' is ", type_desc(type.get()),
                "; expected a bool");
-  Hid mt = bool_enum_type(path_);
+  Handle mt = bool_enum_type(path_);
   int8_t v = 0;
   check(H5Aread(a.get(), mt.get(), &v), path_, concat("reading attribute '", name, "'"));
   return v != 0;
 }
 
 std::string RunFile::attr_type(const std::string& name) const {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   RNNLAB_CHECK(file_ >= 0, "run file ", path_, ": attr_type on a closed file");
-  Hid a = open_attr(file_, name, path_);
-  Hid type = check_id(H5Aget_type(a.get()), H5Tclose, path_, "H5Aget_type");
+  Handle a = open_attr(file_, name, path_);
+  Handle type = check_id(H5Aget_type(a.get()), H5Tclose, path_, "H5Aget_type");
   switch (H5Tget_class(type.get())) {
     case H5T_STRING: return "string";
     case H5T_INTEGER: return "integer";
@@ -610,11 +526,11 @@ std::string RunFile::attr_type(const std::string& name) const {
 }
 
 std::vector<std::string> RunFile::attr_names(const std::string& object) const {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   RNNLAB_CHECK(file_ >= 0, "run file ", path_, ": attr_names on a closed file");
   std::string abs = normalize(object, path_);
   RNNLAB_CHECK(path_exists(file_, abs, path_), "run file ", path_, ": no object '", abs, "'");
-  Hid o = check_id(H5Oopen(file_, abs.c_str(), H5P_DEFAULT), H5Oclose, path_,
+  Handle o = check_id(H5Oopen(file_, abs.c_str(), H5P_DEFAULT), H5Oclose, path_,
                    concat("opening '", abs, "'"));
   std::vector<std::string> names;
   hsize_t pos = 0;
@@ -633,7 +549,7 @@ std::vector<std::string> RunFile::attr_names(const std::string& object) const {
 // ---- text ----
 
 void RunFile::write_text(const std::string& path, const std::string& text) {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   require_writable("write_text");
   std::string abs = normalize(path, path_);
   RNNLAB_CHECK(abs != "/", "run file ", path_, ": write_text needs a dataset path");
@@ -645,9 +561,9 @@ void RunFile::write_text(const std::string& path, const std::string& text) {
                  "' exists and is a group; write_text replaces datasets only");
     check(H5Ldelete(file_, abs.c_str(), H5P_DEFAULT), path_, concat("replacing '", abs, "'"));
   }
-  Hid t = vlen_string_type(path_);
-  Hid space = check_id(H5Screate(H5S_SCALAR), H5Sclose, path_, "H5Screate");
-  Hid d = check_id(
+  Handle t = h5::vlen_utf8_type(path_);
+  Handle space = check_id(H5Screate(H5S_SCALAR), H5Sclose, path_, "H5Screate");
+  Handle d = check_id(
       H5Dcreate2(file_, abs.c_str(), t.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
       H5Dclose, path_, concat("creating '", abs, "'"));
   const char* p = text.c_str();
@@ -656,14 +572,14 @@ void RunFile::write_text(const std::string& path, const std::string& text) {
 }
 
 std::string RunFile::read_text(const std::string& path) const {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   RNNLAB_CHECK(file_ >= 0, "run file ", path_, ": read_text on a closed file");
   std::string abs = normalize(path, path_);
   RNNLAB_CHECK(path_exists(file_, abs, path_), "run file ", path_, ": no dataset '", abs, "'");
-  Hid d = check_id(H5Dopen2(file_, abs.c_str(), H5P_DEFAULT), H5Dclose, path_,
+  Handle d = check_id(H5Dopen2(file_, abs.c_str(), H5P_DEFAULT), H5Dclose, path_,
                    concat("opening dataset '", abs, "'"));
-  Hid type = check_id(H5Dget_type(d.get()), H5Tclose, path_, "H5Dget_type");
-  Hid space = check_id(H5Dget_space(d.get()), H5Sclose, path_, "H5Dget_space");
+  Handle type = check_id(H5Dget_type(d.get()), H5Tclose, path_, "H5Dget_type");
+  Handle space = check_id(H5Dget_space(d.get()), H5Sclose, path_, "H5Dget_space");
   return read_string(
       type.get(), space.get(),
       [&](hid_t mt, void* buf) { return H5Dread(d.get(), mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf); },
@@ -674,7 +590,7 @@ std::string RunFile::read_text(const std::string& path) const {
 
 void RunFile::append_metrics(const std::string& group,
                              const std::vector<std::pair<std::string, double>>& row) {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   require_writable("append_metrics");
   std::string gabs = normalize(group, path_);
   RNNLAB_CHECK(gabs != "/", "run file ", path_, ": append_metrics needs a group name");
@@ -691,7 +607,7 @@ void RunFile::append_metrics(const std::string& group,
   }
 
   ensure_group(file_, gabs, path_);
-  Hid g = check_id(H5Gopen2(file_, gabs.c_str(), H5P_DEFAULT), H5Gclose, path_,
+  Handle g = check_id(H5Gopen2(file_, gabs.c_str(), H5P_DEFAULT), H5Gclose, path_,
                    concat("opening group '", gabs, "'"));
   std::vector<Column> cols = open_columns(g.get(), gabs, path_);
   const hsize_t n = common_rows(cols, gabs, path_);
@@ -705,7 +621,7 @@ void RunFile::append_metrics(const std::string& group,
   for (const auto& [name, value] : row) {
     auto it =
         std::find_if(cols.begin(), cols.end(), [&](const Column& c) { return c.name == name; });
-    Hid created;
+    Handle created;
     hid_t d;
     std::string what = concat("'", gabs, "/", name, "'");
     if (it != cols.end()) {
@@ -713,9 +629,9 @@ void RunFile::append_metrics(const std::string& group,
     } else {
       // New column: NaN for the n rows logged before it appeared.
       hsize_t maxdims = H5S_UNLIMITED, chunk = kMetricChunk;
-      Hid space =
+      Handle space =
           check_id(H5Screate_simple(1, &new_n, &maxdims), H5Sclose, path_, "H5Screate_simple");
-      Hid dcpl = check_id(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, path_, "H5Pcreate");
+      Handle dcpl = check_id(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, path_, "H5Pcreate");
       check(H5Pset_chunk(dcpl.get(), 1, &chunk), path_, "H5Pset_chunk");
       const double nan = std::numeric_limits<double>::quiet_NaN();
       check(H5Pset_fill_value(dcpl.get(), H5T_NATIVE_DOUBLE, &nan), path_, "H5Pset_fill_value");
@@ -725,11 +641,11 @@ void RunFile::append_metrics(const std::string& group,
                          H5Dclose, path_, concat("creating ", what));
       d = created.get();
     }
-    Hid fspace = check_id(H5Dget_space(d), H5Sclose, path_, "H5Dget_space");
+    Handle fspace = check_id(H5Dget_space(d), H5Sclose, path_, "H5Dget_space");
     hsize_t start = n, count = 1;
     check(H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr),
           path_, "H5Sselect_hyperslab");
-    Hid mspace =
+    Handle mspace =
         check_id(H5Screate_simple(1, &count, nullptr), H5Sclose, path_, "H5Screate_simple");
     check(H5Dwrite(d, H5T_NATIVE_DOUBLE, mspace.get(), fspace.get(), H5P_DEFAULT, &value), path_,
           concat("writing row ", n, " of ", what));
@@ -737,17 +653,17 @@ void RunFile::append_metrics(const std::string& group,
 }
 
 std::vector<double> RunFile::read_series(const std::string& group, const std::string& name) const {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   RNNLAB_CHECK(file_ >= 0, "run file ", path_, ": read_series on a closed file");
   std::string abs = normalize(normalize(group, path_) + "/" + name, path_);
   RNNLAB_CHECK(path_exists(file_, abs, path_), "run file ", path_, ": no series '", abs, "'");
-  Hid d = check_id(H5Dopen2(file_, abs.c_str(), H5P_DEFAULT), H5Dclose, path_,
+  Handle d = check_id(H5Dopen2(file_, abs.c_str(), H5P_DEFAULT), H5Dclose, path_,
                    concat("opening series '", abs, "'"));
-  Hid type = check_id(H5Dget_type(d.get()), H5Tclose, path_, "H5Dget_type");
+  Handle type = check_id(H5Dget_type(d.get()), H5Tclose, path_, "H5Dget_type");
   H5T_class_t cls = H5Tget_class(type.get());
   RNNLAB_CHECK(cls == H5T_FLOAT || cls == H5T_INTEGER, "run file ", path_, ": series '", abs,
                "' is ", type_desc(type.get()), "; expected numbers");
-  Hid space = check_id(H5Dget_space(d.get()), H5Sclose, path_, "H5Dget_space");
+  Handle space = check_id(H5Dget_space(d.get()), H5Sclose, path_, "H5Dget_space");
   RNNLAB_CHECK(H5Sget_simple_extent_ndims(space.get()) == 1, "run file ", path_, ": series '", abs,
                "' is not 1-D");
   hsize_t rows = 0;
@@ -760,11 +676,11 @@ std::vector<double> RunFile::read_series(const std::string& group, const std::st
 }
 
 std::vector<std::string> RunFile::series_names(const std::string& group) const {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   RNNLAB_CHECK(file_ >= 0, "run file ", path_, ": series_names on a closed file");
   std::string gabs = normalize(group, path_);
   if (!path_exists(file_, gabs, path_)) return {};
-  Hid g = check_id(H5Gopen2(file_, gabs.c_str(), H5P_DEFAULT), H5Gclose, path_,
+  Handle g = check_id(H5Gopen2(file_, gabs.c_str(), H5P_DEFAULT), H5Gclose, path_,
                    concat("opening group '", gabs, "'"));
   std::vector<std::string> names;
   for (const auto& c : open_columns(g.get(), gabs, path_)) names.push_back(c.name);
@@ -772,7 +688,7 @@ std::vector<std::string> RunFile::series_names(const std::string& group) const {
 }
 
 void RunFile::truncate_rows(const std::string& group, int64_t rows) {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   require_writable("truncate_rows");
   std::string gabs = normalize(group, path_);
   if (!path_exists(file_, gabs, path_)) {
@@ -780,7 +696,7 @@ void RunFile::truncate_rows(const std::string& group, int64_t rows) {
                  " rows");
     return;
   }
-  Hid g = check_id(H5Gopen2(file_, gabs.c_str(), H5P_DEFAULT), H5Gclose, path_,
+  Handle g = check_id(H5Gopen2(file_, gabs.c_str(), H5P_DEFAULT), H5Gclose, path_,
                    concat("opening group '", gabs, "'"));
   const hsize_t n = static_cast<hsize_t>(rows);
   for (auto& c : open_columns(g.get(), gabs, path_)) {
@@ -793,11 +709,11 @@ void RunFile::truncate_rows(const std::string& group, int64_t rows) {
 }
 
 int64_t RunFile::num_rows(const std::string& group) const {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   RNNLAB_CHECK(file_ >= 0, "run file ", path_, ": num_rows on a closed file");
   std::string gabs = normalize(group, path_);
   if (!path_exists(file_, gabs, path_)) return 0;
-  Hid g = check_id(H5Gopen2(file_, gabs.c_str(), H5P_DEFAULT), H5Gclose, path_,
+  Handle g = check_id(H5Gopen2(file_, gabs.c_str(), H5P_DEFAULT), H5Gclose, path_,
                    concat("opening group '", gabs, "'"));
   return static_cast<int64_t>(common_rows(open_columns(g.get(), gabs, path_), gabs, path_));
 }
@@ -805,7 +721,7 @@ int64_t RunFile::num_rows(const std::string& group) const {
 // ---- tensors ----
 
 void RunFile::write_tensor(const std::string& path, const Tensor& t) {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   require_writable("write_tensor");
   std::string abs = normalize(path, path_);
   RNNLAB_CHECK(abs != "/", "run file ", path_, ": write_tensor needs a dataset path");
@@ -840,14 +756,14 @@ void RunFile::write_tensor(const std::string& path, const Tensor& t) {
   }
 
   ensure_group(file_, parent_of(abs), path_);
-  Hid d;
+  Handle d;
   if (path_exists(file_, abs, path_)) {
     RNNLAB_CHECK(object_type(file_, abs, path_) == H5I_DATASET, "run file ", path_, ": '", abs,
                  "' exists and is not a dataset");
-    Hid old = check_id(H5Dopen2(file_, abs.c_str(), H5P_DEFAULT), H5Dclose, path_,
+    Handle old = check_id(H5Dopen2(file_, abs.c_str(), H5P_DEFAULT), H5Dclose, path_,
                        concat("opening '", abs, "'"));
-    Hid otype = check_id(H5Dget_type(old.get()), H5Tclose, path_, "H5Dget_type");
-    Hid ospace = check_id(H5Dget_space(old.get()), H5Sclose, path_, "H5Dget_space");
+    Handle otype = check_id(H5Dget_type(old.get()), H5Tclose, path_, "H5Dget_type");
+    Handle ospace = check_id(H5Dget_space(old.get()), H5Sclose, path_, "H5Dget_space");
     int rank = H5Sget_simple_extent_ndims(ospace.get());
     std::vector<hsize_t> odims(static_cast<std::size_t>(std::max(rank, 0)));
     if (rank > 0) H5Sget_simple_extent_dims(ospace.get(), odims.data(), nullptr);
@@ -858,12 +774,12 @@ void RunFile::write_tensor(const std::string& path, const Tensor& t) {
     if (same) {
       d = std::move(old);
     } else {
-      old = Hid();
+      old = Handle();
       check(H5Ldelete(file_, abs.c_str(), H5P_DEFAULT), path_, concat("replacing '", abs, "'"));
     }
   }
   if (d.get() < 0) {
-    Hid space =
+    Handle space =
         dims.empty()
             ? check_id(H5Screate(H5S_SCALAR), H5Sclose, path_, "H5Screate")
             : check_id(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
@@ -878,16 +794,16 @@ void RunFile::write_tensor(const std::string& path, const Tensor& t) {
 }
 
 Tensor RunFile::read_tensor(const std::string& path, Device device) const {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   RNNLAB_CHECK(file_ >= 0, "run file ", path_, ": read_tensor on a closed file");
   std::string abs = normalize(path, path_);
   RNNLAB_CHECK(path_exists(file_, abs, path_), "run file ", path_, ": no tensor '", abs, "'");
   RNNLAB_CHECK(object_type(file_, abs, path_) == H5I_DATASET, "run file ", path_, ": '", abs,
                "' is a group, not a tensor");
-  Hid d = check_id(H5Dopen2(file_, abs.c_str(), H5P_DEFAULT), H5Dclose, path_,
+  Handle d = check_id(H5Dopen2(file_, abs.c_str(), H5P_DEFAULT), H5Dclose, path_,
                    concat("opening '", abs, "'"));
-  Hid type = check_id(H5Dget_type(d.get()), H5Tclose, path_, "H5Dget_type");
-  Hid space = check_id(H5Dget_space(d.get()), H5Sclose, path_, "H5Dget_space");
+  Handle type = check_id(H5Dget_type(d.get()), H5Tclose, path_, "H5Dget_type");
+  Handle space = check_id(H5Dget_space(d.get()), H5Sclose, path_, "H5Dget_space");
   H5S_class_t sc = H5Sget_simple_extent_type(space.get());
   RNNLAB_CHECK(sc == H5S_SCALAR || sc == H5S_SIMPLE, "run file ", path_, ": '", abs,
                "' has an empty (null) dataspace");
@@ -913,19 +829,19 @@ Tensor RunFile::read_tensor(const std::string& path, Device device) const {
 // ---- structure ----
 
 bool RunFile::exists(const std::string& path) const {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   RNNLAB_CHECK(file_ >= 0, "run file ", path_, ": exists on a closed file");
   return path_exists(file_, normalize(path, path_), path_);
 }
 
 std::vector<std::string> RunFile::dataset_paths(const std::string& group) const {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   RNNLAB_CHECK(file_ >= 0, "run file ", path_, ": dataset_paths on a closed file");
   std::string gabs = normalize(group, path_);
   if (!path_exists(file_, gabs, path_)) return {};
   RNNLAB_CHECK(object_type(file_, gabs, path_) == H5I_GROUP, "run file ", path_, ": '", gabs,
                "' is not a group");
-  Hid g = check_id(H5Gopen2(file_, gabs.c_str(), H5P_DEFAULT), H5Gclose, path_,
+  Handle g = check_id(H5Gopen2(file_, gabs.c_str(), H5P_DEFAULT), H5Gclose, path_,
                    concat("opening group '", gabs, "'"));
   struct Visit {
     std::vector<std::string> paths;
@@ -948,7 +864,7 @@ std::vector<std::string> RunFile::dataset_paths(const std::string& group) const 
 }
 
 void RunFile::remove(const std::string& path) {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   require_writable("remove");
   std::string abs = normalize(path, path_);
   RNNLAB_CHECK(abs != "/", "run file ", path_, ": cannot remove the root group");
@@ -960,16 +876,18 @@ void RunFile::remove(const std::string& path) {
 // ---- durability ----
 
 void RunFile::flush() {
-  QuietErrors quiet;
+  h5::QuietErrors quiet;
   require_writable("flush");
   check(H5Fflush(file_, H5F_SCOPE_GLOBAL), path_, "flushing");
 }
 
 void RunFile::finish(const std::string& status) {
-  RNNLAB_CHECK(status == "finished" || status == "failed" || status == "interrupted", "run file ",
+  RNNLAB_CHECK(status == layout::kFinished || status == layout::kFailed ||
+                   status == layout::kInterrupted,
+               "run file ",
                path_, ": finish status '", status, "'; expected finished, failed or interrupted");
-  set_attr("status", status);
-  set_attr("finished_at", now_iso8601());
+  set_attr(layout::kStatus, status);
+  set_attr(layout::kFinishedAt, now_iso8601());
   flush();
 }
 

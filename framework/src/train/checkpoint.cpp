@@ -11,12 +11,13 @@
 
 #include "core/fnv1a.h"
 #include "rnnlab/backend.h"
+#include "rnnlab/run_layout.h"
 
 namespace rnnlab {
 
 namespace {
 
-const std::string kRoot = "checkpoint";
+const std::string kRoot = layout::kCheckpoint;
 const char* const kSlots[] = {"a", "b"};
 
 using AttrValue = std::variant<int64_t, double>;  // fixed-size only (see "rng" below)
@@ -97,9 +98,9 @@ Snapshot snapshot_of(const TrainState& s, Model& model, const Optimizer& optimiz
   a["window_batches"] = s.window_batches;
   a["window_correct"] = s.window_correct;
   a["window_examples"] = s.window_examples;
-  a["rows_metrics"] = s.rows_metrics;
-  a["rows_eval"] = s.rows_eval;
-  a["rows_epochs"] = s.rows_epochs;
+  a["rows_metrics"] = s.rows.metrics;
+  a["rows_eval"] = s.rows.eval;
+  a["rows_epochs"] = s.rows.epochs;
   a["last_eval_step"] = s.last_eval_step;
   a["first_loss"] = s.first_loss;
   a["has_eval"] = int64_t{s.last_eval.has_value()};
@@ -194,9 +195,9 @@ TrainState apply(const Snapshot& s, RunFile& run, Model& model, Optimizer& optim
   t.window_batches = s.i("window_batches");
   t.window_correct = s.i("window_correct");
   t.window_examples = s.i("window_examples");
-  t.rows_metrics = s.i("rows_metrics");
-  t.rows_eval = s.i("rows_eval");
-  t.rows_epochs = s.i("rows_epochs");
+  t.rows.metrics = s.i("rows_metrics");
+  t.rows.eval = s.i("rows_eval");
+  t.rows.epochs = s.i("rows_epochs");
   t.last_eval_step = s.i("last_eval_step");
   t.first_loss = s.d("first_loss");
   if (s.i("has_eval")) {
@@ -287,13 +288,9 @@ TrainState read_checkpoint(RunFile& run, Model& model, Optimizer& optimizer) {
     const std::string note = "checkpoint " + problems + "; resumed from slot " + slot +
                              " (step " + std::to_string(s.i("step")) + ") instead";
     std::cerr << "warning: " << run.path() << ": " << note << std::endl;
-    run.set_attr("checkpoint_warning", note);
+    run.set_attr(layout::kCheckpointWarning, note);
   }
-  TrainState t = apply(s, run, model, optimizer);
-  run.truncate_rows("metrics", t.rows_metrics);
-  run.truncate_rows("eval", t.rows_eval);
-  run.truncate_rows("epochs", t.rows_epochs);
-  return t;
+  return apply(s, run, model, optimizer);
 }
 
 }  // namespace rnnlab

@@ -7,7 +7,7 @@
 //     attrs   complete (0 while being written, 1 after), checksum (FNV-1a 64 as int64),
 //             step, iter_epoch, iter_batch, optimizer_step, train_time, wall_time, sequences, epoch_loss,
 //             epoch_batches, window_loss, window_batches, window_correct, window_examples,
-//             rows_metrics, rows_eval, rows_epochs, last_eval_step, first_loss, has_eval (+ eval_loss,
+//             rows_metrics, rows_eval, rows_epochs (MetricLog's row counts), last_eval_step, first_loss, has_eval (+ eval_loss,
 //             eval_accuracy, eval_examples when an evaluation happened)
 //     params/<name>    parameter values             (dtype and shape kept)
 //     slot1/<name>     optimizer slot 1 (momentum / Adam m / RMSprop mean square)
@@ -38,6 +38,7 @@
 #include "rnnlab/optim.h"
 #include "rnnlab/run_file.h"
 #include "rnnlab/trainer.h"
+#include "train/metric_log.h"
 
 namespace rnnlab {
 
@@ -55,7 +56,7 @@ struct TrainState {
   double window_loss = 0.0;
   int64_t window_batches = 0, window_correct = 0, window_examples = 0;
   std::vector<double> epoch_losses, epoch_times;  // per completed epoch
-  int64_t rows_metrics = 0, rows_eval = 0, rows_epochs = 0;
+  MetricRows rows;  // rows of the metric tables written (metric_log.h)
   int64_t last_eval_step = -1;
   std::optional<EvalResult> last_eval;
   double first_loss = std::numeric_limits<double>::quiet_NaN();  // the divergence bound's base
@@ -64,7 +65,8 @@ struct TrainState {
 void write_checkpoint(RunFile& run, const TrainState& state, Model& model,
                       const Optimizer& optimizer);
 // Restores model parameters, optimizer slots/step, the carried state and the TrainState from
-// the newest verified slot; drops metric rows written after it. Throws InputError if no slot
+// the newest verified slot (the caller truncates the metric tables to TrainState::rows:
+// MetricLog::resume). Throws InputError if no slot
 // verifies or the checkpoint does not fit the model.
 TrainState read_checkpoint(RunFile& run, Model& model, Optimizer& optimizer);
 // The same choice of slot without changing anything: InputError when no slot verifies (the

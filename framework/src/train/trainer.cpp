@@ -7,7 +7,9 @@
 #include <sstream>
 
 #include "rnnlab/run_file.h"
+#include "rnnlab/run_layout.h"
 #include "train/checkpoint.h"
+#include "train/metric_log.h"
 #include "train/progress.h"
 #include "train/stop_signals.h"
 
@@ -145,7 +147,8 @@ EvalResult Trainer::evaluate(const Dataset& data, const std::vector<std::size_t>
 }
 
 void write_params(RunFile& run, Model& model) {
-  for (auto& p : model.params().all()) run.write_tensor("/params/" + p->name, p->value);
+  for (auto& p : model.params().all())
+    run.write_tensor(layout::at(layout::kParams, p->name), p->value);
 }
 
 namespace {
@@ -189,8 +192,10 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
   StopSignals signals;  // before the checkpoint is read: a signal during it is kept
   TrainState st;
   TrainResult res;
+  MetricLog log(run);
   if (config_.resume) {
     st = read_checkpoint(*run, model_, optimizer_);
+    log.resume(st.rows);  // drops the rows logged after the checkpoint
     set_rng_state(batch_seeds, st.rng);
     RNNLAB_CHECK_INPUT(st.step <= total, "checkpoint step ", st.step,
                        " is beyond this run's ", total, " steps");
@@ -213,15 +218,7 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
     if (eval.empty()) return;
     EvalResult e = evaluate(data, eval);
     progress.note_eval(e.loss, e.accuracy);
-    if (run) {
-      std::vector<std::pair<std::string, double>> row{
-          {"step", double(step)}, {"epoch", double(epoch)}, {"wall_time", seconds_since(t0)},
-          {"loss", e.loss}};
-      if (e.accuracy >= 0) row.emplace_back("accuracy", e.accuracy);
-      run->append_metrics("eval", row);
-      ++st.rows_eval;
-      run->flush();
-    }
+    log.eval_row(step, epoch, seconds_since(t0), e);
     st.last_eval = e;
     st.last_eval_step = step;
   };
@@ -230,14 +227,15 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
     st.iter_batch = static_cast<int64_t>(it.batch());
     st.rng = rng_state(batch_seeds);
     st.wall_time = seconds_since(t0);
+    st.rows = log.rows();
     write_checkpoint(*run, st, model_, optimizer_);
     last_checkpoint = st.step;
     last_checkpoint_time = std::chrono::steady_clock::now();
   };
 
   try {
-    if (signals.stop_requested()) res.status = "interrupted";  // stopped during start-up
-    for (int64_t step = st.step + 1; step <= total && res.status != "interrupted"; ++step) {
+    if (signals.stop_requested()) res.status = layout::kInterrupted;  // stopped during start-up
+    for (int64_t step = st.step + 1; step <= total && res.status != layout::kInterrupted; ++step) {
       int64_t epoch = it.epoch();
       const auto& idx = it.next();
       if ((it.batch() == 1 || per_epoch == 1) && config_.stateful) model_.reset_state();
@@ -271,15 +269,9 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
       double acc = classify ? double(st.window_correct) / double(st.window_examples) : -1.0;
       progress.update(step, epoch + 1, st.window_loss / double(st.window_batches), acc);
       if (run && (step % std::max<int64_t>(1, config_.log_every) == 0 || step == total)) {
-        std::vector<std::pair<std::string, double>> row{
-            {"step", double(step)}, {"epoch", double(epoch + 1)},
-            {"wall_time", seconds_since(t0)},
-            {"loss", st.window_loss / double(st.window_batches)}, {"grad_norm", gnorm},
-            {"sequences_per_second", double(st.sequences) / std::max(1e-9, st.train_time)}};
-        if (classify) row.emplace_back("accuracy", acc);
-        run->append_metrics("metrics", row);
-        ++st.rows_metrics;
-        run->flush();
+        log.train_row(step, epoch + 1, seconds_since(t0),
+                      st.window_loss / double(st.window_batches), gnorm,
+                      double(st.sequences) / std::max(1e-9, st.train_time), acc);
         st.window_loss = 0;
         st.window_batches = 0;
         st.window_correct = 0;
@@ -289,12 +281,8 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
       if (epoch_end) {
         st.epoch_losses.push_back(st.epoch_loss / double(st.epoch_batches));
         st.epoch_times.push_back(st.train_time - sum_of(st.epoch_times));
-        if (run) {
-          run->append_metrics("epochs", {{"epoch", double(st.epoch_losses.size())},
-                                         {"loss", st.epoch_losses.back()},
-                                         {"train_time", st.epoch_times.back()}});
-          ++st.rows_epochs;
-        }
+        log.epoch_row(int64_t(st.epoch_losses.size()), st.epoch_losses.back(),
+                      st.epoch_times.back());
         st.epoch_loss = 0;
         st.epoch_batches = 0;
       }
@@ -310,7 +298,7 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
       if (config_.on_step) config_.on_step(step);
       if (stop || signals.stop_requested()) {
         if (run && last_checkpoint != step && step < total) checkpoint();
-        res.status = step < total ? "interrupted" : "finished";
+        res.status = step < total ? layout::kInterrupted : layout::kFinished;
         break;
       }
     }
@@ -326,20 +314,20 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
     res.final_eval = st.last_eval;
     if (run) {
       write_params(*run, model_);
-      run->set_attr("steps", res.steps);
-      run->set_attr("epochs_completed", res.epochs_completed);
-      run->set_attr("train_time", res.train_time);
-      run->set_attr("wall_time", res.wall_time);
-      run->set_attr("sequences_per_second", res.sequences_per_second);
+      run->set_attr(layout::kSteps, res.steps);
+      run->set_attr(layout::kEpochsCompleted, res.epochs_completed);
+      run->set_attr(layout::kTrainTime, res.train_time);
+      run->set_attr(layout::kWallTime, res.wall_time);
+      run->set_attr(layout::kSequencesPerSecond, res.sequences_per_second);
       run->finish(res.status);
     }
   } catch (...) {  // std::exception or anything else a cell throws: the run file says failed
     progress.finish();
     if (run && run->is_open()) {
       try {
-        run->set_attr("error", describe_current_exception());
-        run->set_attr("steps", st.step);  // completed before the failure
-        run->finish("failed");
+        run->set_attr(layout::kError, describe_current_exception());
+        run->set_attr(layout::kSteps, st.step);  // completed before the failure
+        run->finish(layout::kFailed);
       } catch (...) {
       }
     }

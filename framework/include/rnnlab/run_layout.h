@@ -1,0 +1,112 @@
+// The names of a run file's layout (run_file.h), in one place: every writer (runner, trainer,
+// checkpoint, run record) and every reader (report, collect, status, predict) spells a group,
+// dataset, column or attribute through these constants, never as a string literal.
+//
+// The names are the file format: tests/read_run_file.py, tests with h5py and the Python
+// package (python/rnnlab) read them from outside C++, so renaming one breaks old files and
+// those readers. Add a name here (with its comment) before writing it anywhere.
+//
+// Paths are relative to the root ("config/resolved" == "/config/resolved" for RunFile); an
+// attribute of a group is "group/attr" (RunFile::set_attr), built with `at(group, name)`.
+#pragma once
+
+#include <string>
+
+namespace rnnlab::layout {
+
+// "a" + "/" + "b": an object or attribute below a group, e.g. at(kDataset, kExamples).
+inline std::string at(const std::string& group, const std::string& name) {
+  return group + "/" + name;
+}
+
+// ---- root attributes (all scalar; types as in run_file.h) ----
+inline constexpr char kRnnlabVersion[] = "rnnlab_version";  // string; marks an rnnlab run file
+inline constexpr char kStatus[] = "status";            // string: one of the k*Status values below
+inline constexpr char kStartedAt[] = "started_at";     // ISO-8601 UTC, written by create()
+inline constexpr char kFinishedAt[] = "finished_at";   // ISO-8601 UTC, only after finish()
+inline constexpr char kResumedAt[] = "resumed_at";     // ISO-8601 UTC of the last --resume
+inline constexpr char kExperiment[] = "experiment";    // the experiment's name
+inline constexpr char kModel[] = "model";              // the model's name
+inline constexpr char kRun[] = "run";                  // the run's name (model + sweep id)
+inline constexpr char kSweepId[] = "sweep_id";         // the sweep point, "hidden=8_seed=2"
+inline constexpr char kSeed[] = "seed";                // int64: the model seed
+inline constexpr char kBackend[] = "backend";          // "cpu" | "cuda"
+inline constexpr char kDeviceName[] = "device_name";   // CUDA runs: the GPU's name
+inline constexpr char kCudaDriver[] = "cuda_driver";   // CUDA runs: driver version
+inline constexpr char kCudaRuntime[] = "cuda_runtime";  // CUDA runs: runtime version
+inline constexpr char kThreads[] = "threads";          // int64: CPU threads
+inline constexpr char kHost[] = "host";                // the machine's host name
+inline constexpr char kGitSha[] = "git_sha";           // `git describe --dirty` of the build
+inline constexpr char kData[] = "data";                // one-line description of the data
+inline constexpr char kDataWarnings[] = "data_warnings";  // data problems tolerated, one a line
+inline constexpr char kSourcePath[] = "source_path";   // the .rnn file the run came from
+inline constexpr char kParameters[] = "parameters";    // int64: trainable parameter count
+inline constexpr char kRecurrentPaths[] = "recurrent_paths";  // "layer0=compiled" per layer
+inline constexpr char kRecurrentPathNotes[] = "recurrent_path_notes";  // why not fused/compiled
+inline constexpr char kSteps[] = "steps";              // int64: steps completed (failed runs too)
+inline constexpr char kEpochsCompleted[] = "epochs_completed";  // int64
+inline constexpr char kTrainTime[] = "train_time";     // float64 s in training steps (also a
+                                                       // column of the epochs table)
+inline constexpr char kWallTime[] = "wall_time";       // float64 s in fit() (also a column)
+inline constexpr char kSequencesPerSecond[] = "sequences_per_second";  // float64 (also a column)
+inline constexpr char kError[] = "error";              // a failed run's message
+inline constexpr char kCheckpointWarning[] = "checkpoint_warning";  // a damaged slot skipped
+
+// ---- values of the root `status` attribute ----
+inline constexpr char kRunning[] = "running";          // written by create(); still training,
+                                                       // or killed (then read as interrupted)
+inline constexpr char kFinished[] = "finished";
+inline constexpr char kFailed[] = "failed";
+inline constexpr char kInterrupted[] = "interrupted";  // stopped by a signal; resumable
+
+// ---- /config: what the run was configured with ----
+inline constexpr char kConfig[] = "config";
+inline constexpr char kConfigSource[] = "config/source";      // the .rnn text as written
+inline constexpr char kConfigResolved[] = "config/resolved";  // the fully resolved spec text
+inline constexpr char kConfigValues[] = "config/values";      // attrs: every resolved setting
+                                                              // (keys: experiment/run_record.h)
+inline constexpr char kConfigDataHash[] = "config/data_hash";  // attr: fingerprint of the data
+inline constexpr char kConfigCells[] = "config/cells";         // attr: cell plugin versions
+
+// ---- /dataset: attrs of the data the run saw ----
+inline constexpr char kDataset[] = "dataset";
+inline constexpr char kExamples[] = "examples";          // int64
+inline constexpr char kInputSize[] = "input_size";       // int64 I
+inline constexpr char kMaxSteps[] = "max_steps";         // int64 T
+inline constexpr char kNumClasses[] = "num_classes";     // int64 (0: regression)
+inline constexpr char kOutputSize[] = "output_size";     // int64 O (0: classification)
+inline constexpr char kPerStepTargets[] = "per_step_targets";  // bool: targets [T,B,O]
+inline constexpr char kDescription[] = "description";    // the one-line summary
+
+// ---- /split: int32 [n] example indices ----
+inline constexpr char kSplitTrain[] = "split/train";  // trained on
+inline constexpr char kSplitEval[] = "split/eval";    // held out
+
+// ---- metric tables (RunFile::append_metrics: 1-D float64 columns, NaN = not logged) ----
+inline constexpr char kMetrics[] = "metrics";  // one row per log interval of training
+inline constexpr char kEval[] = "eval";        // one row per evaluation
+inline constexpr char kEpochs[] = "epochs";    // one row per completed epoch
+// Columns (metrics: step, epoch, wall_time, loss, grad_norm, sequences_per_second, accuracy;
+// eval: step, epoch, wall_time, loss, accuracy; epochs: epoch, loss, train_time).
+inline constexpr char kStep[] = "step";            // steps completed at the row
+inline constexpr char kEpoch[] = "epoch";          // 1-based epoch of the row
+inline constexpr char kLoss[] = "loss";            // mean loss over the row's window / epoch
+inline constexpr char kAccuracy[] = "accuracy";    // classification only
+inline constexpr char kGradNorm[] = "grad_norm";   // global gradient norm of the row's step
+// (wall_time, train_time and sequences_per_second: the root attribute names above)
+
+// ---- /params: final weights, one dataset per parameter; '/' in a name nests groups ----
+inline constexpr char kParams[] = "params";
+
+// ---- /plugins/<cell>: where each cell of the model came from (plugin_loader.h), one
+// string dataset each ----
+inline constexpr char kPlugins[] = "plugins";
+inline constexpr char kPluginName[] = "plugin";    // the plugin's name
+inline constexpr char kPluginVersion[] = "version";  // its version
+inline constexpr char kPluginFile[] = "file";      // the .so it was loaded from ("" built in)
+inline constexpr char kPluginSha256[] = "sha256";  // the .so's SHA-256
+
+// ---- /checkpoint: resume state (slot layout in framework/src/train/checkpoint.h) ----
+inline constexpr char kCheckpoint[] = "checkpoint";
+
+}  // namespace rnnlab::layout

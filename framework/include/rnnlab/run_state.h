@@ -1,0 +1,40 @@
+// Where a run stands, read from its run file: the one probe behind `rnnlab status`, `sweep`
+// (--rerun-failed, the local executor's report) and `collect`.
+//
+// States: missing      no file at the path yet
+//         running      the file says running (still training, or killed without a trace), or
+//                      it cannot be opened because a live writer holds HDF5's file lock
+//         finished | failed | interrupted   the file's `status` attribute (run_layout.h)
+// A file that exists but cannot be read (not HDF5, truncated) and is not locked is "failed";
+// a readable file without a status attribute too.
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "rnnlab/manifest.h"
+
+namespace rnnlab {
+
+// The state of the run file at `path` (see above). `steps` receives the file's steps attr
+// when present (also for failed runs: the steps completed), `error` the file's error attr (a
+// failed run's message) or, for an unreadable file, why; `unreadable` only the latter (""
+// otherwise). Never throws for a bad file.
+std::string run_state(const std::string& path, int64_t* steps = nullptr,
+                      std::string* error = nullptr, std::string* unreadable = nullptr);
+
+// One run of a sweep manifest with its state.
+struct RunStatus {
+  const ManifestRecord* record = nullptr;  // points into the records given to run_statuses
+  std::string state;  // missing | running | finished | failed | interrupted (or Slurm's)
+  int64_t steps = 0;  // steps completed (also of a failed run)
+  std::string error;  // a failed run's message
+};
+// run_state of every record, in order; an unreadable file is reported on `warn` (naming it and
+// the state it is counted as).
+std::vector<RunStatus> run_statuses(const std::vector<ManifestRecord>& records,
+                                    std::ostream& warn);
+
+}  // namespace rnnlab

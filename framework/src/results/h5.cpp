@@ -1,0 +1,80 @@
+// RAII and scoped error handling over the HDF5 C API (see h5.h).
+#include "results/h5.h"
+
+#include <utility>
+#include <vector>
+
+#include "rnnlab/error.h"
+
+namespace rnnlab::h5 {
+
+QuietErrors::QuietErrors() {
+  H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
+
+QuietErrors::~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+
+std::string reason() {
+  std::vector<std::string> descs;
+  H5Ewalk2(
+      H5E_DEFAULT, H5E_WALK_DOWNWARD,
+      [](unsigned, const H5E_error2_t* e, void* data) -> herr_t {
+        auto* out = static_cast<std::vector<std::string>*>(data);
+        if (e && e->desc && *e->desc) out->emplace_back(e->desc);
+        return 0;
+      },
+      &descs);
+  H5Eclear2(H5E_DEFAULT);
+  if (descs.empty()) return "no HDF5 error message";
+  // The outermost and the two innermost messages say it all; the middle is plumbing.
+  std::string s = descs.front();
+  std::size_t from = descs.size() > 3 ? descs.size() - 2 : 1;
+  for (std::size_t i = from; i < descs.size(); ++i)
+    if (descs[i] != descs[i - 1]) s += ": " + descs[i];
+  return s;
+}
+
+Handle& Handle::operator=(Handle&& o) noexcept {
+  std::swap(id_, o.id_);
+  std::swap(close_, o.close_);
+  return *this;
+}
+
+Handle::~Handle() {
+  if (id_ >= 0 && close_) close_(id_);
+}
+
+void fail(const std::string& file, const std::string& what) {
+  throw Error(detail::concat(file, ": ", what, " failed (HDF5: ", reason(), ")"));
+}
+
+Handle check_id(hid_t id, Handle::Closer close, const std::string& file, const std::string& what) {
+  if (id < 0) fail(file, what);
+  return Handle(id, close);
+}
+
+void check(herr_t rc, const std::string& file, const std::string& what) {
+  if (rc < 0) fail(file, what);
+}
+
+bool check_tri(htri_t rc, const std::string& file, const std::string& what) {
+  if (rc < 0) fail(file, what);
+  return rc > 0;
+}
+
+Handle vlen_utf8_type(const std::string& file) {
+  Handle t = check_id(H5Tcopy(H5T_C_S1), H5Tclose, file, "H5Tcopy");
+  check(H5Tset_size(t.get(), H5T_VARIABLE), file, "H5Tset_size");
+  check(H5Tset_cset(t.get(), H5T_CSET_UTF8), file, "H5Tset_cset");
+  return t;
+}
+
+Handle ordered_group_plist(const std::string& file) {
+  Handle gcpl = check_id(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, file, "H5Pcreate");
+  check(H5Pset_link_creation_order(gcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
+        file, "H5Pset_link_creation_order");
+  return gcpl;
+}
+
+}  // namespace rnnlab::h5
