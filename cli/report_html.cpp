@@ -12,6 +12,7 @@
 #include "report_plots.h"
 #include "rnnlab/error.h"
 #include "rnnlab/run_file.h"
+#include "rnnlab/run_layout.h"
 
 namespace rnnlab::cli {
 
@@ -150,15 +151,15 @@ std::string runs_table(const std::vector<RunRecord>& runs, const std::vector<Gro
     for (const auto* r : g.runs) {
       std::string attrs;
       for (const auto& [k, v] : r->attrs) attrs += k + " = " + v + "\n";
-      const std::string error = attr_of(*r, "error");
+      const std::string error = attr_of(*r, layout::kError);
       h << "<tr data-path=\"" << esc(r->path) << "\" class=\"status-" << esc(r->status)
         << "\"><td><code>" << esc(r->path) << "</code></td><td>" << esc(group_label(g, several))
         << "</td><td>" << r->seed << "</td><td>" << esc(r->status)
         << (error.empty() ? "" : "<br><span class=\"error\">" + esc(error) + "</span>")
         << "</td><td class=\"num\">" << r->steps << "</td>"
         << (r->has_eval ? td_num(r->final_metric) : "<td>-</td>") << "<td><code>"
-        << esc(attr_of(*r, "git_sha")) << "</code></td><td>" << esc(attr_of(*r, "host"))
-        << "</td><td>" << esc(attr_of(*r, "started_at")) << "</td>"
+        << esc(attr_of(*r, layout::kGitSha)) << "</code></td><td>" << esc(attr_of(*r, layout::kHost))
+        << "</td><td>" << esc(attr_of(*r, layout::kStartedAt)) << "</td>"
         << td_num(r->wall_time, "%.1f") << "<td><details><summary>resolved config</summary><pre>"
         << esc(r->resolved.empty() ? "(no /config/resolved)" : r->resolved)
         << "</pre></details><details><summary>root attrs</summary><pre>" << esc(attrs)

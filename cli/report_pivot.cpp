@@ -10,6 +10,7 @@
 
 #include "cli_common.h"
 #include "report_format.h"
+#include "rnnlab/run_layout.h"
 
 namespace rnnlab::cli {
 
@@ -210,12 +211,12 @@ std::map<std::string, std::string> run_keys(const RunRecord& r) {
   out["seed"] = std::to_string(r.seed);
   out["status"] = r.status;
   for (const auto& [name, value] : r.attrs)
-    if (name == "backend" || name == "host") out[name] = value;
+    if (name == layout::kBackend || name == layout::kHost) out[name] = value;
   // The sweep id's "leaf=value" pairs ('_' also occurs inside leaves such as forget_bias: a
   // piece without '=' belongs to the next pair's leaf).
   std::string sweep_id, pending;
   for (const auto& [name, value] : r.attrs)
-    if (name == "sweep_id") sweep_id = value;
+    if (name == layout::kSweepId) sweep_id = value;
   std::size_t start = 0;
   while (start < sweep_id.size()) {
     std::size_t end = sweep_id.find('_', start);
@@ -312,9 +313,8 @@ Pivot make_pivot(const std::vector<RunRecord>& runs, const std::vector<std::stri
     const std::vector<double>& ev = p.metric == "accuracy" ? r.eval_accuracy.value : r.eval_loss.value;
     if (!ev.empty()) {
       ++p.cells[key].with_eval;
-      fm[key].push_back(ev.back());
-      bm[key].push_back(p.metric == "accuracy" ? *std::max_element(ev.begin(), ev.end())
-                                               : *std::min_element(ev.begin(), ev.end()));
+      fm[key].push_back(last_logged(ev));
+      bm[key].push_back(best_logged(ev, p.metric == "accuracy"));
     }
     tl[key].push_back(r.final_train_loss);
     ms[key].push_back(r.ms_per_step);

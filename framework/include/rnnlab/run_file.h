@@ -1,7 +1,7 @@
 // RunFile: the one HDF5 file a run writes (HDF5 C API underneath). Readable by h5py / pandas
 // without rnnlab:  pd.DataFrame({k: f["metrics"][k][:] for k in f["metrics"]}).
 //
-// Layout
+// Layout (every name below is a constant in rnnlab/run_layout.h; write and read through those)
 // ------
 //   /                      attrs: rnnlab_version, git_sha, experiment, model, seed, backend,
 //                                 threads, started_at, finished_at,
@@ -46,7 +46,8 @@
 //
 // Errors: a missing / non-HDF5 / corrupt file at open() is an InputError naming the path;
 // every other failing HDF5 call is an rnnlab::Error naming the file, the object and HDF5's
-// own reason. HDF5's automatic error printing is silenced inside RunFile's calls.
+// own reason. HDF5's automatic error printing is silenced inside RunFile's calls only
+// (results/h5.h: QuietErrors), the caller's own HDF5 error handler is left as it was.
 //
 // Not thread-safe: one RunFile per thread (the writer is the training loop).
 #pragma once

@@ -109,4 +109,43 @@ inline constexpr char kPluginSha256[] = "sha256";  // the .so's SHA-256
 // ---- /checkpoint: resume state (slot layout in framework/src/train/checkpoint.h) ----
 inline constexpr char kCheckpoint[] = "checkpoint";
 
+// Inside /checkpoint: two slots written alternately, each a complete snapshot (checkpoint.h).
+namespace slot {
+inline constexpr char kSlotA[] = "a";  // /checkpoint/a
+inline constexpr char kSlotB[] = "b";  // /checkpoint/b
+// Slot attributes (int64 or float64 only: no variable-length data in a slot)
+inline constexpr char kComplete[] = "complete";        // 1 once the slot is fully written
+inline constexpr char kChecksum[] = "checksum";        // FNV-1a 64 of everything else
+inline constexpr char kStep[] = "step";                // steps completed
+inline constexpr char kIterEpoch[] = "iter_epoch";     // batch iterator position: epoch
+inline constexpr char kIterBatch[] = "iter_batch";     //   and batch within it
+inline constexpr char kOptimizerStep[] = "optimizer_step";  // the optimizer's step count
+inline constexpr char kTrainTime[] = "train_time";     // seconds in training steps so far
+inline constexpr char kWallTime[] = "wall_time";       // seconds in fit() so far
+inline constexpr char kSequences[] = "sequences";      // sequences trained on
+inline constexpr char kEpochLoss[] = "epoch_loss";     // loss sum of the running epoch
+inline constexpr char kEpochBatches[] = "epoch_batches";  // its batches
+inline constexpr char kWindowLoss[] = "window_loss";   // loss sum of the running log window
+inline constexpr char kWindowBatches[] = "window_batches";    // its batches,
+inline constexpr char kWindowCorrect[] = "window_correct";    //   correct predictions
+inline constexpr char kWindowExamples[] = "window_examples";  //   and examples
+inline constexpr char kRowsMetrics[] = "rows_metrics";  // rows of /metrics written
+inline constexpr char kRowsEval[] = "rows_eval";        // rows of /eval written
+inline constexpr char kRowsEpochs[] = "rows_epochs";    // rows of /epochs written
+inline constexpr char kLastEvalStep[] = "last_eval_step";  // step of the last evaluation
+inline constexpr char kFirstLoss[] = "first_loss";     // the divergence bound's base
+inline constexpr char kHasEval[] = "has_eval";         // 1: the eval_* attrs are present
+inline constexpr char kEvalLoss[] = "eval_loss";       // the last evaluation's loss,
+inline constexpr char kEvalAccuracy[] = "eval_accuracy";  //   accuracy
+inline constexpr char kEvalExamples[] = "eval_examples";  //   and example count
+// Slot datasets
+inline constexpr char kEpochLosses[] = "epoch_loss";   // f64 [E] mean loss per completed epoch
+inline constexpr char kEpochTimes[] = "epoch_time";    // f64 [E] seconds per completed epoch
+inline constexpr char kRng[] = "rng";  // i32 [n]: the dropout-seed generator's state text bytes
+inline constexpr char kParamsPrefix[] = "params/";  // + parameter name: its value
+inline constexpr char kSlot1Prefix[] = "slot1/";    // + parameter name: optimizer slot 1
+inline constexpr char kSlot2Prefix[] = "slot2/";    // + parameter name: optimizer slot 2
+inline constexpr char kCarryPrefix[] = "carry/";    // + carried-state name (stateful models)
+}  // namespace slot
+
 }  // namespace rnnlab::layout

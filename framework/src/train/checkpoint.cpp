@@ -6,6 +6,7 @@
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -17,8 +18,10 @@ namespace rnnlab {
 
 namespace {
 
+namespace S = layout::slot;
+
 const std::string kRoot = layout::kCheckpoint;
-const char* const kSlots[] = {"a", "b"};
+const char* const kSlots[] = {S::kSlotA, S::kSlotB};
 
 using AttrValue = std::variant<int64_t, double>;  // fixed-size only (see "rng" below)
 
@@ -72,42 +75,42 @@ Tensor f64_vector(const std::vector<double>& v) {
 Snapshot snapshot_of(const TrainState& s, Model& model, const Optimizer& optimizer) {
   Snapshot out;
   for (auto& p : model.params().all()) {
-    out.tensors["params/" + p->name] = p->value;
-    if (p->slot1.defined()) out.tensors["slot1/" + p->name] = p->slot1;
-    if (p->slot2.defined()) out.tensors["slot2/" + p->name] = p->slot2;
+    out.tensors[S::kParamsPrefix + p->name] = p->value;
+    if (p->slot1.defined()) out.tensors[S::kSlot1Prefix + p->name] = p->slot1;
+    if (p->slot2.defined()) out.tensors[S::kSlot2Prefix + p->name] = p->slot2;
   }
-  for (const auto& [name, t] : model.carried_state()) out.tensors["carry/" + name] = t;
-  out.tensors["epoch_loss"] = f64_vector(s.epoch_losses);
-  out.tensors["epoch_time"] = f64_vector(s.epoch_times);
+  for (const auto& [name, t] : model.carried_state()) out.tensors[S::kCarryPrefix + name] = t;
+  out.tensors[S::kEpochLosses] = f64_vector(s.epoch_losses);
+  out.tensors[S::kEpochTimes] = f64_vector(s.epoch_times);
   auto& a = out.attrs;
-  a["step"] = s.step;
-  a["iter_epoch"] = s.iter_epoch;
-  a["iter_batch"] = s.iter_batch;
-  a["optimizer_step"] = optimizer.rule().step;
+  a[S::kStep] = s.step;
+  a[S::kIterEpoch] = s.iter_epoch;
+  a[S::kIterBatch] = s.iter_batch;
+  a[S::kOptimizerStep] = optimizer.rule().step;
   // The generator state as bytes in a dataset, not a variable-length string attribute: those
   // live in the file's shared global heap, which a kill while another slot is written can
   // damage; a slot's own datasets and fixed-size attributes are not shared.
-  out.tensors["rng"] = from_vector(std::vector<int32_t>(s.rng.begin(), s.rng.end()),
+  out.tensors[S::kRng] = from_vector(std::vector<int32_t>(s.rng.begin(), s.rng.end()),
                                    {static_cast<int64_t>(s.rng.size())});
-  a["train_time"] = s.train_time;
-  a["wall_time"] = s.wall_time;
-  a["sequences"] = s.sequences;
-  a["epoch_loss"] = s.epoch_loss;
-  a["epoch_batches"] = s.epoch_batches;
-  a["window_loss"] = s.window_loss;
-  a["window_batches"] = s.window_batches;
-  a["window_correct"] = s.window_correct;
-  a["window_examples"] = s.window_examples;
-  a["rows_metrics"] = s.rows.metrics;
-  a["rows_eval"] = s.rows.eval;
-  a["rows_epochs"] = s.rows.epochs;
-  a["last_eval_step"] = s.last_eval_step;
-  a["first_loss"] = s.first_loss;
-  a["has_eval"] = int64_t{s.last_eval.has_value()};
+  a[S::kTrainTime] = s.train_time;
+  a[S::kWallTime] = s.wall_time;
+  a[S::kSequences] = s.sequences;
+  a[S::kEpochLoss] = s.epoch_loss;
+  a[S::kEpochBatches] = s.epoch_batches;
+  a[S::kWindowLoss] = s.window_loss;
+  a[S::kWindowBatches] = s.window_batches;
+  a[S::kWindowCorrect] = s.window_correct;
+  a[S::kWindowExamples] = s.window_examples;
+  a[S::kRowsMetrics] = s.rows.metrics;
+  a[S::kRowsEval] = s.rows.eval;
+  a[S::kRowsEpochs] = s.rows.epochs;
+  a[S::kLastEvalStep] = s.last_eval_step;
+  a[S::kFirstLoss] = s.first_loss;
+  a[S::kHasEval] = int64_t{s.last_eval.has_value()};
   if (s.last_eval) {
-    a["eval_loss"] = s.last_eval->loss;
-    a["eval_accuracy"] = s.last_eval->accuracy;
-    a["eval_examples"] = s.last_eval->examples;
+    a[S::kEvalLoss] = s.last_eval->loss;
+    a[S::kEvalAccuracy] = s.last_eval->accuracy;
+    a[S::kEvalExamples] = s.last_eval->examples;
   }
   return out;
 }
@@ -118,10 +121,10 @@ std::string slot_path(const char* slot) { return kRoot + "/" + slot; }
 int64_t complete_step(const RunFile& run, const char* slot) {
   const std::string g = slot_path(slot) + "/";
   try {
-    if (!run.exists(slot_path(slot)) || !run.has_attr(g + "complete") ||
-        run.attr_int(g + "complete") != 1 || !run.has_attr(g + "step"))
+    if (!run.exists(slot_path(slot)) || !run.has_attr(g + S::kComplete) ||
+        run.attr_int(g + S::kComplete) != 1 || !run.has_attr(g + S::kStep))
       return -1;
-    return run.attr_int(g + "step");
+    return run.attr_int(g + S::kStep);
   } catch (const Error&) {
     return -1;
   }
@@ -133,9 +136,9 @@ Snapshot read_snapshot(const RunFile& run, const char* slot, std::string* stored
   Snapshot s;
   for (const auto& p : run.dataset_paths(g)) s.tensors[p] = run.read_tensor(g + "/" + p);
   for (const auto& name : run.attr_names(g)) {
-    if (name == "complete") continue;
+    if (name == S::kComplete) continue;
     const std::string key = g + "/" + name;
-    if (name == "checksum") {
+    if (name == S::kChecksum) {
       *stored_sum = std::to_string(run.attr_int(key));
       continue;
     }
@@ -158,12 +161,12 @@ void restore_tensor(const RunFile& run, const std::string& name, const Tensor& t
 
 TrainState apply(const Snapshot& s, RunFile& run, Model& model, Optimizer& optimizer) {
   for (auto& p : model.params().all()) {
-    auto it = s.tensors.find("params/" + p->name);
+    auto it = s.tensors.find(S::kParamsPrefix + p->name);
     RNNLAB_CHECK_INPUT(it != s.tensors.end(), "run file ", run.path(),
                        " has no checkpoint of parameter ", p->name,
                        "; was it written by another model?");
     restore_tensor(run, it->first, it->second, p->value);
-    for (auto [slot, dst] : {std::pair{"slot1/", &p->slot1}, std::pair{"slot2/", &p->slot2}}) {
+    for (auto [slot, dst] : {std::pair{S::kSlot1Prefix, &p->slot1}, std::pair{S::kSlot2Prefix, &p->slot2}}) {
       auto sit = s.tensors.find(slot + p->name);
       if (sit == s.tensors.end()) continue;
       if (dst->defined())
@@ -174,37 +177,37 @@ TrainState apply(const Snapshot& s, RunFile& run, Model& model, Optimizer& optim
   }
   NamedTensors carry;
   for (const auto& [name, t] : s.tensors)
-    if (name.starts_with("carry/"))
-      carry[name.substr(6)] = on_device(t, model.params().device());
+    if (name.starts_with(S::kCarryPrefix))
+      carry[name.substr(std::string_view(S::kCarryPrefix).size())] = on_device(t, model.params().device());
   model.restore_carried_state(carry);
-  optimizer.rule().step = s.i("optimizer_step");
+  optimizer.rule().step = s.i(S::kOptimizerStep);
   TrainState t;
-  t.epoch_losses = to_vector<double>(s.tensors.at("epoch_loss"));
-  t.epoch_times = to_vector<double>(s.tensors.at("epoch_time"));
-  t.step = s.i("step");
-  t.iter_epoch = s.i("iter_epoch");
-  t.iter_batch = s.i("iter_batch");
-  const auto rng = to_vector<int32_t>(s.tensors.at("rng"));
+  t.epoch_losses = to_vector<double>(s.tensors.at(S::kEpochLosses));
+  t.epoch_times = to_vector<double>(s.tensors.at(S::kEpochTimes));
+  t.step = s.i(S::kStep);
+  t.iter_epoch = s.i(S::kIterEpoch);
+  t.iter_batch = s.i(S::kIterBatch);
+  const auto rng = to_vector<int32_t>(s.tensors.at(S::kRng));
   t.rng.assign(rng.begin(), rng.end());
-  t.train_time = s.d("train_time");
-  t.wall_time = s.d("wall_time");
-  t.sequences = s.i("sequences");
-  t.epoch_loss = s.d("epoch_loss");
-  t.epoch_batches = s.i("epoch_batches");
-  t.window_loss = s.d("window_loss");
-  t.window_batches = s.i("window_batches");
-  t.window_correct = s.i("window_correct");
-  t.window_examples = s.i("window_examples");
-  t.rows.metrics = s.i("rows_metrics");
-  t.rows.eval = s.i("rows_eval");
-  t.rows.epochs = s.i("rows_epochs");
-  t.last_eval_step = s.i("last_eval_step");
-  t.first_loss = s.d("first_loss");
-  if (s.i("has_eval")) {
+  t.train_time = s.d(S::kTrainTime);
+  t.wall_time = s.d(S::kWallTime);
+  t.sequences = s.i(S::kSequences);
+  t.epoch_loss = s.d(S::kEpochLoss);
+  t.epoch_batches = s.i(S::kEpochBatches);
+  t.window_loss = s.d(S::kWindowLoss);
+  t.window_batches = s.i(S::kWindowBatches);
+  t.window_correct = s.i(S::kWindowCorrect);
+  t.window_examples = s.i(S::kWindowExamples);
+  t.rows.metrics = s.i(S::kRowsMetrics);
+  t.rows.eval = s.i(S::kRowsEval);
+  t.rows.epochs = s.i(S::kRowsEpochs);
+  t.last_eval_step = s.i(S::kLastEvalStep);
+  t.first_loss = s.d(S::kFirstLoss);
+  if (s.i(S::kHasEval)) {
     EvalResult e;
-    e.loss = s.d("eval_loss");
-    e.accuracy = s.d("eval_accuracy");
-    e.examples = s.i("eval_examples");
+    e.loss = s.d(S::kEvalLoss);
+    e.accuracy = s.d(S::kEvalAccuracy);
+    e.examples = s.i(S::kEvalExamples);
     t.last_eval = e;
   }
   return t;
@@ -219,7 +222,7 @@ void write_checkpoint(RunFile& run, const TrainState& state, Model& model,
   const char* slot = sa < 0 ? kSlots[0] : sb < 0 ? kSlots[1] : sa <= sb ? kSlots[0] : kSlots[1];
   const std::string g = slot_path(slot);
   const Snapshot s = snapshot_of(state, model, optimizer);
-  run.set_attr(g + "/complete", int64_t{0});
+  run.set_attr(layout::at(g, S::kComplete), int64_t{0});
   run.flush();
   // A slot written before by another layout (other parameter or carry names): start clean.
   for (const auto& p : run.dataset_paths(g))
@@ -227,8 +230,8 @@ void write_checkpoint(RunFile& run, const TrainState& state, Model& model,
   for (const auto& [name, t] : s.tensors) run.write_tensor(g + "/" + name, t);
   for (const auto& [name, v] : s.attrs)
     std::visit([&](const auto& x) { run.set_attr(g + "/" + name, x); }, v);
-  run.set_attr(g + "/checksum", checksum(s));
-  run.set_attr(g + "/complete", int64_t{1});
+  run.set_attr(layout::at(g, S::kChecksum), checksum(s));
+  run.set_attr(layout::at(g, S::kComplete), int64_t{1});
   run.flush();
 }
 
@@ -244,7 +247,7 @@ namespace {
 // The newest complete slot whose checksum verifies, read into *out; `problems` lists the newer
 // slots that did not. InputError when none verifies (naming each slot and why).
 const char* select_slot(const RunFile& run, Snapshot* out, std::string* problems) {
-  RNNLAB_CHECK_INPUT(!run.has_attr("checkpoint/complete"), "run file ", run.path(),
+  RNNLAB_CHECK_INPUT(!run.has_attr(layout::at(kRoot, S::kComplete)), "run file ", run.path(),
                      " holds a checkpoint of an older rnnlab (one slot, no checksum); it cannot "
                      "be verified: run without --resume to start over");
   std::vector<std::pair<int64_t, const char*>> slots;
@@ -286,7 +289,7 @@ TrainState read_checkpoint(RunFile& run, Model& model, Optimizer& optimizer) {
   const char* slot = select_slot(run, &s, &problems);
   if (!problems.empty()) {
     const std::string note = "checkpoint " + problems + "; resumed from slot " + slot +
-                             " (step " + std::to_string(s.i("step")) + ") instead";
+                             " (step " + std::to_string(s.i(S::kStep)) + ") instead";
     std::cerr << "warning: " << run.path() << ": " << note << std::endl;
     run.set_attr(layout::kCheckpointWarning, note);
   }
