@@ -6,7 +6,6 @@
 #include <hdf5.h>
 
 #include <cmath>
-#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -22,28 +21,22 @@
 #include "train/metric_log.h"
 
 using namespace rnnlab;
-namespace fs = std::filesystem;
 namespace L = rnnlab::layout;
 
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::string fresh_dir(const std::string& name) {
-  const std::string dir = test::temp_dir(name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
 // A run file as the trainer leaves it: status, timing attrs, /metrics and /eval rows.
 void write_run(const std::string& path, const std::string& status, double final_loss,
                std::vector<double> eval_acc, int64_t steps = 10, double train_time = 2.0) {
   RunFile f = RunFile::create(path);
   for (std::size_t i = 0; i < eval_acc.size(); ++i) {
-    f.append_metrics(L::kMetrics, {{L::kStep, double(i + 1)}, {L::kLoss, final_loss + double(eval_acc.size() - 1 - i)}});
-    f.append_metrics(L::kEval, {{L::kStep, double(i + 1)}, {L::kLoss, 1.0 / double(i + 1)},
-                                {L::kAccuracy, eval_acc[i]}});
+    f.append_metrics(L::kMetrics, {{L::kStep, double(i + 1)},
+                                   {L::kLoss, final_loss + double(eval_acc.size() - 1 - i)}});
+    f.append_metrics(
+        L::kEval,
+        {{L::kStep, double(i + 1)}, {L::kLoss, 1.0 / double(i + 1)}, {L::kAccuracy, eval_acc[i]}});
   }
   f.set_attr(L::kSteps, steps);
   f.set_attr(L::kTrainTime, train_time);
@@ -58,6 +51,8 @@ herr_t counting_handler(hid_t, void*) {
 }
 
 }  // namespace
+
+TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
 
 TEST_CASE("h5 QuietErrors silences HDF5 errors only while alive and restores the handler") {
   H5E_auto2_t before = nullptr;
@@ -78,7 +73,7 @@ TEST_CASE("h5 QuietErrors silences HDF5 errors only while alive and restores the
 
   // A failed probe through RunFile (a garbage file) leaves the caller's handler installed, and
   // the summary writer no longer switches HDF5's error printing off for the whole process.
-  const std::string dir = fresh_dir("results_layer_h5");
+  const std::string dir = test::fresh_dir("results_layer_h5");
   std::ofstream(dir + "/garbage.h5") << "not HDF5\n";
   CHECK_THROWS_AS(RunFile::open(dir + "/garbage.h5"), InputError);
   write_summary_h5(dir + "/summary.h5", {SummaryTable{"x", {}}});
@@ -124,7 +119,7 @@ TEST_CASE("run reader: stat_of is the mean and the sample std, grouping keeps fi
 }
 
 TEST_CASE("run reader: read_metrics and read_timing on a run file, read_run groups by seed") {
-  const std::string dir = fresh_dir("results_layer_read");
+  const std::string dir = test::fresh_dir("results_layer_read");
   write_run(dir + "/a.h5", L::kFinished, 0.25, {0.5, 0.9, 0.8}, 10, 2.0);
   RunFile f = RunFile::open(dir + "/a.h5");
   const RunMetrics m = read_metrics(f);
@@ -152,7 +147,7 @@ TEST_CASE("run reader: read_metrics and read_timing on a run file, read_run grou
 }
 
 TEST_CASE("run state: missing, finished, failed, running and an unreadable file") {
-  const std::string dir = fresh_dir("results_layer_state");
+  const std::string dir = test::fresh_dir("results_layer_state");
   CHECK(run_state(dir + "/none.h5") == "missing");
   write_run(dir + "/done.h5", L::kFinished, 0.1, {0.9}, 7);
   int64_t steps = 0;
@@ -179,7 +174,7 @@ TEST_CASE("run state: missing, finished, failed, running and an unreadable file"
 }
 
 TEST_CASE("sweep summary: groups by grid point, averages finished runs only, writes the tables") {
-  const std::string dir = fresh_dir("results_layer_summary");
+  const std::string dir = test::fresh_dir("results_layer_summary");
   std::vector<ManifestRecord> records;
   auto add = [&](const std::string& grid, int seed, const std::string& status, double loss) {
     ManifestRecord r;
@@ -199,14 +194,14 @@ TEST_CASE("sweep summary: groups by grid point, averages finished runs only, wri
   std::ostringstream warn;
   const SweepSummary s = summarize_sweep(run_statuses(records, warn), warn);
   REQUIRE(s.runs.size() == 5);
-  CHECK(std::isnan(s.runs[3].metrics.final_train_loss));  // failed: no metrics
+  CHECK(std::isnan(s.runs[3].metrics.final_train_loss));   // failed: no metrics
   CHECK(s.runs[3].ms_per_step == doctest::Approx(200.0));  // but its timing
   REQUIRE(s.groups.size() == 2);
   const SweepGroupRow& g = s.groups[0];
   CHECK(g.grid == "model.lstm.hidden=4");
   CHECK(g.runs == 4);
   CHECK(g.finished == 2);
-  CHECK(g.failed == 1);  // the missing run is neither
+  CHECK(g.failed == 1);                              // the missing run is neither
   CHECK(g.metrics[0].mean == doctest::Approx(2.0));  // final train loss of the finished two
   CHECK(g.metrics[0].std == doctest::Approx(std::sqrt(2.0)));
   CHECK(g.metrics[4].mean == doctest::Approx(0.7));  // best eval accuracy
@@ -227,7 +222,7 @@ TEST_CASE("sweep summary: groups by grid point, averages finished runs only, wri
 }
 
 TEST_CASE("metric log: counts its rows, flushes, and resume truncates to a checkpoint's counts") {
-  const std::string dir = fresh_dir("results_layer_metric_log");
+  const std::string dir = test::fresh_dir("results_layer_metric_log");
   RunFile f = RunFile::create(dir + "/run.h5");
   MetricLog log(&f);
   for (int step = 1; step <= 3; ++step)
@@ -259,3 +254,5 @@ TEST_CASE("metric log: counts its rows, flushes, and resume truncates to a check
   none.train_row(1, 1, 0, 1, 0, 0, -1);
   CHECK(none.rows().metrics == 0);
 }
+
+TEST_SUITE_END();

@@ -18,8 +18,8 @@
 #include "rnnlab/manifest.h"
 #include "rnnlab/run_file.h"
 #include "rnnlab/run_state.h"
-#include "rnnlab/summary_file.h"
 #include "rnnlab/runner.h"
+#include "rnnlab/summary_file.h"
 
 using namespace rnnlab;
 using namespace rnnlab::test;

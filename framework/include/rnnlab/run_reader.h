@@ -49,10 +49,10 @@ RunMetrics read_metrics(const RunFile& f);
 // Timing as the root attributes record it (a finished or interrupted run has them all; a
 // failed one only steps).
 struct RunTiming {
-  int64_t steps = 0;                                           // attr steps (0 if absent)
-  double train_time = RunMetrics::kNaN;                        // attr train_time, seconds
-  double wall_time = RunMetrics::kNaN;                         // attr wall_time, seconds
-  double ms_per_step = RunMetrics::kNaN;                       // ms_per_step(train_time, steps)
+  int64_t steps = 0;                      // attr steps (0 if absent)
+  double train_time = RunMetrics::kNaN;   // attr train_time, seconds
+  double wall_time = RunMetrics::kNaN;    // attr wall_time, seconds
+  double ms_per_step = RunMetrics::kNaN;  // ms_per_step(train_time, steps)
 };
 RunTiming read_timing(const RunFile& f);
 // 1e3 * train_time / steps: training milliseconds per step; NaN unless steps > 0.
@@ -74,8 +74,7 @@ std::vector<std::vector<std::size_t>> group_in_order(const std::vector<std::stri
 // The one grouping rule of both commands, in each one's spelling:
 //   report:  the run's sweep_id split at '_', sep "_"  ("hidden=64_seed=2" -> "hidden=64")
 //   collect: the manifest record's overrides,  sep ";" (grid_point in manifest.h)
-std::string sweep_point_without_seed(const std::vector<std::string>& parts,
-                                     const std::string& sep);
+std::string sweep_point_without_seed(const std::vector<std::string>& parts, const std::string& sep);
 
 // ---- `rnnlab report`: whole runs ----
 

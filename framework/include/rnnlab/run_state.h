@@ -34,7 +34,6 @@ struct RunStatus {
 };
 // run_state of every record, in order; an unreadable file is reported on `warn` (naming it and
 // the state it is counted as).
-std::vector<RunStatus> run_statuses(const std::vector<ManifestRecord>& records,
-                                    std::ostream& warn);
+std::vector<RunStatus> run_statuses(const std::vector<ManifestRecord>& records, std::ostream& warn);
 
 }  // namespace rnnlab

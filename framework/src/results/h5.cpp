@@ -72,8 +72,8 @@ Handle vlen_utf8_type(const std::string& file) {
 
 Handle ordered_group_plist(const std::string& file) {
   Handle gcpl = check_id(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, file, "H5Pcreate");
-  check(H5Pset_link_creation_order(gcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED),
-        file, "H5Pset_link_creation_order");
+  check(H5Pset_link_creation_order(gcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED), file,
+        "H5Pset_link_creation_order");
   return gcpl;
 }
 

@@ -115,7 +115,8 @@ std::vector<std::string> find_run_files(const std::vector<std::string>& paths) {
     if (fs::is_directory(p)) {
       std::vector<std::string> found;
       for (const auto& e : fs::recursive_directory_iterator(p))
-        if (e.is_regular_file() && e.path().extension() == ".h5") found.push_back(e.path().string());
+        if (e.is_regular_file() && e.path().extension() == ".h5")
+          found.push_back(e.path().string());
       std::sort(found.begin(), found.end());
       out.insert(out.end(), found.begin(), found.end());
     } else {
@@ -217,12 +218,14 @@ RunRecord read_run(const std::string& path) {
   r.seed = f.has_attr(L::kSeed) ? f.attr_int(L::kSeed) : 0;
   r.train_loss = read_series(f, L::kMetrics, L::kLoss);
   const RunTiming timing = read_timing(f);
-  r.steps = f.has_attr(L::kSteps) ? timing.steps
-                                  : (r.train_loss.step.empty() ? 0 : int64_t(r.train_loss.step.back()));
+  r.steps = f.has_attr(L::kSteps)
+                ? timing.steps
+                : (r.train_loss.step.empty() ? 0 : int64_t(r.train_loss.step.back()));
   r.train_time = timing.train_time;
-  r.wall_time = f.has_attr(L::kWallTime)
-                    ? timing.wall_time
-                    : (r.train_loss.wall_time.empty() ? RunMetrics::kNaN : r.train_loss.wall_time.back());
+  r.wall_time =
+      f.has_attr(L::kWallTime)
+          ? timing.wall_time
+          : (r.train_loss.wall_time.empty() ? RunMetrics::kNaN : r.train_loss.wall_time.back());
   r.ms_per_step = ms_per_step(r.train_time, r.steps);
   r.accuracy = has_column(f, L::kEval, L::kAccuracy);
   r.eval_loss = read_series(f, L::kEval, L::kLoss);

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "rnnlab/error.h"
 #include "results/h5.h"
+#include "rnnlab/error.h"
 
 namespace rnnlab {
 
@@ -28,9 +28,9 @@ void write_string_attr(hid_t obj, const std::string& name, const std::string& va
 
 void write_int_attr(hid_t obj, const std::string& name, int64_t value, const std::string& path) {
   Handle space = check_id(H5Screate(H5S_SCALAR), H5Sclose, path, "H5Screate");
-  Handle attr = check_id(
-      H5Acreate2(obj, name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
-      H5Aclose, path, "creating attribute " + name);
+  Handle attr =
+      check_id(H5Acreate2(obj, name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+               H5Aclose, path, "creating attribute " + name);
   check(H5Awrite(attr.get(), H5T_NATIVE_INT64, &value), path, "writing attribute " + name);
 }
 
@@ -51,8 +51,8 @@ void write_column(hid_t group, const std::string& table, const SummaryColumn& c,
       check(H5Dwrite(ds.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), path,
             "writing " + what);
   } else {
-    Handle ds = check_id(H5Dcreate2(group, c.name.c_str(), H5T_IEEE_F64LE, space.get(),
-                                    H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+    Handle ds = check_id(H5Dcreate2(group, c.name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
+                                    H5P_DEFAULT, H5P_DEFAULT),
                          H5Dclose, path, "creating " + what);
     if (rows > 0)
       check(H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, c.numbers.data()),
@@ -64,13 +64,13 @@ void write_column(hid_t group, const std::string& table, const SummaryColumn& c,
 
 void write_summary_h5(const std::string& path, const std::vector<SummaryTable>& tables) {
   h5::QuietErrors quiet;
-  Handle file = check_id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
-                         H5Fclose, path, "creating the file");
+  Handle file = check_id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
+                         path, "creating the file");
   for (const auto& t : tables) {
     Handle gcpl = h5::ordered_group_plist(path);
-    Handle group = check_id(
-        H5Gcreate2(file.get(), t.name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), H5Gclose,
-        path, "creating group /" + t.name);
+    Handle group =
+        check_id(H5Gcreate2(file.get(), t.name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT),
+                 H5Gclose, path, "creating group /" + t.name);
     std::string names;
     int64_t rows = 0;
     for (const auto& c : t.columns) {

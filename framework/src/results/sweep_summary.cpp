@@ -15,11 +15,16 @@ namespace rnnlab {
 
 double summary_metric(const RunMetrics& m, int i) {
   switch (i) {
-    case 0: return m.final_train_loss;
-    case 1: return m.final_eval_loss;
-    case 2: return m.final_eval_accuracy;
-    case 3: return m.best_eval_loss;
-    case 4: return m.best_eval_accuracy;
+    case 0:
+      return m.final_train_loss;
+    case 1:
+      return m.final_eval_loss;
+    case 2:
+      return m.final_eval_accuracy;
+    case 3:
+      return m.best_eval_loss;
+    case 4:
+      return m.best_eval_accuracy;
   }
   throw Error("summary_metric: no metric " + std::to_string(i));
 }
@@ -153,9 +158,9 @@ SummaryTable write_runs_csv(const std::string& dir, const std::vector<SweepRunRo
   runs << ",path";
   for (const auto& a : axes) runs << "," << csv(a);
   runs << ",ms_per_step,wall_s,error\n";
-  SummaryTable h5runs{"runs", {num_col("task"), text_col("id"), text_col("experiment"),
-                               text_col("model"), text_col("grid"), num_col("seed"),
-                               text_col("status"), num_col("steps")}};
+  SummaryTable h5runs{"runs",
+                      {num_col("task"), text_col("id"), text_col("experiment"), text_col("model"),
+                       text_col("grid"), num_col("seed"), text_col("status"), num_col("steps")}};
   for (const char* m : kSummaryMetricNames) h5runs.columns.push_back(num_col(m));
   h5runs.columns.push_back(text_col("path"));
   // An axis column is numeric when every run's value reads as a number, else text.
@@ -205,8 +210,7 @@ SummaryTable write_runs_csv(const std::string& dir, const std::vector<SweepRunRo
     c[first_axis + axes.size() + 2].strings.push_back(row.status.error);
 
     runs << r.task << "," << csv(r.id) << "," << csv(r.experiment()) << "," << csv(r.model) << ","
-         << csv(grid_point(r)) << "," << seed << "," << row.status.state << ","
-         << row.status.steps;
+         << csv(grid_point(r)) << "," << seed << "," << row.status.state << "," << row.status.steps;
     for (int i = 0; i < kSummaryMetrics; ++i) runs << "," << num(summary_metric(row.metrics, i));
     runs << "," << csv(r.path);
     for (const auto& a : axes) runs << "," << csv(axis_of(r, a));
@@ -224,8 +228,9 @@ SummaryTable write_groups_csv(const std::string& dir, const std::vector<SweepGro
   gf << "experiment,model,grid,runs,finished,failed";
   for (const char* m : kSummaryMetricNames) gf << ",mean_" << m << ",std_" << m;
   gf << "\n";
-  SummaryTable h5groups{"groups", {text_col("experiment"), text_col("model"), text_col("grid"),
-                                   num_col("runs"), num_col("finished"), num_col("failed")}};
+  SummaryTable h5groups{"groups",
+                        {text_col("experiment"), text_col("model"), text_col("grid"),
+                         num_col("runs"), num_col("finished"), num_col("failed")}};
   for (const char* m : kSummaryMetricNames) {
     h5groups.columns.push_back(num_col(std::string("mean_") + m));
     h5groups.columns.push_back(num_col(std::string("std_") + m));

@@ -24,9 +24,9 @@ void MetricLog::train_row(int64_t step, int64_t epoch, double wall_time, double 
                           double grad_norm, double sequences_per_second, double accuracy) {
   if (!run_) return;
   std::vector<std::pair<std::string, double>> row{
-      {L::kStep, double(step)},       {L::kEpoch, double(epoch)},
-      {L::kWallTime, wall_time},      {L::kLoss, loss},
-      {L::kGradNorm, grad_norm},      {L::kSequencesPerSecond, sequences_per_second}};
+      {L::kStep, double(step)},  {L::kEpoch, double(epoch)},
+      {L::kWallTime, wall_time}, {L::kLoss, loss},
+      {L::kGradNorm, grad_norm}, {L::kSequencesPerSecond, sequences_per_second}};
   if (accuracy >= 0) row.emplace_back(L::kAccuracy, accuracy);
   run_->append_metrics(L::kMetrics, row);
   ++rows_.metrics;
