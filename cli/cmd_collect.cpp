@@ -40,7 +40,7 @@ int cmd_collect(const Args& args) {
   po::variables_map vm;
   if (!parse("collect", kUsage, args, opts, hidden, pos, vm)) return kExitOk;
   require_positional("collect", vm, "dir", "the sweep folder (DIR)");
-  RunLock lock(dir + "/summary.h5");  // one collect per sweep folder at a time
+  RunLock lock(dir + "/" + kSummaryFile);  // one collect per sweep folder at a time
   const auto records = read_manifest(manifest_path(dir));
 
   auto statuses = run_statuses(records, std::cerr);

@@ -22,6 +22,13 @@
 
 namespace rnnlab {
 
+// File and table names in a sweep folder DIR.
+inline constexpr char kSummaryFile[] = "summary.h5";               // DIR/summary.h5
+inline constexpr char kSummaryRunsCsv[] = "summary.csv";           // DIR/summary.csv
+inline constexpr char kSummaryGroupsCsv[] = "summary_groups.csv";  // DIR/summary_groups.csv
+inline constexpr char kRunsTable[] = "runs";                       // /runs: one row per run
+inline constexpr char kGroupsTable[] = "groups";                   // /groups: one row per group
+
 // The summary metrics, in column order (summary.csv: these names; summary_groups.csv:
 // mean_<name>, std_<name>).
 inline constexpr int kSummaryMetrics = 5;

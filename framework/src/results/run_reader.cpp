@@ -8,6 +8,7 @@
 #include <map>
 
 #include "rnnlab/run_layout.h"
+#include "rnnlab/sweep_summary.h"
 
 namespace rnnlab {
 
@@ -193,10 +194,10 @@ Series read_series(const RunFile& f, const std::string& table, const std::string
 
 // DIR/summary.h5 of `rnnlab collect`: groups /runs and /groups, no run attributes.
 bool is_sweep_summary(const std::string& path) {
-  if (fs::path(path).filename() != "summary.h5") return false;
+  if (fs::path(path).filename() != kSummaryFile) return false;
   try {
     RunFile f = RunFile::open(path);
-    return !f.has_attr(L::kRnnlabVersion) && f.exists("runs") && f.exists("groups");
+    return !f.has_attr(L::kRnnlabVersion) && f.exists(kRunsTable) && f.exists(kGroupsTable);
   } catch (const std::exception&) {
     return false;
   }

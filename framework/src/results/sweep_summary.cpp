@@ -147,7 +147,7 @@ std::string axis_of(const ManifestRecord& r, const std::string& col) {
 // one hyper-parameter, one column across models), after the fixed ones, then timing and the
 // failure message.
 SummaryTable write_runs_csv(const std::string& dir, const std::vector<SweepRunRow>& rows) {
-  std::ofstream runs(dir + "/summary.csv", std::ios::trunc);
+  std::ofstream runs(dir + "/" + kSummaryRunsCsv, std::ios::trunc);
   runs << "task,id,experiment,model,grid,seed,status,steps";
   for (const char* m : kSummaryMetricNames) runs << "," << m;
   std::vector<std::string> axes;
@@ -158,7 +158,7 @@ SummaryTable write_runs_csv(const std::string& dir, const std::vector<SweepRunRo
   runs << ",path";
   for (const auto& a : axes) runs << "," << csv(a);
   runs << ",ms_per_step,wall_s,error\n";
-  SummaryTable h5runs{"runs",
+  SummaryTable h5runs{kRunsTable,
                       {num_col("task"), text_col("id"), text_col("experiment"), text_col("model"),
                        text_col("grid"), num_col("seed"), text_col("status"), num_col("steps")}};
   for (const char* m : kSummaryMetricNames) h5runs.columns.push_back(num_col(m));
@@ -218,17 +218,17 @@ SummaryTable write_runs_csv(const std::string& dir, const std::vector<SweepRunRo
          << "\n";
   }
   runs.close();
-  RNNLAB_CHECK_INPUT(runs.good(), "cannot write ", dir, "/summary.csv");
+  RNNLAB_CHECK_INPUT(runs.good(), "cannot write ", dir, "/", kSummaryRunsCsv);
   return h5runs;
 }
 
 // The per-group table: summary_groups.csv and /groups.
 SummaryTable write_groups_csv(const std::string& dir, const std::vector<SweepGroupRow>& groups) {
-  std::ofstream gf(dir + "/summary_groups.csv", std::ios::trunc);
+  std::ofstream gf(dir + "/" + kSummaryGroupsCsv, std::ios::trunc);
   gf << "experiment,model,grid,runs,finished,failed";
   for (const char* m : kSummaryMetricNames) gf << ",mean_" << m << ",std_" << m;
   gf << "\n";
-  SummaryTable h5groups{"groups",
+  SummaryTable h5groups{kGroupsTable,
                         {text_col("experiment"), text_col("model"), text_col("grid"),
                          num_col("runs"), num_col("finished"), num_col("failed")}};
   for (const char* m : kSummaryMetricNames) {
@@ -253,7 +253,7 @@ SummaryTable write_groups_csv(const std::string& dir, const std::vector<SweepGro
     gf << "\n";
   }
   gf.close();
-  RNNLAB_CHECK_INPUT(gf.good(), "cannot write ", dir, "/summary_groups.csv");
+  RNNLAB_CHECK_INPUT(gf.good(), "cannot write ", dir, "/", kSummaryGroupsCsv);
   return h5groups;
 }
 
@@ -262,7 +262,7 @@ SummaryTable write_groups_csv(const std::string& dir, const std::vector<SweepGro
 void write_sweep_summary(const std::string& dir, const SweepSummary& summary) {
   const SummaryTable runs = write_runs_csv(dir, summary.runs);
   const SummaryTable groups = write_groups_csv(dir, summary.groups);
-  write_summary_h5(dir + "/summary.h5", {runs, groups});
+  write_summary_h5(dir + "/" + kSummaryFile, {runs, groups});
 }
 
 }  // namespace rnnlab
