@@ -11,6 +11,7 @@
 #include "rnnlab/dsl/compile.h"
 #include "rnnlab/forecast.h"
 #include "rnnlab/manifest.h"
+#include "rnnlab/summary_file.h"
 #include "rnnlab/trained_model.h"
 #include "test_util.h"
 

@@ -2,20 +2,21 @@
 #include "rnnlab/trained_model.h"
 
 #include "rnnlab/backend.h"
+#include "rnnlab/run_layout.h"
 #include "rnnlab/runner.h"
 
 namespace rnnlab {
 
 TrainedRun read_trained_run(const RunFile& run, const Catalog& catalog,
                             const CompileSpecText& compile) {
-  RNNLAB_CHECK_INPUT(run.exists("config/resolved"), run.path(),
+  RNNLAB_CHECK_INPUT(run.exists(layout::kConfigResolved), run.path(),
                      " has no /config/resolved (not a run file of `rnnlab run`, or one cut off "
                      "before its header was written)");
-  const std::string source = run.has_attr("source_path") ? run.attr_string("source_path")
-                                                          : run.path();
-  const ExperimentSpec compiled = compile(run.read_text("/config/resolved"), source);
-  RNNLAB_CHECK_INPUT(compiled.models.size() == 1, run.path(), " describes ",
-                     compiled.models.size(), " models, expected the one of its run");
+  const std::string source =
+      run.has_attr(layout::kSourcePath) ? run.attr_string(layout::kSourcePath) : run.path();
+  const ExperimentSpec compiled = compile(run.read_text(layout::kConfigResolved), source);
+  RNNLAB_CHECK_INPUT(compiled.models.size() == 1, run.path(), " describes ", compiled.models.size(),
+                     " models, expected the one of its run");
   TrainedRun t;
   t.spec = resolve_run_spec(compiled, compiled.models.front().name, catalog);
   t.config = train_config(t.spec, catalog);
@@ -24,7 +25,8 @@ TrainedRun read_trained_run(const RunFile& run, const Catalog& catalog,
 
 void load_parameters(Model& model, const RunFile& run) {
   for (auto& p : model.params().all()) {
-    const std::string path = "/params/" + p->name;
+    std::string path = "/";  // "/params/<name>", as the messages below name it
+    path += layout::at(layout::kParams, p->name);
     RNNLAB_CHECK_INPUT(run.exists(path), run.path(), " has no ", path, " (did the run finish?)");
     Tensor t = run.read_tensor(path);
     RNNLAB_CHECK_INPUT(t.shape() == p->value.shape(), run.path(), ": ", path, " has shape ",
