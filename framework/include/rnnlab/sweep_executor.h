@@ -83,7 +83,7 @@ SweepTask plan_sweep_task(const std::string& manifest, int64_t task, const Catal
 std::vector<std::string> task_command(const SweepFolder& folder, const ManifestRecord& record,
                                       const std::string& program, int threads);
 
-// Whether --rerun-failed runs a task again, from its run file's state (run_state): failed,
+// Whether --rerun-failed runs a task again, from its run file's state (run_state.h): failed,
 // interrupted or missing; running only when no Slurm job of the sweep is queued any more
 // (slurm_jobs_queued: then the run was killed).
 bool needs_rerun(const std::string& state, bool slurm_job_queued);
