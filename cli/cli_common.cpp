@@ -78,10 +78,6 @@ ExperimentSpec compile_experiment_text(const std::string& text, const std::strin
   return spec_or_throw(dsl::compile_text(text, path, catalog), path, nullptr);
 }
 
-std::string print_spec(const ExperimentSpec& spec) {
-  return dsl::print(spec);
-}
-
 std::string git_sha() { return RNNLAB_GIT_SHA; }
 
 std::string version_string() { return std::string(RNNLAB_VERSION) + " (git " + git_sha() + ")"; }

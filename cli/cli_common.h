@@ -72,8 +72,6 @@ ExperimentSpec compile_experiment(const std::string& path, const Catalog& catalo
 // folder), e.g. a run file's /config/resolved.
 ExperimentSpec compile_experiment_text(const std::string& text, const std::string& path,
                                        const Catalog& catalog);
-// The canonical .rnn text of a spec (dsl::print).
-std::string print_spec(const ExperimentSpec& spec);
 
 // "0.1.0 (git abc1234)"
 std::string version_string();

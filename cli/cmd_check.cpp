@@ -2,10 +2,10 @@
 // diagnostics (errors and warnings, `file:line:col: error: ...` with the source line and a
 // caret) and, with -v, the resolved spec of every run.
 #include <iostream>
-#include <set>
 
 #include "cli_common.h"
 #include "rnnlab/runner.h"
+#include "rnnlab/spec_text.h"
 
 namespace rnnlab::cli {
 
@@ -51,12 +51,9 @@ int cmd_check(const Args& args) {
   const bool verbose = vm.count("verbose") > 0;
   std::string listing;
   int64_t runs = 0;
-  std::set<std::string> data_paths;  // checked once each, whatever the sweep
-  for_each_plan(spec, catalog, options, [&](RunPlan&& p) {
+  for_each_checked_plan(spec, catalog, options, [&](RunPlan&& p) {
     ++runs;
-    if (auto it = p.spec.data.args.find("path"); it != p.spec.data.args.end())
-      if (data_paths.insert(param_value_str(it->second.value)).second) check_data_files(p.spec);
-    if (verbose) listing += "\n# run " + p.name + " -> " + p.path + "\n" + print_spec(p.spec);
+    if (verbose) listing += "\n# run " + p.name + " -> " + p.path + "\n" + describe_spec(p.spec);
   });
   std::cout << file << ": ok: experiment '" << spec.name << "', " << spec.models.size()
             << " model" << (spec.models.size() == 1 ? "" : "s") << ", " << runs << " run"

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "rnnlab/run_lock.h"
+#include "rnnlab/slurm_probe.h"
 #include "rnnlab/sweep_summary.h"
 #include "sweep_common.h"
 
@@ -44,7 +45,7 @@ int cmd_collect(const Args& args) {
   const auto records = read_manifest(manifest_path(dir));
 
   auto statuses = run_statuses(records, std::cerr);
-  apply_slurm_states(dir, statuses);
+  apply_slurm_states(SweepFolder{dir}, statuses);
   const SweepSummary summary = summarize_sweep(statuses, std::cerr);
   write_sweep_summary(dir, summary);
 

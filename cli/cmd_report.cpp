@@ -154,12 +154,12 @@ int cmd_report(const Args& args) {
   if (vm.count("seed-lines") && plots.empty())
     throw UsageError("rnnlab report: --seed-lines goes with --plots DIR");
   std::optional<ReachCondition> cond;
-  if (!reach.empty()) cond = parse_reach(reach);
+  if (!reach.empty()) cond = parse_reach_option(reach);
 
   const std::vector<RunRecord> runs = read_runs(paths, std::cerr);
   const std::vector<GroupRow> groups = aggregate(runs);
   std::optional<Pivot> pivot;
-  if (vm.count("by")) pivot = make_pivot(runs, parse_by(by));
+  if (vm.count("by")) pivot = pivot_for_by(runs, by);
   if (pivot && vm.count("csv"))
     print_pivot_csv(*pivot);
   else if (pivot)

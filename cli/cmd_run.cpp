@@ -87,7 +87,6 @@ int run_manifest_task(const std::string& manifest, int64_t task, int threads, bo
   options.threads = threads;
   options.quiet = quiet;
   options.git_sha = git_sha();
-  options.print_spec = print_spec;
   const SweepTask t = plan_sweep_task(
       manifest, task, catalog,
       [&](const std::string& file, const std::vector<std::string>& overrides) {
@@ -170,7 +169,6 @@ int cmd_run(const Args& args) {
   options.resume = vm.count("resume") > 0;
   options.quiet = vm.count("quiet") > 0;
   options.git_sha = git_sha();
-  options.print_spec = print_spec;
   options.on_start = [](const RunPlan& p, std::size_t i, std::size_t n) {
     std::cerr << "[" << i + 1 << "/" << n << "] " << p.name << " -> " << p.path << std::endl;
   };

@@ -8,17 +8,6 @@
 
 namespace rnnlab::cli {
 
-void apply_slurm_states(const std::string& dir, std::vector<RunStatus>& statuses) {
-  std::vector<int64_t> tasks;  // the runs Slurm may know more about
-  for (const auto& s : statuses)
-    if (s.state == "running" || s.state == "missing") tasks.push_back(s.record->task);
-  if (tasks.empty()) return;
-  const auto slurm = slurm_final_states(SweepFolder{dir}, tasks);
-  for (auto& s : statuses)
-    if (s.state == "running" || s.state == "missing")
-      if (auto it = slurm.find(s.record->task); it != slurm.end()) s.state = it->second;
-}
-
 namespace {
 
 const char* kUsage =
@@ -56,7 +45,7 @@ int cmd_status(const Args& args) {
   require_positional("status", vm, "dir", "the sweep folder (DIR)");
   const auto records = read_manifest(manifest_path(dir));
   auto statuses = run_statuses(records, std::cerr);
-  apply_slurm_states(dir, statuses);
+  apply_slurm_states(SweepFolder{dir}, statuses);
   std::map<std::string, int> counts;
   for (const auto& s : statuses) {
     ++counts[s.state];

@@ -61,10 +61,10 @@ inline std::string seeds_str(const GroupRow& g, const char* sep) {
   return s;
 }
 
-// "mean ± std" for n > 1 runs, the mean alone for one, "-" for none.
-inline std::string pm(const Stat& s, std::size_t n) {
+// "mean ± std" for n > 1 runs, the mean alone for one, "-" for none; printf format `fmt`.
+inline std::string pm(const Stat& s, std::size_t n, const char* fmt = "%.4f") {
   if (!std::isfinite(s.mean)) return "-";
-  return n > 1 ? num(s.mean) + " ± " + num(s.std) : num(s.mean);
+  return n > 1 ? num(s.mean, fmt) + " ± " + num(s.std, fmt) : num(s.mean, fmt);
 }
 
 // The model column: "experiment/group" when the report spans several experiments.

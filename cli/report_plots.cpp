@@ -49,26 +49,6 @@ std::string q(const std::string& s) { return gnuplot_quote(s); }
 
 }  // namespace
 
-BandCurve band_curve(const std::vector<const Series*>& series) {
-  BandCurve c;
-  if (series.empty()) return c;
-  std::size_t n = series.front()->step.size();
-  for (const auto* s : series) n = std::min(n, s->step.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    std::vector<double> values, walls;
-    for (const auto* s : series) {
-      values.push_back(s->value[i]);
-      walls.push_back(s->wall_time[i]);
-    }
-    const Stat v = stat_of(values);
-    c.step.push_back(series.front()->step[i]);
-    c.wall_time.push_back(stat_of(walls).mean);
-    c.mean.push_back(v.mean);
-    c.std.push_back(v.std);
-  }
-  return c;
-}
-
 std::vector<std::string> write_plots(const std::vector<GroupRow>& groups, const std::string& dir,
                                      bool seed_lines) {
   fs::create_directories(fs::path(dir) / "data");

@@ -12,16 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "rnnlab/run_reader.h"
+#include "rnnlab/run_views.h"  // band_curve
 
 namespace rnnlab::cli {
-
-// A group's curve: mean and sample standard deviation (0 for one run) over its runs, row by
-// row, up to the shortest run; step of the first run, wall time averaged.
-struct BandCurve {
-  std::vector<double> step, wall_time, mean, std;
-};
-BandCurve band_curve(const std::vector<const Series*>& series);
 
 // Writes the data, the script and the two PNGs; returns the PNG paths. Error if gnuplot is
 // missing or fails (its output is in the message).

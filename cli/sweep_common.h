@@ -20,10 +20,4 @@ int cmd_collect(const Args& args);
 
 inline std::string manifest_path(const std::string& dir) { return SweepFolder{dir}.manifest(); }
 
-// For a Slurm sweep (DIR/jobs.txt): every run whose file says `running` or that has no file
-// gets Slurm's final state of its array task where Slurm has one (slurm_final_states:
-// cancelled, timeout, out_of_memory, ...). Finished, failed and interrupted files are never
-// changed. No-op without jobs.txt or when the Slurm commands cannot be run.
-void apply_slurm_states(const std::string& dir, std::vector<RunStatus>& statuses);
-
 }  // namespace rnnlab::cli

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "rnnlab/catalog.h"
 #include "rnnlab/run_file.h"
@@ -215,6 +216,33 @@ TEST_CASE("runner: a sweep is the cartesian product of its axes, with stable ids
   s.sweep.push_back(SweepAxis{"seed", {int64_t{1}}, {}});  // two axes writing one key
   s.sweep.back().values = {int64_t{1}, int64_t{1}};
   CHECK_THROWS_AS(plan_runs(s, cat, RunOptions{}), InputError);
+}
+
+TEST_CASE("runner: for_each_checked_plan checks each data path once before its first plan") {
+  Catalog cat(builtin_cells());
+  const std::string dir = temp_dir("checked_plans");
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  { std::ofstream(dir + "/here.csv.gz") << "x"; }
+  ExperimentSpec s = tiny_digits_spec();
+  s.source_path = dir + "/tiny.rnn";  // data paths resolve against its folder
+  s.data.args["path"] = arg(std::string("here.csv.gz"));
+  s.sweep = {SweepAxis{"seed", {int64_t{1}, int64_t{2}, int64_t{3}}, {}}};
+  std::vector<std::string> visited;
+  for_each_checked_plan(s, cat, RunOptions{}, [&](RunPlan&& p) {
+    visited.push_back(p.name);
+    std::filesystem::remove(dir + "/here.csv.gz");  // not looked for again: checked once
+  });
+  CHECK(visited == std::vector<std::string>{"lstm-seed=1", "lstm-seed=2", "lstm-seed=3"});
+
+  { std::ofstream(dir + "/here.csv.gz") << "x"; }
+  s.sweep = {SweepAxis{"data.path", {std::string("here.csv.gz"), std::string("gone.csv.gz")}, {}}};
+  visited.clear();
+  const std::string e = error_of([&] {
+    for_each_checked_plan(s, cat, RunOptions{}, [&](RunPlan&& p) { visited.push_back(p.name); });
+  });
+  CHECK(visited.size() == 1);  // the first run, then the missing file of the second
+  CHECK(e.find("data 'digits': path 'gone.csv.gz' does not exist") != std::string::npos);
 }
 
 TEST_CASE("runner: a tiny digits run writes a complete run file"

@@ -278,6 +278,18 @@ TEST_CASE("sweep executor: Slurm final states from scontrol then the jobcomp fil
                "esac\n");
   const auto states = slurm_final_states(folder, {0, 1, 2, 3, 4, 9});
   CHECK(states == std::map<int64_t, std::string>{{0, "cancelled"}, {3, "timeout"}, {4, "cancelled"}});
+  // Run states completed by them: only running and missing files change.
+  std::vector<ManifestRecord> records(6);
+  for (int64_t t = 0; t < 5; ++t) records[static_cast<std::size_t>(t)].task = t;
+  records[5].task = 9;
+  std::vector<RunStatus> statuses;
+  for (const char* st : {"running", "running", "missing", "missing", "failed", "running"})
+    statuses.push_back(RunStatus{&records[statuses.size()], st, 0, ""});
+  apply_slurm_states(folder, statuses);
+  std::vector<std::string> now;
+  for (const auto& s : statuses) now.push_back(s.state);
+  CHECK(now == std::vector<std::string>{"cancelled", "running", "missing", "timeout", "failed",
+                                        "running"});
 
   // squeue: queued while it lists a job of jobs.txt.
   write_script(bin + "/squeue",

@@ -37,7 +37,6 @@ std::string trained_fib_run(const Catalog& catalog) {
   REQUIRE_MESSAGE(compiled.ok, compiled.rendered);
   RunOptions o = quiet_options(out);
   o.threads = 1;
-  o.print_spec = [](const ExperimentSpec& s) { return dsl::print(s); };
   const auto runs = run_experiment(compiled.spec, catalog, o);
   REQUIRE(runs.size() == 1);
   REQUIRE(runs[0].status == "finished");

@@ -113,9 +113,6 @@ struct RunOptions {
   bool quiet = false;               // no progress output
   bool progress = true;             // progress bar on a TTY (lines otherwise)
   std::string git_sha = "unknown";  // recorded in every run file
-  // Prints the resolved spec for /config/resolved; unset: describe_spec (spec_text.h), which
-  // dsl::print is, so a run file's text is the same either way.
-  std::function<std::string(const ExperimentSpec&)> print_spec;
   std::function<void(const RunPlan&, std::size_t index, std::size_t count)> on_start;
   std::function<void(const RunPlan&, const RunSummary&)> on_finish;
   std::function<void(int64_t step)> on_step;  // TrainConfig::on_step of every run (tests)
@@ -155,6 +152,11 @@ int64_t count_runs(const ExperimentSpec& spec, const RunOptions& options);
 // The runs of plan_runs, in its order, resolved one at a time and handed to `visit`.
 void for_each_plan(const ExperimentSpec& spec, const Catalog& catalog, const RunOptions& options,
                    const std::function<void(RunPlan&&)>& visit);
+// for_each_plan for checking without running (`rnnlab check`): before a plan is visited its
+// data files are checked (check_data_files), once per distinct data `path` argument whatever
+// the sweep, so a missing file is the InputError of the first run that names it.
+void for_each_checked_plan(const ExperimentSpec& spec, const Catalog& catalog,
+                           const RunOptions& options, const std::function<void(RunPlan&&)>& visit);
 std::vector<RunPlan> plan_runs(const ExperimentSpec& spec, const Catalog& catalog,
                                const RunOptions& options);
 RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOptions& options);

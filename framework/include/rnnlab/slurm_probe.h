@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "rnnlab/run_state.h"
 #include "rnnlab/sweep_executor.h"
 
 namespace rnnlab {
@@ -27,6 +28,13 @@ bool slurm_jobs_queued(const SweepFolder& folder);
 // (the run file is then the truth) or found nowhere has no entry. Empty without jobs.txt.
 std::map<int64_t, std::string> slurm_final_states(const SweepFolder& folder,
                                                   const std::vector<int64_t>& tasks);
+
+// Run states (run_state.h) completed by Slurm, what `status` and `collect` show: for a Slurm
+// sweep (DIR/jobs.txt) every run whose file says `running` or that has no file (`missing`)
+// gets slurm_final_states's state of its array task where Slurm has one (cancelled, timeout,
+// out_of_memory, ...). Finished, failed and interrupted files are never changed. No-op
+// without jobs.txt or when the Slurm commands cannot be run.
+void apply_slurm_states(const SweepFolder& folder, std::vector<RunStatus>& statuses);
 
 // A Slurm JobState ("CANCELLED by 0", "TIMEOUT", "RUNNING", ...) as a final state: its first
 // word lower-cased, or "" while the job is not over (PENDING, RUNNING, COMPLETING, REQUEUED,

@@ -8,7 +8,7 @@
 //   load_parameters(*model, run);
 //
 // The core cannot read .rnn text (that is dsl/, a layer above): the caller passes the compiler
-// (dsl::compile_text), as RunOptions::print_spec passes the printer.
+// (dsl::compile_text). Writing it needs no DSL: describe_spec (spec_text.h) is the printer.
 #pragma once
 
 #include <functional>

@@ -70,10 +70,6 @@ void dry_run(Model& model, const DataSetup& d, const TrainConfig& cfg, const std
   model.reset_state();
 }
 
-std::string resolved_text(const RunPlan& plan, const RunOptions& options) {
-  return options.print_spec ? options.print_spec(plan.spec) : describe_spec(plan.spec);
-}
-
 void write_header(RunFile& run, const RunPlan& plan, const RunOptions& options,
                   const DataSetup& data, const RunIdentity& identity) {
   const ExperimentSpec& s = plan.spec;
@@ -141,7 +137,7 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
 
   DataSetup data = create_data(s, catalog);
   RNNLAB_CHECK_INPUT(!data.train.empty(), "run '", plan.name, "': the data has no training examples");
-  const RunIdentity identity = identify_run(s, catalog, data, cfg.dtype, resolved_text(plan, options));
+  const RunIdentity identity = identify_run(s, catalog, data, cfg.dtype, describe_spec(plan.spec));
   auto model = build_model(s.models.front(), catalog, data.dataset->input_size(), s.seed, device,
                            cfg.dtype, cfg.stateful, per_step_targets(data));
   model->set_path(cfg.path);

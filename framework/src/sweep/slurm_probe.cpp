@@ -147,4 +147,16 @@ std::map<int64_t, std::string> slurm_final_states(const SweepFolder& folder,
   return out;
 }
 
+void apply_slurm_states(const SweepFolder& folder, std::vector<RunStatus>& statuses) {
+  auto open = [](const RunStatus& s) { return s.state == "running" || s.state == "missing"; };
+  std::vector<int64_t> tasks;  // the runs Slurm may know more about
+  for (const auto& s : statuses)
+    if (open(s)) tasks.push_back(s.record->task);
+  if (tasks.empty()) return;
+  const auto slurm = slurm_final_states(folder, tasks);
+  for (auto& s : statuses)
+    if (open(s))
+      if (auto it = slurm.find(s.record->task); it != slurm.end()) s.state = it->second;
+}
+
 }  // namespace rnnlab
