@@ -29,9 +29,9 @@ void print_pivot_table(const Pivot& p) {
     rows.push_back({p.keys[0], "runs", "final eval", "best eval", "train loss", "ms/step"});
     for (std::size_t r = 0; r < p.rows.size(); ++r) {
       const PivotCell& c = p.cells.at({r, 0});
-      rows.push_back({p.rows[r][0], std::to_string(c.runs.size()),
-                      pm(c.final_metric, c.with_eval), pm(c.best_metric, c.with_eval),
-                      num(c.train_loss.mean, "%.4g"), num(c.ms_per_step.mean, "%.3f")});
+      rows.push_back({p.rows[r][0], std::to_string(c.runs.size()), pm(c.final_metric, c.with_eval),
+                      pm(c.best_metric, c.with_eval), num(c.train_loss.mean, "%.4g"),
+                      num(c.ms_per_step.mean, "%.3f")});
     }
   } else {
     std::string row_keys;

@@ -38,8 +38,9 @@ void print_reach_table(const std::vector<GroupRow>& groups, const ReachCondition
     const ReachRow reach = reach_of(g, cond);
     std::string per_run;
     for (const ReachRun& r : reach.runs)
-      per_run += (per_run.empty() ? "" : ", ") +
-                 (std::isfinite(r.step) ? num(r.step, "%.0f") : "not by " + num(r.last_step, "%.0f"));
+      per_run +=
+          (per_run.empty() ? "" : ", ") +
+          (std::isfinite(r.step) ? num(r.step, "%.0f") : "not by " + num(r.last_step, "%.0f"));
     rows.push_back({g.group, std::to_string(g.runs.size()),
                     std::to_string(reach.reached) + "/" + std::to_string(g.runs.size()),
                     pm(reach.step, reach.reached, "%.0f"), per_run});

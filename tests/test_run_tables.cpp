@@ -1,18 +1,19 @@
 // The results layer's tables of `rnnlab report`, called directly: the keys of a run and the
-// pivot over them (run_pivot.h), per-epoch rows and the first step reaching a target
-// (run_views.h), on RunRecords built here (the binary's output is test_cli*.cpp's).
+// pivot over them (run_pivot.h), per-epoch rows, the first step reaching a target and
+// mean ± std curves (run_views.h), on RunRecords built here (the binary's output:
+// test_cli*.cpp, test_report_html.cpp).
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <limits>
 
+#include "cli/runner_util.h"
 #include "rnnlab/catalog.h"
 #include "rnnlab/run_layout.h"
 #include "rnnlab/run_pivot.h"
 #include "rnnlab/run_views.h"
 #include "rnnlab/runner.h"
 #include "rnnlab/spec_text.h"
-#include "cli/runner_util.h"
 #include "test_util.h"
 
 using namespace rnnlab;
@@ -42,7 +43,7 @@ RunRecord run(const std::string& cell, const std::string& hidden, std::vector<do
   r.group = "m";
   r.status = "finished";
   r.seed = seed;
-  r.values = {{"seed", std::to_string(seed)}, {"cell", cell},          {"cell.hidden", hidden},
+  r.values = {{"seed", std::to_string(seed)}, {"cell", cell},           {"cell.hidden", hidden},
               {"layer0.kind", cell},          {"layer1.kind", "dense"}, {"layer1.units", "10"},
               {"data.source", "digits"},      {"train.batch", "16"},    {"optimizer.lr", "0.01"}};
   r.has_eval = r.accuracy = !accuracy.empty();
@@ -59,7 +60,7 @@ RunRecord run(const std::string& cell, const std::string& hidden, std::vector<do
 
 TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
 
-TEST_CASE("run_keys: /config/values under dotted names, leaf aliases and the layer list") {
+TEST_CASE("run_keys: /config/values under dotted names with leaf aliases and the layer list") {
   const auto k = run_keys(run("gru", "64", {0.9}, 2));
   CHECK(k.at("cell") == "gru");
   CHECK(k.at("hidden") == "64");
@@ -93,13 +94,14 @@ TEST_CASE("run_keys: a run file without /config/values is read from describe_spe
   CHECK(k.at("train.batch") == "16");
   CHECK(k.at("batch") == "16");
   CHECK(k.at("backend") == "cpu");
-  CHECK(k.at("warm_up") == "5");  // the sweep id's pairs ('_' inside a leaf)
+  CHECK(k.at("warm_up") == "5");        // the sweep id's pairs ('_' inside a leaf)
   CHECK(k.at("forget_bias") == "1.0");  // a default, as the resolved text writes it
 }
 
-TEST_CASE("make_pivot: rows and columns sorted as numbers or text, mean ± std per cell") {
-  const std::vector<RunRecord> runs = {run("lstm", "16", {0.5, 0.8}, 1), run("lstm", "16", {0.9, 0.6}, 2),
-                                       run("gru", "8", {0.7}), run("lstm", "8", {0.4})};
+TEST_CASE("make_pivot: rows and columns sorted as numbers or text with mean and std per cell") {
+  const std::vector<RunRecord> runs = {run("lstm", "16", {0.5, 0.8}, 1),
+                                       run("lstm", "16", {0.9, 0.6}, 2), run("gru", "8", {0.7}),
+                                       run("lstm", "8", {0.4})};
   const Pivot p = make_pivot(runs, parse_pivot_keys("hidden, cell"));
   CHECK(p.keys == std::vector<std::string>{"hidden", "cell"});
   CHECK(p.metric == "accuracy");
@@ -123,7 +125,7 @@ TEST_CASE("make_pivot: rows and columns sorted as numbers or text, mean ± std p
   CHECK(one.cells.at({1, 0}).runs.size() == 3);
 }
 
-TEST_CASE("make_pivot: the eval loss when a run has no accuracy; a missing key is '-'") {
+TEST_CASE("make_pivot: the eval loss when a run has no accuracy and '-' for a missing key") {
   std::vector<RunRecord> runs = {run("lstm", "8", {0.9}), run("lstm", "8", {})};
   runs[1].values.erase(runs[1].values.begin() + 2);  // no cell.hidden
   const Pivot p = make_pivot(runs, {"hidden"});
@@ -169,7 +171,7 @@ TEST_CASE("epoch_rows: mean loss of each epoch's rows and the time between epoch
   CHECK(epoch_rows(none).empty());
 }
 
-TEST_CASE("parse_reach: METRIC OP VALUE, anything else an input error") {
+TEST_CASE("parse_reach: METRIC OP VALUE and anything else an input error") {
   const ReachCondition c = parse_reach("accuracy>=0.99");
   CHECK(c.metric == "accuracy");
   CHECK(c.op == ">=");
@@ -185,11 +187,12 @@ TEST_CASE("parse_reach: METRIC OP VALUE, anything else an input error") {
   for (const char* bad : {"loss", "acc>0.9", "loss<", "loss<0.1x", "loss<<1", "<1"})
     CHECK_MESSAGE(error_of([&] { parse_reach(bad); }) ==
                       "expects METRIC OP VALUE with METRIC loss|accuracy and OP < <= > >=, e.g. "
-                      "'loss<0.01' or 'accuracy>=0.99'; got '" + std::string(bad) + "'",
+                      "'loss<0.01' or 'accuracy>=0.99'; got '" +
+                          std::string(bad) + "'",
                   bad);
 }
 
-TEST_CASE("reach_of: the first eval step per run, stats over the runs that reached it") {
+TEST_CASE("reach_of: the first eval step per run and stats over the runs that reached it") {
   RunRecord a, b, c;
   a.eval_loss = series({10, 20, 30}, {0.5, 0.009, 0.001});
   b.eval_loss = series({10, 20, 30, 40}, {0.5, 0.2, kNaN, 0.005});
@@ -212,6 +215,22 @@ TEST_CASE("reach_of: the first eval step per run, stats over the runs that reach
   empty_eval.runs = {&none};
   CHECK(reach_of(empty_eval, cond).runs[0].last_step == 0);
   CHECK(std::isnan(reach_of(empty_eval, cond).step.mean));
+}
+
+TEST_CASE("band_curve: mean and sample std row by row up to the shortest run") {
+  Series a = series({5, 10, 15}, {1.0, 3.0, 9.0});
+  a.wall_time = {1.0, 2.0, 3.0};
+  Series b = series({5, 10}, {3.0, 5.0});
+  b.wall_time = {3.0, 4.0};
+  const BandCurve c = band_curve({&a, &b});
+  CHECK(c.step == std::vector<double>{5, 10});
+  CHECK(c.wall_time == std::vector<double>{2.0, 3.0});
+  CHECK(c.mean == std::vector<double>{2.0, 4.0});
+  CHECK(c.std[0] == doctest::Approx(std::sqrt(2.0)));
+  const BandCurve one = band_curve({&a});
+  CHECK(one.mean == a.value);
+  CHECK(one.std == std::vector<double>{0, 0, 0});
+  CHECK(band_curve({}).step.empty());
 }
 
 TEST_SUITE_END();

@@ -44,10 +44,10 @@ struct PivotCell {
 };
 
 struct Pivot {
-  std::vector<std::string> keys;                 // as asked for
-  std::string metric;                            // accuracy | loss | "" (no eval at all)
-  std::vector<std::vector<std::string>> rows;    // values of keys[0..n-2] (all keys if n == 1)
-  std::vector<std::string> cols;                 // values of the last key; {""} for one key
+  std::vector<std::string> keys;               // as asked for
+  std::string metric;                          // accuracy | loss | "" (no eval at all)
+  std::vector<std::vector<std::string>> rows;  // values of keys[0..n-2] (all keys if n == 1)
+  std::vector<std::string> cols;               // values of the last key; {""} for one key
   std::map<std::pair<std::size_t, std::size_t>, PivotCell> cells;  // (row, col) -> runs
 };
 

@@ -16,8 +16,8 @@ bool is_cell_kind(const std::string& kind) {
   return kind != "dense" && kind != "embedding" && kind != "dropout";
 }
 
-// Tokens of canonical .rnn text (describe_spec, spec_text.h): words and numbers, strings without their
-// quotes, and the punctuation { } ( ) : , = -> as tokens of their own.
+// Tokens of canonical .rnn text (describe_spec, spec_text.h): words and numbers, strings without
+// their quotes, and the punctuation { } ( ) : , = -> as tokens of their own.
 std::vector<std::string> tokens_of(const std::string& text) {
   std::vector<std::string> out;
   std::size_t i = 0;

@@ -23,9 +23,8 @@ bool as_number(const std::string& s, double& x) {
 std::vector<std::string> sorted_values(std::set<std::string> values) {
   std::vector<std::string> out(values.begin(), values.end());
   double a = 0, b = 0;
-  const bool numeric = std::all_of(out.begin(), out.end(), [&](const std::string& s) {
-    return as_number(s, a);
-  });
+  const bool numeric =
+      std::all_of(out.begin(), out.end(), [&](const std::string& s) { return as_number(s, a); });
   if (numeric)
     std::stable_sort(out.begin(), out.end(), [&](const std::string& x, const std::string& y) {
       as_number(x, a);
@@ -107,12 +106,14 @@ Pivot make_pivot(const std::vector<RunRecord>& runs, const std::vector<std::stri
   for (std::size_t i = 0; i < runs.size(); ++i) {
     std::vector<std::string> row;
     for (std::size_t k = 0; k < nrow_keys; ++k) row.push_back(value(i, keys[k]));
-    const std::size_t ri = std::size_t(std::find(p.rows.begin(), p.rows.end(), row) - p.rows.begin());
+    const std::size_t ri =
+        std::size_t(std::find(p.rows.begin(), p.rows.end(), row) - p.rows.begin());
     const std::size_t ci = keys.size() == 1 ? 0 : rank(keys.size() - 1, value(i, keys.back()));
     const auto key = std::make_pair(ri, ci);
     const RunRecord& r = runs[i];
     p.cells[key].runs.push_back(&r);
-    const std::vector<double>& ev = p.metric == "accuracy" ? r.eval_accuracy.value : r.eval_loss.value;
+    const std::vector<double>& ev =
+        p.metric == "accuracy" ? r.eval_accuracy.value : r.eval_loss.value;
     if (!ev.empty()) {
       ++p.cells[key].with_eval;
       fm[key].push_back(last_logged(ev));

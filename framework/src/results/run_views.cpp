@@ -82,7 +82,8 @@ bool ReachCondition::holds(double x) const {
 ReachCondition parse_reach(const std::string& text) {
   const std::string expected =
       "expects METRIC OP VALUE with METRIC loss|accuracy and OP < <= > >=, e.g. "
-      "'loss<0.01' or 'accuracy>=0.99'; got '" + text + "'";
+      "'loss<0.01' or 'accuracy>=0.99'; got '" +
+      text + "'";
   ReachCondition c;
   const std::size_t op_at = text.find_first_of("<>");
   if (op_at == std::string::npos) throw InputError(expected);
