@@ -74,15 +74,6 @@ int run_slurm(const SweepFolder& folder, const std::vector<ManifestRecord>& pend
   return kExitOk;
 }
 
-// The last non-empty line of a text file ("" if none).
-std::string last_line(const std::string& path) {
-  std::ifstream f(path);
-  std::string line, last;
-  while (std::getline(f, line))
-    if (!line.empty()) last = line;
-  return last;
-}
-
 int run_local(const SweepFolder& folder, const std::vector<ManifestRecord>& pending,
               const LocalSweepOptions& lo, bool dry_run) {
   const int per = threads_per_task(lo, pending.size());
@@ -111,12 +102,11 @@ int run_local(const SweepFolder& folder, const std::vector<ManifestRecord>& pend
   std::cout << "task\tstate\tid\n";
   for (const TaskOutcome& o : outcomes) {
     const ManifestRecord& r = *o.record;
-    std::string error;
-    const std::string state = run_state(r.path, nullptr, &error);
-    finished += state == "finished";
-    std::cout << r.task << "\t" << state << "\t" << r.id;
-    if (state != "finished") {
-      if (error.empty()) error = last_line(folder.log(r.task, lo.attempt, "err"));
+    const TaskReport report = task_report(folder, r, lo.attempt);
+    finished += report.state == "finished";
+    std::cout << r.task << "\t" << report.state << "\t" << r.id;
+    if (report.state != "finished") {
+      const std::string& error = report.error;
       std::cout << "\t(exit " << o.exit_code << (error.empty() ? "" : ": " + error) << "; logs "
                 << folder.log(r.task, lo.attempt, "{out,err}") << ")";
     }

@@ -13,6 +13,8 @@
 
 #include "rnnlab/dsl/compile.h"
 #include "rnnlab/process.h"
+#include "rnnlab/run_file.h"
+#include "rnnlab/run_layout.h"
 #include "rnnlab/slurm_probe.h"
 #include "rnnlab/sweep_executor.h"
 #include "test_util.h"
@@ -156,6 +158,23 @@ TEST_CASE("sweep executor: local workers run every task at most jobs at a time w
   for (int c; counts >> c; ++n) most = std::max(most, c);
   CHECK(n == 5);
   CHECK(most <= 2);
+  // Why a task did not finish: without a run file, the last line of its stderr log.
+  const TaskReport crashed = task_report(folder, tasks[1], 2);
+  CHECK(crashed.state == "missing");
+  CHECK(crashed.error == "stderr of 1");
+  CHECK(task_report(folder, tasks[1], 7).error.empty());  // no log of that attempt
+  ManifestRecord written = tasks[1];
+  written.path = dir + "/run1.h5";
+  for (const char* status : {"failed", "finished"}) {
+    {
+      RunFile f = RunFile::create(written.path);
+      f.set_attr(layout::kStatus, std::string(status));
+      f.set_attr(layout::kError, std::string("diverged at step 3"));
+    }
+    const TaskReport r = task_report(folder, written, 2);
+    CHECK(r.state == status);
+    CHECK(r.error == (r.state == "failed" ? "diverged at step 3" : ""));  // the file's, not the log's
+  }
   // A program that cannot be started is an error, not a failed task.
   lo.program = dir + "/no-such-program";
   CHECK_THROWS_AS(run_local_sweep(folder, tasks, lo), ProcessStartError);

@@ -121,6 +121,15 @@ std::vector<TaskOutcome> run_local_sweep(const SweepFolder& folder,
                                          const LocalSweepOptions& options,
                                          const LocalSweepEvents& events = {});
 
+// How a task of a sweep ended, for a summary line: its run file's state (run_state.h) and, when
+// not finished, why: the file's error, else the last non-empty line of the task's stderr log
+// of `attempt` (a crash before the file said anything); "" when neither says.
+struct TaskReport {
+  std::string state;
+  std::string error;
+};
+TaskReport task_report(const SweepFolder& folder, const ManifestRecord& record, int attempt);
+
 // ---- slurm: an array job and a collect job ----
 
 struct SlurmOptions {

@@ -2,10 +2,12 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <thread>
 
 #include "rnnlab/process.h"
+#include "rnnlab/run_state.h"
 #include "rnnlab/sweep_executor.h"
 
 namespace rnnlab {
@@ -56,6 +58,18 @@ std::vector<TaskOutcome> run_local_sweep(const SweepFolder& folder,
     if (events.on_finish) events.on_finish(o, done, tasks.size());
   }
   return outcomes;
+}
+
+TaskReport task_report(const SweepFolder& folder, const ManifestRecord& record, int attempt) {
+  TaskReport r;
+  r.state = run_state(record.path, nullptr, &r.error);
+  if (r.state == "finished") return {r.state, ""};
+  if (r.error.empty()) {
+    std::ifstream log(folder.log(record.task, attempt, "err"));
+    for (std::string line; std::getline(log, line);)
+      if (!line.empty()) r.error = line;
+  }
+  return r;
 }
 
 }  // namespace rnnlab
