@@ -57,6 +57,7 @@ struct RealKernels {
   Fn* f64;
   Fn* of(RealTag<float>) const { return f32; }
   Fn* of(RealTag<double>) const { return f64; }
+  using Self = RealKernels;  // (names the type where Fn must not be deduced, e.g. from nullptr)
 };
 
 // The kernel a cell's fused_sequence runs: the tape's device's (cuda: null where the plugin was
@@ -64,7 +65,7 @@ struct RealKernels {
 // A dtype other than f32/f64 throws "<cell>_fused_<device>: expected f32 or f64, found <dtype>".
 template <typename Fn>
 Fn* fused_kernel_for(const Tape& tape, DType dtype, const char* cell, const RealKernels<Fn>& cpu,
-                     const RealKernels<Fn>* cuda) {
+                     const typename RealKernels<Fn>::Self* cuda) {
   const RealKernels<Fn>* kernels = tape.device() == Device::cpu ? &cpu : cuda;
   if (!kernels) return nullptr;
   const std::string name = std::string(cell) + "_fused_" + device_name(tape.device());
