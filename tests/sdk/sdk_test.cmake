@@ -37,6 +37,12 @@ function(expect what text pattern)
   endif()
 endfunction()
 
+# readelf -d of `file` must show `pattern` (a RUNPATH, a needed library).
+function(expect_dynamic what file pattern)
+  run_step("readelf ${what}" readelf -d "${file}")
+  expect("${what}" "${step_output}" "${pattern}")
+endfunction()
+
 function(expect_not what text pattern)
   string(FIND "${text}" "${pattern}" at)
   if(NOT at EQUAL -1)
@@ -65,10 +71,9 @@ string(REGEX MATCH "Library soname: \\[librnnlab_core\\.so\\.[0-9]+\\.[0-9]+\\]"
 if(NOT soname)
   message(FATAL_ERROR "SDK test: the core's SONAME is not librnnlab_core.so.<major>.<minor>:\n${step_output}")
 endif()
-run_step("readelf rnnlab" readelf -d "${prefix}/bin/rnnlab")
-expect("RUNPATH of bin/rnnlab" "${step_output}" "[\$ORIGIN/../${libname}]")
-run_step("readelf lstm plugin" readelf -d "${libdir}/rnnlab/plugins/librnnlab_plugin_lstm.so")
-expect("RUNPATH of an installed plugin" "${step_output}" "[\$ORIGIN/../..]")
+expect_dynamic("RUNPATH of bin/rnnlab" "${prefix}/bin/rnnlab" "[\$ORIGIN/../${libname}]")
+expect_dynamic("RUNPATH of an installed plugin"
+               "${libdir}/rnnlab/plugins/librnnlab_plugin_lstm.so" "[\$ORIGIN/../..]")
 
 # 3. build against the moved prefix
 set(config_args -G "${GENERATOR}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=${CXX}
@@ -85,8 +90,8 @@ if(CUDA)
   endif()
   run_step("nm mgu plugin" nm -C "${WORK_DIR}/mgu/librnnlab_plugin_mgu.so")
   expect("the mgu plugin's symbols" "${step_output}" "mgu::mgu_update_cuda(")
-  run_step("readelf mgu plugin" readelf -d "${WORK_DIR}/mgu/librnnlab_plugin_mgu.so")
-  expect("the mgu plugin's dependencies" "${step_output}" "[libcudart.so")
+  expect_dynamic("libraries the mgu plugin needs" "${WORK_DIR}/mgu/librnnlab_plugin_mgu.so"
+                 "[libcudart.so")
 else()
   message(STATUS "SDK test: no CUDA, the mgu CUDA kernel is not built (skipped)")
 endif()
