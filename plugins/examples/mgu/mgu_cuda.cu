@@ -7,7 +7,7 @@
 // with the same device functions every rnnlab kernel uses (hd_math: precise expf/tanhf), on
 // the stream every rnnlab kernel shares, the launch checked (a failure throws rnnlab::Error).
 // It is the forward half of a fused kernel; plugins/elman shows a whole one (forward, backward
-// as one tape node, both devices; plugins/README.md "A fused kernel"). The plugin does not call
+// as one tape node, both devices; plugins/README.md "Fused kernels"). The plugin does not call
 // it yet: the sdk test compiles, links and loads it (CI machines have no GPU to run it).
 #include "rnnlab/cuda_kernel.h"
 #include "rnnlab/hd_math.h"
@@ -29,8 +29,8 @@ __global__ void mgu_update(int64_t n, const T* __restrict__ a_f, const T* __rest
 }  // namespace
 
 // h_next = the MGU update of h, all four contiguous CUDA tensors of one shape and f32.
-void mgu_update_cuda(const rnnlab::Tensor& a_f, const rnnlab::Tensor& a_h,
-                     const rnnlab::Tensor& h, rnnlab::Tensor& h_next) {
+void mgu_update_cuda(const rnnlab::Tensor& a_f, const rnnlab::Tensor& a_h, const rnnlab::Tensor& h,
+                     rnnlab::Tensor& h_next) {
   const int64_t n = h.numel();
   if (n == 0) return;
   mgu_update<float><<<rnnlab::cuda_blocks(n), rnnlab::kCudaThreads, 0, rnnlab::cuda_stream()>>>(
