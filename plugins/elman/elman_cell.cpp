@@ -28,13 +28,9 @@ std::vector<Var> ElmanCell::step(Tape& tape, const Var& p_t, const std::vector<V
 
 Var ElmanCell::fused_sequence(Tape& tape, const Var& p, const std::vector<Var>& state0,
                               const Var& mask, const CellContext&) {
-  if (tape.device() == Device::cpu)
-    return elman_fused_cpu(tape, p, tape.param(*w_h_), state0[0], mask, act_);
-#ifdef RNNLAB_HAVE_CUDA
-  if (tape.device() == Device::cuda)
-    return elman_fused_cuda(tape, p, tape.param(*w_h_), state0[0], mask, act_);
-#endif
-  return {};
+  ElmanKernel* kernel = fused_kernel_for(tape, p.dtype(), "elman", elman_fused_cpu,
+                                         RNNLAB_CUDA_KERNEL(elman_fused_cuda));
+  return kernel ? kernel(tape, p, tape.param(*w_h_), state0[0], mask, act_) : Var{};
 }
 
 namespace {

@@ -12,6 +12,7 @@
 
 #include "elman_maths.h"  // Act and the per-element maths of the fused kernels
 #include "rnnlab/cell.h"
+#include "rnnlab/fused_kernel.h"
 
 namespace rnnlab::elman {
 
@@ -46,10 +47,11 @@ class ElmanCell final : public Cell {
   Parameter* b_;
 };
 
-Var elman_fused_cpu(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& mask,
-                    Act act);
-// The same on a cuda tape (elman_fused_cuda.cu; defined only when kHasCudaKernel).
-Var elman_fused_cuda(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& mask,
-                     Act act);
+using ElmanKernel = Var(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& mask,
+                        Act act);
+// elman_fused_cpu.cpp; elman_fused_cuda.cu (defined only when kHasCudaKernel). Each holds the
+// kernel for float and double; ElmanCell::fused_sequence picks one (rnnlab/fused_kernel.h).
+extern const RealKernels<ElmanKernel> elman_fused_cpu;
+extern const RealKernels<ElmanKernel> elman_fused_cuda;
 
 }  // namespace rnnlab::elman

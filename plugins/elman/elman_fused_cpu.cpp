@@ -3,6 +3,7 @@
 
 #include "elman_cell.h"
 #include "rnnlab/cpu_kernels.h"
+#include "rnnlab/fused_kernel.h"
 
 namespace rnnlab::elman {
 
@@ -55,7 +56,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& mask
     DType dt = ctx.out().dtype();
     const T* W = ctx.in(1).data<T>();
     const T* H0 = ctx.in(2).data<T>();
-    const T* M = has_mask ? ctx.in(3).data<T>() : nullptr;
+    const T* M = optional_input<T>(ctx, 3, has_mask);
     const T* Hs = ctx.out().data<T>();
     const T* dHs = ctx.grad_out().data<T>();
     Tensor da_all = be.empty({steps, batch, h}, dt);
@@ -80,23 +81,17 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& mask
     if (ctx.needs(0)) ctx.accumulate(0, da_all);
     if (ctx.needs(1)) {
       T* dW = ctx.grad_in(1).data<T>();
-      cpu_gemm(true, false, h, h, batch, T(1), H0, h, DA, h, T(1), dW, h);
-      if (steps > 1)
-        cpu_gemm(true, false, h, h, (steps - 1) * batch, T(1), Hs, h, DA + batch * h, h, T(1),
-                 dW, h);
+      add_recurrent_weight_grad(steps, batch, [&](PrevStates s, int64_t g, int64_t k) {
+        const T* prev = s == PrevStates::initial ? H0 : Hs;
+        cpu_gemm(true, false, h, h, k, T(1), prev, h, DA + g * h, h, T(1), dW, h);
+      });
     }
-    if (ctx.needs(2)) ctx.accumulate(2, dh_t);
+    accumulate_needed(ctx, {{2, dh_t}});
   });
 }
 
 }  // namespace
 
-Var elman_fused_cpu(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& mask,
-                    Act act) {
-  RNNLAB_CHECK(tape.device() == Device::cpu, "elman_fused_cpu on a ", device_name(tape.device()),
-               " tape");
-  if (p.dtype() == DType::f64) return run<double>(tape, p, w_h, h0, mask, act);
-  return run<float>(tape, p, w_h, h0, mask, act);
-}
+const RealKernels<ElmanKernel> elman_fused_cpu{run<float>, run<double>};
 
 }  // namespace rnnlab::elman

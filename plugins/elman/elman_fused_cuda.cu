@@ -10,6 +10,7 @@
 // Only compiled when the plugin is built with CUDA (RNNLAB_HAVE_CUDA).
 #include "elman_cell.h"
 #include "rnnlab/cuda_kernel.h"
+#include "rnnlab/fused_kernel.h"
 
 namespace rnnlab::elman {
 
@@ -72,7 +73,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& mask
     const int64_t n = batch * h;
     const DType dt = ctx.out().dtype();
     const Tensor& W = ctx.in(1);
-    const T* Mk = has_mask ? ctx.in(3).data<T>() : nullptr;
+    const T* Mk = optional_input<T>(ctx, 3, has_mask);
     const Tensor& hs = ctx.out();
     const T* dHs = ctx.grad_out().data<T>();
     Tensor da_all = be.empty({steps, batch, h}, dt);
@@ -88,26 +89,17 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& mask
     }
     if (ctx.needs(1) && n > 0 && steps > 0) {
       Tensor& dW = ctx.grad_in(1);
-      be.gemm(true, false, 1.0, ctx.in(2), cuda_view(da_all, 0, {batch, h}), 1.0, dW);
-      if (steps > 1)
-        be.gemm(true, false, 1.0, cuda_view(hs, 0, {(steps - 1) * batch, h}),
-                cuda_view(da_all, n, {(steps - 1) * batch, h}), 1.0, dW);
+      add_recurrent_weight_grad(steps, batch, [&](PrevStates s, int64_t g, int64_t k) {
+        const Tensor prev = s == PrevStates::initial ? ctx.in(2) : cuda_view(hs, 0, {k, h});
+        be.gemm(true, false, 1.0, prev, cuda_view(da_all, g * h, {k, h}), 1.0, dW);
+      });
     }
-    if (ctx.needs(0)) ctx.accumulate(0, da_all);
-    if (ctx.needs(2)) ctx.accumulate(2, dh_t);
+    accumulate_needed(ctx, {{0, da_all}, {2, dh_t}});
   });
 }
 
 }  // namespace
 
-Var elman_fused_cuda(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& mask,
-                     Act act) {
-  RNNLAB_CHECK(tape.device() == Device::cuda, "elman_fused_cuda on a ", device_name(tape.device()),
-               " tape");
-  if (p.dtype() == DType::f64) return run<double>(tape, p, w_h, h0, mask, act);
-  RNNLAB_CHECK(p.dtype() == DType::f32, "elman_fused_cuda: expected f32 or f64, found ",
-               dtype_name(p.dtype()));
-  return run<float>(tape, p, w_h, h0, mask, act);
-}
+const RealKernels<ElmanKernel> elman_fused_cuda{run<float>, run<double>};
 
 }  // namespace rnnlab::elman

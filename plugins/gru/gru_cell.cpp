@@ -31,13 +31,9 @@ std::vector<Var> GruCell::step(Tape& tape, const Var& p_t, const std::vector<Var
 
 Var GruCell::fused_sequence(Tape& tape, const Var& p, const std::vector<Var>& state0,
                             const Var& mask, const CellContext&) {
-  if (tape.device() == Device::cpu)
-    return gru_fused_cpu(tape, p, tape.param(*w_h_), tape.param(*b_h_), state0[0], mask);
-#ifdef RNNLAB_HAVE_CUDA
-  if (tape.device() == Device::cuda)
-    return gru_fused_cuda(tape, p, tape.param(*w_h_), tape.param(*b_h_), state0[0], mask);
-#endif
-  return {};
+  GruKernel* kernel =
+      fused_kernel_for(tape, p.dtype(), "gru", gru_fused_cpu, RNNLAB_CUDA_KERNEL(gru_fused_cuda));
+  return kernel ? kernel(tape, p, tape.param(*w_h_), tape.param(*b_h_), state0[0], mask) : Var{};
 }
 
 namespace {

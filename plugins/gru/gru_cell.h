@@ -11,6 +11,7 @@
 #pragma once
 
 #include "rnnlab/cell.h"
+#include "rnnlab/fused_kernel.h"
 
 namespace rnnlab::gru {
 
@@ -46,10 +47,11 @@ class GruCell final : public Cell {
 };
 
 // packed [T,B,H] = h_t for every t. Inputs: P [T,B,3H], W_h, b_h, h0, mask [T,B,1] or invalid.
-Var gru_fused_cpu(Tape& tape, const Var& p, const Var& w_h, const Var& b_h, const Var& h0,
-                  const Var& mask);
-// The same on a cuda tape (gru_fused_cuda.cu; defined only when kHasCudaKernel).
-Var gru_fused_cuda(Tape& tape, const Var& p, const Var& w_h, const Var& b_h, const Var& h0,
-                   const Var& mask);
+using GruKernel = Var(Tape& tape, const Var& p, const Var& w_h, const Var& b_h, const Var& h0,
+                      const Var& mask);
+// gru_fused_cpu.cpp; gru_fused_cuda.cu (defined only when kHasCudaKernel). Each holds the
+// kernel for float and double; GruCell::fused_sequence picks one (rnnlab/fused_kernel.h).
+extern const RealKernels<GruKernel> gru_fused_cpu;
+extern const RealKernels<GruKernel> gru_fused_cuda;
 
 }  // namespace rnnlab::gru

@@ -10,6 +10,7 @@
 #include "gru_cell.h"
 #include "gru_maths.h"
 #include "rnnlab/cpu_kernels.h"
+#include "rnnlab/fused_kernel.h"
 
 namespace rnnlab::gru {
 
@@ -88,7 +89,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& b_h, const Var& h0,
     DType dt = ctx.out().dtype();
     const T* W = ctx.in(1).data<T>();
     const T* H0 = ctx.in(3).data<T>();
-    const T* M = has_mask ? ctx.in(4).data<T>() : nullptr;
+    const T* M = optional_input<T>(ctx, 4, has_mask);
     const T* Hs = ctx.out().data<T>();
     const T* A = acts.data<T>();
     const T* QN = qns.data<T>();
@@ -121,25 +122,18 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& b_h, const Var& h0,
     if (ctx.needs(0)) ctx.accumulate(0, dp_all);
     if (ctx.needs(1)) {
       T* dW = ctx.grad_in(1).data<T>();
-      cpu_gemm(true, false, h, h3, batch, T(1), H0, h, DQ, h3, T(1), dW, h3);
-      if (steps > 1)
-        cpu_gemm(true, false, h, h3, (steps - 1) * batch, T(1), Hs, h, DQ + batch * h3, h3, T(1),
-                 dW, h3);
+      add_recurrent_weight_grad(steps, batch, [&](PrevStates s, int64_t g, int64_t k) {
+        const T* prev = s == PrevStates::initial ? H0 : Hs;
+        cpu_gemm(true, false, h, h3, k, T(1), prev, h, DQ + g * h3, h3, T(1), dW, h3);
+      });
     }
-    if (ctx.needs(2))
-      be.reduce_acc(dq_all, Tensor{}, Broadcast{Broadcast::Kind::suffix}, 1.0, ctx.grad_in(2));
-    if (ctx.needs(3)) ctx.accumulate(3, dh_t);
+    if (ctx.needs(2)) add_bias_grad(be, dq_all, ctx.grad_in(2));
+    accumulate_needed(ctx, {{3, dh_t}});
   });
 }
 
 }  // namespace
 
-Var gru_fused_cpu(Tape& tape, const Var& p, const Var& w_h, const Var& b_h, const Var& h0,
-                  const Var& mask) {
-  RNNLAB_CHECK(tape.device() == Device::cpu, "gru_fused_cpu on a ", device_name(tape.device()),
-               " tape");
-  if (p.dtype() == DType::f64) return run<double>(tape, p, w_h, b_h, h0, mask);
-  return run<float>(tape, p, w_h, b_h, h0, mask);
-}
+const RealKernels<GruKernel> gru_fused_cpu{run<float>, run<double>};
 
 }  // namespace rnnlab::gru

@@ -12,6 +12,7 @@
 #include "gru_cell.h"
 #include "gru_maths.h"
 #include "rnnlab/cuda_kernel.h"
+#include "rnnlab/fused_kernel.h"
 
 namespace rnnlab::gru {
 
@@ -96,7 +97,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& b_h, const Var& h0,
     const DType dt = ctx.out().dtype();
     const Tensor& W = ctx.in(1);
     const T* H0 = ctx.in(3).data<T>();
-    const T* Mk = has_mask ? ctx.in(4).data<T>() : nullptr;
+    const T* Mk = optional_input<T>(ctx, 4, has_mask);
     const Tensor& hs = ctx.out();
     const T* dHs = ctx.grad_out().data<T>();
     Tensor dp_all = be.empty({steps, batch, h3}, dt);
@@ -115,28 +116,18 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& b_h, const Var& h0,
     }
     if (ctx.needs(1) && n > 0 && steps > 0) {
       Tensor& dW = ctx.grad_in(1);
-      be.gemm(true, false, 1.0, ctx.in(3), cuda_view(dq_all, 0, {batch, h3}), 1.0, dW);
-      if (steps > 1)
-        be.gemm(true, false, 1.0, cuda_view(hs, 0, {(steps - 1) * batch, h}),
-                cuda_view(dq_all, batch * h3, {(steps - 1) * batch, h3}), 1.0, dW);
+      add_recurrent_weight_grad(steps, batch, [&](PrevStates s, int64_t g, int64_t k) {
+        const Tensor prev = s == PrevStates::initial ? ctx.in(3) : cuda_view(hs, 0, {k, h});
+        be.gemm(true, false, 1.0, prev, cuda_view(dq_all, g * h3, {k, h3}), 1.0, dW);
+      });
     }
-    if (ctx.needs(2))
-      be.reduce_acc(dq_all, Tensor{}, Broadcast{Broadcast::Kind::suffix}, 1.0, ctx.grad_in(2));
-    if (ctx.needs(0)) ctx.accumulate(0, dp_all);
-    if (ctx.needs(3)) ctx.accumulate(3, dh_t);
+    if (ctx.needs(2)) add_bias_grad(be, dq_all, ctx.grad_in(2));
+    accumulate_needed(ctx, {{0, dp_all}, {3, dh_t}});
   });
 }
 
 }  // namespace
 
-Var gru_fused_cuda(Tape& tape, const Var& p, const Var& w_h, const Var& b_h, const Var& h0,
-                   const Var& mask) {
-  RNNLAB_CHECK(tape.device() == Device::cuda, "gru_fused_cuda on a ", device_name(tape.device()),
-               " tape");
-  if (p.dtype() == DType::f64) return run<double>(tape, p, w_h, b_h, h0, mask);
-  RNNLAB_CHECK(p.dtype() == DType::f32, "gru_fused_cuda: expected f32 or f64, found ",
-               dtype_name(p.dtype()));
-  return run<float>(tape, p, w_h, b_h, h0, mask);
-}
+const RealKernels<GruKernel> gru_fused_cuda{run<float>, run<double>};
 
 }  // namespace rnnlab::gru

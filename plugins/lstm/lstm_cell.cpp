@@ -33,13 +33,9 @@ std::vector<Var> LstmCell::step(Tape& tape, const Var& p_t, const std::vector<Va
 
 Var LstmCell::fused_sequence(Tape& tape, const Var& p, const std::vector<Var>& state0,
                              const Var& mask, const CellContext&) {
-  if (tape.device() == Device::cpu)
-    return lstm_fused_cpu(tape, p, tape.param(*w_h_), state0[0], state0[1], mask);
-#ifdef RNNLAB_HAVE_CUDA
-  if (tape.device() == Device::cuda)
-    return lstm_fused_cuda(tape, p, tape.param(*w_h_), state0[0], state0[1], mask);
-#endif
-  return {};
+  LstmKernel* kernel = fused_kernel_for(tape, p.dtype(), "lstm", lstm_fused_cpu,
+                                        RNNLAB_CUDA_KERNEL(lstm_fused_cuda));
+  return kernel ? kernel(tape, p, tape.param(*w_h_), state0[0], state0[1], mask) : Var{};
 }
 
 namespace {

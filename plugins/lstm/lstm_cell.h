@@ -12,6 +12,7 @@
 #pragma once
 
 #include "rnnlab/cell.h"
+#include "rnnlab/fused_kernel.h"
 
 namespace rnnlab::lstm {
 
@@ -47,10 +48,11 @@ class LstmCell final : public Cell {
 
 // packed [T,B,2H] = (h_t, c_t) for every t. Inputs: P [T,B,4H], W_h, h0, c0, mask [T,B,1] or
 // an invalid Var.
-Var lstm_fused_cpu(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& c0,
-                   const Var& mask);
-// The same on a cuda tape (defined only when kHasCudaKernel).
-Var lstm_fused_cuda(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& c0,
-                    const Var& mask);
+using LstmKernel = Var(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& c0,
+                       const Var& mask);
+// lstm_fused_cpu.cpp; lstm_fused_cuda.cu (defined only when kHasCudaKernel). Each holds the
+// kernel for float and double; LstmCell::fused_sequence picks one (rnnlab/fused_kernel.h).
+extern const RealKernels<LstmKernel> lstm_fused_cpu;
+extern const RealKernels<LstmKernel> lstm_fused_cuda;
 
 }  // namespace rnnlab::lstm

@@ -15,6 +15,7 @@
 #include "lstm_cell.h"
 #include "lstm_maths.h"
 #include "rnnlab/cpu_kernels.h"
+#include "rnnlab/fused_kernel.h"
 
 namespace rnnlab::lstm {
 
@@ -93,7 +94,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& c0, 
     const T* W = ctx.in(1).data<T>();
     const T* H0 = ctx.in(2).data<T>();
     const T* C0 = ctx.in(3).data<T>();
-    const T* Mk = has_mask ? ctx.in(4).data<T>() : nullptr;
+    const T* Mk = optional_input<T>(ctx, 4, has_mask);
     const T* S = ctx.out().data<T>();
     const T* A = gates.data<T>();
     const T* dS = ctx.grad_out().data<T>();
@@ -134,24 +135,18 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& c0, 
     if (ctx.needs(0)) ctx.accumulate(0, dg_t);
     if (ctx.needs(1)) {
       T* dW = ctx.grad_in(1).data<T>();
-      cpu_gemm(true, false, h, h4, batch, T(1), H0, h, DG, h4, T(1), dW, h4);
-      if (steps > 1)
-        cpu_gemm(true, false, h, h4, (steps - 1) * batch, T(1), S, 2 * h, DG + batch * h4, h4, T(1),
-                 dW, h4);
+      add_recurrent_weight_grad(steps, batch, [&](PrevStates s, int64_t g, int64_t k) {
+        const bool initial = s == PrevStates::initial;  // else h_t of the packed (h_t, c_t) rows
+        cpu_gemm(true, false, h, h4, k, T(1), initial ? H0 : S, initial ? h : 2 * h, DG + g * h4,
+                 h4, T(1), dW, h4);
+      });
     }
-    if (ctx.needs(2)) ctx.accumulate(2, dh_t);
-    if (ctx.needs(3)) ctx.accumulate(3, dc_t);
+    accumulate_needed(ctx, {{2, dh_t}, {3, dc_t}});
   });
 }
 
 }  // namespace
 
-Var lstm_fused_cpu(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& c0,
-                   const Var& mask) {
-  RNNLAB_CHECK(tape.device() == Device::cpu, "lstm_fused_cpu on a ", device_name(tape.device()),
-               " tape");
-  if (p.dtype() == DType::f64) return run<double>(tape, p, w_h, h0, c0, mask);
-  return run<float>(tape, p, w_h, h0, c0, mask);
-}
+const RealKernels<LstmKernel> lstm_fused_cpu{run<float>, run<double>};
 
 }  // namespace rnnlab::lstm

@@ -12,6 +12,7 @@
 #include "lstm_cell.h"
 #include "lstm_maths.h"
 #include "rnnlab/cuda_kernel.h"
+#include "rnnlab/fused_kernel.h"
 
 namespace rnnlab::lstm {
 
@@ -106,8 +107,8 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& c0, 
     const int64_t h4 = 4 * h, n = batch * h;
     const DType dt = ctx.out().dtype();
     const Tensor& W = ctx.in(1);
-    const T* C0 = ctx.in(3).data<T>();
-    const T* Mk = has_mask ? ctx.in(4).data<T>() : nullptr;
+    const Tensor& c0 = ctx.in(3);
+    const T* Mk = optional_input<T>(ctx, 4, has_mask);
     const T* S = ctx.out().data<T>();
     const T* dS = ctx.grad_out().data<T>();
     Tensor dg_all = be.empty({steps, batch, h4}, dt);
@@ -116,7 +117,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& c0, 
     be.fill(dh_t, 0.0);
     be.fill(dc_t, 0.0);
     for (int64_t t = steps - 1; t >= 0 && n > 0; --t) {
-      const T* c_prev = t == 0 ? C0 : S + (t - 1) * 2 * n + h;
+      const T* c_prev = t == 0 ? c0.data<T>() : S + (t - 1) * 2 * n + h;
       lstm_backward_step<T><<<cuda_blocks(n), kCudaThreads, 0, cuda_stream()>>>(
           batch, h, gates.data<T>() + t * batch * h4, S + t * 2 * n, c_prev, t == 0 ? h : 2 * h,
           dS + t * 2 * n, Mk ? Mk + t * batch : nullptr, dh_t.data<T>(), dc_t.data<T>(),
@@ -127,27 +128,17 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& c0, 
     }
     if (ctx.needs(1) && n > 0 && steps > 0) {
       Tensor& dW = ctx.grad_in(1);
-      be.gemm(true, false, 1.0, ctx.in(2), cuda_view(dg_all, 0, {batch, h4}), 1.0, dW);
-      if (steps > 1)
-        be.gemm(true, false, 1.0, cuda_view(hs, 0, {(steps - 1) * batch, h}),
-                cuda_view(dg_all, batch * h4, {(steps - 1) * batch, h4}), 1.0, dW);
+      add_recurrent_weight_grad(steps, batch, [&](PrevStates s, int64_t g, int64_t k) {
+        const Tensor prev = s == PrevStates::initial ? ctx.in(2) : cuda_view(hs, 0, {k, h});
+        be.gemm(true, false, 1.0, prev, cuda_view(dg_all, g * h4, {k, h4}), 1.0, dW);
+      });
     }
-    if (ctx.needs(0)) ctx.accumulate(0, dg_all);
-    if (ctx.needs(2)) ctx.accumulate(2, dh_t);
-    if (ctx.needs(3)) ctx.accumulate(3, dc_t);
+    accumulate_needed(ctx, {{0, dg_all}, {2, dh_t}, {3, dc_t}});
   });
 }
 
 }  // namespace
 
-Var lstm_fused_cuda(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& c0,
-                    const Var& mask) {
-  RNNLAB_CHECK(tape.device() == Device::cuda, "lstm_fused_cuda on a ", device_name(tape.device()),
-               " tape");
-  if (p.dtype() == DType::f64) return run<double>(tape, p, w_h, h0, c0, mask);
-  RNNLAB_CHECK(p.dtype() == DType::f32, "lstm_fused_cuda: expected f32 or f64, found ",
-               dtype_name(p.dtype()));
-  return run<float>(tape, p, w_h, h0, c0, mask);
-}
+const RealKernels<LstmKernel> lstm_fused_cuda{run<float>, run<double>};
 
 }  // namespace rnnlab::lstm

@@ -67,11 +67,11 @@ std::vector<Var> QrnnCell::step(Tape&, const Var& p_t, const std::vector<Var>& s
 Var QrnnCell::fused_sequence(Tape& tape, const Var& p, const std::vector<Var>& state0,
                              const Var& mask, const CellContext&) {
   Var c0 = pooling_ == Pooling::f ? Var{} : state0[1];
-  if (tape.device() == Device::cpu) return qrnn_fused_cpu(tape, pooling_, p, state0[0], c0, mask);
-#ifdef RNNLAB_HAVE_CUDA
-  if (tape.device() == Device::cuda) return qrnn_fused_cuda(tape, pooling_, p, state0[0], c0, mask);
-#endif
-  return {};
+  RNNLAB_CHECK(pooling_ == Pooling::f || c0.valid(), "qrnn fused kernel: pooling fo/ifo needs c0");
+  const QrnnKernels* cuda = RNNLAB_CUDA_KERNEL(qrnn_fused_cuda);
+  QrnnKernel* kernel = fused_kernel_for(tape, p.dtype(), "qrnn", qrnn_fused_cpu.of(pooling_),
+                                        cuda ? &cuda->of(pooling_) : nullptr);
+  return kernel ? kernel(tape, p, state0[0], c0, mask) : Var{};
 }
 
 namespace {

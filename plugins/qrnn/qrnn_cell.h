@@ -32,6 +32,7 @@
 
 #include "qrnn_maths.h"  // Pooling and the per-element maths of the fused kernels
 #include "rnnlab/cell.h"
+#include "rnnlab/fused_kernel.h"
 
 namespace rnnlab::qrnn {
 
@@ -93,10 +94,24 @@ class QrnnCell final : public Cell {
 // packed [T,B,ΣS] = h_t (pooling f) or (h_t, c_t) for every t.
 // p [T,B,nH] activated gates, h0 [B,H], c0 [B,H] (invalid for pooling f), mask [T,B,1] or an
 // invalid Var.
-Var qrnn_fused_cpu(Tape& tape, Pooling pooling, const Var& p, const Var& h0, const Var& c0,
-                   const Var& mask);
-// The same on a cuda tape (qrnn_fused_cuda.cu; defined only when kHasCudaKernel).
-Var qrnn_fused_cuda(Tape& tape, Pooling pooling, const Var& p, const Var& h0, const Var& c0,
-                    const Var& mask);
+using QrnnKernel = Var(Tape& tape, const Var& p, const Var& h0, const Var& c0, const Var& mask);
+// A device's kernels: run<T, M> for each pooling mode M and element type T.
+struct QrnnKernels {
+  RealKernels<QrnnKernel> f, fo, ifo;
+  const RealKernels<QrnnKernel>& of(Pooling pooling) const {
+    return pooling == Pooling::fo ? fo : pooling == Pooling::ifo ? ifo : f;
+  }
+};
+// A kernel file's table of its `template <typename T, Pooling M> Var run(...)`.
+// clang-format off
+#define RNNLAB_QRNN_KERNELS(run)                                   \
+  QrnnKernels{{run<float, Pooling::f>, run<double, Pooling::f>},   \
+              {run<float, Pooling::fo>, run<double, Pooling::fo>}, \
+              {run<float, Pooling::ifo>, run<double, Pooling::ifo>}}
+// clang-format on
+// qrnn_fused_cpu.cpp; qrnn_fused_cuda.cu (defined only when kHasCudaKernel). QrnnCell::
+// fused_sequence picks one by device, pooling and dtype (rnnlab/fused_kernel.h).
+extern const QrnnKernels qrnn_fused_cpu;
+extern const QrnnKernels qrnn_fused_cuda;
 
 }  // namespace rnnlab::qrnn

@@ -135,9 +135,9 @@ Var run(Tape& tape, const Var& p, const Var& h0, const Var& c0, const Var& mask)
     }
     T* DP = ctx.needs(0) ? ctx.grad_in(0).data<T>() : dp_scratch.data<T>();
     backward_all<T, M>(d, ctx.in(0).data<T>(), ctx.in(1).data<T>(),
-                       has_c ? ctx.in(c_in).data<T>() : nullptr,
-                       has_mask ? ctx.in(m_in).data<T>() : nullptr, ctx.out().data<T>(),
-                       ctx.grad_out().data<T>(), dh.data<T>(), dc.data<T>(), DP);
+                       optional_input<T>(ctx, c_in, has_c), optional_input<T>(ctx, m_in, has_mask),
+                       ctx.out().data<T>(), ctx.grad_out().data<T>(), dh.data<T>(), dc.data<T>(),
+                       DP);
     if (ctx.needs(1)) be.axpby(1.0, dh, 1.0, ctx.grad_in(1));
     if (has_c && ctx.needs(c_in)) be.axpby(1.0, dc, 1.0, ctx.grad_in(c_in));
   });
@@ -145,16 +145,6 @@ Var run(Tape& tape, const Var& p, const Var& h0, const Var& c0, const Var& mask)
 
 }  // namespace
 
-Var qrnn_fused_cpu(Tape& tape, Pooling pooling, const Var& p, const Var& h0, const Var& c0,
-                   const Var& mask) {
-  RNNLAB_CHECK(tape.device() == Device::cpu, "qrnn_fused_cpu on a ", device_name(tape.device()),
-               " tape");
-  RNNLAB_CHECK(pooling == Pooling::f || c0.valid(), "qrnn_fused_cpu: pooling fo/ifo needs c0");
-  return with_pooling(pooling, [&](auto mode) {
-    constexpr Pooling M = decltype(mode)::value;
-    if (p.dtype() == DType::f64) return run<double, M>(tape, p, h0, c0, mask);
-    return run<float, M>(tape, p, h0, c0, mask);
-  });
-}
+const QrnnKernels qrnn_fused_cpu = RNNLAB_QRNN_KERNELS(run);
 
 }  // namespace rnnlab::qrnn

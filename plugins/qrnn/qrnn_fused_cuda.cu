@@ -106,27 +106,15 @@ Var run(Tape& tape, const Var& p, const Var& h0, const Var& c0, const Var& mask)
     T* DH0 = ctx.needs(1) ? ctx.grad_in(1).data<T>() : nullptr;
     T* DC0 = has_c && ctx.needs(c_in) ? ctx.grad_in(c_in).data<T>() : nullptr;
     qrnn_backward_kernel<T, M><<<cuda_blocks(n), kCudaThreads, 0, cuda_stream()>>>(
-        d, ctx.in(0).data<T>(), ctx.in(1).data<T>(), has_c ? ctx.in(c_in).data<T>() : nullptr,
-        has_mask ? ctx.in(m_in).data<T>() : nullptr, ctx.out().data<T>(), ctx.grad_out().data<T>(),
-        DP, DH0, DC0);
+        d, ctx.in(0).data<T>(), ctx.in(1).data<T>(), optional_input<T>(ctx, c_in, has_c),
+        optional_input<T>(ctx, m_in, has_mask), ctx.out().data<T>(), ctx.grad_out().data<T>(), DP,
+        DH0, DC0);
     RNNLAB_CUDA_LAUNCHED("qrnn_backward_kernel");
   });
 }
 
 }  // namespace
 
-Var qrnn_fused_cuda(Tape& tape, Pooling pooling, const Var& p, const Var& h0, const Var& c0,
-                    const Var& mask) {
-  RNNLAB_CHECK(tape.device() == Device::cuda, "qrnn_fused_cuda on a ", device_name(tape.device()),
-               " tape");
-  RNNLAB_CHECK(pooling == Pooling::f || c0.valid(), "qrnn_fused_cuda: pooling fo/ifo needs c0");
-  RNNLAB_CHECK(p.dtype() == DType::f32 || p.dtype() == DType::f64,
-               "qrnn_fused_cuda: expected f32 or f64 gates, found ", dtype_name(p.dtype()));
-  return with_pooling(pooling, [&](auto mode) {
-    constexpr Pooling M = decltype(mode)::value;
-    if (p.dtype() == DType::f64) return run<double, M>(tape, p, h0, c0, mask);
-    return run<float, M>(tape, p, h0, c0, mask);
-  });
-}
+const QrnnKernels qrnn_fused_cuda = RNNLAB_QRNN_KERNELS(run);
 
 }  // namespace rnnlab::qrnn

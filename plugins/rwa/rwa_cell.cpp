@@ -66,13 +66,11 @@ std::vector<Var> RwaCell::initial_state(Tape& tape, int64_t batch, DType dtype) 
 
 Var RwaCell::fused_sequence(Tape& tape, const Var& p, const std::vector<Var>& state0,
                             const Var& mask, const CellContext&) {
-  if (tape.device() == Device::cpu)
-    return rwa_fused_cpu(tape, p, recurrent_weights(tape), state0, mask);
-#ifdef RNNLAB_HAVE_CUDA
-  if (tape.device() == Device::cuda)
-    return rwa_fused_cuda(tape, p, recurrent_weights(tape), state0, mask);
-#endif
-  return {};
+  RNNLAB_CHECK(state0.size() == 4, "rwa fused kernel: expected 4 initial states (h, n, d, m), got ",
+               state0.size());
+  RwaKernel* kernel =
+      fused_kernel_for(tape, p.dtype(), "rwa", rwa_fused_cpu, RNNLAB_CUDA_KERNEL(rwa_fused_cuda));
+  return kernel ? kernel(tape, p, recurrent_weights(tape), state0, mask) : Var{};
 }
 
 namespace {

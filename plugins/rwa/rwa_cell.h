@@ -30,6 +30,7 @@
 #pragma once
 
 #include "rnnlab/cell.h"
+#include "rnnlab/fused_kernel.h"
 
 namespace rnnlab::rwa {
 
@@ -76,10 +77,11 @@ class RwaCell final : public Cell {
 
 // packed [T,B,4H] = (h_t, n_t, d_t, m_t) for every t. Inputs: P [T,B,3H], W_h [H,2H], the four
 // initial states [B,H], mask [T,B,1] or an invalid Var.
-Var rwa_fused_cpu(Tape& tape, const Var& p, const Var& w_h, const std::vector<Var>& state0,
-                  const Var& mask);
-// The same on a cuda tape (defined only when kHasCudaKernel).
-Var rwa_fused_cuda(Tape& tape, const Var& p, const Var& w_h, const std::vector<Var>& state0,
-                   const Var& mask);
+using RwaKernel = Var(Tape& tape, const Var& p, const Var& w_h, const std::vector<Var>& state0,
+                      const Var& mask);
+// rwa_fused_cpu.cpp; rwa_fused_cuda.cu (defined only when kHasCudaKernel). Each holds the
+// kernel for float and double; RwaCell::fused_sequence picks one (rnnlab/fused_kernel.h).
+extern const RealKernels<RwaKernel> rwa_fused_cpu;
+extern const RealKernels<RwaKernel> rwa_fused_cuda;
 
 }  // namespace rnnlab::rwa

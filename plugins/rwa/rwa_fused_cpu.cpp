@@ -12,6 +12,7 @@
 
 #include "rnnlab/cpu_kernels.h"
 #include "rnnlab/error.h"
+#include "rnnlab/fused_kernel.h"
 #include "rwa_cell.h"
 #include "rwa_maths.h"
 
@@ -90,7 +91,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const std::vector<Var>& s0, co
     const T* W = ctx.in(1).data<T>();
     const T* init[4] = {ctx.in(2).data<T>(), ctx.in(3).data<T>(), ctx.in(4).data<T>(),
                         ctx.in(5).data<T>()};
-    const T* Mk = has_mask ? ctx.in(6).data<T>() : nullptr;
+    const T* Mk = optional_input<T>(ctx, 6, has_mask);
     const T* S = ctx.out().data<T>();
     const T* A = saved.data<T>();
     const T* dS = ctx.grad_out().data<T>();
@@ -129,10 +130,11 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const std::vector<Var>& s0, co
     if (ctx.needs(0)) be.axpby(1.0, dp_all, 1.0, ctx.grad_in(0));
     if (ctx.needs(1)) {
       T* dW = ctx.grad_in(1).data<T>();
-      cpu_gemm(true, false, h, 2 * h, batch, T(1), init[0], h, DQ, 2 * h, T(1), dW, 2 * h);
-      if (steps > 1)
-        cpu_gemm(true, false, h, 2 * h, (steps - 1) * batch, T(1), S, 4 * h, DQ + batch * 2 * h,
-                 2 * h, T(1), dW, 2 * h);
+      add_recurrent_weight_grad(steps, batch, [&](PrevStates s, int64_t g, int64_t k) {
+        const bool initial = s == PrevStates::initial;  // else h_t of the packed (h, n, d, m) rows
+        cpu_gemm(true, false, h, 2 * h, k, T(1), initial ? init[0] : S, initial ? h : 4 * h,
+                 DQ + g * 2 * h, 2 * h, T(1), dW, 2 * h);
+      });
     }
     for (int k = 0; k < 4; ++k)
       if (ctx.needs(2 + k)) be.axpby(1.0, grads[k], 1.0, ctx.grad_in(2 + k));
@@ -141,14 +143,6 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const std::vector<Var>& s0, co
 
 }  // namespace
 
-Var rwa_fused_cpu(Tape& tape, const Var& p, const Var& w_h, const std::vector<Var>& state0,
-                  const Var& mask) {
-  RNNLAB_CHECK(tape.device() == Device::cpu, "rwa_fused_cpu on a ", device_name(tape.device()),
-               " tape");
-  RNNLAB_CHECK(state0.size() == 4, "rwa_fused_cpu: expected 4 initial states (h, n, d, m), got ",
-               state0.size());
-  if (p.dtype() == DType::f64) return run<double>(tape, p, w_h, state0, mask);
-  return run<float>(tape, p, w_h, state0, mask);
-}
+const RealKernels<RwaKernel> rwa_fused_cpu{run<float>, run<double>};
 
 }  // namespace rnnlab::rwa

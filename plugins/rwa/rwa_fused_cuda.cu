@@ -11,6 +11,7 @@
 // (two GEMMs), dP += dP.
 // Only compiled when the plugin is built with CUDA (RNNLAB_HAVE_CUDA).
 #include "rnnlab/cuda_kernel.h"
+#include "rnnlab/fused_kernel.h"
 #include "rwa_cell.h"
 #include "rwa_maths.h"
 
@@ -98,7 +99,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const std::vector<Var>& s0, co
     const Tensor& W = ctx.in(1);
     const T* init[4] = {ctx.in(2).data<T>(), ctx.in(3).data<T>(), ctx.in(4).data<T>(),
                         ctx.in(5).data<T>()};
-    const T* Mk = has_mask ? ctx.in(6).data<T>() : nullptr;
+    const T* Mk = optional_input<T>(ctx, 6, has_mask);
     const T* S = ctx.out().data<T>();
     const T* dS = ctx.grad_out().data<T>();
     Tensor dp_all = be.empty({steps, batch, 3 * h}, dt);
@@ -123,10 +124,10 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const std::vector<Var>& s0, co
     }
     if (ctx.needs(1) && n > 0 && steps > 0) {
       Tensor& dW = ctx.grad_in(1);
-      be.gemm(true, false, 1.0, ctx.in(2), cuda_view(dq_all, 0, {batch, 2 * h}), 1.0, dW);
-      if (steps > 1)
-        be.gemm(true, false, 1.0, cuda_view(hs, 0, {(steps - 1) * batch, h}),
-                cuda_view(dq_all, batch * 2 * h, {(steps - 1) * batch, 2 * h}), 1.0, dW);
+      add_recurrent_weight_grad(steps, batch, [&](PrevStates s, int64_t g, int64_t k) {
+        const Tensor prev = s == PrevStates::initial ? ctx.in(2) : cuda_view(hs, 0, {k, h});
+        be.gemm(true, false, 1.0, prev, cuda_view(dq_all, g * 2 * h, {k, 2 * h}), 1.0, dW);
+      });
     }
     if (ctx.needs(0)) ctx.accumulate(0, dp_all);
     for (int k = 0; k < 4; ++k)
@@ -136,16 +137,6 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const std::vector<Var>& s0, co
 
 }  // namespace
 
-Var rwa_fused_cuda(Tape& tape, const Var& p, const Var& w_h, const std::vector<Var>& state0,
-                   const Var& mask) {
-  RNNLAB_CHECK(tape.device() == Device::cuda, "rwa_fused_cuda on a ", device_name(tape.device()),
-               " tape");
-  RNNLAB_CHECK(state0.size() == 4, "rwa_fused_cuda: expected 4 initial states (h, n, d, m), got ",
-               state0.size());
-  if (p.dtype() == DType::f64) return run<double>(tape, p, w_h, state0, mask);
-  RNNLAB_CHECK(p.dtype() == DType::f32, "rwa_fused_cuda: expected f32 or f64, found ",
-               dtype_name(p.dtype()));
-  return run<float>(tape, p, w_h, state0, mask);
-}
+const RealKernels<RwaKernel> rwa_fused_cuda{run<float>, run<double>};
 
 }  // namespace rnnlab::rwa

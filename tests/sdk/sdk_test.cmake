@@ -1,10 +1,14 @@
-# cmake -DBUILD_DIR=… -DSOURCE_DIR=… -DWORK_DIR=… -DGENERATOR=… -DCXX=… -P sdk_test.cmake
+# cmake -DBUILD_DIR=… -DSOURCE_DIR=… -DWORK_DIR=… -DGENERATOR=… -DCXX=… [-DCUDA=ON
+#       -DCUDA_COMPILER=…] -P sdk_test.cmake
 # The SDK as a plugin author uses it, on a prefix that has been MOVED after installing:
 # 1. cmake --install BUILD_DIR --prefix WORK_DIR/prefix, then move it to WORK_DIR/moved
 #    (nothing may still point at the first place, nor at the build tree);
 # 2. check the install is relocatable: versioned SONAME of the core, RUNPATH $ORIGIN/../lib
 #    of bin/rnnlab and $ORIGIN/../.. of the installed plugins;
-# 3. configure + build plugins/examples/mgu and tests/sdk/check against the moved prefix;
+# 3. configure + build plugins/examples/mgu and tests/sdk/check against the moved prefix; with
+#    CUDA (the tree was built with it), mgu's CUDA kernel must have been compiled by nvcc from
+#    the installed headers and linked into the plugin (no GPU here: it is loaded, not run);
+#    without CUDA that part is skipped;
 # 4. run the check program (installed core: the built-ins are found beside it; mgu from its
 #    build dir through RNNLAB_PLUGIN_PATH): conformance of mgu and of nstep stacking mgu;
 # 5. cmake --install the mgu build into the moved prefix, as plugins/README says, and run the
@@ -31,6 +35,12 @@ function(expect what text pattern)
   if(at EQUAL -1)
     message(FATAL_ERROR "SDK test: ${what}: expected '${pattern}' in:\n${text}")
   endif()
+endfunction()
+
+# readelf -d of `file` must show `pattern` (a RUNPATH, a needed library).
+function(expect_dynamic what file pattern)
+  run_step("readelf ${what}" readelf -d "${file}")
+  expect("${what}" "${step_output}" "${pattern}")
 endfunction()
 
 function(expect_not what text pattern)
@@ -61,17 +71,30 @@ string(REGEX MATCH "Library soname: \\[librnnlab_core\\.so\\.[0-9]+\\.[0-9]+\\]"
 if(NOT soname)
   message(FATAL_ERROR "SDK test: the core's SONAME is not librnnlab_core.so.<major>.<minor>:\n${step_output}")
 endif()
-run_step("readelf rnnlab" readelf -d "${prefix}/bin/rnnlab")
-expect("RUNPATH of bin/rnnlab" "${step_output}" "[\$ORIGIN/../${libname}]")
-run_step("readelf lstm plugin" readelf -d "${libdir}/rnnlab/plugins/librnnlab_plugin_lstm.so")
-expect("RUNPATH of an installed plugin" "${step_output}" "[\$ORIGIN/../..]")
+expect_dynamic("RUNPATH of bin/rnnlab" "${prefix}/bin/rnnlab" "[\$ORIGIN/../${libname}]")
+expect_dynamic("RUNPATH of an installed plugin"
+               "${libdir}/rnnlab/plugins/librnnlab_plugin_lstm.so" "[\$ORIGIN/../..]")
 
 # 3. build against the moved prefix
 set(config_args -G "${GENERATOR}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=${CXX}
     -DCMAKE_PREFIX_PATH=${prefix})
+if(CUDA AND CUDA_COMPILER)
+  list(APPEND config_args -DCMAKE_CUDA_COMPILER=${CUDA_COMPILER})
+endif()
 run_step("configure mgu" ${CMAKE_COMMAND} -S "${SOURCE_DIR}/plugins/examples/mgu"
          -B "${WORK_DIR}/mgu" ${config_args})
 run_step("build mgu" ${CMAKE_COMMAND} --build "${WORK_DIR}/mgu" -j 2)
+if(CUDA)
+  if(NOT EXISTS "${WORK_DIR}/mgu/CMakeFiles/mgu.dir/mgu_cuda.cu.o")
+    message(FATAL_ERROR "SDK test: the mgu build compiled no mgu_cuda.cu (CUDA is on)")
+  endif()
+  run_step("nm mgu plugin" nm -C "${WORK_DIR}/mgu/librnnlab_plugin_mgu.so")
+  expect("the mgu plugin's symbols" "${step_output}" "mgu::mgu_update_cuda(")
+  expect_dynamic("libraries the mgu plugin needs" "${WORK_DIR}/mgu/librnnlab_plugin_mgu.so"
+                 "[libcudart.so")
+else()
+  message(STATUS "SDK test: no CUDA, the mgu CUDA kernel is not built (skipped)")
+endif()
 run_step("configure check" ${CMAKE_COMMAND} -S "${SOURCE_DIR}/tests/sdk/check"
          -B "${WORK_DIR}/check" ${config_args})
 run_step("build check" ${CMAKE_COMMAND} --build "${WORK_DIR}/check" -j 2)
