@@ -71,7 +71,7 @@ void dry_run(Model& model, const DataSetup& d, const TrainConfig& cfg, const std
 }
 
 void write_header(RunFile& run, const RunPlan& plan, const RunOptions& options,
-                  const DataSetup& data, const RunIdentity& identity) {
+                  const DataSetup& data, const RunIdentity& identity, bool resumed) {
   const ExperimentSpec& s = plan.spec;
   namespace L = layout;
   run.set_attr(L::kExperiment, s.name);
@@ -92,8 +92,13 @@ void write_header(RunFile& run, const RunPlan& plan, const RunOptions& options,
   run.set_attr(L::kData, data.description);
   record_data_warnings(run, data);
   run.set_attr(L::kSourcePath, s.source_path);
-  run.write_text(L::kConfigSource, s.source_text);
-  write_identity(run, identity);
+  // A resumed file keeps its texts: the identity check proved them equal, and rewriting them
+  // would open a moment (a kill) in which the file has no /config/resolved and can never be
+  // resumed again.
+  if (!resumed) {
+    run.write_text(L::kConfigSource, s.source_text);
+    write_identity(run, identity);
+  }
   run.flush();
 }
 
@@ -191,7 +196,7 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
     run.set_attr(layout::kStatus, layout::kRunning);
     run.set_attr(layout::kResumedAt, RunFile::now_iso8601());
   }
-  write_header(run, plan, options, data, identity);
+  write_header(run, plan, options, data, identity, cfg.resume);
   // /config/values, /dataset, /split (run_record.h); a resumed file has them already (the
   // identity check proved the same spec and data), and a resume should write little.
   if (!cfg.resume) write_run_record(run, s, catalog, data);
@@ -202,7 +207,8 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
   if (!model->recurrent_path_notes().empty())
     run.set_attr(layout::kRecurrentPathNotes, model->recurrent_path_notes());
 
-  record_cell_plugins(run, catalog.cells(), s.models.front());  // /plugins/<cell>: file, sha256
+  // /plugins/<cell>: file, sha256 (a resumed file has them: the identity compared the hashes)
+  if (!cfg.resume) record_cell_plugins(run, catalog.cells(), s.models.front());
 
   TrainResult r;
   try {

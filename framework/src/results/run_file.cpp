@@ -372,8 +372,21 @@ void write_scalar_attr(hid_t file, const std::string& name, hid_t ftype, hid_t m
                        const void* buf, const std::string& fname) {
   auto [obj, attr] = attr_owner(file, name, true, fname);
   std::string what = concat("attribute '", name, "'");
-  if (check_tri(H5Aexists(obj.get(), attr.c_str()), fname, concat("checking ", what)))
+  if (check_tri(H5Aexists(obj.get(), attr.c_str()), fname, concat("checking ", what))) {
+    // Same type: overwrite in place, so no moment exists (a kill, a full disk) in which the
+    // file has lost the attribute. Another type: replace it.
+    Handle old = check_id(H5Aopen(obj.get(), attr.c_str(), H5P_DEFAULT), H5Aclose, fname,
+                          concat("opening ", what));
+    Handle old_type = check_id(H5Aget_type(old.get()), H5Tclose, fname, concat("typing ", what));
+    Handle old_space = check_id(H5Aget_space(old.get()), H5Sclose, fname, concat("sizing ", what));
+    if (H5Sget_simple_extent_type(old_space.get()) == H5S_SCALAR &&
+        check_tri(H5Tequal(old_type.get(), ftype), fname, concat("comparing ", what))) {
+      check(H5Awrite(old.get(), mtype, buf), fname, concat("writing ", what));
+      return;
+    }
+    old = Handle();
     check(H5Adelete(obj.get(), attr.c_str()), fname, concat("replacing ", what));
+  }
   Handle space = check_id(H5Screate(H5S_SCALAR), H5Sclose, fname, "H5Screate");
   Handle a =
       check_id(H5Acreate2(obj.get(), attr.c_str(), ftype, space.get(), H5P_DEFAULT, H5P_DEFAULT),
