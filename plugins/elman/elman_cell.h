@@ -16,14 +16,6 @@
 
 namespace rnnlab::elman {
 
-// The plugin was built with its CUDA kernel (CMake defines RNNLAB_HAVE_CUDA for the plugin only
-// when a CUDA toolkit was found).
-#ifdef RNNLAB_HAVE_CUDA
-inline constexpr bool kHasCudaKernel = true;
-#else
-inline constexpr bool kHasCudaKernel = false;
-#endif
-
 class ElmanCell final : public Cell {
  public:
   explicit ElmanCell(const CellArgs& args);
@@ -33,9 +25,7 @@ class ElmanCell final : public Cell {
   Var project_inputs(Tape& tape, const Var& x, const CellContext& ctx) override;
   std::vector<Var> step(Tape& tape, const Var& p_t, const std::vector<Var>& state,
                         const CellContext& ctx) override;
-  bool has_fused(Device d) const override {
-    return d == Device::cpu || (d == Device::cuda && kHasCudaKernel);
-  }
+  bool has_fused(Device d) const override { return RNNLAB_FUSED_ON(d); }
   Var fused_sequence(Tape& tape, const Var& p, const std::vector<Var>& state0, const Var& mask,
                      const CellContext& ctx) override;
 
@@ -49,7 +39,7 @@ class ElmanCell final : public Cell {
 
 using ElmanKernel = Var(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& mask,
                         Act act);
-// elman_fused_cpu.cpp; elman_fused_cuda.cu (defined only when kHasCudaKernel). Each holds the
+// elman_fused_cpu.cpp; elman_fused_cuda.cu (defined only when the plugin is built with CUDA). Each holds the
 // kernel for float and double; ElmanCell::fused_sequence picks one (rnnlab/fused_kernel.h).
 extern const RealKernels<ElmanKernel> elman_fused_cpu;
 extern const RealKernels<ElmanKernel> elman_fused_cuda;

@@ -15,14 +15,6 @@
 
 namespace rnnlab::gru {
 
-// The plugin was built with its CUDA kernel (CMake defines RNNLAB_HAVE_CUDA for the plugin only
-// when a CUDA toolkit was found).
-#ifdef RNNLAB_HAVE_CUDA
-inline constexpr bool kHasCudaKernel = true;
-#else
-inline constexpr bool kHasCudaKernel = false;
-#endif
-
 class GruCell final : public Cell {
  public:
   explicit GruCell(const CellArgs& args);
@@ -32,9 +24,7 @@ class GruCell final : public Cell {
   Var project_inputs(Tape& tape, const Var& x, const CellContext& ctx) override;
   std::vector<Var> step(Tape& tape, const Var& p_t, const std::vector<Var>& state,
                         const CellContext& ctx) override;
-  bool has_fused(Device d) const override {
-    return d == Device::cpu || (d == Device::cuda && kHasCudaKernel);
-  }
+  bool has_fused(Device d) const override { return RNNLAB_FUSED_ON(d); }
   Var fused_sequence(Tape& tape, const Var& p, const std::vector<Var>& state0, const Var& mask,
                      const CellContext& ctx) override;
 
@@ -49,7 +39,7 @@ class GruCell final : public Cell {
 // packed [T,B,H] = h_t for every t. Inputs: P [T,B,3H], W_h, b_h, h0, mask [T,B,1] or invalid.
 using GruKernel = Var(Tape& tape, const Var& p, const Var& w_h, const Var& b_h, const Var& h0,
                       const Var& mask);
-// gru_fused_cpu.cpp; gru_fused_cuda.cu (defined only when kHasCudaKernel). Each holds the
+// gru_fused_cpu.cpp; gru_fused_cuda.cu (defined only when the plugin is built with CUDA). Each holds the
 // kernel for float and double; GruCell::fused_sequence picks one (rnnlab/fused_kernel.h).
 extern const RealKernels<GruKernel> gru_fused_cpu;
 extern const RealKernels<GruKernel> gru_fused_cuda;

@@ -16,14 +16,6 @@
 
 namespace rnnlab::lstm {
 
-// The plugin was built with its CUDA kernel (CMake defines RNNLAB_HAVE_CUDA for the plugin only
-// when a CUDA toolkit was found).
-#ifdef RNNLAB_HAVE_CUDA
-inline constexpr bool kHasCudaKernel = true;
-#else
-inline constexpr bool kHasCudaKernel = false;
-#endif
-
 class LstmCell final : public Cell {
  public:
   explicit LstmCell(const CellArgs& args);
@@ -33,9 +25,7 @@ class LstmCell final : public Cell {
   Var project_inputs(Tape& tape, const Var& x, const CellContext& ctx) override;
   std::vector<Var> step(Tape& tape, const Var& p_t, const std::vector<Var>& state,
                         const CellContext& ctx) override;
-  bool has_fused(Device d) const override {
-    return d == Device::cpu || (d == Device::cuda && kHasCudaKernel);
-  }
+  bool has_fused(Device d) const override { return RNNLAB_FUSED_ON(d); }
   Var fused_sequence(Tape& tape, const Var& p, const std::vector<Var>& state0, const Var& mask,
                      const CellContext& ctx) override;
 
@@ -50,7 +40,7 @@ class LstmCell final : public Cell {
 // an invalid Var.
 using LstmKernel = Var(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& c0,
                        const Var& mask);
-// lstm_fused_cpu.cpp; lstm_fused_cuda.cu (defined only when kHasCudaKernel). Each holds the
+// lstm_fused_cpu.cpp; lstm_fused_cuda.cu (defined only when the plugin is built with CUDA). Each holds the
 // kernel for float and double; LstmCell::fused_sequence picks one (rnnlab/fused_kernel.h).
 extern const RealKernels<LstmKernel> lstm_fused_cpu;
 extern const RealKernels<LstmKernel> lstm_fused_cuda;

@@ -36,14 +36,6 @@
 
 namespace rnnlab::qrnn {
 
-// The plugin was built with its CUDA kernel (qrnn_fused_cuda.cu; CMake defines
-// RNNLAB_HAVE_CUDA for this plugin only when a CUDA toolkit was found).
-#ifdef RNNLAB_HAVE_CUDA
-inline constexpr bool kHasCudaKernel = true;
-#else
-inline constexpr bool kHasCudaKernel = false;
-#endif
-
 Pooling parse_pooling(const std::string& name);
 int64_t gate_count(Pooling p);  // n: 2, 3, 4
 
@@ -64,9 +56,7 @@ class QrnnCell final : public Cell {
   Var project_inputs(Tape& tape, const Var& x, const CellContext& ctx) override;
   std::vector<Var> step(Tape& tape, const Var& p_t, const std::vector<Var>& state,
                         const CellContext& ctx) override;
-  bool has_fused(Device d) const override {
-    return d == Device::cpu || (d == Device::cuda && kHasCudaKernel);
-  }
+  bool has_fused(Device d) const override { return RNNLAB_FUSED_ON(d); }
   Var fused_sequence(Tape& tape, const Var& p, const std::vector<Var>& state0, const Var& mask,
                      const CellContext& ctx) override;
   void reset_state() override { window_carry_ = Tensor{}; }
@@ -109,7 +99,7 @@ struct QrnnKernels {
               {run<float, Pooling::fo>, run<double, Pooling::fo>}, \
               {run<float, Pooling::ifo>, run<double, Pooling::ifo>}}
 // clang-format on
-// qrnn_fused_cpu.cpp; qrnn_fused_cuda.cu (defined only when kHasCudaKernel). QrnnCell::
+// qrnn_fused_cpu.cpp; qrnn_fused_cuda.cu (defined only when the plugin is built with CUDA). QrnnCell::
 // fused_sequence picks one by device, pooling and dtype (rnnlab/fused_kernel.h).
 extern const QrnnKernels qrnn_fused_cpu;
 extern const QrnnKernels qrnn_fused_cuda;

@@ -36,14 +36,6 @@ namespace rnnlab::rwa {
 
 inline constexpr double kInitialMax = -1e30;  // m_0
 
-// The plugin was built with its CUDA kernel (CMake defines RNNLAB_HAVE_CUDA for the plugin only
-// when a CUDA toolkit was found).
-#ifdef RNNLAB_HAVE_CUDA
-inline constexpr bool kHasCudaKernel = true;
-#else
-inline constexpr bool kHasCudaKernel = false;
-#endif
-
 class RwaCell final : public Cell {
  public:
   explicit RwaCell(const CellArgs& args);
@@ -57,9 +49,7 @@ class RwaCell final : public Cell {
                         const CellContext& ctx) override;
   // (tanh(s) broadcast, 0, 0, m_0); h_0 depends on the parameter s, so s gets a gradient.
   std::vector<Var> initial_state(Tape& tape, int64_t batch, DType dtype) override;
-  bool has_fused(Device d) const override {
-    return d == Device::cpu || (d == Device::cuda && kHasCudaKernel);
-  }
+  bool has_fused(Device d) const override { return RNNLAB_FUSED_ON(d); }
   Var fused_sequence(Tape& tape, const Var& p, const std::vector<Var>& state0, const Var& mask,
                      const CellContext& ctx) override;
 
@@ -79,7 +69,7 @@ class RwaCell final : public Cell {
 // initial states [B,H], mask [T,B,1] or an invalid Var.
 using RwaKernel = Var(Tape& tape, const Var& p, const Var& w_h, const std::vector<Var>& state0,
                       const Var& mask);
-// rwa_fused_cpu.cpp; rwa_fused_cuda.cu (defined only when kHasCudaKernel). Each holds the
+// rwa_fused_cpu.cpp; rwa_fused_cuda.cu (defined only when the plugin is built with CUDA). Each holds the
 // kernel for float and double; RwaCell::fused_sequence picks one (rnnlab/fused_kernel.h).
 extern const RealKernels<RwaKernel> rwa_fused_cpu;
 extern const RealKernels<RwaKernel> rwa_fused_cuda;

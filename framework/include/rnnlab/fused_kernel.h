@@ -118,3 +118,11 @@ void add_recurrent_weight_grad(int64_t steps, int64_t batch, AddAtB&& add_atb) {
 #else
 #define RNNLAB_CUDA_KERNEL(kernels) nullptr
 #endif
+
+// Cell::has_fused of a cell with a fused CPU kernel and a CUDA kernel table: the CPU always, CUDA
+// where the plugin is built with its CUDA kernels (RNNLAB_HAVE_CUDA, as above).
+#ifdef RNNLAB_HAVE_CUDA
+#define RNNLAB_FUSED_ON(device) ((device) == ::rnnlab::Device::cpu || (device) == ::rnnlab::Device::cuda)
+#else
+#define RNNLAB_FUSED_ON(device) ((device) == ::rnnlab::Device::cpu)
+#endif
