@@ -143,7 +143,6 @@ TEST_CASE("cli: report's table values are the run files' contents and --plots wr
 }
 
 TEST_CASE("cli: check prints diagnostics and an unknown cell exits 2 with a located message") {
-  REQUIRE_CLI_DSL();
   CliResult ok = run_cli({"check", kCliFixtures + "/tiny.rnn", "-v"});
   CHECK_MESSAGE(ok.code == 0, ok.err);
   CHECK(ok.out.find("ok: experiment 'tiny', 2 models, 2 runs") != std::string::npos);
@@ -163,7 +162,6 @@ TEST_CASE("cli: check prints diagnostics and an unknown cell exits 2 with a loca
 }
 
 TEST_CASE("cli: run trains every model, writes the run files and prints a summary per run") {
-  REQUIRE_CLI_DSL();
   const std::string out = temp_dir("cli_run");
   fs::remove_all(out + "/tiny");
   CliResult r = run_cli({"run", kCliFixtures + "/tiny.rnn", "--out", out, "-q", "--threads", "1"});
@@ -195,7 +193,6 @@ TEST_CASE("cli: run trains every model, writes the run files and prints a summar
 }
 
 TEST_CASE("cli: SIGINT stops a run (status interrupted and a checkpoint) and --resume finishes it") {
-  REQUIRE_CLI_DSL();
   const std::string out = temp_dir("cli_sigint"), logs = temp_dir("cli_sigint_logs");
   fs::remove_all(out + "/long");
   const std::string path = out + "/long/lstm/run.h5";
@@ -226,7 +223,6 @@ TEST_CASE("cli: SIGINT stops a run (status interrupted and a checkpoint) and --r
 }
 
 TEST_CASE("cli: SIGKILL then --resume gives the parameters of an uninterrupted run") {
-  REQUIRE_CLI_DSL();
   const std::string out = temp_dir("cli_sigkill"), ref = temp_dir("cli_sigkill_ref");
   const std::string logs = temp_dir("cli_sigkill_logs");
   fs::remove_all(out + "/long");

@@ -51,7 +51,6 @@ std::vector<std::string> last_row(const std::string& text, const std::string& fi
 TEST_SUITE_BEGIN("integration");  // ctest label (tests/README.md: labels)
 
 TEST_CASE("cli: predict rebuilds a series model from its run file and forecasts in closed loop") {
-  REQUIRE_CLI_DSL();
   const std::string dir = temp_dir("cli_predict");
   const std::string run = train_fixture("fib_tiny.rnn", "one", dir);
   const std::string csv = dir + "/forecast.csv";
@@ -95,7 +94,6 @@ TEST_CASE("cli: predict rebuilds a series model from its run file and forecasts 
 }
 
 TEST_CASE("cli: predict refuses a run that does not model one series") {
-  REQUIRE_CLI_DSL();
   const std::string run = train_fixture("tiny.rnn", "lstm", temp_dir("cli_predict_digits"));
   CliResult p = run_cli({"predict", run});
   CHECK(p.code == 2);
@@ -103,7 +101,6 @@ TEST_CASE("cli: predict refuses a run that does not model one series") {
 }
 
 TEST_CASE("cli: report --reach finds the first eval step and --epochs averages each epoch") {
-  REQUIRE_CLI_DSL();
   const std::string dir = temp_dir("cli_report_views");
   const std::string run = train_fixture("tiny.rnn", "lstm", dir);
   RunFile f = RunFile::open(run);

@@ -60,7 +60,6 @@ std::vector<std::string> experiment_files() {
 TEST_SUITE_BEGIN("integration");  // ctest label (tests/README.md: labels)
 
 TEST_CASE("experiments smoke: every experiments/*.rnn checks and runs on a tiny budget") {
-  REQUIRE_CLI_DSL();
   const auto files = experiment_files();
   REQUIRE(files.size() >= 7);  // digits_lstm + the five studies' six files
   for (const auto& file : files) {
@@ -93,7 +92,6 @@ TEST_CASE("experiments smoke: every experiments/*.rnn checks and runs on a tiny 
 }
 
 TEST_CASE("experiments smoke: the imdb data source runs on a small aclImdb folder") {
-  REQUIRE_CLI_DSL();
   const fs::path dir = temp_dir("smoke_imdb");
   const fs::path root = dir / "aclImdb";
   fs::remove_all(root);

@@ -85,7 +85,6 @@ int delay_ms(std::mt19937_64& rng, int lo, int hi) {
 TEST_SUITE("faults") {
 
 TEST_CASE("faults: a second rnnlab on a locked run file leaves it byte-for-byte intact") {
-  REQUIRE_CLI_DSL();
   const std::string out = temp_dir("faults_lock");
   fs::remove_all(out + "/tiny");
   const std::vector<std::string> run = {"run", kCliFixtures + "/tiny.rnn", "--out", out,
@@ -124,7 +123,6 @@ TEST_CASE("faults: a second rnnlab on a locked run file leaves it byte-for-byte 
 }
 
 TEST_CASE("faults: two rnnlab runs on one --out: the second exits 2 naming the first") {
-  REQUIRE_CLI_DSL();
   const std::string out = temp_dir("faults_two"), logs = temp_dir("faults_two_logs");
   fs::remove_all(out + "/long");
   const std::string path = out + "/long/lstm/run.h5";
@@ -153,7 +151,6 @@ TEST_CASE("faults: two rnnlab runs on one --out: the second exits 2 naming the f
 }
 
 TEST_CASE("faults: --resume refuses a file of another configuration or other data") {
-  REQUIRE_CLI_DSL();
   const std::string out = temp_dir("faults_stale");
   fs::remove_all(out + "/tiny");
   const std::string path = out + "/tiny/lstm/run.h5";
@@ -211,7 +208,6 @@ TEST_CASE("faults: --resume refuses a file of another configuration or other dat
 }
 
 TEST_CASE("faults: --resume without a checkpoint says it starts over") {
-  REQUIRE_CLI_DSL();
   const std::string out = temp_dir("faults_over"), logs = temp_dir("faults_over_logs");
   fs::remove_all(out + "/long");
   const std::string path = out + "/long/lstm/run.h5";
@@ -234,7 +230,6 @@ TEST_CASE("faults: --resume without a checkpoint says it starts over") {
 }
 
 TEST_CASE("faults: the default time-based checkpoint survives a SIGKILL") {
-  REQUIRE_CLI_DSL();
   const std::string out = temp_dir("faults_timed"), logs = temp_dir("faults_timed_logs");
   fs::remove_all(out + "/long");
   const std::string path = out + "/long/lstm/run.h5";
@@ -330,20 +325,17 @@ void kill_during_resume(const std::string& name, const std::string& fixture,
 }
 
 TEST_CASE("faults: kills during --resume start-up: lstm on digits") {
-  REQUIRE_CLI_DSL();
   std::mt19937_64 rng(std::random_device{}());
   kill_during_resume("lstm", "long.rnn", "lstm", 20, 700, rng, {"--set", "train.steps=12000"});
 }
 
 TEST_CASE("faults: kills during --resume start-up: stateful elman and qrnn mid-epoch") {
-  REQUIRE_CLI_DSL();
   std::mt19937_64 rng(std::random_device{}());
   kill_during_resume("stateful_elman", "faults_stateful.rnn", "elman", 12, 600, rng);
   kill_during_resume("stateful_qrnn", "faults_stateful.rnn", "qrnn", 12, 600, rng);
 }
 
 TEST_CASE("faults: kills during --resume start-up: nstep") {
-  REQUIRE_CLI_DSL();
   std::mt19937_64 rng(std::random_device{}());
   kill_during_resume("nstep", "faults_nstep.rnn", "stack", 12, 600, rng);
 }
@@ -362,7 +354,6 @@ int64_t dataset_offset(const std::string& file, const std::string& dataset) {
 }
 
 TEST_CASE("faults: a damaged checkpoint slot falls back to the other and both damaged exit 2") {
-  REQUIRE_CLI_DSL();
   // Long enough that the SIGINT below always lands mid-run, with both slots written.
   const std::vector<std::string> base = {"run", kCliFixtures + "/long.rnn", "--threads", "1",
                                          "-q", "--set", "train.steps=20000"};
@@ -432,7 +423,6 @@ TEST_CASE("faults: a damaged checkpoint slot falls back to the other and both da
 }
 
 TEST_CASE("faults: a loss that explodes without reaching NaN fails the run") {
-  REQUIRE_CLI_DSL();
   const std::string out = temp_dir("faults_diverge");
   fs::remove_all(out + "/tiny");
   const CliResult r = run_cli({"run", kCliFixtures + "/tiny.rnn", "--out", out, "--model", "lstm",

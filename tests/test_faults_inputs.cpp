@@ -179,7 +179,6 @@ TEST_CASE("faults: status and collect count an unreadable run file failed and na
 }
 
 TEST_CASE("faults: check expands a long sweep and many models in linear memory") {
-  REQUIRE_CLI_DSL();
   // Before: 2.6 GB peak for the 20000-point sweep, 1.2 GB for 2000 models (each run's spec
   // held a copy of the whole .rnn text, and every sweep point copied the whole spec).
   const std::string dir = temp_dir("faults_check_mem");
@@ -209,7 +208,6 @@ TEST_CASE("faults: check expands a long sweep and many models in linear memory")
 }
 
 TEST_CASE("faults: more than kMaxRuns runs is an error at the sweep axis") {
-  REQUIRE_CLI_DSL();
   // 100 x 100 x 100 = 1e6 runs from a 1.5 KB file (before: several GB, then killed).
   const std::string dir = temp_dir("faults_check_cap");
   const std::string grid = experiment_head() + "  model lstm = lstm(hidden: 4) -> dense(10)\n" +
@@ -314,7 +312,6 @@ TEST_CASE("faults: a CSV series with missing values says where and strict refuse
 }
 
 TEST_CASE("faults: run warns about repaired CSV data and records it and strict true exits 2") {
-  REQUIRE_CLI_DSL();
   const std::string dir = temp_dir("faults_csv_run");
   fs::remove_all(dir + "/out");
   fs::remove_all(dir + "/strict_out");
@@ -353,7 +350,6 @@ TEST_CASE("faults: run warns about repaired CSV data and records it and strict t
 }
 
 TEST_CASE("faults: predict without /config and check of a missing data path exit 2") {
-  REQUIRE_CLI_DSL();
   const std::string dir = temp_dir("faults_small");
   // An HDF5 file that is no run file: predict used to exit 1.
   write_summary_h5(dir + "/other.h5", {SummaryTable{"x", {}}});

@@ -213,7 +213,6 @@ TEST_CASE("plugins cli: cells -v prints every folder searched in order") {
 }
 
 TEST_CASE("plugin cli: a cell that throws during training fails its run and names its plugin and the other models run") {
-  REQUIRE_CLI_DSL();
   const std::string dir = plugin_dir("plugcli_step_throw", {"tp_step_throw"});
   const std::string work = temp_dir("plugcli_step_throw_work");
   fs::remove_all(work);

@@ -115,7 +115,6 @@ std::string find_chromium() {
 TEST_SUITE_BEGIN("integration");  // ctest label (tests/README.md: labels)
 
 TEST_CASE("report: a sweep's summary.h5 is no run and other non-run HDF5 files are skipped with a warning") {
-  REQUIRE_CLI_DSL();
   const std::string dir = tiny_sweep("report_summary");
   CliResult csv = run_cli({"report", dir, "--csv"}, "report_summary");
   REQUIRE_MESSAGE(csv.code == 0, csv.err);
@@ -137,7 +136,6 @@ TEST_CASE("report: a sweep's summary.h5 is no run and other non-run HDF5 files a
 }
 
 TEST_CASE("report --by: pivot tables over resolved keys equal the run files and unknown keys exit 2") {
-  REQUIRE_CLI_DSL();
   const std::string dir = tiny_sweep("report_pivot");
   // The final eval accuracy of every run, by (hidden, cell), straight from the files.
   std::map<std::pair<std::string, std::string>, std::vector<double>> acc;
@@ -215,7 +213,6 @@ TEST_CASE("report --by: pivot tables over resolved keys equal the run files and 
 }
 
 TEST_CASE("report --html: headless Chromium renders the tables and curves with the CSV's numbers") {
-  REQUIRE_CLI_DSL();
   const std::string chromium = find_chromium();
   REQUIRE_MESSAGE(!chromium.empty(),
                   "headless Chromium is needed for this test (Debian: apt-get install chromium)");

@@ -175,7 +175,6 @@ const std::string kSweepFile = kCliFixtures + "/sweep_tiny.rnn";
 
 TEST_CASE("rnnlab sweep --executor local: runs, status, collect, --rerun-failed"
           * doctest::test_suite("integration")) {
-  REQUIRE_CLI_DSL();
   const std::string dir = fresh_dir("sweep_local");
   // The dry run writes the manifest and lists the commands.
   CliResult dry = run_cli({"sweep", kSweepFile, "--out", dir, "--dry-run", "--jobs", "2"},
@@ -284,7 +283,6 @@ TEST_CASE("rnnlab sweep --executor local: runs, status, collect, --rerun-failed"
 
 TEST_CASE("rnnlab sweep --executor slurm --dry-run prints the array and collect scripts"
           * doctest::test_suite("integration")) {
-  REQUIRE_CLI_DSL();
   const std::string dir = fresh_dir("sweep_slurm_dry");
   CliResult r = run_cli({"sweep", kSweepFile, "--out", dir, "--executor", "slurm", "--dry-run",
                          "--jobs", "2", "--partition", "debug", "--time", "00:05:00", "--mem",
@@ -305,7 +303,6 @@ TEST_CASE("rnnlab sweep --executor slurm --dry-run prints the array and collect 
 
 TEST_CASE("sweep: summary columns per axis with timing and error and the failures explained"
           * doctest::test_suite("integration")) {
-  REQUIRE_CLI_DSL();
   const std::string dir = temp_dir("sweep_columns");
   fs::remove_all(dir);
   ::setenv("RNNLAB_SWEEP_FAIL_RUNS", "sweep_tiny/lstm-hidden=8_seed=1", 1);
@@ -367,7 +364,6 @@ TEST_CASE("sweep: summary columns per axis with timing and error and the failure
 
 TEST_CASE("sweep: --rerun-failed continues an interrupted run from its checkpoint"
           * doctest::test_suite("integration")) {
-  REQUIRE_CLI_DSL();
   const std::string dir = temp_dir("sweep_resume"), logs = temp_dir("sweep_resume_logs");
   fs::remove_all(dir);
   // A one-run sweep (long.rnn has no sweep block), expanded without running.

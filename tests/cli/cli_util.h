@@ -63,16 +63,6 @@ inline CliResult run_cli(const std::vector<std::string>& args, const std::string
   return wait_cli(start_cli(args, dir), dir);
 }
 
-// True if this rnnlab reads .rnn files (it is built with the dsl/ compiler).
-inline bool cli_has_dsl() {
-  static const bool has = [] {
-    CliResult r = run_cli({"check", std::string(RNNLAB_SOURCE_DIR) + "/tests/cli/tiny.rnn"},
-                          "cli_dsl_probe");
-    return r.err.find("built without the .rnn compiler") == std::string::npos;
-  }();
-  return has;
-}
-
 // Output helpers: lines of a text, fields of a CSV line (no quoting), a real PNG file.
 inline std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
@@ -117,8 +107,3 @@ inline const std::string kCliFixtures = std::string(RNNLAB_SOURCE_DIR) + "/tests
 
 }  // namespace rnnlab::test
 
-// The CLI tests need rnnlab built with the .rnn compiler (the default): they fail, never skip.
-#define REQUIRE_CLI_DSL()                                                                  \
-  REQUIRE_MESSAGE(::rnnlab::test::cli_has_dsl(),                                           \
-                  "rnnlab was built without the .rnn compiler (RNNLAB_CLI_DSL=OFF); the CLI " \
-                  "tests need it")

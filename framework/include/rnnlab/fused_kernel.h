@@ -111,8 +111,8 @@ void add_recurrent_weight_grad(int64_t steps, int64_t batch, AddAtB&& add_atb) {
 }  // namespace rnnlab
 
 // A cell's CUDA kernel table where the plugin is built with its CUDA kernels (CMake defines
-// RNNLAB_HAVE_CUDA for the plugin then: rnnlab_plugin_cuda in tree, rnnlab_add_plugin's
-// CUDA_SOURCES out of tree), else null: the argument of fused_kernel_for.
+// RNNLAB_HAVE_CUDA for the plugin then: rnnlab_add_plugin's CUDA_SOURCES, in tree and out of
+// tree), else null: the argument of fused_kernel_for.
 #ifdef RNNLAB_HAVE_CUDA
 #define RNNLAB_CUDA_KERNEL(kernels) (&(kernels))
 #else
