@@ -105,6 +105,32 @@ int run_checker(const std::string& file, const std::string& args, bool expect_fa
 
 TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
 
+TEST_CASE("RunFile: a staged file appears under its name only when published") {
+  RunDir dir;
+  const std::string path = dir.file("run.h5");
+  const std::string staging = path + RunFile::kStagingSuffix;
+  {
+    RunFile old = RunFile::create(path);
+    old.finish("finished");
+  }
+  RunFile rf = RunFile::create_staged(path);
+  CHECK(rf.path() == staging);
+  CHECK(std::filesystem::exists(staging));
+  rf.write_text("config/resolved", "experiment e {}\n");
+  // Until publish, `path` is still the earlier file, untouched.
+  CHECK(RunFile::open(path).attr_string("status") == "finished");
+  CHECK_FALSE(RunFile::open(path).exists("config/resolved"));
+  rf.publish(path);
+  CHECK(rf.path() == path);
+  CHECK_FALSE(std::filesystem::exists(staging));
+  rf.set_attr("after", int64_t{1});  // still open and writable under its new name
+  rf.close();
+  RunFile back = RunFile::open(path);
+  CHECK(back.attr_string("status") == "running");
+  CHECK(back.read_text("config/resolved") == "experiment e {}\n");
+  CHECK(back.attr_int("after") == 1);
+}
+
 TEST_CASE("RunFile: attrs text metrics and tensors survive close and reopen exactly") {
   RunDir dir;
   const std::string path = dir.file("nested/dirs/run.h5");  // parents are created

@@ -75,6 +75,14 @@ class RunFile {
   // Takes the file's RunLock first (run_lock.h): InputError naming the holder, with the file
   // untouched, if another process writes it.
   static RunFile create(const std::string& path);
+  // The same, written as `path` + kStagingSuffix under `path`'s RunLock, for a writer that
+  // publish()es it under `path` once its header is complete: a file named `path` then never
+  // lacks its header (a kill during creation leaves at most the staging file, which the next
+  // start replaces), and an existing `path` stays untouched until then.
+  static RunFile create_staged(const std::string& path);
+  static constexpr const char* kStagingSuffix = ".part";
+  // Flushes, then renames the file to `path` (atomic within a folder; the file stays open).
+  void publish(const std::string& path);
   // Opens an existing run file, read-only unless `writable` (then under its RunLock, as create).
   // Throws InputError if the file is missing, not an HDF5 file, or corrupt.
   static RunFile open(const std::string& path, bool writable = false);
@@ -158,6 +166,7 @@ class RunFile {
 
  private:
   RunFile(std::string path, int64_t file, bool writable, RunLock lock);
+  static RunFile create_file(const std::string& path, RunLock lock);
   void require_writable(const char* what) const;
 
   RunLock lock_;  // held while a writable file is open (declared first: released last)

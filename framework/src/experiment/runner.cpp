@@ -191,7 +191,9 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
 
   Trainer trainer(*model, cfg);
 
-  RunFile run = cfg.resume ? RunFile::open(plan.path, true) : RunFile::create(plan.path);
+  // A new file is written as <run>.h5.part and appears under its name only with its header
+  // complete (publish below): a kill during creation never leaves a run.h5 without identity.
+  RunFile run = cfg.resume ? RunFile::open(plan.path, true) : RunFile::create_staged(plan.path);
   if (cfg.resume) {
     run.set_attr(layout::kStatus, layout::kRunning);
     run.set_attr(layout::kResumedAt, RunFile::now_iso8601());
@@ -209,6 +211,7 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
 
   // /plugins/<cell>: file, sha256 (a resumed file has them: the identity compared the hashes)
   if (!cfg.resume) record_cell_plugins(run, catalog.cells(), s.models.front());
+  if (!cfg.resume) run.publish(plan.path);
 
   TrainResult r;
   try {

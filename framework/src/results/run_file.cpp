@@ -303,8 +303,28 @@ std::string RunFile::now_iso8601() {
 }
 
 RunFile RunFile::create(const std::string& path) {
-  h5::QuietErrors quiet;
   RNNLAB_CHECK(!path.empty(), "run file path is empty");
+  return create_file(path, RunLock(path));  // the lock before O_TRUNC: another writer's file
+                                            // is never touched
+}
+
+RunFile RunFile::create_staged(const std::string& path) {
+  RNNLAB_CHECK(!path.empty(), "run file path is empty");
+  RunLock lock(path);
+  return create_file(path + kStagingSuffix, std::move(lock));
+}
+
+void RunFile::publish(const std::string& path) {
+  require_writable("publish");
+  flush();
+  std::error_code ec;
+  fs::rename(path_, path, ec);
+  RNNLAB_CHECK(!ec, "cannot publish run file ", path_, " as ", path, ": ", ec.message());
+  path_ = path;
+}
+
+RunFile RunFile::create_file(const std::string& path, RunLock lock) {
+  h5::QuietErrors quiet;
   fs::path p(path);
   if (p.has_parent_path()) {
     std::error_code ec;
@@ -312,7 +332,6 @@ RunFile RunFile::create(const std::string& path) {
     RNNLAB_CHECK(!ec, "cannot create run file ", path, ": cannot create directory ",
                  p.parent_path().string(), ": ", ec.message());
   }
-  RunLock lock(path);  // before O_TRUNC: another writer's file is never touched
   Handle fapl(file_access_plist(path), H5Pclose);
   hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
   if (f < 0) throw Error(concat("cannot create run file ", path, ": ", h5::reason()));
