@@ -70,8 +70,9 @@ void dry_run(Model& model, const DataSetup& d, const TrainConfig& cfg, const std
   model.reset_state();
 }
 
+// The root attrs of this process's run (a resume writes them again, in place).
 void write_header(RunFile& run, const RunPlan& plan, const RunOptions& options,
-                  const DataSetup& data, const RunIdentity& identity, bool resumed) {
+                  const DataSetup& data) {
   const ExperimentSpec& s = plan.spec;
   namespace L = layout;
   run.set_attr(L::kExperiment, s.name);
@@ -92,13 +93,6 @@ void write_header(RunFile& run, const RunPlan& plan, const RunOptions& options,
   run.set_attr(L::kData, data.description);
   record_data_warnings(run, data);
   run.set_attr(L::kSourcePath, s.source_path);
-  // A resumed file keeps its texts: the identity check proved them equal, and rewriting them
-  // would open a moment (a kill) in which the file has no /config/resolved and can never be
-  // resumed again.
-  if (!resumed) {
-    run.write_text(L::kConfigSource, s.source_text);
-    write_identity(run, identity);
-  }
   run.flush();
 }
 
@@ -191,27 +185,30 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
 
   Trainer trainer(*model, cfg);
 
-  // A new file is written as <run>.h5.part and appears under its name only with its header
-  // complete (publish below): a kill during creation never leaves a run.h5 without identity.
   RunFile run = cfg.resume ? RunFile::open(plan.path, true) : RunFile::create_staged(plan.path);
   if (cfg.resume) {
     run.set_attr(layout::kStatus, layout::kRunning);
     run.set_attr(layout::kResumedAt, RunFile::now_iso8601());
   }
-  write_header(run, plan, options, data, identity, cfg.resume);
-  // /config/values, /dataset, /split (run_record.h); a resumed file has them already (the
-  // identity check proved the same spec and data), and a resume should write little.
-  if (!cfg.resume) write_run_record(run, s, catalog, data);
+  write_header(run, plan, options, data);
   run.set_attr(layout::kParameters, model->params().numel());
   // The path each recurrent layer ran in the dry run ("layer0=compiled"), and why a layer does
   // not run the path asked for.
   run.set_attr(layout::kRecurrentPaths, model->recurrent_paths());
   if (!model->recurrent_path_notes().empty())
     run.set_attr(layout::kRecurrentPathNotes, model->recurrent_path_notes());
-
-  // /plugins/<cell>: file, sha256 (a resumed file has them: the identity compared the hashes)
-  if (!cfg.resume) record_cell_plugins(run, catalog.cells(), s.models.front());
-  if (!cfg.resume) run.publish(plan.path);
+  if (!cfg.resume) {
+    // What a file is created with and never rewritten (a resume's identity check proved it
+    // equal; a rewrite would open a moment, a kill, in which the file lacks it): the texts and
+    // identity, /config/values, /dataset, /split (run_record.h), /plugins/<cell> (file,
+    // sha256). The file was written as <run>.h5.part and appears under its name only now,
+    // complete.
+    run.write_text(layout::kConfigSource, s.source_text);
+    write_identity(run, identity);
+    write_run_record(run, s, catalog, data);
+    record_cell_plugins(run, catalog.cells(), s.models.front());
+    run.publish(plan.path);
+  }
 
   TrainResult r;
   try {
