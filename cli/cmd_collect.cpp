@@ -1,6 +1,7 @@
 // rnnlab collect DIR: one summary across the runs of a sweep: per run (DIR/summary.csv) and
 // mean ± std per experiment/model/grid point over the seeds (DIR/summary_groups.csv). The
 // summary itself (reading, grouping, the files) is the library's: rnnlab/sweep_summary.h.
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -64,8 +65,16 @@ int cmd_collect(const Args& args) {
                   g.finished, g.runs,
                   g.failed ? (", " + std::to_string(g.failed) + " failed").c_str() : "",
                   loss.mean, loss.std, acc.mean, acc.std);
+    std::string lm;  // a language model's headline metric as well
+    for (int k : {5, 7})  // final_eval_bpc, final_eval_perplexity
+      if (!std::isnan(g.metrics[k].mean)) {
+        char more[96];
+        std::snprintf(more, sizeof more, ", %s %.4g ± %.2g", k == 5 ? "bpc" : "perplexity",
+                      g.metrics[k].mean, g.metrics[k].std);
+        lm += more;
+      }
     std::cout << g.experiment << "/" << g.model << (g.grid.empty() ? "" : " [" + g.grid + "]")
-              << ": " << buf << "\n";
+              << ": " << buf << lm << "\n";
   }
   std::cout << summary.runs.size() << " runs: " << finished << " finished, " << failed
             << " failed; wrote " << dir << "/summary.csv, " << dir << "/summary_groups.csv and "

@@ -61,6 +61,13 @@ std::string summary_line(const RunSummary& s) {
                 s.ms_per_step, s.final_train_loss);
   line += buf;
   if (s.final_eval) {
+    if (s.final_eval->bits_per_char >= 0) {
+      std::snprintf(buf, sizeof buf, ", eval bpc %.4f", s.final_eval->bits_per_char);
+      line += buf;
+    } else if (s.final_eval->perplexity >= 0) {
+      std::snprintf(buf, sizeof buf, ", eval perplexity %.2f", s.final_eval->perplexity);
+      line += buf;
+    }
     if (s.final_eval->accuracy >= 0)
       std::snprintf(buf, sizeof buf, ", eval accuracy %.4f (loss %.4g)", s.final_eval->accuracy,
                     s.final_eval->loss);

@@ -336,7 +336,9 @@ TEST_CASE("npy: every bad input is an InputError naming the file and the problem
   e = err(x, y, "", 1);
   CHECK(contains(e, "label 1 at index [1] is outside 0..0 (classes 1)"));
   e = err(x, d.save("y2i.npy", xt::xarray<int64_t>(xt::zeros<int64_t>({4, 2}))));
-  CHECK(contains(e, "y2i.npy': integer dtype int64 with shape [4,2]"));
+  CHECK(contains(e, "y2i.npy': shape [4,2] has 2 steps, but inputs"));
+  e = err(x, d.save("y3i.npy", xt::xarray<int64_t>(xt::zeros<int64_t>({4, 3, 1}))));
+  CHECK(contains(e, "y3i.npy': integer dtype int64 with shape [4,3,1]"));
   e = err(x, d.save("yf1.npy", xt::xarray<double>{0.5, 1, 2, 3}));
   CHECK(contains(e, "yf1.npy': float shape [4], expected [N,O] or [N,T,O]"));
   // Per-step targets of the wrong length, per-step targets with short sequences, Inf.

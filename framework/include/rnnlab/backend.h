@@ -100,10 +100,13 @@ class Backend {
   virtual void argmax_rows(const Tensor& x, Tensor& out_ids) = 0;  // x [N,C] -> i32 [N]
 
   // ---- losses ----
-  // probs = softmax(logits) [N,C]; loss[n] = -log probs[n, label[n]]   (labels i32 [N])
+  // probs = softmax(logits) [N,C]; loss[n] = -log probs[n, label[n]]   (labels i32 [N]).
+  // A label of -1 (kNotScored, data.h) is not scored: loss[n] = 0 and its row gets no gradient;
+  // any other label outside [0, C) is an Error naming the row.
   virtual void softmax_xent(const Tensor& logits, const Tensor& labels, Tensor& probs,
                             Tensor& loss) = 0;
-  // dlogits += g * (probs - onehot(labels)) * scale, g = the scalar tensor `dloss`.
+  // dlogits += g * (probs - onehot(labels)) * scale, g = the scalar tensor `dloss`; rows with
+  // label -1 are left unchanged.
   virtual void softmax_xent_grad_acc(const Tensor& probs, const Tensor& labels,
                                      const Tensor& dloss, double scale, Tensor& dlogits) = 0;
   // loss[i] = max(x,0) - x*t + log(1 + exp(-|x|))

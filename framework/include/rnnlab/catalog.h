@@ -44,6 +44,10 @@ struct DataSourceType {
   // split_seed / data_seed, so the held-out set does not change with the model seed.
   std::function<DataSetup(const CellConfig& config, const std::string& base_dir, uint64_t seed)>
       create;
+  // Optional: what `rnnlab check` validates without building the data (e.g. the shapes and
+  // dtypes of .npy files); InputError when the data would not load. Empty: only the `path`
+  // argument's existence is checked.
+  std::function<void(const CellConfig& config, const std::string& base_dir)> check;
 };
 
 class Catalog {

@@ -58,8 +58,10 @@ Var sum(const Var& x);   // scalar []
 Var mean(const Var& x);  // scalar []
 
 // ---- losses (scalar mean over rows / elements) ----
-// logits [N,C], labels i32 [N]
-Var softmax_cross_entropy(const Var& logits, const Var& labels);
+// logits [N,C], labels i32 [N]; a label -1 is not scored (no loss, no gradient) and the mean is
+// over the scored rows (0 when none is). `scored` = the number of labels != -1 when the caller
+// knows it (saves reading device labels back), -1: counted here.
+Var softmax_cross_entropy(const Var& logits, const Var& labels, int64_t scored = -1);
 Var mse(const Var& pred, const Var& target);
 Var bce_with_logits(const Var& logits, const Var& target);
 

@@ -87,11 +87,14 @@ inline constexpr char kMetrics[] = "metrics";  // one row per log interval of tr
 inline constexpr char kEval[] = "eval";        // one row per evaluation
 inline constexpr char kEpochs[] = "epochs";    // one row per completed epoch
 // Columns (metrics: step, epoch, wall_time, loss, grad_norm, sequences_per_second, accuracy;
-// eval: step, epoch, wall_time, loss, accuracy; epochs: epoch, loss, train_time).
+// eval: step, epoch, wall_time, loss, accuracy, bpc | perplexity; epochs: epoch, loss,
+// train_time).
 inline constexpr char kStep[] = "step";           // steps completed at the row
 inline constexpr char kEpoch[] = "epoch";         // 1-based epoch of the row
 inline constexpr char kLoss[] = "loss";           // mean loss over the row's window / epoch
-inline constexpr char kAccuracy[] = "accuracy";   // classification only
+inline constexpr char kAccuracy[] = "accuracy";   // classification only (per-step: per token)
+inline constexpr char kBitsPerChar[] = "bpc";     // eval of a character LM: loss / ln 2
+inline constexpr char kPerplexity[] = "perplexity";  // eval of a word LM: exp(loss)
 inline constexpr char kGradNorm[] = "grad_norm";  // global gradient norm of the row's step
 // (wall_time, train_time and sequences_per_second: the root attribute names above)
 

@@ -19,8 +19,8 @@
 // but the last and the columns the values of the last. Values sort as numbers when they all
 // are, else as text. Each cell pools every run with those values (seeds and any other axis):
 // the final and best eval metric, the final train loss and ms/step as mean ± std (Stat,
-// run_reader.h) over its runs; the eval metric is accuracy when every run logged it, else the
-// eval loss (also for runs that have accuracy, so that one metric is compared), and its stats
+// run_reader.h) over its runs; the eval metric is the runs' metric (bpc, perplexity, accuracy)
+// when every run has the same, else the eval loss (so that one metric is compared), and its stats
 // are over the runs that logged it (`with_eval` of them).
 #pragma once
 

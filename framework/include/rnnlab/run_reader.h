@@ -13,9 +13,11 @@
 // 0 for one value, NaN (both) for none.
 //
 // Groups of `report`: (experiment, model + its sweep point without the seed component), e.g.
-// "lstm" + "hidden=64_seed=2" -> "lstm-hidden=64": runs that differ only in the seed. Its eval
-// metric is accuracy when every run logged it, else the eval loss; "best" is the highest
-// accuracy / lowest loss over the eval rows of a run. Stats are over all of the group's runs.
+// "lstm" + "hidden=64_seed=2" -> "lstm-hidden=64": runs that differ only in the seed. A run's eval
+// metric (its headline) is bpc or perplexity for a language model, accuracy for another
+// classification, else the eval loss (eval_metric_of); a group's is its runs' metric when they
+// all share it, else the eval loss. "best" is the highest accuracy / lowest bpc, perplexity or
+// loss over the eval rows of a run. Stats are over all of the group's runs.
 #pragma once
 
 #include <cstdint>
@@ -40,10 +42,13 @@ struct RunMetrics {  // NaN = not logged (see above)
   double final_train_loss = kNaN;
   double final_eval_loss = kNaN, best_eval_loss = kNaN;
   double final_eval_accuracy = kNaN, best_eval_accuracy = kNaN;
+  double final_eval_bpc = kNaN, best_eval_bpc = kNaN;  // language models: the lowest is best
+  double final_eval_perplexity = kNaN, best_eval_perplexity = kNaN;
 };
 RunMetrics metrics_of(const std::vector<double>& train_loss, const std::vector<double>& eval_loss,
                       const std::vector<double>& eval_accuracy);
-// metrics_of the file's /metrics loss, /eval loss and /eval accuracy columns.
+// metrics_of the file's /metrics loss, /eval loss and /eval accuracy columns, and the last /
+// lowest /eval bpc and perplexity (language models).
 RunMetrics read_metrics(const RunFile& f);
 
 // Timing as the root attributes record it (a finished or interrupted run has them all; a
@@ -83,15 +88,24 @@ struct Series {
   std::vector<double> epoch;  // 1-based epoch of each row (NaN where not logged)
 };
 
+// Eval metrics by name: "accuracy" is the only one where higher is better.
+bool higher_is_better(const std::string& metric);
+
+struct RunRecord;
+// The eval series of `metric` ("loss", "accuracy", "bpc", "perplexity") of a run; nullptr when
+// the run did not log it.
+const struct Series* eval_series(const RunRecord& r, const std::string& metric);
+
 struct RunRecord {
   std::string path, experiment, model, run, group, status;
   int64_t seed = 0, steps = 0;  // steps: attr, else the last logged step
   double train_time = 0, ms_per_step = 0;
   double wall_time = 0;  // attr, else the last logged row's wall_time
   double final_train_loss = 0;
-  bool has_eval = false, accuracy = false;  // accuracy: the eval metric is accuracy
+  bool has_eval = false, accuracy = false;  // accuracy: the run logged an eval accuracy
+  std::string metric;  // the eval metric: "bpc" | "perplexity" | "accuracy" | "loss"
   double final_metric = 0, best_metric = 0;
-  Series train_loss, eval_metric;
+  Series train_loss, eval_metric;   // eval_metric: the series of `metric`
   Series eval_loss, eval_accuracy;  // both eval columns (accuracy empty for regression)
   std::vector<std::pair<std::string, std::string>> attrs;   // every root attr as text, by name
   std::vector<std::pair<std::string, std::string>> values;  // /config/values as text ({} if absent)
@@ -99,7 +113,7 @@ struct RunRecord {
 };
 
 struct GroupRow {
-  std::string experiment, group, metric;  // metric: "accuracy" | "loss" | "" (no eval)
+  std::string experiment, group, metric;  // metric: a run's metric, "loss" or "" (no eval)
   std::vector<const RunRecord*> runs;
   std::vector<int64_t> seeds;
   int64_t finished = 0;

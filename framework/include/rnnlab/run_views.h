@@ -51,7 +51,8 @@ struct ReachCondition {
   bool holds(double x) const;  // false for NaN / Inf
 };
 // Parses "loss<0.01" (no spaces); InputError "expects METRIC OP VALUE with METRIC
-// loss|accuracy and OP < <= > >=, e.g. 'loss<0.01' or 'accuracy>=0.99'; got 'TEXT'" otherwise
+// loss|accuracy|bpc|perplexity and OP < <= > >=, e.g. 'loss<0.01', 'accuracy>=0.99' or
+// 'bpc<2'; got 'TEXT'" otherwise
 // (the caller prefixes what it read, e.g. "--reach ").
 ReachCondition parse_reach(const std::string& text);
 

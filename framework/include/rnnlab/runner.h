@@ -136,8 +136,9 @@ DataSetup create_data(const ExperimentSpec& spec, const Catalog& catalog);
 // per line; nothing when there are none.
 void record_data_warnings(RunFile& run, const DataSetup& data);
 // InputError (located at the path argument) when the data block's `path` (relative to the .rnn
-// file's folder) does not exist; what `rnnlab check` runs instead of loading the data.
-void check_data_files(const ExperimentSpec& spec);
+// file's folder) does not exist, or (located at the data block) when the source's own `check`
+// (catalog.h) fails; what `rnnlab check` runs instead of loading the data.
+void check_data_files(const ExperimentSpec& spec, const Catalog& catalog);
 // Builds the model of a layer list (see "Model building").
 std::unique_ptr<Model> build_model(const ModelSpec& model, const Catalog& catalog,
                                    int64_t input_size, uint64_t seed, Device device, DType dtype,

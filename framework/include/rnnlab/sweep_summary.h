@@ -2,9 +2,10 @@
 // one per group of runs, as DIR/summary.csv, DIR/summary_groups.csv and DIR/summary.h5
 // (tables /runs and /groups, summary_file.h).
 //
-// Per run: its state (run_state.h, or Slurm's), steps, the five summary metrics (run_reader.h:
-// final train loss, final / best eval loss, final / best eval accuracy; only of a finished
-// run), ms per training step and fit()'s wall time (of any run whose file recorded them).
+// Per run: its state (run_state.h, or Slurm's), steps, the nine summary metrics (run_reader.h:
+// final train loss, final / best eval loss, final / best eval accuracy, final / best eval bpc
+// and perplexity of a language model; only of a finished run), ms per training step and
+// fit()'s wall time (of any run whose file recorded them).
 // A run whose file cannot be read is counted as failed, with a warning.
 //
 // Groups: (experiment, model, grid point), the grid point being the run's sweep overrides
@@ -31,10 +32,11 @@ inline constexpr char kGroupsTable[] = "groups";                   // /groups: o
 
 // The summary metrics, in column order (summary.csv: these names; summary_groups.csv:
 // mean_<name>, std_<name>).
-inline constexpr int kSummaryMetrics = 5;
+inline constexpr int kSummaryMetrics = 9;
 inline constexpr const char* kSummaryMetricNames[kSummaryMetrics] = {
-    "final_train_loss", "final_eval_loss", "final_eval_accuracy", "best_eval_loss",
-    "best_eval_accuracy"};
+    "final_train_loss",   "final_eval_loss",      "final_eval_accuracy",
+    "best_eval_loss",     "best_eval_accuracy",   "final_eval_bpc",
+    "best_eval_bpc",      "final_eval_perplexity", "best_eval_perplexity"};
 // Metric i of `m` in that order.
 double summary_metric(const RunMetrics& m, int i);
 

@@ -3,6 +3,12 @@
 // Each step: batch -> forward (training mode) -> loss -> backward -> optimizer step.
 // Loss by target kind (shapes checked, never broadcast silently):
 //   softmax_cross_entropy  output [B,C] (last step), y_class i32 [B]      accuracy = argmax hit
+//                          output [T,B,C] (every step), y_class i32 [T,B] (per-step classes):
+//                          the mean over the scored tokens only: steps at or after a sequence's
+//                          length and class id -1 (kNotScored) get no loss and are not counted;
+//                          token accuracy = argmax hits / scored tokens; a language model's
+//                          dataset adds bits per character (loss / ln 2) or perplexity
+//                          (exp(loss)) to its evaluations (data.h: ClassMetric)
 //   mse                    output [B,O] vs y_value [B,O], or [T,B,O] vs [T,B,O] (every step)
 //   bce_with_logits        output [B,1] vs y_value [B,1] in {0,1}           accuracy = (x>0)==y
 // A non-finite loss or gradient stops the run with an Error naming the step; the run file
@@ -21,6 +27,12 @@
 // `resume` continues from it and reaches bit-identical parameters to an uninterrupted run
 // (same seed, same thread count), mid-epoch too; metric rows written after the checkpoint by
 // the killed process are dropped first (by shrinking the tables, never rewriting them).
+//
+// Stream datasets (data.h: Dataset::stream(), language models) need `stateful` and the `streams`
+// order (truncated BPTT: B parallel streams, state carried from window to window, reset at each
+// epoch start); their evaluation runs the held-out windows the same way, with the state carried
+// through the whole held-out stream (reset before and after). The last n mod B held-out windows
+// (fewer than B·T tokens) do not fit the B streams and are not evaluated.
 //
 // Divergence: a loss that is not finite, or above diverge_factor x max(first loss, 1), stops
 // the run with an Error (status failed) naming the step and the bound.
@@ -71,10 +83,15 @@ struct TrainConfig {
 };
 
 struct EvalResult {
-  double loss = 0.0;
-  double accuracy = -1.0;  // < 0: not a classification task
-  int64_t examples = 0;
+  double loss = 0.0;            // mean per scored target (per-step classes: per scored token)
+  double accuracy = -1.0;       // < 0: not a classification task
+  double bits_per_char = -1.0;  // loss / ln 2 for a character LM (ClassMetric), else < 0
+  double perplexity = -1.0;     // exp(loss) for a word LM, else < 0
+  int64_t examples = 0;         // sequences evaluated
+  int64_t scored = 0;           // targets scored: tokens for per-step classes, else examples
 };
+// Sets e's bits_per_char / perplexity from its loss as `metric` asks (others stay < 0).
+void set_class_metric(EvalResult& e, ClassMetric metric);
 
 struct TrainResult {
   int64_t steps = 0;
@@ -97,9 +114,13 @@ class Trainer {
   TrainResult fit(const Dataset& data, const std::vector<std::size_t>& train,
                   const std::vector<std::size_t>& eval, RunFile* run = nullptr);
   EvalResult evaluate(const Dataset& data, const std::vector<std::size_t>& indices);
-  // Loss (and correct-count for classification) of one batch on `tape`.
+  // InputError when `data` does not fit the model (input size) or the config (a stream dataset
+  // without stateful streams): what fit checks first.
+  void check_data(const Dataset& data) const;
+  // Loss of one batch on `tape`; *correct += the argmax hits of a classification, *scored +=
+  // the targets the loss averages over (scored tokens for per-step classes, else examples).
   Var batch_loss(Tape& tape, const Batch& batch, bool training, uint64_t seed,
-                 int64_t* correct = nullptr);
+                 int64_t* correct = nullptr, int64_t* scored = nullptr);
 
  private:
   Model& model_;

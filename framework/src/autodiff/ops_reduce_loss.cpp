@@ -1,5 +1,6 @@
-// Reductions and losses. Losses are means: over rows (softmax CE) or elements (MSE, BCE).
-//   softmax CE  L = -1/N Σ_n log softmax(x_n)[y_n]      dL/dx = (softmax(x) - onehot(y)) / N
+// Reductions and losses. Losses are means: over scored rows (softmax CE) or elements (MSE, BCE).
+//   softmax CE  L = -1/N Σ_{n: y_n ≠ -1} log softmax(x_n)[y_n],  N = #{n: y_n ≠ -1}
+//               dL/dx_n = (softmax(x_n) - onehot(y_n)) / N for scored rows, 0 for y_n = -1
 //   MSE         L = 1/M Σ (p - t)²                        (composed: sub, square, mean)
 //   BCE logits  L = 1/M Σ max(x,0) - x t + log(1+e^-|x|)  dL/dx = (σ(x) - t) / M
 #include "rnnlab/ops.h"
@@ -26,7 +27,7 @@ Var mean(const Var& x) {
   return reduce_all(x, 1.0 / static_cast<double>(n));
 }
 
-Var softmax_cross_entropy(const Var& logits, const Var& labels) {
+Var softmax_cross_entropy(const Var& logits, const Var& labels, int64_t scored) {
   const Tensor& x = logits.value();
   const Tensor& y = labels.value();
   RNNLAB_CHECK(x.rank() == 2, "softmax_cross_entropy expects logits [N,C], found ",
@@ -34,12 +35,17 @@ Var softmax_cross_entropy(const Var& logits, const Var& labels) {
   RNNLAB_CHECK(y.dtype() == DType::i32 && y.numel() == x.dim(0),
                "softmax_cross_entropy expects i32 labels [", x.dim(0), "], found ",
                dtype_name(y.dtype()), " ", shape_str(y.shape()));
+  if (scored < 0) {
+    scored = 0;
+    for (int32_t label : to_vector<int32_t>(y)) scored += label != -1;
+  }
   Tape& tape = logits.tape();
   Backend& be = tape.backend();
   Tensor probs = be.empty(x.shape(), x.dtype());
   Tensor rows = be.empty({x.dim(0)}, x.dtype());
   be.softmax_xent(x, y, probs, rows);
-  double inv_n = 1.0 / static_cast<double>(x.dim(0));
+  // No scored row: the loss is 0 and nothing gets a gradient (the kernels skip every row).
+  double inv_n = scored > 0 ? 1.0 / static_cast<double>(scored) : 0.0;
   Tensor out = be.empty({}, x.dtype());
   be.fill(out, 0.0);
   be.reduce_acc(rows, Tensor{}, Broadcast{Broadcast::Kind::suffix}, inv_n, out);

@@ -182,22 +182,36 @@ NpyDataset::NpyDataset(const std::string& inputs, const std::string& targets,
   NpyArray y = load_npy_array(targets);
   check_n(y, "targets");
   if (!y.is_float()) {
-    RNNLAB_CHECK_INPUT(y.shape.size() == 1, "targets '", targets, "': integer dtype ", y.dtype,
-                       " with shape ", y.shape_str(),
-                       "; class labels must have shape [N] (regression targets must be float)");
+    RNNLAB_CHECK_INPUT(y.shape.size() == 1 || y.shape.size() == 2, "targets '", targets,
+                       "': integer dtype ", y.dtype, " with shape ", y.shape_str(),
+                       "; class labels must have shape [N] (one per sequence) or [N,T] (one per "
+                       "step, -1 = not scored); regression targets must be float");
+    per_step_ = y.shape.size() == 2;
+    if (per_step_)
+      RNNLAB_CHECK_INPUT(y.shape[1] == static_cast<std::size_t>(steps_), "targets '", targets,
+                         "': shape ", y.shape_str(), " has ", y.shape[1], " steps, but inputs '",
+                         inputs, "' has T = ", steps_);
     int64_t top = -1;
-    labels_.resize(n_);
-    for (std::size_t i = 0; i < n_; ++i) {
+    labels_.resize(y.values.size());
+    for (std::size_t i = 0; i < labels_.size(); ++i) {
       const double v = y.values[i];
-      RNNLAB_CHECK_INPUT(v >= 0 && (classes <= 0 || v < static_cast<double>(classes)) &&
-                             v <= static_cast<double>(INT32_MAX),
-                         "targets '", targets, "': label ", static_cast<int64_t>(v), " at index [",
-                         i, "] is outside 0..",
+      const bool skip = per_step_ && v == kNotScored;
+      const std::string at =
+          per_step_ ? detail::concat("[", i / static_cast<std::size_t>(steps_), ",",
+                                     i % static_cast<std::size_t>(steps_), "]")
+                    : detail::concat("[", i, "]");
+      RNNLAB_CHECK_INPUT(skip || (v >= 0 && (classes <= 0 || v < static_cast<double>(classes)) &&
+                                  v <= static_cast<double>(INT32_MAX)),
+                         "targets '", targets, "': label ", static_cast<int64_t>(v), " at index ",
+                         at, " is outside 0..",
                          classes > 0 ? std::to_string(classes - 1) : std::string("2^31"),
-                         classes > 0 ? " (classes " + std::to_string(classes) + ")" : "");
+                         classes > 0 ? " (classes " + std::to_string(classes) + ")" : "",
+                         per_step_ ? " (-1: a step that is not scored)" : "");
       labels_[i] = static_cast<int32_t>(v);
       top = std::max<int64_t>(top, labels_[i]);
     }
+    if (per_step_)
+      RNNLAB_CHECK_INPUT(top >= 0, "targets '", targets, "': every step is -1 (not scored)");
     classes_ = classes > 0 ? classes : top + 1;
     RNNLAB_CHECK_INPUT(classes_ >= 2, "targets '", targets, "': only one class (label ", top,
                        "); classification needs at least two");
@@ -239,7 +253,13 @@ Batch NpyDataset::batch(const std::vector<std::size_t>& indices, DType dtype) co
     out.lengths[static_cast<std::size_t>(b)] = lengths_[i];
   }
   out.x = float_tensor(x, {T, B, I}, dtype);
-  if (classes_ > 0) {
+  if (classes_ > 0 && per_step_) {
+    std::vector<int32_t> y(static_cast<std::size_t>(T * B));
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t t = 0; t < T; ++t)
+        y[static_cast<std::size_t>(t * B + b)] = labels_[indices[b] * T + t];
+    out.y_class = from_vector(y, {T, B});
+  } else if (classes_ > 0) {
     std::vector<int32_t> y(indices.size());
     for (int64_t b = 0; b < B; ++b) y[b] = labels_[indices[static_cast<std::size_t>(b)]];
     out.y_class = from_vector(y, {B});
@@ -263,7 +283,9 @@ std::string NpyDataset::describe() const {
   std::string s = detail::concat("npy ", x_path_, ": ", n_, " sequences of ", steps_, " steps x ",
                                  inputs_, " features");
   if (!len_path_.empty()) s += ", lengths from " + len_path_;
-  if (classes_ > 0) return s + detail::concat(", ", classes_, " classes from ", y_path_);
+  if (classes_ > 0)
+    return s + detail::concat(", ", classes_, " classes ", per_step_ ? "per step " : "", "from ",
+                              y_path_);
   return s + detail::concat(", targets ", per_step_ ? "per step " : "", "of ", outputs_,
                             " values from ", y_path_);
 }

@@ -67,7 +67,9 @@ std::vector<SchemaEntry> builtin_optimizers() {
 std::vector<ParamSpec> builtin_train_settings() {
   return {
       choice("loss", "softmax_cross_entropy", {"softmax_cross_entropy", "mse", "bce_with_logits"},
-             "training loss (accuracy is reported for the two classification losses)"),
+             "training loss (accuracy is reported for the two classification losses; "
+             "softmax_cross_entropy on per-step class targets is the mean over the scored "
+             "tokens only: padded steps and class id -1 are not counted)"),
       integer("batch", 32, 1, "mini-batch size B"),
       integer("steps", 0, 0, "train for this many steps (0: use epochs)"),
       integer("epochs", 0, 0, "train for this many epochs (0: use steps)"),

@@ -42,26 +42,15 @@ std::unique_ptr<Model> build_model(const ModelSpec& model, const Catalog& catalo
   return b.build();
 }
 
-DataSetup create_data(const ExperimentSpec& spec, const Catalog& catalog) {
-  const DataSourceType* ds = catalog.find_data_source(spec.data.source);
-  RNNLAB_CHECK_INPUT(ds, detail::loc_prefix(spec.data.loc), "unknown data source '",
-                     spec.data.source, "'");
-  CellConfig c = detail::resolve_args("data source '" + ds->entry.name + "'", ds->entry.name,
-                                      ds->entry.schema, spec.data.args, spec.data.loc);
-  std::string base;
-  if (!spec.source_path.empty())
-    base = std::filesystem::path(spec.source_path).parent_path().string();
-  try {
-    DataSetup setup = ds->create(c, base, spec.seed);
-    for (const auto& w : setup.warnings) std::cerr << "warning: " << w << "\n";
-    return setup;
-  } catch (const InputError& e) {
-    throw InputError(detail::loc_prefix(spec.data.loc) + "data '" + spec.data.source +
-                     "': " + e.what());
-  }
+namespace {
+
+std::string base_dir_of(const ExperimentSpec& spec) {
+  return spec.source_path.empty()
+             ? std::string()
+             : std::filesystem::path(spec.source_path).parent_path().string();
 }
 
-void check_data_files(const ExperimentSpec& spec) {
+void check_path_exists(const ExperimentSpec& spec) {
   auto it = spec.data.args.find("path");
   if (it == spec.data.args.end()) return;
   const auto* path = std::get_if<std::string>(&it->second.value);
@@ -74,6 +63,38 @@ void check_data_files(const ExperimentSpec& spec) {
   const SourceLoc& at = it->second.loc.file.empty() ? spec.data.loc : it->second.loc;
   throw InputError(detail::loc_prefix(at) + "data '" + spec.data.source + "': path '" + *path +
                    "' does not exist (looked for " + p.lexically_normal().string() + ")");
+}
+
+}  // namespace
+
+DataSetup create_data(const ExperimentSpec& spec, const Catalog& catalog) {
+  const DataSourceType* ds = catalog.find_data_source(spec.data.source);
+  RNNLAB_CHECK_INPUT(ds, detail::loc_prefix(spec.data.loc), "unknown data source '",
+                     spec.data.source, "'");
+  CellConfig c = detail::resolve_args("data source '" + ds->entry.name + "'", ds->entry.name,
+                                      ds->entry.schema, spec.data.args, spec.data.loc);
+  try {
+    DataSetup setup = ds->create(c, base_dir_of(spec), spec.seed);
+    for (const auto& w : setup.warnings) std::cerr << "warning: " << w << "\n";
+    return setup;
+  } catch (const InputError& e) {
+    throw InputError(detail::loc_prefix(spec.data.loc) + "data '" + spec.data.source +
+                     "': " + e.what());
+  }
+}
+
+void check_data_files(const ExperimentSpec& spec, const Catalog& catalog) {
+  check_path_exists(spec);
+  const DataSourceType* ds = catalog.find_data_source(spec.data.source);
+  if (!ds || !ds->check) return;
+  CellConfig c = detail::resolve_args("data source '" + ds->entry.name + "'", ds->entry.name,
+                                      ds->entry.schema, spec.data.args, spec.data.loc);
+  try {
+    ds->check(c, base_dir_of(spec));
+  } catch (const InputError& e) {
+    throw InputError(detail::loc_prefix(spec.data.loc) + "data '" + spec.data.source +
+                     "': " + e.what());
+  }
 }
 
 void record_data_warnings(RunFile& run, const DataSetup& data) {

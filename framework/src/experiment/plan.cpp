@@ -179,10 +179,12 @@ void for_each_plan(const ExperimentSpec& spec, const Catalog& catalog, const Run
 
 void for_each_checked_plan(const ExperimentSpec& spec, const Catalog& catalog,
                            const RunOptions& options, const std::function<void(RunPlan&&)>& visit) {
-  std::set<std::string> data_paths;  // checked once each, whatever the sweep
+  std::set<std::string> data_blocks;  // checked once each, whatever the sweep
   for_each_plan(spec, catalog, options, [&](RunPlan&& p) {
-    if (auto it = p.spec.data.args.find("path"); it != p.spec.data.args.end())
-      if (data_paths.insert(param_value_str(it->second.value)).second) check_data_files(p.spec);
+    std::string key = p.spec.data.source;
+    for (const auto& [name, arg] : p.spec.data.args)
+      key += "\n" + name + "=" + param_value_str(arg.value);
+    if (data_blocks.insert(key).second) check_data_files(p.spec, catalog);
     visit(std::move(p));
   });
 }

@@ -48,10 +48,18 @@ class ThreadScope {
   int before_;
 };
 
-// Does the dataset give per-step targets (y_value [T,B,O])?
+// Does the dataset give per-step targets (y_value [T,B,O] or per-step classes y_class [T,B])?
 bool per_step_targets(const DataSetup& d) {
   Batch b = d.dataset->batch({d.train.front()}, DType::f32);
-  return b.y_value.defined() && b.y_value.rank() == 3;
+  return (b.y_value.defined() && b.y_value.rank() == 3) || b.per_step_classes();
+}
+
+// A stream dataset (a language model, data.h) trains with truncated BPTT: `stateful true` and
+// `order streams` unless the train block sets them (then Trainer::fit names a conflict).
+void stream_training(const DataSetup& d, const TrainSpec& t, TrainConfig& cfg) {
+  if (!d.dataset->stream()) return;
+  if (!t.settings.count("stateful")) cfg.stateful = true;
+  if (!t.settings.count("order")) cfg.order = SampleOrder::streams;
 }
 
 // One forward of a small training batch before any file is written, so that a model/loss/data
@@ -63,6 +71,7 @@ void dry_run(Model& model, const DataSetup& d, const TrainConfig& cfg, const std
   Batch b = d.dataset->batch(idx, cfg.dtype);
   Tape tape(model.params().device());
   try {
+    trainer.check_data(*d.dataset);
     trainer.batch_loss(tape, b, false, 0);
   } catch (const InputError& e) {
     throw InputError("run '" + run + "': " + e.what());
@@ -136,6 +145,7 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
 
   DataSetup data = create_data(s, catalog);
   RNNLAB_CHECK_INPUT(!data.train.empty(), "run '", plan.name, "': the data has no training examples");
+  stream_training(data, s.train, cfg);
   const RunIdentity identity = identify_run(s, catalog, data, cfg.dtype, describe_spec(plan.spec));
   auto model = build_model(s.models.front(), catalog, data.dataset->input_size(), s.seed, device,
                            cfg.dtype, cfg.stateful, per_step_targets(data));

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "rnnlab/error.h"
+#include "rnnlab/run_layout.h"
 
 namespace rnnlab {
 
@@ -67,12 +68,13 @@ Pivot make_pivot(const std::vector<RunRecord>& runs, const std::vector<std::stri
       for (const auto& name : known) list += (list.empty() ? "" : ", ") + name;
       throw InputError("unknown key '" + k + "'; the keys of these runs: " + list);
     }
-  bool accuracy = true, any_eval = false;
+  bool any_eval = false;
+  std::string metric = runs.empty() ? std::string() : runs.front().metric;
   for (const auto& r : runs) {
-    accuracy &= r.accuracy;
+    if (r.metric != metric) metric = layout::kLoss;  // mixed: the one every run has
     any_eval |= r.has_eval;
   }
-  p.metric = !any_eval ? "" : (accuracy ? "accuracy" : "loss");
+  p.metric = !any_eval ? "" : metric;
 
   const std::size_t nrow_keys = keys.size() == 1 ? 1 : keys.size() - 1;
   auto value = [&](std::size_t run, const std::string& key) {
@@ -112,12 +114,11 @@ Pivot make_pivot(const std::vector<RunRecord>& runs, const std::vector<std::stri
     const auto key = std::make_pair(ri, ci);
     const RunRecord& r = runs[i];
     p.cells[key].runs.push_back(&r);
-    const std::vector<double>& ev =
-        p.metric == "accuracy" ? r.eval_accuracy.value : r.eval_loss.value;
-    if (!ev.empty()) {
+    const Series* ev = p.metric.empty() ? nullptr : eval_series(r, p.metric);
+    if (ev && !ev->value.empty()) {
       ++p.cells[key].with_eval;
-      fm[key].push_back(last_logged(ev));
-      bm[key].push_back(best_logged(ev, p.metric == "accuracy"));
+      fm[key].push_back(last_logged(ev->value));
+      bm[key].push_back(best_logged(ev->value, higher_is_better(p.metric)));
     }
     tl[key].push_back(r.final_train_loss);
     ms[key].push_back(r.ms_per_step);

@@ -55,9 +55,24 @@ std::vector<double> column(const RunFile& f, const std::string& table, const std
 
 }  // namespace
 
+bool higher_is_better(const std::string& metric) { return metric == L::kAccuracy; }
+
+const Series* eval_series(const RunRecord& r, const std::string& metric) {
+  if (metric == L::kLoss) return &r.eval_loss;
+  if (metric == L::kAccuracy) return r.accuracy ? &r.eval_accuracy : nullptr;
+  return r.metric == metric ? &r.eval_metric : nullptr;
+}
+
 RunMetrics read_metrics(const RunFile& f) {
-  return metrics_of(column(f, L::kMetrics, L::kLoss), column(f, L::kEval, L::kLoss),
-                    column(f, L::kEval, L::kAccuracy));
+  RunMetrics m = metrics_of(column(f, L::kMetrics, L::kLoss), column(f, L::kEval, L::kLoss),
+                            column(f, L::kEval, L::kAccuracy));
+  const std::vector<double> bpc = column(f, L::kEval, L::kBitsPerChar);
+  const std::vector<double> ppl = column(f, L::kEval, L::kPerplexity);
+  m.final_eval_bpc = last_logged(bpc);
+  m.best_eval_bpc = best_logged(bpc, false);
+  m.final_eval_perplexity = last_logged(ppl);
+  m.best_eval_perplexity = best_logged(ppl, false);
+  return m;
 }
 
 double ms_per_step(double train_time, int64_t steps) {
@@ -231,13 +246,18 @@ RunRecord read_run(const std::string& path) {
   r.accuracy = has_column(f, L::kEval, L::kAccuracy);
   r.eval_loss = read_series(f, L::kEval, L::kLoss);
   if (r.accuracy) r.eval_accuracy = read_series(f, L::kEval, L::kAccuracy);
-  r.eval_metric = r.accuracy ? r.eval_accuracy : r.eval_loss;
+  r.metric = has_column(f, L::kEval, L::kBitsPerChar)  ? L::kBitsPerChar
+             : has_column(f, L::kEval, L::kPerplexity) ? L::kPerplexity
+             : r.accuracy                              ? L::kAccuracy
+                                                       : L::kLoss;
+  r.eval_metric = r.metric == L::kAccuracy ? r.eval_accuracy
+                  : r.metric == L::kLoss   ? r.eval_loss
+                                           : read_series(f, L::kEval, r.metric);
   r.has_eval = !r.eval_metric.value.empty();
-  const RunMetrics m = metrics_of(r.train_loss.value, r.eval_loss.value, r.eval_accuracy.value);
-  r.final_train_loss = m.final_train_loss;
+  r.final_train_loss = last_logged(r.train_loss.value);
   if (r.has_eval) {
-    r.final_metric = r.accuracy ? m.final_eval_accuracy : m.final_eval_loss;
-    r.best_metric = r.accuracy ? m.best_eval_accuracy : m.best_eval_loss;
+    r.final_metric = last_logged(r.eval_metric.value);
+    r.best_metric = best_logged(r.eval_metric.value, higher_is_better(r.metric));
   }
   r.attrs = attrs_text(f, "/");
   if (f.exists(L::kConfigValues)) r.values = attrs_text(f, L::kConfigValues);
@@ -282,22 +302,24 @@ std::vector<GroupRow> aggregate(const std::vector<RunRecord>& runs) {
     g.experiment = runs[members.front()].experiment;
     g.group = runs[members.front()].group;
     std::vector<double> fm, bm, tl, wt, ms;
-    bool acc = true;
+    std::string metric = runs[members.front()].metric;
+    for (std::size_t i : members)
+      if (runs[i].metric != metric) metric = L::kLoss;  // mixed: the one every run has
     for (std::size_t i : members) {
       const RunRecord* r = &runs[i];
       g.runs.push_back(r);
       g.seeds.push_back(r->seed);
       g.finished += r->status == L::kFinished;
-      acc &= r->accuracy;
       if (r->has_eval) {
-        fm.push_back(r->final_metric);
-        bm.push_back(r->best_metric);
+        const Series& ev = *eval_series(*r, metric);
+        fm.push_back(last_logged(ev.value));
+        bm.push_back(best_logged(ev.value, higher_is_better(metric)));
       }
       tl.push_back(r->final_train_loss);
       wt.push_back(r->wall_time);
       ms.push_back(r->ms_per_step);
     }
-    g.metric = fm.empty() ? "" : (acc ? "accuracy" : "loss");
+    g.metric = fm.empty() ? "" : metric;
     g.final_metric = stat_of(fm);
     g.best_metric = stat_of(bm);
     g.final_train_loss = stat_of(tl);

@@ -81,8 +81,8 @@ bool ReachCondition::holds(double x) const {
 
 ReachCondition parse_reach(const std::string& text) {
   const std::string expected =
-      "expects METRIC OP VALUE with METRIC loss|accuracy and OP < <= > >=, e.g. "
-      "'loss<0.01' or 'accuracy>=0.99'; got '" +
+      "expects METRIC OP VALUE with METRIC loss|accuracy|bpc|perplexity and OP < <= > >=, "
+      "e.g. 'loss<0.01', 'accuracy>=0.99' or 'bpc<2'; got '" +
       text + "'";
   ReachCondition c;
   const std::size_t op_at = text.find_first_of("<>");
@@ -91,7 +91,9 @@ ReachCondition parse_reach(const std::string& text) {
   const bool two = op_at + 1 < text.size() && text[op_at + 1] == '=';
   c.op = text.substr(op_at, two ? 2 : 1);
   const std::string number = text.substr(op_at + c.op.size());
-  if (c.metric != "loss" && c.metric != "accuracy") throw InputError(expected);
+  if (c.metric != "loss" && c.metric != "accuracy" && c.metric != "bpc" &&
+      c.metric != "perplexity")
+    throw InputError(expected);
   std::size_t used = 0;
   try {
     c.value = std::stod(number, &used);
@@ -112,7 +114,9 @@ ReachRow reach_of(const GroupRow& group, const ReachCondition& cond) {
   ReachRow row;
   std::vector<double> reached;
   for (const RunRecord* r : group.runs) {
-    const Series& s = cond.metric == "loss" ? r->eval_loss : r->eval_accuracy;
+    static const Series kNone;
+    const Series* found = eval_series(*r, cond.metric);
+    const Series& s = found ? *found : kNone;
     ReachRun run{first_step_reaching(s, cond), s.step.empty() ? 0.0 : s.step.back()};
     if (std::isfinite(run.step)) reached.push_back(run.step);
     row.runs.push_back(run);

@@ -25,6 +25,14 @@ double summary_metric(const RunMetrics& m, int i) {
       return m.best_eval_loss;
     case 4:
       return m.best_eval_accuracy;
+    case 5:
+      return m.final_eval_bpc;
+    case 6:
+      return m.best_eval_bpc;
+    case 7:
+      return m.final_eval_perplexity;
+    case 8:
+      return m.best_eval_perplexity;
   }
   throw Error("summary_metric: no metric " + std::to_string(i));
 }

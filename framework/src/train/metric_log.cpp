@@ -40,6 +40,8 @@ void MetricLog::eval_row(int64_t step, int64_t epoch, double wall_time, const Ev
                                                   {L::kWallTime, wall_time},
                                                   {L::kLoss, e.loss}};
   if (e.accuracy >= 0) row.emplace_back(L::kAccuracy, e.accuracy);
+  if (e.bits_per_char >= 0) row.emplace_back(L::kBitsPerChar, e.bits_per_char);
+  if (e.perplexity >= 0) row.emplace_back(L::kPerplexity, e.perplexity);
   run_->append_metrics(L::kEval, row);
   ++rows_.eval;
   run_->flush();

@@ -3,7 +3,8 @@
 //
 //   metrics   one row per log interval:  step, epoch, wall_time, loss, grad_norm,
 //             sequences_per_second (+ accuracy when classifying); flushed at once
-//   eval      one row per evaluation:    step, epoch, wall_time, loss (+ accuracy); flushed
+//   eval      one row per evaluation:    step, epoch, wall_time, loss (+ accuracy, + bpc or
+//             perplexity for a language model); flushed
 //   epochs    one row per ended epoch:   epoch, loss, train_time; flushed with the next row
 //
 // It counts the rows it wrote (MetricRows): a checkpoint records the counts, and a resume

@@ -52,8 +52,35 @@ Trainer::Trainer(Model& model, TrainConfig config)
                      "sequential), not shuffled ones");
 }
 
+void set_class_metric(EvalResult& e, ClassMetric metric) {
+  e.bits_per_char = metric == ClassMetric::bits_per_char ? e.loss / std::log(2.0) : -1.0;
+  e.perplexity = metric == ClassMetric::perplexity ? std::exp(e.loss) : -1.0;
+}
+
+namespace {
+
+// Per-step class ids [T,B] as the loss reads them, flattened to [T*B]: a step at or after its
+// sequence's length becomes -1 (not scored). Checks every id against the model's C outputs.
+std::vector<int32_t> scored_labels(const Batch& b, int64_t classes, int64_t* scored) {
+  std::vector<int32_t> y = to_vector<int32_t>(b.y_class);
+  const int64_t steps = b.steps(), batch = b.batch_size();
+  *scored = 0;
+  for (int64_t t = 0; t < steps; ++t)
+    for (int64_t r = 0; r < batch; ++r) {
+      int32_t& id = y[static_cast<std::size_t>(t * batch + r)];
+      if (t >= b.lengths[static_cast<std::size_t>(r)]) id = kNotScored;
+      RNNLAB_CHECK_INPUT(id >= kNotScored && id < classes, "class id ", id, " at step ", t,
+                         " of sequence ", r, " is outside the model's ", classes,
+                         " outputs: give the last layer as many units as the data has classes");
+      *scored += id != kNotScored;
+    }
+  return y;
+}
+
+}  // namespace
+
 Var Trainer::batch_loss(Tape& tape, const Batch& b, bool training, uint64_t seed,
-                        int64_t* correct) {
+                        int64_t* correct, int64_t* scored) {
   Activation in;
   // Token ids (Batch::x i32 [T,B], see data.h) reach the embedding layer unchanged; float
   // inputs [T,B,I] are converted to the run's dtype if a dataset built them in another.
@@ -80,12 +107,30 @@ Var Trainer::batch_loss(Tape& tape, const Batch& b, bool training, uint64_t seed
   in.lengths = b.lengths;
   ForwardContext fc{training, seed};
   Activation out = model_.forward(tape, in, fc);
-  const Shape& os = out.x.shape();
+  const Shape os = out.x.shape();  // a copy: recording ops may move the tape's nodes
   Backend& be = tape.backend();
   switch (config_.loss) {
     case LossKind::softmax_cross_entropy: {
       RNNLAB_CHECK_INPUT(b.y_class.defined(), "softmax_cross_entropy needs class labels; the "
                          "dataset has none");
+      if (b.per_step_classes()) {
+        RNNLAB_CHECK_INPUT(out.sequence && os.size() == 3 && os[0] == b.steps() &&
+                               os[1] == b.batch_size(),
+                           "per-step class targets [T,B] need model output [T,B,C] (a recurrent "
+                           "layer returning every step, then dense), found ", shape_str(os));
+        int64_t n = 0;
+        const std::vector<int32_t> y = scored_labels(b, os[2], &n);
+        Var logits = reshape(out.x, {os[0] * os[1], os[2]});
+        if (correct) {
+          Tensor pred = be.empty({os[0] * os[1]}, DType::i32);
+          be.argmax_rows(logits.value(), pred);
+          const auto p = to_vector<int32_t>(pred);
+          for (std::size_t i = 0; i < p.size(); ++i) *correct += y[i] != kNotScored && p[i] == y[i];
+        }
+        if (scored) *scored += n;
+        return softmax_cross_entropy(
+            logits, tape.constant(from_vector(y, {os[0] * os[1]}, be.device())), n);
+      }
       RNNLAB_CHECK_INPUT(!out.sequence && os.size() == 2 && os[0] == b.batch_size(),
                          "softmax_cross_entropy needs model output [B,C] (a recurrent layer "
                          "returning its last step, then dense), found ", shape_str(os));
@@ -95,7 +140,8 @@ Var Trainer::batch_loss(Tape& tape, const Batch& b, bool training, uint64_t seed
         auto p = to_vector<int32_t>(pred), y = to_vector<int32_t>(b.y_class);
         for (std::size_t i = 0; i < p.size(); ++i) *correct += p[i] == y[i];
       }
-      return softmax_cross_entropy(out.x, tape.constant(b.y_class));
+      if (scored) *scored += b.batch_size();
+      return softmax_cross_entropy(out.x, tape.constant(b.y_class), b.batch_size());
     }
     case LossKind::mse:
     case LossKind::bce_with_logits: {
@@ -108,6 +154,7 @@ Var Trainer::batch_loss(Tape& tape, const Batch& b, bool training, uint64_t seed
         for (int32_t len : b.lengths)
           RNNLAB_CHECK_INPUT(len == b.steps(), "per-step targets need full-length sequences");
       Var y = tape.constant(b.y_value);
+      if (scored) *scored += b.batch_size();
       if (config_.loss == LossKind::mse) return mse(out.x, y);
       if (correct) {
         auto x = to_vector<double>(out.x.value()), t = to_vector<double>(b.y_value);
@@ -119,30 +166,61 @@ Var Trainer::batch_loss(Tape& tape, const Batch& b, bool training, uint64_t seed
   throw Error("unreachable loss kind");
 }
 
+namespace {
+
+// The evaluation batches over `indices`: consecutive slices of `batch`, or for a stream dataset
+// B = min(batch, n) parallel streams (the `streams` order; the trailing n mod B are left out).
+std::vector<std::vector<std::size_t>> eval_batches(const Dataset& data,
+                                                   const std::vector<std::size_t>& indices,
+                                                   std::size_t batch) {
+  if (data.stream())
+    return BatchSampler(indices, std::min(batch, indices.size()), SampleOrder::streams)
+        .epoch(0);
+  std::vector<std::vector<std::size_t>> out;
+  for (std::size_t start = 0; start < indices.size(); start += batch)
+    out.emplace_back(indices.begin() + static_cast<std::ptrdiff_t>(start),
+                     indices.begin() +
+                         static_cast<std::ptrdiff_t>(std::min(indices.size(), start + batch)));
+  return out;
+}
+
+}  // namespace
+
+void Trainer::check_data(const Dataset& data) const {
+  RNNLAB_CHECK_INPUT(data.input_size() == model_.input_size(), "the data has ",
+                     data.input_size(), " input features, the model expects ",
+                     model_.input_size());
+  RNNLAB_CHECK_INPUT(!data.stream() || (config_.stateful && config_.order == SampleOrder::streams),
+                     "train: the data is one token stream (a language model); it needs "
+                     "`stateful true` and `order streams` (truncated BPTT over B streams)");
+}
+
 EvalResult Trainer::evaluate(const Dataset& data, const std::vector<std::size_t>& indices) {
   EvalResult r;
   if (indices.empty()) return r;
   const bool classify = config_.loss != LossKind::mse;
   Tape tape(model_.params().device());
-  // Evaluation is stateless. The carried state cannot be saved and restored around it, so a
-  // stateful model's carry is reset before and after: training continues from a fresh state
-  // (with eval_every 0 evaluation happens at epoch ends, where the carry is reset anyway).
+  // Evaluation starts from a fresh state. The carried state cannot be saved and restored
+  // around it, so a stateful model's carry is reset before and after: training continues from
+  // a fresh state (with eval_every 0 evaluation happens at epoch ends, where the carry is reset
+  // anyway). A stream dataset carries the state through the held-out windows in between.
   if (config_.stateful) model_.reset_state();
   double loss_sum = 0;
   int64_t correct = 0;
-  std::size_t bs = static_cast<std::size_t>(config_.batch);
-  for (std::size_t start = 0; start < indices.size(); start += bs) {
-    std::vector<std::size_t> idx(indices.begin() + static_cast<std::ptrdiff_t>(start),
-                                 indices.begin() + static_cast<std::ptrdiff_t>(std::min(indices.size(), start + bs)));
+  for (const auto& idx : eval_batches(data, indices, static_cast<std::size_t>(config_.batch))) {
     Batch b = data.batch(idx, config_.dtype);
     tape.reset();
-    Var l = batch_loss(tape, b, false, 0, classify ? &correct : nullptr);
-    loss_sum += item(l.value()) * static_cast<double>(idx.size());
+    int64_t scored = 0;
+    Var l = batch_loss(tape, b, false, 0, classify ? &correct : nullptr, &scored);
+    loss_sum += item(l.value()) * static_cast<double>(scored);
     r.examples += static_cast<int64_t>(idx.size());
+    r.scored += scored;
   }
   if (config_.stateful) model_.reset_state();
-  r.loss = loss_sum / static_cast<double>(r.examples);
-  if (classify) r.accuracy = static_cast<double>(correct) / static_cast<double>(r.examples);
+  const double n = static_cast<double>(std::max<int64_t>(r.scored, 1));
+  r.loss = loss_sum / n;
+  if (classify) r.accuracy = static_cast<double>(correct) / n;
+  set_class_metric(r, data.class_metric());
   return r;
 }
 
@@ -176,9 +254,7 @@ void set_rng_state(Rng& rng, const std::string& text) {
 TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& train,
                          const std::vector<std::size_t>& eval, RunFile* run) {
   RNNLAB_CHECK_INPUT(!train.empty(), "train: no training examples");
-  RNNLAB_CHECK_INPUT(data.input_size() == model_.input_size(), "the data has ",
-                     data.input_size(), " input features, the model expects ",
-                     model_.input_size());
+  check_data(data);
   RNNLAB_CHECK_INPUT(!config_.resume || run, "train: resume needs a run file");
   BatchSampler sampler(train, static_cast<std::size_t>(config_.batch), config_.order,
                        config_.seed, config_.drop_last);
@@ -200,6 +276,7 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
     RNNLAB_CHECK_INPUT(st.step <= total, "checkpoint step ", st.step,
                        " is beyond this run's ", total, " steps");
     res.resumed_from = st.step;
+    if (st.last_eval) set_class_metric(*st.last_eval, data.class_metric());
     res.final_eval = st.last_eval;
   }
   BatchIterator it(sampler, st.iter_epoch, static_cast<std::size_t>(st.iter_batch));
@@ -242,8 +319,9 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
       auto ts = std::chrono::steady_clock::now();
       Batch b = data.batch(idx, config_.dtype);
       tape.reset();
-      int64_t correct = 0;
-      Var loss = batch_loss(tape, b, true, batch_seeds.next_seed(), classify ? &correct : nullptr);
+      int64_t correct = 0, scored = 0;
+      Var loss = batch_loss(tape, b, true, batch_seeds.next_seed(), classify ? &correct : nullptr,
+                            &scored);
       double lv = item(loss.value());
       if (std::isnan(st.first_loss)) st.first_loss = lv;
       const double bound = config_.diverge_factor * std::max(st.first_loss, 1.0);
@@ -265,7 +343,7 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
       st.window_loss += lv;
       ++st.window_batches;
       st.window_correct += correct;
-      st.window_examples += b.batch_size();
+      st.window_examples += scored;  // accuracy's denominator: scored targets
       double acc = classify ? double(st.window_correct) / double(st.window_examples) : -1.0;
       progress.update(step, epoch + 1, st.window_loss / double(st.window_batches), acc);
       if (run && (step % std::max<int64_t>(1, config_.log_every) == 0 || step == total)) {

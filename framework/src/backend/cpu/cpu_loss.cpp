@@ -17,8 +17,8 @@ void CpuBackend::softmax_xent(const Tensor& logits, const Tensor& labels, Tensor
     T* p = probs.data<T>();
     T* l = loss.data<T>();
     for (int64_t i = 0; i < n; ++i)
-      RNNLAB_CHECK(y[i] >= 0 && y[i] < c, "label ", y[i], " of row ", i, " is outside [0, ", c,
-                   ")");
+      RNNLAB_CHECK(y[i] == -1 || (y[i] >= 0 && y[i] < c), "label ", y[i], " of row ", i,
+                   " is outside [0, ", c, ") (-1: not scored)");
     cpu_parallel_for(n, std::max<int64_t>(1, kGrain / c), [&](int64_t s, int64_t e) {
       for (int64_t i = s; i < e; ++i) {
         const T* row = x + i * c;
@@ -28,7 +28,7 @@ void CpuBackend::softmax_xent(const Tensor& logits, const Tensor& labels, Tensor
         for (int64_t j = 0; j < c; ++j) z += std::exp(static_cast<double>(row[j] - mx));
         for (int64_t j = 0; j < c; ++j)
           pr[j] = static_cast<T>(std::exp(static_cast<double>(row[j] - mx)) / z);
-        l[i] = static_cast<T>(std::log(z) + mx - row[y[i]]);
+        l[i] = y[i] < 0 ? T(0) : static_cast<T>(std::log(z) + mx - row[y[i]]);
       }
     });
   });
@@ -44,6 +44,7 @@ void CpuBackend::softmax_xent_grad_acc(const Tensor& probs, const Tensor& labels
     T g = static_cast<T>(dloss.data<T>()[0] * scale);
     T* d = dlogits.data<T>();
     for (int64_t i = 0; i < n; ++i) {
+      if (y[i] < 0) continue;  // not scored
       for (int64_t j = 0; j < c; ++j) d[i * c + j] += g * p[i * c + j];
       d[i * c + y[i]] -= g;
     }

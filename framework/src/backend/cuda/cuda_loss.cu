@@ -3,11 +3,13 @@
 //   softmax_xent        mx = max_j x[n,j];  z = Σ_j exp(x[n,j] - mx)  (double);
 //                       probs[n,j] = exp(x[n,j] - mx) / z;  loss[n] = log z + mx - x[n, label[n]]
 //   softmax_xent_grad_acc  g = dloss[0] * scale;  dlogits[n,j] += g probs[n,j];  dlogits[n,label] -= g
+//   (a label of -1 is not scored: loss[n] = 0, no gradient for row n)
 //   bce_logits          loss = max(x,0) - x t + log1p(exp(-|x|))
 //   bce_logits_grad_acc dx += g (sigmoid(x) - t)
 //   scalar_broadcast_acc dx += g
 // The scalar g is read from the device tensor dloss inside the kernel (no host round trip).
-// Labels outside [0, C) throw rnnlab::Error naming the row, found through a read-back flag.
+// Labels outside [0, C) other than -1 throw rnnlab::Error naming the row, found through a
+// read-back flag.
 #include <limits>
 #include <vector>
 
@@ -35,7 +37,9 @@ __global__ void softmax_xent_kernel(const T* x, const int32_t* y, int64_t rows, 
       pr[j] = static_cast<T>(exp(static_cast<double>(row[j] - mx)) / z);
     if (threadIdx.x == 0) {
       const int32_t label = y[r];
-      if (label < 0 || label >= c) {
+      if (label == -1) {
+        loss[r] = T(0);
+      } else if (label < 0 || label >= c) {
         atomicMin(bad, static_cast<unsigned long long>(r));
         loss[r] = T(0);
       } else {
@@ -51,6 +55,7 @@ __global__ void softmax_xent_grad_kernel(const T* p, const int32_t* y, const T* 
   const T g = static_cast<T>(cuda_detail::scalar_at(dloss) * scale);
   RNNLAB_GRID_STRIDE(i, n) {
     const int64_t r = i / c, j = i - r * c;
+    if (y[r] < 0) continue;  // not scored
     T v = d[i] + g * p[i];
     if (j == y[r]) v -= g;
     d[i] = v;
