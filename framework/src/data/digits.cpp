@@ -1,6 +1,7 @@
 // DigitsDataset: the 8×8 handwritten digits (UCI optdigits test set, as in sklearn's
-// digits.csv.gz): per line 64 pixel values 0..16 then the label 0..9. Image rows are time
-// steps: x[t, b, j] = pixel(8t + j) / 16.
+// digits.csv.gz): per line 64 pixel values 0..16 then the label 0..9. Read as a
+// SequentialImage (sequential_image.cpp): rows as time steps, x[t, b, j] = pixel(8t + j) / 16
+// (the default), or pixel by pixel, x[t, b, 0] = pixel(π(t)) / 16.
 #include <charconv>
 #include <cmath>
 
@@ -33,7 +34,8 @@ bool parse_int_in(std::string_view s, int lo, int hi, int* out) {
 
 }  // namespace
 
-DigitsDataset::DigitsDataset(const std::string& path) : path_(path) {
+DigitsDataset::DigitsDataset(const std::string& path, const ImageReadingOptions& reading)
+    : path_(path), image_(kSide, kSide, reading) {
   const std::string text = read_text_file(path);
   std::size_t line_no = 0, pos = 0;
   std::vector<std::string_view> fields;
@@ -78,29 +80,12 @@ double DigitsDataset::pixel(std::size_t i, int64_t row, int64_t col) const {
 }
 
 Batch DigitsDataset::batch(const std::vector<std::size_t>& indices, DType dtype) const {
-  const auto B = static_cast<int64_t>(indices.size());
-  RNNLAB_CHECK(B > 0, "DigitsDataset::batch: no indices");
-  std::vector<double> x(static_cast<std::size_t>(kSide * B * kSide));
-  std::vector<int32_t> y(indices.size());
-  for (int64_t b = 0; b < B; ++b) {
-    const std::size_t i = indices[b];
-    RNNLAB_CHECK(i < size(), "DigitsDataset::batch: index ", i, " out of range (", size(),
-                 " images)");
-    const float* img = &pixels_[i * kPixels];
-    for (int64_t t = 0; t < kSide; ++t)
-      for (int64_t j = 0; j < kSide; ++j) x[(t * B + b) * kSide + j] = img[t * kSide + j];
-    y[b] = labels_[i];
-  }
-  Batch out;
-  out.x = float_tensor(x, {kSide, B, kSide}, dtype);
-  out.lengths.assign(indices.size(), static_cast<int32_t>(kSide));
-  out.y_class = from_vector(y, {B});
-  return out;
+  return image_.batch(pixels_, labels_, indices, dtype, "DigitsDataset");
 }
 
 std::string DigitsDataset::describe() const {
-  return detail::concat("digits: ", size(), " images of 8x8 pixels as 8 steps of 8 (/16), ",
-                        kClasses, " classes, from ", path_);
+  return detail::concat("digits: ", size(), " images of 8x8 pixels as ", image_.describe(),
+                        " (/16), ", kClasses, " classes, from ", path_);
 }
 
 }  // namespace rnnlab
