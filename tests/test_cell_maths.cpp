@@ -4,11 +4,14 @@
 //   * each cell's per-element backward is the derivative of its per-element forward: f64
 //     central differences of L = Σ w_k · state_k against the hand-written gradient, for every
 //     input of one element (gates, the previous state), every mode (elman act, qrnn pooling,
-//     rwa with either side of the running max winning).
+//     rwa with either side of the running max winning);
+//   * the other rules both devices share: float exp's range, argmax's order (NaN first), the
+//     ordered scatter-add plan of an embedding's backward (id_segments.h).
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <vector>
 
 #include "../plugins/elman/elman_maths.h"
@@ -17,6 +20,8 @@
 #include "../plugins/qrnn/qrnn_maths.h"
 #include "../plugins/rwa/rwa_maths.h"
 #include "rnnlab/cpu_math.h"
+#include "backend/id_segments.h"
+#include "rnnlab/backend.h"
 #include "rnnlab/hd_math.h"
 
 namespace rnnlab {
@@ -60,6 +65,50 @@ TEST_CASE("hd_math on the host is cpu_math" * doctest::test_suite("unit")) {
     CHECK(hd_math::sigmoid(x) == cpu_math::sigmoid(x));
     CHECK(hd_math::tanh(x) == cpu_math::tanh(x));
   }
+}
+
+TEST_CASE("hd_math: float exp's range rule (both devices): NaN stays, inf above, 0 below"
+          * doctest::test_suite("unit")) {
+  const float inf = std::numeric_limits<float>::infinity();
+  CHECK(hd_math::exp(100.0f) == inf);  // CUDA's expf(100) is inf: the CPU used to give 2.4e38
+  CHECK(hd_math::exp(cpu_math::kExpMaxF + 0.01f) == inf);
+  CHECK(std::isfinite(hd_math::exp(cpu_math::kExpMaxF)));
+  CHECK(hd_math::exp(-100.0f) == 0.0f);
+  CHECK(hd_math::exp(cpu_math::kExpMinF) > 0.0f);
+  CHECK(std::isnan(hd_math::exp(std::nanf(""))));  // the clamp used to turn NaN into 1e-38
+  CHECK(std::isnan(hd_math::sigmoid(std::nanf(""))));
+  CHECK(std::isnan(hd_math::tanh(std::nanf(""))));
+  CHECK(hd_math::sigmoid(-100.0f) == 0.0f);
+  CHECK(hd_math::sigmoid(100.0f) == 1.0f);
+  for (float x = -87.0f; x < 88.0f; x += 0.37f)
+    CHECK(hd_math::exp(x) == doctest::Approx(std::exp(double(x))).epsilon(4e-7));
+}
+
+TEST_CASE("argmax: the first largest value; NaN ranks above every number (both devices)"
+          * doctest::test_suite("unit")) {
+  const double nan = std::nan("");
+  const std::vector<double> v{1, 3, 3, 0,  nan, 2, nan, 9,  5, 5, 5, 5,  -1, -2, 7, nan};
+  for (DType dt : {DType::f32, DType::f64}) {
+    Backend& be = backend_for(Device::cpu);
+    Tensor x = to_dtype(from_vector(v, {4, 4}), dt), out = be.empty({4}, DType::i32);
+    be.argmax_rows(x, out);
+    CHECK(to_vector<int32_t>(out) == std::vector<int32_t>{1, 0, 0, 3});
+  }
+  CHECK(hd_math::argmax_beats(nan, 5, 1e30, 0));    // NaN beats a number
+  CHECK(!hd_math::argmax_beats(1e30, 0, nan, 5));   // a number never beats NaN
+  CHECK(!hd_math::argmax_beats(nan, 6, nan, 5));    // the first NaN stays
+  CHECK(!hd_math::argmax_beats(2.0, 7, 2.0, 3));    // ties: the lower index
+}
+
+TEST_CASE("id_segments: positions grouped by id in order, the CUDA scatter-add's plan"
+          * doctest::test_suite("unit")) {
+  const IdSegments s = id_segments({3, 0, 3, 9, 1, 3, 0, 5, 12, -1}, 10);  // 12, -1: left out
+  CHECK(s.id == std::vector<int32_t>{0, 1, 3, 5, 9});
+  CHECK(s.start == std::vector<int32_t>{0, 2, 3, 6, 7, 8});
+  CHECK(s.order == std::vector<int32_t>{1, 6, 4, 0, 2, 5, 7, 3});
+  const IdSegments none = id_segments({}, 4);
+  CHECK(none.id.empty());
+  CHECK(none.start == std::vector<int32_t>{0});
 }
 
 TEST_CASE("lstm maths: per-element backward is the derivative of forward") {

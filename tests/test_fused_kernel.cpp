@@ -56,6 +56,19 @@ TEST_CASE("fused kernel: add_recurrent_weight_grad reads h0 then the saved state
   CHECK(calls == std::vector<Call>{{PrevStates::initial, 0, 4}, {PrevStates::saved, 4, 8}});
 }
 
+TEST_CASE("fused kernel: optional_value is null for an absent input and never reads it") {
+  // Every fused forward on both devices takes its mask and QRNN's c0 through this: an empty
+  // Var (no mask, f pooling) must give null, not Var::value()'s throw (issue: the CUDA QRNN
+  // forward evaluated c0.value() before checking the flag).
+  Tape tape(Device::cpu);
+  const Var absent;
+  CHECK_NOTHROW(optional_value<float>(absent));
+  CHECK(optional_value<float>(absent) == nullptr);
+  const Var m = tape.constant(from_vector(std::vector<float>{1, 0}, {2}));
+  CHECK(optional_value<float>(m) == m.value().data<float>());
+  CHECK_THROWS_AS(absent.value(), Error);  // what optional_value must not call
+}
+
 TEST_CASE("fused kernel: accumulate_needed adds into the inputs that need a gradient") {
   Tape tape(Device::cpu);
   Var a = tape.leaf(from_vector(std::vector<double>{1, 2}, {2}), true);

@@ -34,7 +34,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& mask
   Tensor hs = be.empty({steps, batch, h}, p.dtype());
   const T* P = p.value().data<T>();
   const T* W = w_h.value().data<T>();
-  const T* M = mask.valid() ? mask.value().data<T>() : nullptr;
+  const T* M = optional_value<T>(mask);
   T* Hs = hs.data<T>();
   for (int64_t t = 0; t < steps; ++t) {
     const T* h_prev = t == 0 ? h0.value().data<T>() : Hs + (t - 1) * batch * h;

@@ -56,7 +56,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& mask
   Tensor hs = be.empty({steps, batch, h}, dt);
   Tensor q = be.empty({batch, h}, dt);
   const T* P = p.value().data<T>();
-  const T* Mk = mask.valid() ? mask.value().data<T>() : nullptr;
+  const T* Mk = optional_value<T>(mask);
   for (int64_t t = 0; t < steps && n > 0; ++t) {
     Tensor h_prev = t == 0 ? h0.value() : cuda_view(hs, (t - 1) * n, {batch, h});
     be.gemm(false, false, 1.0, h_prev, w_h.value(), 0.0, q);

@@ -59,7 +59,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& b_h, const Var& h0,
   const T* P = p.value().data<T>();
   const T* W = w_h.value().data<T>();
   const T* Bh = b_h.value().data<T>();
-  const T* M = mask.valid() ? mask.value().data<T>() : nullptr;
+  const T* M = optional_value<T>(mask);
   T* Hs = hs.data<T>();
   T* A = acts.data<T>();
   T* QN = qns.data<T>();

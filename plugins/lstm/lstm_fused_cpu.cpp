@@ -62,7 +62,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& c0, 
   Tensor gates = be.empty({steps, batch, h4}, p.dtype());
   const T* P = p.value().data<T>();
   const T* W = w_h.value().data<T>();
-  const T* M = mask.valid() ? mask.value().data<T>() : nullptr;
+  const T* M = optional_value<T>(mask);
   T* S = packed.data<T>();
   T* A = gates.data<T>();
   for (int64_t t = 0; t < steps; ++t) {

@@ -88,7 +88,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& c0, 
   Tensor q = be.empty({batch, h4}, dt);
   const Tensor& P = p.value();
   const Tensor& W = w_h.value();
-  const T* Mk = mask.valid() ? mask.value().data<T>() : nullptr;
+  const T* Mk = optional_value<T>(mask);
   for (int64_t t = 0; t < steps && n > 0; ++t) {
     Tensor h_prev = t == 0 ? h0.value() : cuda_view(hs, (t - 1) * n, {batch, h});
     be.gemm(false, false, 1.0, h_prev, W, 0.0, q);

@@ -113,8 +113,8 @@ Var run(Tape& tape, const Var& p, const Var& h0, const Var& c0, const Var& mask)
   Backend& be = tape.backend();
   const PoolingDims d = pooling_dims(M, p, h0, "qrnn_fused_cpu");
   Tensor packed = be.empty({d.steps, d.batch, d.width}, p.dtype());
-  const T* Mk = mask.valid() ? mask.value().data<T>() : nullptr;
-  const T* C0 = M == Pooling::f ? nullptr : c0.value().data<T>();
+  const T* Mk = optional_value<T>(mask);
+  const T* C0 = M == Pooling::f ? nullptr : optional_value<T>(c0);
   forward_all<T, M>(d, p.value().data<T>(), h0.value().data<T>(), C0, Mk, packed.data<T>());
 
   const bool has_c = M != Pooling::f, has_mask = mask.valid();

@@ -76,11 +76,6 @@ __global__ void qrnn_backward_kernel(PoolingDims d, const T* __restrict__ P,
   }
 }
 
-template <typename T>
-const T* ptr_or_null(bool on, const Tensor& t) {
-  return on ? t.data<T>() : nullptr;
-}
-
 template <typename T, Pooling M>
 Var run(Tape& tape, const Var& p, const Var& h0, const Var& c0, const Var& mask) {
   Backend& be = tape.backend();
@@ -90,8 +85,8 @@ Var run(Tape& tape, const Var& p, const Var& h0, const Var& c0, const Var& mask)
   const int64_t n = d.batch * d.h;
   if (n > 0 && d.steps > 0) {
     qrnn_forward_kernel<T, M><<<cuda_blocks(n), kCudaThreads, 0, cuda_stream()>>>(
-        d, p.value().data<T>(), h0.value().data<T>(), ptr_or_null<T>(has_c, c0.value()),
-        ptr_or_null<T>(has_mask, mask.value()), packed.data<T>());
+        d, p.value().data<T>(), h0.value().data<T>(), has_c ? optional_value<T>(c0) : nullptr,
+        optional_value<T>(mask), packed.data<T>());
     RNNLAB_CUDA_LAUNCHED("qrnn_forward_kernel");
   }
 

@@ -75,7 +75,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const std::vector<Var>& s0, co
   Tensor hs = be.empty({steps, batch, h}, dt);
   Tensor q = be.empty({batch, 2 * h}, dt);
   const T* P = p.value().data<T>();
-  const T* Mk = mask.valid() ? mask.value().data<T>() : nullptr;
+  const T* Mk = optional_value<T>(mask);
   const T* init[4] = {s0[0].value().data<T>(), s0[1].value().data<T>(), s0[2].value().data<T>(),
                       s0[3].value().data<T>()};
   for (int64_t t = 0; t < steps && n > 0; ++t) {

@@ -3,6 +3,7 @@
 // 1e-5 in f32 and 1e-12 in f64; dropout masks and pure copies bit-identical.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <limits>
 
 #include "cuda_test_util.h"
@@ -200,7 +201,7 @@ TEST_CASE("cuda kernels: sum_squares and all_finite") {
     }
 }
 
-TEST_CASE("cuda kernels: gather_rows, scatter_add_rows (repeated ids), argmax_rows (ties)") {
+TEST_CASE("cuda kernels: gather_rows, scatter_add_rows (repeated ids), argmax_rows (ties, NaN)") {
   const std::vector<int32_t> id_values{3, 0, 3, 9, 1, 3, 0, 5};
   Tensor ids = from_vector(id_values, {8});
   for (DType dt : {DType::f32, DType::f64, DType::i32}) {
@@ -217,11 +218,17 @@ TEST_CASE("cuda kernels: gather_rows, scatter_add_rows (repeated ids), argmax_ro
                        doctest::Contains("embedding id 10 at position 2"), Error);
   for (DType dt : kFloat) {
     Tensor dout = rand_t({8, 6}, 92, dt), dtable = rand_t({10, 6}, 93, dt);
+    // Ordered, not atomic: the same bits as the CPU, and the same on every repetition.
     parity("scatter_add_rows", {dout, ids, dtable}, 1,
-           [](Backend& be, std::vector<Tensor>& t) { be.scatter_add_rows(t[0], t[1], t[2]); }, tol(dt));
-    // argmax: rows with ties (first index wins) and a wide row
-    std::vector<double> v{1, 3, 3, 0, 5, 5, 5, 5, -1, -2, -3, -1};
-    for (const Shape& s : {Shape{3, 4}, Shape{2, 6}}) {
+           [](Backend& be, std::vector<Tensor>& t) { be.scatter_add_rows(t[0], t[1], t[2]); }, 0.0);
+    Tensor once = on_gpu(dtable), twice = on_gpu(dtable);
+    gpu().scatter_add_rows(on_gpu(dout), on_gpu(ids), once);
+    gpu().scatter_add_rows(on_gpu(dout), on_gpu(ids), twice);
+    CHECK(bits_equal(once, twice));
+    // argmax: rows with ties (first index wins), NaN (the first NaN wins), a wide row
+    const double nan = std::nan("");
+    std::vector<double> v{1, 3, 3, 0, 5, 5, 5, 5, -1, -2, -3, -1, 2, nan, 7, nan, nan, 0};
+    for (const Shape& s : {Shape{6, 3}, Shape{3, 6}}) {
       Tensor x = to_dtype(from_vector(v, s), dt);
       Tensor c = cpu().empty({s[0]}, DType::i32), g = gpu().empty({s[0]}, DType::i32);
       cpu().argmax_rows(x, c);
@@ -229,6 +236,9 @@ TEST_CASE("cuda kernels: gather_rows, scatter_add_rows (repeated ids), argmax_ro
       CHECK(bits_equal(c, g));
     }
     Tensor wide = rand_t({7, 5000}, 94, dt);
+    auto w = to_vector<double>(wide);
+    w[3 * 5000 + 4321] = nan;  // row 3: a NaN far from the start
+    wide = to_dtype(from_vector(w, {7, 5000}), dt);
     Tensor c = cpu().empty({7}, DType::i32), g = gpu().empty({7}, DType::i32);
     cpu().argmax_rows(wide, c);
     gpu().argmax_rows(on_gpu(wide), g);

@@ -97,7 +97,9 @@ class Backend {
   // ---- indexing ----
   virtual void gather_rows(const Tensor& table, const Tensor& ids, Tensor& out) = 0;
   virtual void scatter_add_rows(const Tensor& dout, const Tensor& ids, Tensor& dtable) = 0;
-  virtual void argmax_rows(const Tensor& x, Tensor& out_ids) = 0;  // x [N,C] -> i32 [N]
+  // x [N,C] -> i32 [N]: the index of the largest value per row, the first among equals; NaN
+  // ranks above every number (hd_math::argmax_beats).
+  virtual void argmax_rows(const Tensor& x, Tensor& out_ids) = 0;
 
   // ---- losses ----
   // probs = softmax(logits) [N,C]; loss[n] = -log probs[n, label[n]]   (labels i32 [N]).

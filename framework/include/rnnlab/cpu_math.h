@@ -38,8 +38,15 @@ inline float float_from_bits(int32_t i) {
 #endif
 }
 
-inline float vexp(float x) {
-  x = std::min(88.3762626647949f, std::max(-87.3365478515625f, x));
+// exp's range rule for float, the same on both devices (hd_math::exp): NaN stays NaN, an input
+// above kExpMaxF overflows to +inf, one below kExpMinF underflows to 0 (the polynomial below
+// covers exactly [kExpMinF, kExpMaxF]: the smallest normal float to the largest power of two
+// whose exponent it can build). The selects after the polynomial keep it vectorizable.
+inline constexpr float kExpMaxF = 88.3762626647949f;
+inline constexpr float kExpMinF = -87.3365478515625f;
+
+inline float vexp(float in) {
+  float x = std::min(kExpMaxF, std::max(kExpMinF, in));
   // Vectorizes only with -fno-trapping-math -fno-math-errno (the float->int conversion and
   // floor); the rnnlab::core target passes both to everything that links it.
   float fx = std::floor(x * 1.44269504088896341f + 0.5f);
@@ -54,7 +61,8 @@ inline float vexp(float x) {
   y = y * z + x + 1.0f;
   int32_t n = static_cast<int32_t>(fx);
   float pow2n = float_from_bits(static_cast<int32_t>((n + 127) << 23));
-  return y * pow2n;
+  const float r = y * pow2n;
+  return in != in ? in : in > kExpMaxF ? float_from_bits(0x7f800000) : in < kExpMinF ? 0.0f : r;
 }
 inline double vexp(double x) { return std::exp(x); }
 

@@ -72,6 +72,13 @@ Fn* fused_kernel_for(const Tape& tape, DType dtype, const char* cell, const Real
   return dispatch_real(dtype, name.c_str(), [&](auto real) { return kernels->of(real); });
 }
 
+// An optional input's data in a forward: null where it is absent (an empty Var: no mask, QRNN's
+// c0 under f pooling), without touching the empty Var (Var::value() throws on one).
+template <typename T>
+const T* optional_value(const Var& v) {
+  return v.valid() ? v.value().data<T>() : nullptr;
+}
+
 // Input k's data in a backward, or null where that optional input (e.g. the mask) is absent.
 template <typename T>
 const T* optional_input(const BackwardContext& ctx, int k, bool present) {

@@ -10,11 +10,17 @@
 //                        double: libm) — see cpu_math.h;
 //   CUDA (device code)   the CUDA math library's precise expf/exp, tanhf/tanh (no fast-math),
 //                        sigmoid(x) = 1 / (1 + exp(-x)) — the same as the CUDA backend.
+// Both follow one range rule for float exp (cpu_math.h, kExpMinF / kExpMaxF): NaN stays NaN,
+// above kExpMaxF is +inf, below kExpMinF is 0, so exp(100) is inf and sigmoid's tails and the
+// divergence checks agree between devices. The CUDA backend's own exp (cuda_common.cuh) is
+// this function.
 // So the equations are written once and each device keeps its own accurate primitives; the
 // CPU tests of a cell run the very expressions its CUDA kernel runs.
 //
 // Use inside RNNLAB_HD functions or CPU code; plain C++ and nvcc (C++17 or later) both parse it.
 #pragma once
+
+#include <cstdint>
 
 #include "rnnlab/cpu_math.h"
 
@@ -28,7 +34,10 @@ namespace rnnlab::hd_math {
 
 RNNLAB_HD inline float exp(float x) {
 #if defined(__CUDA_ARCH__)
-  return expf(x);
+  return x != x                      ? x
+         : x > cpu_math::kExpMaxF    ? __int_as_float(0x7f800000)
+         : x < cpu_math::kExpMinF    ? 0.0f
+                                     : expf(x);
 #else
   return cpu_math::vexp(x);
 #endif
@@ -43,7 +52,7 @@ RNNLAB_HD inline double exp(double x) {
 
 RNNLAB_HD inline float sigmoid(float x) {
 #if defined(__CUDA_ARCH__)
-  return 1.0f / (1.0f + expf(-x));
+  return 1.0f / (1.0f + exp(-x));
 #else
   return cpu_math::sigmoid(x);
 #endif
@@ -69,6 +78,17 @@ RNNLAB_HD inline double tanh(double x) {
 #else
   return cpu_math::tanh(x);
 #endif
+}
+
+// argmax's order, the same on both devices (Backend::argmax_rows): NaN ranks above every number
+// (the first NaN wins, as numpy's argmax), equal values go to the lower index. True when value
+// v at index i beats the best so far (best at index bi; bi < 0: none yet).
+template <typename T>
+RNNLAB_HD inline bool argmax_beats(T v, int64_t i, T best, int64_t bi) {
+  if (bi < 0) return true;
+  const bool v_nan = v != v, best_nan = best != best;
+  if (v_nan || best_nan) return v_nan && (!best_nan || i < bi);
+  return v > best || (v == best && i < bi);
 }
 
 }  // namespace rnnlab::hd_math

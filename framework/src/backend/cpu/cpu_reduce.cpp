@@ -6,6 +6,7 @@
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/cpu_dispatch.h"
+#include "rnnlab/hd_math.h"
 #include "rnnlab/xview.h"
 
 namespace rnnlab {
@@ -88,9 +89,12 @@ void CpuBackend::argmax_rows(const Tensor& x, Tensor& out) {
     int64_t n = x.dim(0), c = x.numel() / n;
     const T* p = x.data<T>();
     int32_t* o = out.data<int32_t>();
-    for (int64_t i = 0; i < n; ++i) {
+    for (int64_t i = 0; i < n; ++i) {  // the order both devices share (hd_math.h)
       const T* row = p + i * c;
-      o[i] = static_cast<int32_t>(std::max_element(row, row + c) - row);
+      int64_t best = -1;
+      for (int64_t j = 0; j < c; ++j)
+        if (hd_math::argmax_beats(row[j], j, best < 0 ? T(0) : row[best], best)) best = j;
+      o[i] = static_cast<int32_t>(best);
     }
   });
 }

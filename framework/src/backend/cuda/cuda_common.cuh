@@ -10,12 +10,14 @@
 #include "backend/cpu/cpu_dispatch.h"  // dispatch_float: a dtype switch, no CPU code
 #include "backend/cuda/cuda_backend.h"
 #include "rnnlab/cuda_kernel.h"  // stream, checked calls, RNNLAB_GRID_STRIDE
+#include "rnnlab/hd_math.h"      // exp's range rule, shared with the CPU
 
 namespace rnnlab::cuda_detail {
 
-// ---- math overloads (the CUDA math library's precise functions, no fast-math) ----
-__device__ inline float d_exp(float x) { return expf(x); }
-__device__ inline double d_exp(double x) { return exp(x); }
+// ---- math overloads (the CUDA math library's precise functions, no fast-math; exp with the
+// range rule both devices share, hd_math.h) ----
+__device__ inline float d_exp(float x) { return hd_math::exp(x); }
+__device__ inline double d_exp(double x) { return hd_math::exp(x); }
 __device__ inline float d_log(float x) { return logf(x); }
 __device__ inline double d_log(double x) { return log(x); }
 __device__ inline float d_log1p(float x) { return log1pf(x); }

@@ -6,8 +6,10 @@
 //   sum_squares   Σ x²  (double accumulation)      all_finite   no NaN/Inf in x
 //   gather_rows   out[i,:] = table[ids[i],:]      (an id outside [0, V) throws rnnlab::Error
 //                                                  as on the CPU; found through a read-back flag)
-//   scatter_add_rows  dtable[ids[i],:] += dout[i,:]   (atomicAdd; order of adds not fixed)
-//   argmax_rows   out[i] = first j with x[i,j] = max_j x[i,j]
+//   scatter_add_rows  dtable[ids[i],:] += dout[i,:]   (the rows of one id added in position
+//                                                      order, as on the CPU: id_segments.h)
+//   argmax_rows   out[i] = first j with x[i,j] = max_j x[i,j]; NaN ranks above every number
+//                 (hd_math::argmax_beats, the CPU's rule too)
 //
 // Determinism: every sum uses a fixed partition (row blocks, fixed-size chunks, column chunks)
 // and block trees in a fixed order, so repeated runs give identical bits. Sums accumulate in
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "backend/cuda/cuda_common.cuh"
+#include "backend/id_segments.h"
 
 namespace rnnlab {
 
@@ -139,13 +142,22 @@ __global__ void gather_kernel(const E* table, const int32_t* ids, int64_t v, int
   }
 }
 
+// One thread per (segment s, column j) of id_segments.h: table[id[s], j] += the rows of id[s]
+// in position order (the CPU's order: deterministic, no atomics). seg = id [S], start [S+1],
+// order [m], one i32 buffer.
 template <typename T>
-__global__ void scatter_kernel(const T* g, const int32_t* ids, int64_t v, int64_t d, T* table,
-                               int64_t n) {
-  RNNLAB_GRID_STRIDE(i, n) {
-    const int64_t row = i / d, j = i - row * d;
-    const int32_t id = ids[row];
-    if (id >= 0 && id < v) atomicAdd(&table[static_cast<int64_t>(id) * d + j], g[i]);
+__global__ void scatter_kernel(const T* g, const int32_t* seg, int64_t segments, int64_t d,
+                               T* table) {
+  const int32_t* id = seg;
+  const int32_t* start = seg + segments;
+  const int32_t* order = start + segments + 1;
+  RNNLAB_GRID_STRIDE(i, segments * d) {
+    const int64_t s = i / d, j = i - s * d;
+    T* out = table + static_cast<int64_t>(id[s]) * d + j;
+    T acc = *out;
+    for (int32_t k = start[s]; k < start[s + 1]; ++k)
+      acc += g[static_cast<int64_t>(order[k]) * d + j];
+    *out = acc;
   }
 }
 
@@ -160,7 +172,7 @@ __global__ void argmax_kernel(const T* x, int64_t rows, int64_t c, int32_t* out)
     T bv = T(0);
     int64_t bi = -1;
     for (int64_t j = t; j < c; j += blockDim.x)
-      if (bi < 0 || row[j] > bv) {
+      if (hd_math::argmax_beats(row[j], j, bv, bi)) {
         bv = row[j];
         bi = j;
       }
@@ -171,7 +183,7 @@ __global__ void argmax_kernel(const T* x, int64_t rows, int64_t c, int32_t* out)
       if (t < s) {
         const int64_t oi = best_i[t + s];
         const T ov = best_v[t + s];
-        if (oi >= 0 && (best_i[t] < 0 || ov > best_v[t] || (ov == best_v[t] && oi < best_i[t]))) {
+        if (oi >= 0 && hd_math::argmax_beats(ov, oi, best_v[t], best_i[t])) {
           best_v[t] = ov;
           best_i[t] = oi;
         }
@@ -320,12 +332,23 @@ void CudaBackend::scatter_add_rows(const Tensor& dout, const Tensor& ids, Tensor
   cuda_detail::check_cuda(ids, "scatter_add_rows ids");
   cuda_detail::check_cuda(dtable, "scatter_add_rows dtable");
   const int64_t v = dtable.dim(0), d = dtable.numel() / std::max<int64_t>(1, v);
-  const int64_t n = ids.numel() * d;
-  if (n == 0) return;
+  if (ids.numel() * d == 0) return;
+  // The ids grouped on the host (one read-back per backward), then one ordered sum per (id,
+  // column): deterministic, bit-identical to the CPU loop (id_segments.h).
+  std::vector<int32_t> host(static_cast<std::size_t>(ids.numel()));
+  download(ids, host.data());
+  const IdSegments segs = id_segments(host, v);
+  const auto segments = static_cast<int64_t>(segs.id.size());
+  if (segments == 0) return;
+  std::vector<int32_t> packed(segs.id);
+  packed.insert(packed.end(), segs.start.begin(), segs.start.end());
+  packed.insert(packed.end(), segs.order.begin(), segs.order.end());
+  Tensor seg = empty({static_cast<int64_t>(packed.size())}, DType::i32);
+  upload(packed.data(), seg);
   dispatch_float(dout.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    scatter_kernel<T><<<cuda_blocks(n), kCudaThreads, 0, cuda_stream()>>>(
-        dout.data<T>(), ids.data<int32_t>(), v, d, dtable.data<T>(), n);
+    scatter_kernel<T><<<cuda_blocks(segments * d), kCudaThreads, 0, cuda_stream()>>>(
+        dout.data<T>(), seg.data<int32_t>(), segments, d, dtable.data<T>());
     RNNLAB_CUDA_LAUNCHED("scatter_kernel");
   });
 }
