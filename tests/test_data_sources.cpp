@@ -42,7 +42,9 @@ TEST_CASE("data sources: every built-in source registered itself and they list i
     CHECK_MESSAGE(static_cast<bool>(d.create), d.entry.name);
   }
   CHECK(names == std::vector<std::string>{"digits", "csv", "fibonacci", "adding", "length",
-                                          "imdb", "synthetic_sentiment", "npy"});
+                                          "imdb", "synthetic_sentiment", "npy", "mnist", "text",
+                                          "copy", "selective_copy", "associative_recall",
+                                          "brown_pos"});
 }
 
 TEST_CASE("data sources: fibonacci windows predict the next value at every step") {

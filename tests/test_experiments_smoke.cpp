@@ -38,6 +38,12 @@ std::vector<std::string> tiny_data(const std::string& source) {
       {"length", {"data.max_len=12", "data.examples=40", "data.test_examples=10"}},
       {"synthetic_sentiment", {"data.examples=40", "data.min_len=10", "data.max_len=30"}},
       {"npy", {}},  // experiments/data/sine_npy: 600 short sequences, already small
+      {"mnist", {"data.test_fraction=0.01"}},
+      {"text", {"data.valid_fraction=0.01", "data.test_fraction=0.01"}},
+      {"brown_pos", {"data.valid_fraction=0.01", "data.test_fraction=0.01"}},
+      {"copy", {"data.blanks=5", "data.examples=40", "data.test_examples=10"}},
+      {"selective_copy", {"data.steps=16", "data.examples=40", "data.test_examples=10"}},
+      {"associative_recall", {"data.examples=40", "data.test_examples=10"}},
   };
   auto it = table.find(source);
   if (it == table.end()) {

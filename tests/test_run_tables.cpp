@@ -47,6 +47,7 @@ RunRecord run(const std::string& cell, const std::string& hidden, std::vector<do
               {"layer0.kind", cell},          {"layer1.kind", "dense"}, {"layer1.units", "10"},
               {"data.source", "digits"},      {"train.batch", "16"},    {"optimizer.lr", "0.01"}};
   r.has_eval = r.accuracy = !accuracy.empty();
+  r.metric = r.accuracy ? "accuracy" : "loss";  // as read_run picks it
   std::vector<double> steps;
   for (std::size_t i = 0; i < accuracy.size(); ++i) steps.push_back(double(10 * (i + 1)));
   r.eval_accuracy = series(steps, accuracy);
@@ -186,10 +187,38 @@ TEST_CASE("parse_reach: METRIC OP VALUE and anything else an input error") {
   CHECK(parse_reach("loss>3").holds(4));
   for (const char* bad : {"loss", "acc>0.9", "loss<", "loss<0.1x", "loss<<1", "<1"})
     CHECK_MESSAGE(error_of([&] { parse_reach(bad); }) ==
-                      "expects METRIC OP VALUE with METRIC loss|accuracy and OP < <= > >=, e.g. "
-                      "'loss<0.01' or 'accuracy>=0.99'; got '" +
+                      "expects METRIC OP VALUE with METRIC loss|accuracy|bpc|perplexity and OP < "
+                      "<= > >=, e.g. 'loss<0.01', 'accuracy>=0.99' or 'bpc<2'; got '" +
                           std::string(bad) + "'",
                   bad);
+}
+
+TEST_CASE("language models: bpc is the eval metric, the lowest is best, in groups and pivots") {
+  std::vector<RunRecord> runs{run("lstm", "64", {0.2, 0.3}, 1), run("lstm", "64", {0.3, 0.4}, 2)};
+  const std::vector<std::vector<double>> bpc{{2.5, 2.1}, {2.4, 2.3}};
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    runs[i].metric = "bpc";
+    runs[i].eval_metric = series(runs[i].eval_accuracy.step, bpc[i]);
+  }
+  CHECK(higher_is_better("accuracy"));
+  CHECK(!higher_is_better("bpc"));
+  REQUIRE(eval_series(runs[0], "bpc") == &runs[0].eval_metric);
+  CHECK(eval_series(runs[0], "perplexity") == nullptr);
+  const std::vector<GroupRow> groups = aggregate(runs);
+  REQUIRE(groups.size() == 1);
+  CHECK(groups[0].metric == "bpc");
+  CHECK(groups[0].final_metric.mean == doctest::Approx((2.1 + 2.3) / 2));
+  CHECK(groups[0].best_metric.mean == doctest::Approx((2.1 + 2.3) / 2));  // lowest of each run
+  const Pivot p = make_pivot(runs, {"cell.hidden"});
+  CHECK(p.metric == "bpc");
+  CHECK(p.cells.at({0, 0}).final_metric.mean == doctest::Approx(2.2));
+  // A reach condition on bpc reads the bpc rows.
+  const ReachRow r = reach_of(groups[0], parse_reach("bpc<2.2"));
+  CHECK(r.reached == 1);
+  CHECK(r.step.mean == 20);
+  // A group mixing a language model and a classifier compares the eval loss they both have.
+  runs[1].metric = "accuracy";
+  CHECK(aggregate(runs)[0].metric == "loss");
 }
 
 TEST_CASE("reach_of: the first eval step per run and stats over the runs that reached it") {

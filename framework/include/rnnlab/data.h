@@ -820,8 +820,8 @@ void check_utf8(const std::string& text, const std::string& name);
 
 struct TextStreamOptions {
   TextLevel level = TextLevel::character;
-  int64_t steps = 100;   // T, the BPTT window
-  int64_t vocab = 256;   // V, the number of classes (>= 3, <= 2^31 - 1)
+  int64_t steps = 100;  // T, the BPTT window
+  int64_t vocab = 256;  // V, the number of classes (>= 3, <= 2^31 - 1)
   double valid_fraction = 0.1;
   double test_fraction = 0.1;
   TextPart eval = TextPart::valid;
@@ -830,8 +830,9 @@ struct TextStreamOptions {
 
 // A language-model token stream (data sources `text`; stream() is true):
 //   s = the documents' tokens, one stream: char level = the code points of the documents
-//       concatenated; word level = each non-blank line's whitespace-separated words then
-//       `<eos>` (the PTB LM setup; lines do not continue across documents).
+//       concatenated; word level = each non-blank line's words (split at ASCII whitespace)
+//       then `<eos>` (the PTB LM setup; lines do not continue across documents). A leading
+//       UTF-8 byte-order mark of a document is dropped.
 //   ids: 0 `<pad>` (never a target), 1 `<unk>`, 2.. the V-2 most frequent symbols of the
 //       TRAINING part by decreasing count, ties by the symbol (UTF-8 byte order); num_classes()
 //       = V exactly (embedding(vocab: V) / dense(V) fit even when fewer symbols exist). At word
@@ -843,7 +844,8 @@ struct TextStreamOptions {
 //   examples: the train windows, then valid, then test, each part in order (window w+1
 //       continues window w); example_range(p) gives a part's.
 // Batch: x i32 [T,B] ids (0 after len), y_class i32 [T,B] (kNotScored = -1 after len),
-// lengths = len; T of a batch = its longest len (= steps() but for a part's last window).
+// lengths = len; T of a batch = its longest len (= max_steps() unless the batch holds only
+// parts' last, short windows).
 // class_metric(): bits_per_char at char level, perplexity at word level.
 // InputError: no token at all, the train or eval part (or any non-empty part) with fewer than
 // 2 tokens, V < 3 or > 2^31 - 1, steps < 1, a bad fraction, invalid UTF-8 (name, byte offset).
@@ -876,7 +878,7 @@ class TextStreamDataset : public Dataset {
   TextStreamOptions options_;
   std::string source_;
   std::vector<int32_t> ids_;
-  std::vector<std::string> symbols_;  // by id
+  std::vector<std::string> symbols_;                     // by id
   std::vector<std::pair<std::string, int32_t>> sorted_;  // (symbol, id) by symbol
   std::array<std::size_t, 3> begin_{}, count_{}, windows_{};
   double unk_share_ = 0;
@@ -885,7 +887,7 @@ class TextStreamDataset : public Dataset {
 // ---- part-of-speech tagging ----
 
 struct TaggingOptions {
-  int64_t vocab = 20000;  // word ids < vocab (TextVocabulary over lower-cased training words)
+  int64_t vocab = 20000;  // word ids < vocab (>= 3): the vocab-2 most frequent training words
   int64_t max_len = 100;  // longer sentences are cut into pieces of at most max_len words
   double valid_fraction = 0.1;
   double test_fraction = 0.1;
@@ -930,12 +932,12 @@ class TaggingDataset : public Dataset {
   };
   TaggingOptions options_;
   std::string source_;
-  std::vector<std::string> vocab_words_;                // by id
+  std::vector<std::string> vocab_words_;               // by id
   std::unordered_map<std::string, int32_t> word_ids_;  // word -> id (ids >= 2)
   std::vector<std::string> tags_;
   std::vector<Piece> pieces_;
   std::array<std::size_t, 3> sentences_{}, word_counts_{};  // per part
-  std::array<std::size_t, 4> piece_begin_{};          // part p: pieces [p], [p+1])
+  std::array<std::size_t, 4> piece_begin_{};  // part p: pieces [piece_begin_[p], [p+1])
   std::size_t unk_tags_ = 0;
   int64_t max_steps_ = 1;
 };
