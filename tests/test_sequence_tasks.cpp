@@ -379,6 +379,53 @@ TEST_CASE("copy memory: a small GRU learns to recall every symbol of a short cop
   CHECK(r.final_eval->accuracy == 1.0);    // memoryless: 1/4
 }
 
+TEST_CASE("char LM: an LSTM on the shipped tiny text goes below the unigram bits per char") {
+  Catalog cat(builtin_cells());
+  const DataSourceType* text = cat.find_data_source("text");
+  REQUIRE(text);
+  const DataSetup d = text->create(
+      CellConfig::resolve("text", text->entry.schema,
+                          {{"path", std::string("data/tiny_text.txt")},
+                           {"level", std::string("char")},
+                           {"vocab", int64_t{64}},
+                           {"steps", int64_t{50}}}),
+      std::string(RNNLAB_SOURCE_DIR) + "/experiments", 1);
+  REQUIRE(d.dataset->stream());
+  REQUIRE(d.dataset->class_metric() == ClassMetric::bits_per_char);
+  // The unigram baseline: character frequencies of the training part (add-one smoothing over
+  // the 64 classes), scored on the held-out targets.
+  std::vector<double> count(64, 1.0);
+  for (std::size_t w : d.train)
+    for (int32_t y : to_vector<int32_t>(d.dataset->batch({w}, DType::f32).y_class))
+      if (y >= 0) count[static_cast<std::size_t>(y)] += 1;
+  double total = 0, bits = 0;
+  int64_t n = 0;
+  for (double c : count) total += c;
+  for (std::size_t w : d.eval)
+    for (int32_t y : to_vector<int32_t>(d.dataset->batch({w}, DType::f32).y_class))
+      if (y >= 0) {
+        bits -= std::log2(count[static_cast<std::size_t>(y)] / total);
+        ++n;
+      }
+  const double unigram = bits / double(n);
+  auto model = ModelBuilder(builtin_cells(), "lstm", 1, 1)
+                   .embedding(64, 16)
+                   .cell("lstm", {{"hidden", int64_t{64}}}, true, true)
+                   .dense(64)
+                   .build();
+  TrainConfig c = config(8);
+  c.optimizer.lr = 1e-2;
+  c.steps = 300;
+  c.clip_norm = 5;
+  c.stateful = true;
+  c.order = SampleOrder::streams;
+  const TrainResult r = Trainer(*model, c).fit(*d.dataset, d.train, d.eval);
+  REQUIRE(r.final_eval);
+  MESSAGE("tiny text: eval bpc " << r.final_eval->bits_per_char << ", unigram " << unigram);
+  CHECK(unigram > 3.5);  // English characters: about 4.1 bits
+  CHECK(r.final_eval->bits_per_char < unigram - 0.5);
+}
+
 TEST_CASE("npy: per-step class targets [N,T] with -1, validated by rnnlab check") {
   const std::string dir = rnnlab::test::fresh_dir("npy_per_step");
   // inputs [4,3,2], lengths [4], targets [4,3] int32 with -1.
