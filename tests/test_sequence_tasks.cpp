@@ -469,7 +469,7 @@ TEST_CASE("npy: per-step class targets [N,T] with -1, validated by rnnlab check"
   // rnnlab check validates the arrays at the data block's position (check_data_files).
   Catalog cat(builtin_cells());
   ExperimentSpec spec;
-  spec.name = "e";
+  spec.name = std::string(1, 'e');  // not = "e": a g++ 12 -Wrestrict false positive
   spec.source_path = dir + "/e.rnn";
   spec.data.source = "npy";
   spec.data.loc = {spec.source_path, 2, 3};
