@@ -372,7 +372,7 @@ TEST_CASE("copy memory: a small GRU learns to recall every symbol of a short cop
                    .build();
   TrainConfig c = config(32);
   c.optimizer.lr = 1e-2;
-  c.steps = 600;
+  c.steps = 1500;  // 100 % from about 1000 steps on, for seeds 1 to 3 (under 1 s)
   const TrainResult r = Trainer(*model, c).fit(*d.dataset, d.train, d.eval);
   REQUIRE(r.final_eval);
   CHECK(r.final_eval->scored == 256 * 3);  // only the recalled symbols are scored

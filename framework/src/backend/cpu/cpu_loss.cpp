@@ -3,10 +3,27 @@
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/cpu_dispatch.h"
+#include "rnnlab/cpu_math.h"
 
 namespace rnnlab {
 
-// probs = softmax(logits) with the row max subtracted; loss = log-sum-exp - logit[label].
+namespace {
+
+// pr = exp(row - mx) and its sum (in double): plain loops, vectorized per target (the clones).
+template <typename T>
+RNNLAB_SIMD_CLONES double exp_shifted_row(const T* row, T* pr, int64_t c, T mx) {
+  for (int64_t j = 0; j < c; ++j) pr[j] = row[j] - mx;
+  for (int64_t j = 0; j < c; ++j) pr[j] = cpu_math::vexp(pr[j]);
+  double z = 0;
+  for (int64_t j = 0; j < c; ++j) z += static_cast<double>(pr[j]);
+  return z;
+}
+
+}  // namespace
+
+// probs = softmax(logits) with the row max subtracted; loss = log-sum-exp - logit[label]. Each
+// exp is computed once (cpu_math::vexp: vectorized for f32, libm for f64) and the row sum is
+// accumulated in double: an LM's softmax over 10 000 words is most of its step.
 void CpuBackend::softmax_xent(const Tensor& logits, const Tensor& labels, Tensor& probs,
                               Tensor& loss) {
   dispatch_float(logits.dtype(), [&](auto tag) {
@@ -23,11 +40,10 @@ void CpuBackend::softmax_xent(const Tensor& logits, const Tensor& labels, Tensor
       for (int64_t i = s; i < e; ++i) {
         const T* row = x + i * c;
         T* pr = p + i * c;
-        T mx = *std::max_element(row, row + c);
-        double z = 0;
-        for (int64_t j = 0; j < c; ++j) z += std::exp(static_cast<double>(row[j] - mx));
-        for (int64_t j = 0; j < c; ++j)
-          pr[j] = static_cast<T>(std::exp(static_cast<double>(row[j] - mx)) / z);
+        const T mx = *std::max_element(row, row + c);
+        const double z = exp_shifted_row(row, pr, c, mx);
+        const T inv = static_cast<T>(1.0 / z);
+        for (int64_t j = 0; j < c; ++j) pr[j] *= inv;
         l[i] = y[i] < 0 ? T(0) : static_cast<T>(std::log(z) + mx - row[y[i]]);
       }
     });
@@ -43,11 +59,13 @@ void CpuBackend::softmax_xent_grad_acc(const Tensor& probs, const Tensor& labels
     const int32_t* y = labels.data<int32_t>();
     T g = static_cast<T>(dloss.data<T>()[0] * scale);
     T* d = dlogits.data<T>();
-    for (int64_t i = 0; i < n; ++i) {
-      if (y[i] < 0) continue;  // not scored
-      for (int64_t j = 0; j < c; ++j) d[i * c + j] += g * p[i * c + j];
-      d[i * c + y[i]] -= g;
-    }
+    cpu_parallel_for(n, std::max<int64_t>(1, kGrain / c), [&](int64_t s, int64_t e) {
+      for (int64_t i = s; i < e; ++i) {
+        if (y[i] < 0) continue;  // not scored
+        for (int64_t j = 0; j < c; ++j) d[i * c + j] += g * p[i * c + j];
+        d[i * c + y[i]] -= g;
+      }
+    });
   });
 }
 

@@ -6,10 +6,32 @@
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/cpu_dispatch.h"
-#include "rnnlab/hd_math.h"
+#include "rnnlab/cpu_math.h"  // RNNLAB_SIMD_CLONES
 #include "rnnlab/xview.h"
 
 namespace rnnlab {
+
+namespace {
+
+// The order both devices share (hd_math::argmax_beats: NaN first, then the first largest), in
+// vectorizable passes: the max and whether a NaN occurs, then the first NaN or the first max.
+template <typename T>
+RNNLAB_SIMD_CLONES int64_t argmax_row(const T* row, int64_t c) {
+  T m = row[0];
+  bool nan = false;
+  for (int64_t j = 0; j < c; ++j) {
+    m = row[j] > m ? row[j] : m;
+    nan |= row[j] != row[j];
+  }
+  if (nan)
+    for (int64_t j = 0; j < c; ++j)
+      if (row[j] != row[j]) return j;
+  for (int64_t j = 0; j < c; ++j)
+    if (row[j] == m) return j;
+  return 0;  // unreachable: m is one of the row's values
+}
+
+}  // namespace
 
 namespace {
 // The tensor's elements as a 1-d xtensor view (rnnlab/xview.h; reshape is a view too).
@@ -89,13 +111,9 @@ void CpuBackend::argmax_rows(const Tensor& x, Tensor& out) {
     int64_t n = x.dim(0), c = x.numel() / n;
     const T* p = x.data<T>();
     int32_t* o = out.data<int32_t>();
-    for (int64_t i = 0; i < n; ++i) {  // the order both devices share (hd_math.h)
-      const T* row = p + i * c;
-      int64_t best = -1;
-      for (int64_t j = 0; j < c; ++j)
-        if (hd_math::argmax_beats(row[j], j, best < 0 ? T(0) : row[best], best)) best = j;
-      o[i] = static_cast<int32_t>(best);
-    }
+    cpu_parallel_for(n, std::max<int64_t>(1, kGrain / c), [&](int64_t s, int64_t e) {
+      for (int64_t i = s; i < e; ++i) o[i] = static_cast<int32_t>(argmax_row(p + i * c, c));
+    });
   });
 }
 
