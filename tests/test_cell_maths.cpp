@@ -84,7 +84,7 @@ TEST_CASE("hd_math: float exp's range rule (both devices): NaN stays, inf above,
     CHECK(hd_math::exp(x) == doctest::Approx(std::exp(double(x))).epsilon(4e-7));
 }
 
-TEST_CASE("argmax: the first largest value; NaN ranks above every number (both devices)"
+TEST_CASE("argmax: the first largest value, NaN ranking above every number (both devices)"
           * doctest::test_suite("unit")) {
   const double nan = std::nan("");
   const std::vector<double> v{1, 3, 3, 0,  nan, 2, nan, 9,  5, 5, 5, 5,  -1, -2, 7, nan};

@@ -173,7 +173,7 @@ TEST_CASE("gradcheck: masked per-step cross-entropy through embedding, cell and 
   }
 }
 
-TEST_CASE("per-step loss: padded steps and -1 are not scored; token accuracy counts the scored") {
+TEST_CASE("per-step loss: padded steps and -1 are not scored, token accuracy counts the scored") {
   const TokenTagDataset data = small_tags();
   Batch b = data.batch({0, 1, 2}, DType::f64);
   auto model = tagger("gru", 6, 4, DType::f64);

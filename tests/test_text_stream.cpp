@@ -270,7 +270,7 @@ TEST_CASE("text stream: each part's windows cover its tokens once, for any windo
   }
 }
 
-TEST_CASE("text stream: UTF-8 code points are one id each; a folder is its files in order") {
+TEST_CASE("text stream: UTF-8 code points are one id each, a folder is its files in order") {
   const std::string dir = fresh_dir("text_stream_utf8");
   // é (2 bytes), € (3 bytes), 😀 (4 bytes); a byte-order mark is not text.
   write(fs::path(dir) / "corpus/b.txt",
