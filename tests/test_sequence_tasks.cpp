@@ -241,6 +241,17 @@ TEST_CASE("per-step loss: shape and class-count mismatches are input errors that
   Tape t2;
   CHECK_THROWS_WITH_AS(Trainer(*narrow, config(2)).batch_loss(t2, b, false, 0),
                        doctest::Contains("as many units as the data has classes"), InputError);
+  // The same check for one class per sequence, on the host for every device.
+  Batch per_sequence = b;
+  per_sequence.y_class = from_vector(std::vector<int32_t>{1, 3}, {2});
+  auto last3 = ModelBuilder(builtin_cells(), "m", 1, 7)
+                   .embedding(6, 4)
+                   .cell("gru", {{"hidden", int64_t{5}}}, false)
+                   .dense(3)
+                   .build();
+  Tape t3;
+  CHECK_THROWS_WITH_AS(Trainer(*last3, config(2)).batch_loss(t3, per_sequence, false, 0),
+                       doctest::Contains("class label 3 of sequence 1"), InputError);
 }
 
 TEST_CASE("language-model metrics: bits per character and perplexity follow from the loss") {

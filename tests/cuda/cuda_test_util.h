@@ -10,6 +10,12 @@
 #include "rnnlab/backend.h"
 #include "test_util.h"
 
+namespace rnnlab {
+// From rnnlab/cuda_kernel.h (which needs nvcc's include path; this file is plain C++).
+bool cuda_debug_sync();
+void cuda_set_debug_sync(bool on);
+}  // namespace rnnlab
+
 namespace rnnlab::cuda_test {
 
 inline Backend& cpu() { return backend_for(Device::cpu); }
@@ -48,6 +54,14 @@ inline double rel_err(const Tensor& got, const Tensor& want) {
   }
   return diff / std::max(scale, 1e-30);
 }
+
+// Debug mode (cuda_kernel.h) for one scope.
+struct DebugSync {
+  DebugSync() { cuda_set_debug_sync(true); }
+  ~DebugSync() { cuda_set_debug_sync(false); }
+  DebugSync(const DebugSync&) = delete;
+  DebugSync& operator=(const DebugSync&) = delete;
+};
 
 inline double tol(DType dt) { return dt == DType::f32 ? 1e-5 : 1e-12; }
 

@@ -31,6 +31,16 @@ cudaStream_t cuda_stream();
 [[noreturn]] void cuda_fail(const char* call, const char* file, int line, const char* name,
                             const char* what);
 
+// Debug mode: on when the environment has RNNLAB_CUDA_SYNC=1 at first use, or after
+// cuda_set_debug_sync(true). Every RNNLAB_CUDA_LAUNCHED then synchronises the stream, so a fault
+// inside a kernel is reported by that launch, naming the kernel, instead of by the next
+// download under the download's name; and the backend's checks that need a read-back from the
+// device (softmax_xent's class labels, gather_rows' ids) run. Off (the default), no kernel
+// waits for the host: those inputs are checked on the host where they come from (the trainer
+// checks labels and token ids of every batch), and a bad one only zeroes its own row.
+bool cuda_debug_sync();
+void cuda_set_debug_sync(bool on);
+
 // Launch geometry for grid-stride loops over n elements.
 constexpr int kCudaThreads = 256;
 inline unsigned cuda_blocks(int64_t n, int threads = kCudaThreads) {
@@ -66,13 +76,21 @@ inline Tensor cuda_view(const Tensor& base, int64_t offset, Shape shape) {
                           cudaGetErrorString(rnnlab_err_));                         \
   } while (0)
 
-// After a <<<...>>> launch: names the kernel in the error (launch configuration, bad image).
+// After a <<<...>>> launch: names the kernel in the error (launch configuration, bad image);
+// in debug mode (cuda_debug_sync) also a fault while the kernel ran.
 #define RNNLAB_CUDA_LAUNCHED(kernel_name)                                                  \
   do {                                                                                     \
     cudaError_t rnnlab_err_ = cudaGetLastError();                                          \
     if (rnnlab_err_ != cudaSuccess)                                                        \
       ::rnnlab::cuda_fail("launch of " kernel_name, __FILE__, __LINE__,                    \
                           cudaGetErrorName(rnnlab_err_), cudaGetErrorString(rnnlab_err_)); \
+    if (::rnnlab::cuda_debug_sync()) {                                                     \
+      rnnlab_err_ = cudaStreamSynchronize(::rnnlab::cuda_stream());                        \
+      if (rnnlab_err_ != cudaSuccess)                                                      \
+        ::rnnlab::cuda_fail("kernel " kernel_name " (RNNLAB_CUDA_SYNC)", __FILE__,         \
+                            __LINE__, cudaGetErrorName(rnnlab_err_),                       \
+                            cudaGetErrorString(rnnlab_err_));                              \
+    }                                                                                      \
   } while (0)
 
 // Device code: `RNNLAB_GRID_STRIDE(i, n) { ... }` runs the body for every i in [0, n) over the

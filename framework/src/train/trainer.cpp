@@ -134,10 +134,17 @@ Var Trainer::batch_loss(Tape& tape, const Batch& b, bool training, uint64_t seed
       RNNLAB_CHECK_INPUT(!out.sequence && os.size() == 2 && os[0] == b.batch_size(),
                          "softmax_cross_entropy needs model output [B,C] (a recurrent layer "
                          "returning its last step, then dense), found ", shape_str(os));
+      // Checked here, on the host, for every device (the CUDA kernel reads back only in its
+      // debug mode, cuda_kernel.h).
+      const auto y = to_vector<int32_t>(b.y_class);
+      for (std::size_t r = 0; r < y.size(); ++r)
+        RNNLAB_CHECK_INPUT(y[r] >= 0 && y[r] < os[1], "class label ", y[r], " of sequence ", r,
+                           " is outside the model's ", os[1], " outputs: give the last layer "
+                           "as many units as the data has classes");
       if (correct) {
         Tensor pred = be.empty({os[0]}, DType::i32);
         be.argmax_rows(out.x.value(), pred);
-        auto p = to_vector<int32_t>(pred), y = to_vector<int32_t>(b.y_class);
+        const auto p = to_vector<int32_t>(pred);
         for (std::size_t i = 0; i < p.size(); ++i) *correct += p[i] == y[i];
       }
       if (scored) *scored += b.batch_size();
@@ -268,7 +275,7 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
   StopSignals signals;  // before the checkpoint is read: a signal during it is kept
   TrainState st;
   TrainResult res;
-  MetricLog log(run);
+  MetricLog log(run, config_.observer);
   if (config_.resume) {
     st = read_checkpoint(*run, model_, optimizer_);
     log.resume(st.rows);  // drops the rows logged after the checkpoint
@@ -291,11 +298,13 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
             std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                 std::chrono::duration<double>(st.wall_time));
   Tape tape(model_.params().device());
-  auto do_eval = [&](int64_t step, int64_t epoch) {
+  // observe = false: the evaluation of an interrupted fit at its stop, after the last
+  // checkpoint (its resume drops the row; MetricObserver).
+  auto do_eval = [&](int64_t step, int64_t epoch, bool observe = true) {
     if (eval.empty()) return;
     EvalResult e = evaluate(data, eval);
     progress.note_eval(e.loss, e.accuracy);
-    log.eval_row(step, epoch, seconds_since(t0), e);
+    log.eval_row(step, epoch, seconds_since(t0), e, observe);
     st.last_eval = e;
     st.last_eval_step = step;
   };
@@ -346,7 +355,8 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
       st.window_examples += scored;  // accuracy's denominator: scored targets
       double acc = classify ? double(st.window_correct) / double(st.window_examples) : -1.0;
       progress.update(step, epoch + 1, st.window_loss / double(st.window_batches), acc);
-      if (run && (step % std::max<int64_t>(1, config_.log_every) == 0 || step == total)) {
+      if ((run || config_.observer) &&
+          (step % std::max<int64_t>(1, config_.log_every) == 0 || step == total)) {
         log.train_row(step, epoch + 1, seconds_since(t0),
                       st.window_loss / double(st.window_batches), gnorm,
                       double(st.sequences) / std::max(1e-9, st.train_time), acc);
@@ -380,7 +390,8 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
         break;
       }
     }
-    if (st.last_eval_step != st.step) do_eval(st.step, int64_t(st.epoch_losses.size()));
+    if (st.last_eval_step != st.step)
+      do_eval(st.step, int64_t(st.epoch_losses.size()), res.status != layout::kInterrupted);
     progress.finish();
     res.steps = st.step;
     res.epochs_completed = static_cast<int64_t>(st.epoch_losses.size());

@@ -7,9 +7,12 @@
 // their list at once (safe with one stream, see rnnlab/cuda_kernel.h). When cudaMalloc runs out of
 // memory, every cached block is cudaFree'd and the allocation retried once. No managed memory.
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "backend/cuda/cuda_blas.h"
@@ -23,6 +26,21 @@ void cuda_fail(const char* call, const char* file, int line, const char* name,
   throw Error(detail::concat(call, " failed: ", name ? name : "?", ": ", what ? what : "?", " (",
                              base ? base + 1 : file, ":", line, ")"));
 }
+
+namespace {
+
+std::atomic<bool>& debug_sync_flag() {
+  static std::atomic<bool> on{[] {
+    const char* v = std::getenv("RNNLAB_CUDA_SYNC");
+    return v != nullptr && std::string(v) == "1";
+  }()};
+  return on;
+}
+
+}  // namespace
+
+bool cuda_debug_sync() { return debug_sync_flag().load(std::memory_order_relaxed); }
+void cuda_set_debug_sync(bool on) { debug_sync_flag().store(on, std::memory_order_relaxed); }
 
 namespace {
 

@@ -4,8 +4,10 @@
 //                   none: elementwise;  suffix nb == 1 (or prefix nb == 1): the total;
 //                   suffix: column sums of x [rows, nb];  prefix: row sums of x [nb, inner]
 //   sum_squares   Σ x²  (double accumulation)      all_finite   no NaN/Inf in x
-//   gather_rows   out[i,:] = table[ids[i],:]      (an id outside [0, V) throws rnnlab::Error
-//                                                  as on the CPU; found through a read-back flag)
+//   gather_rows   out[i,:] = table[ids[i],:]      (an id outside [0, V) gives a zero row; in
+//                                                  debug mode (cuda_debug_sync) it throws
+//                                                  rnnlab::Error as on the CPU, found through a
+//                                                  read-back flag)
 //   scatter_add_rows  dtable[ids[i],:] += dout[i,:]   (the rows of one id added in position
 //                                                      order, as on the CPU: id_segments.h)
 //   argmax_rows   out[i] = first j with x[i,j] = max_j x[i,j]; NaN ranks above every number
@@ -317,6 +319,7 @@ void CudaBackend::gather_rows(const Tensor& table, const Tensor& ids, Tensor& ou
         static_cast<const unsigned int*>(table.raw()), ids.data<int32_t>(), v, d,
         static_cast<unsigned int*>(out.raw()), n, badp);
   RNNLAB_CUDA_LAUNCHED("gather_kernel");
+  if (!cuda_debug_sync()) return;  // the read-back is a stream sync (cuda_kernel.h)
   unsigned long long first_bad = 0;
   download(bad, &first_bad);  // 8 bytes: the i32 pair holds the u64
   if (first_bad != std::numeric_limits<unsigned long long>::max()) {
