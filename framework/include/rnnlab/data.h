@@ -521,6 +521,15 @@ struct TokenExample {
   std::vector<int32_t> targets;  // [T] class ids or kNotScored
 };
 
+// The one batch layout of the three: example(i) of each index, x[t,b] = tokens[t],
+// y_class[t,b] = targets[t], lengths all T = max_steps().
+class TokenTaskDataset : public Dataset {
+ public:
+  Batch batch(const std::vector<std::size_t>& indices, DType dtype) const override;
+  int64_t input_size() const override { return 1; }
+  virtual TokenExample example(std::size_t i) const = 0;  // i < size() (else Error)
+};
+
 // Copy memory (Arjovsky, Shah & Bengio 2016, "Unitary Evolution Recurrent Neural Networks",
 // arXiv:1511.06464; Hochreiter & Schmidhuber 1997). With S = symbols (10), A = alphabet (8),
 // G = blanks (the paper's T):
@@ -533,15 +542,13 @@ struct TokenExample {
 // recall step): recall: ln A (≈ 2.079 for A = 8) per scored token, accuracy 1/A;
 // all: S ln A / (G + 2S) per token (0.173 at G = 100).
 // InputError: blanks < 1, symbols < 1, alphabet < 2, examples < 1.
-class CopyMemoryDataset : public Dataset {
+class CopyMemoryDataset : public TokenTaskDataset {
  public:
   enum class Score { recall, all };
   CopyMemoryDataset(int64_t blanks, int64_t symbols, int64_t alphabet, Score score,
                     std::size_t examples, uint64_t seed);
 
   std::size_t size() const override { return examples_; }
-  Batch batch(const std::vector<std::size_t>& indices, DType dtype) const override;
-  int64_t input_size() const override { return 1; }
   int64_t max_steps() const override { return blanks_ + 2 * symbols_; }
   int64_t num_classes() const override { return alphabet_ + 2; }
   std::string describe() const override;
@@ -549,7 +556,7 @@ class CopyMemoryDataset : public Dataset {
   int32_t delimiter() const { return static_cast<int32_t>(alphabet_ + 1); }
   // Memoryless cross-entropy per scored token (nats): see above.
   double baseline() const;
-  TokenExample example(std::size_t i) const;  // i < size() (else Error)
+  TokenExample example(std::size_t i) const override;
 
  private:
   int64_t blanks_, symbols_, alphabet_;
@@ -569,22 +576,20 @@ class CopyMemoryDataset : public Dataset {
 //   target: step L+j -> s_j (j < K); every other step kNotScored.
 // Baseline: ln A per scored token (accuracy 1/A).
 // InputError: tokens < 1, steps < tokens, alphabet < 2, examples < 1.
-class SelectiveCopyDataset : public Dataset {
+class SelectiveCopyDataset : public TokenTaskDataset {
  public:
   static constexpr int32_t kBlank = 0, kMarker = 1, kFirstSymbol = 2;
   SelectiveCopyDataset(int64_t steps, int64_t tokens, int64_t alphabet, std::size_t examples,
                        uint64_t seed);
 
   std::size_t size() const override { return examples_; }
-  Batch batch(const std::vector<std::size_t>& indices, DType dtype) const override;
-  int64_t input_size() const override { return 1; }
   int64_t max_steps() const override { return steps_ + tokens_; }
   int64_t num_classes() const override { return alphabet_ + 2; }
   std::string describe() const override;
 
   // Memoryless cross-entropy per scored token (nats): ln A.
   double baseline() const;
-  TokenExample example(std::size_t i) const;  // i < size() (else Error)
+  TokenExample example(std::size_t i) const override;
 
  private:
   int64_t steps_, tokens_, alphabet_;
@@ -604,14 +609,12 @@ class SelectiveCopyDataset : public Dataset {
 //   target: step 2N+m -> v_{q_m} (m < Q); every other step kNotScored.
 // Baseline: ln W per scored token (accuracy 1/W).
 // InputError: pairs < 1, keys < pairs, values < 2, queries < 1, queries > pairs, examples < 1.
-class AssociativeRecallDataset : public Dataset {
+class AssociativeRecallDataset : public TokenTaskDataset {
  public:
   AssociativeRecallDataset(int64_t pairs, int64_t keys, int64_t values, int64_t queries,
                            std::size_t examples, uint64_t seed);
 
   std::size_t size() const override { return examples_; }
-  Batch batch(const std::vector<std::size_t>& indices, DType dtype) const override;
-  int64_t input_size() const override { return 1; }
   int64_t max_steps() const override { return 2 * pairs_ + queries_; }
   int64_t num_classes() const override { return 1 + keys_ + values_; }
   std::string describe() const override;
@@ -619,7 +622,7 @@ class AssociativeRecallDataset : public Dataset {
   int32_t first_value() const { return static_cast<int32_t>(keys_ + 1); }  // id of value 0
   // Memoryless cross-entropy per scored token (nats): ln W.
   double baseline() const;
-  TokenExample example(std::size_t i) const;  // i < size() (else Error)
+  TokenExample example(std::size_t i) const override;
 
  private:
   int64_t pairs_, keys_, values_, queries_;

@@ -72,25 +72,6 @@ TokenExample AssociativeRecallDataset::example(std::size_t i) const {
   return e;
 }
 
-Batch AssociativeRecallDataset::batch(const std::vector<std::size_t>& indices, DType) const {
-  const auto B = static_cast<int64_t>(indices.size());
-  RNNLAB_CHECK(B > 0, "AssociativeRecallDataset::batch: no indices");
-  const int64_t T = max_steps();
-  std::vector<int32_t> x(static_cast<std::size_t>(T * B)), y(x.size());
-  for (int64_t b = 0; b < B; ++b) {
-    const TokenExample e = example(indices[b]);
-    for (int64_t t = 0; t < T; ++t) {
-      x[t * B + b] = e.tokens[t];
-      y[t * B + b] = e.targets[t];
-    }
-  }
-  Batch out;
-  out.x = from_vector(x, {T, B});
-  out.y_class = from_vector(y, {T, B});
-  out.lengths.assign(indices.size(), static_cast<int32_t>(T));
-  return out;
-}
-
 std::string AssociativeRecallDataset::describe() const {
   return detail::concat("associative recall: ", examples_, " sequences of ", pairs_,
                         " key-value pairs (", keys_, " keys, ", values_, " values), then ",

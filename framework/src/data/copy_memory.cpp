@@ -56,16 +56,16 @@ TokenExample CopyMemoryDataset::example(std::size_t i) const {
   return e;
 }
 
-Batch CopyMemoryDataset::batch(const std::vector<std::size_t>& indices, DType) const {
+Batch TokenTaskDataset::batch(const std::vector<std::size_t>& indices, DType) const {
   const auto B = static_cast<int64_t>(indices.size());
-  RNNLAB_CHECK(B > 0, "CopyMemoryDataset::batch: no indices");
+  RNNLAB_CHECK(B > 0, "batch of a memory task: no indices");
   const int64_t T = max_steps();
   std::vector<int32_t> x(static_cast<std::size_t>(T * B)), y(x.size());
   for (int64_t b = 0; b < B; ++b) {
-    const TokenExample e = example(indices[b]);
+    const TokenExample e = example(indices[static_cast<std::size_t>(b)]);
     for (int64_t t = 0; t < T; ++t) {
-      x[t * B + b] = e.tokens[t];
-      y[t * B + b] = e.targets[t];
+      x[static_cast<std::size_t>(t * B + b)] = e.tokens[static_cast<std::size_t>(t)];
+      y[static_cast<std::size_t>(t * B + b)] = e.targets[static_cast<std::size_t>(t)];
     }
   }
   Batch out;
