@@ -13,21 +13,15 @@
 
 #include "rnnlab/catalog.h"
 #include "rnnlab/xview.h"
+#include "data_source_util.h"
 #include "test_util.h"
 
 using namespace rnnlab;
+using rnnlab::test::build_source;
 using rnnlab::test::builtin_cells;
 
 namespace {
 
-// The source `name` built from `given` (defaults for the rest), relative to experiments/.
-DataSetup build(const Catalog& cat, const std::string& name,
-                const std::map<std::string, ParamValue>& given) {
-  const DataSourceType* t = cat.find_data_source(name);
-  REQUIRE(t);
-  return t->create(CellConfig::resolve(name, t->entry.schema, given),
-                   std::string(RNNLAB_SOURCE_DIR) + "/experiments", 1);
-}
 
 }  // namespace
 
@@ -48,8 +42,7 @@ TEST_CASE("data sources: every built-in source registered itself and they list i
 }
 
 TEST_CASE("data sources: fibonacci windows predict the next value at every step") {
-  Catalog cat(builtin_cells());
-  const DataSetup fib = build(cat, "fibonacci", {{"steps", int64_t{12}}});
+  const DataSetup fib = build_source("fibonacci", {{"steps", int64_t{12}}});
   const Batch b = fib.dataset->batch({0, 5, 9}, DType::f64);
   const auto x = as_xtensor<double>(b.x);        // [T,B,1]
   const auto y = as_xtensor<double>(b.y_value);  // [T,B,1], y[t] = x[t+1]
@@ -60,9 +53,8 @@ TEST_CASE("data sources: fibonacci windows predict the next value at every step"
 }
 
 TEST_CASE("data sources: adding targets are the sum of the two marked values") {
-  Catalog cat(builtin_cells());
   const DataSetup add =
-      build(cat, "adding", {{"steps", int64_t{20}}, {"examples", int64_t{8}},
+      build_source("adding", {{"steps", int64_t{20}}, {"examples", int64_t{8}},
                             {"test_examples", int64_t{4}}});
   CHECK(add.train.size() == 8);
   CHECK(add.eval.size() == 4);

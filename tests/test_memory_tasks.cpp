@@ -12,21 +12,15 @@
 
 #include "rnnlab/backend.h"
 #include "rnnlab/catalog.h"
+#include "data_source_util.h"
 #include "test_util.h"
 
 using namespace rnnlab;
+using rnnlab::test::build_source;
 using rnnlab::test::builtin_cells;
 
 namespace {
 
-// The source `name` built from `given` (defaults for the rest), relative to experiments/.
-DataSetup build(const Catalog& cat, const std::string& name,
-                const std::map<std::string, ParamValue>& given) {
-  const DataSourceType* t = cat.find_data_source(name);
-  REQUIRE(t);
-  return t->create(CellConfig::resolve(name, t->entry.schema, given),
-                   std::string(RNNLAB_SOURCE_DIR) + "/experiments", 1);
-}
 
 // A token batch read back: x and y_class [T,B] as host vectors, element (t, b) at t*B + b.
 struct Tokens {
@@ -74,14 +68,13 @@ using Params = std::map<std::string, ParamValue>;
 TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
 
 TEST_CASE("memory tasks: copy holds symbols, blanks and a delimiter, targets the recall steps") {
-  Catalog cat(builtin_cells());
   const int64_t G = 5, S = 3, A = 4;
   const Params p = {{"blanks", G},
                     {"symbols", S},
                     {"alphabet", A},
                     {"examples", int64_t{20}},
                     {"test_examples", int64_t{6}}};
-  const DataSetup d = build(cat, "copy", p);
+  const DataSetup d = build_source("copy", p);
   CHECK(d.train.size() == 20);
   CHECK(d.eval.size() == 6);
   const Dataset& ds = *d.dataset;
@@ -112,7 +105,7 @@ TEST_CASE("memory tasks: copy holds symbols, blanks and a delimiter, targets the
   // score all: the blank id is the target wherever the recall is not; the same inputs.
   Params all = p;
   all["score"] = std::string("all");
-  const DataSetup da = build(cat, "copy", all);
+  const DataSetup da = build_source("copy", all);
   const Tokens ka = read_tokens(*da.dataset, idx);
   CHECK(ka.x == k.x);
   for (int64_t b = 0; b < ka.B; ++b)
@@ -121,7 +114,7 @@ TEST_CASE("memory tasks: copy holds symbols, blanks and a delimiter, targets the
         doctest::Approx(S * std::log(4.0) / (G + 2 * S)));
 
   // Defaults: the paper's setting, T = 100 blanks -> 120 steps, vocab 10, baseline ln 8.
-  const DataSetup def = build(cat, "copy", {{"examples", int64_t{4}}});
+  const DataSetup def = build_source("copy", {{"examples", int64_t{4}}});
   CHECK(def.dataset->max_steps() == 120);
   CHECK(def.dataset->num_classes() == 10);
   CHECK(static_cast<const CopyMemoryDataset&>(*def.dataset).baseline() ==
@@ -138,9 +131,8 @@ TEST_CASE("memory tasks: copy holds symbols, blanks and a delimiter, targets the
 }
 
 TEST_CASE("memory tasks: selective copy recalls the scattered symbols in order") {
-  Catalog cat(builtin_cells());
   const int64_t L = 12, K = 5, A = 3;
-  const DataSetup d = build(cat, "selective_copy",
+  const DataSetup d = build_source("selective_copy",
                             {{"steps", L},
                              {"tokens", K},
                              {"alphabet", A},
@@ -183,7 +175,7 @@ TEST_CASE("memory tasks: selective copy recalls the scattered symbols in order")
 
   // K = L: every input step holds a symbol.
   const DataSetup full =
-      build(cat, "selective_copy",
+      build_source("selective_copy",
             {{"steps", int64_t{4}}, {"tokens", int64_t{4}}, {"examples", int64_t{3}}});
   const Tokens kf = read_tokens(*full.dataset, {0, 1, 2});
   for (int64_t b = 0; b < 3; ++b)
@@ -193,15 +185,14 @@ TEST_CASE("memory tasks: selective copy recalls the scattered symbols in order")
     }
 
   // Defaults: L = 64, K = 16, alphabet 8 -> T = 80, vocab 10.
-  const DataSetup def = build(cat, "selective_copy", {{"examples", int64_t{2}}});
+  const DataSetup def = build_source("selective_copy", {{"examples", int64_t{2}}});
   CHECK(def.dataset->max_steps() == 80);
   CHECK(def.dataset->num_classes() == 10);
 }
 
 TEST_CASE("memory tasks: associative recall answers each queried key with its value") {
-  Catalog cat(builtin_cells());
   const int64_t N = 4, K = 6, W = 5, Q = 3;
-  const DataSetup d = build(cat, "associative_recall",
+  const DataSetup d = build_source("associative_recall",
                             {{"pairs", N},
                              {"keys", K},
                              {"values", W},
@@ -245,13 +236,12 @@ TEST_CASE("memory tasks: associative recall answers each queried key with its va
         doctest::Approx(std::log(5.0)));
 
   // Defaults: 8 pairs, 16 keys, 16 values, 4 queries -> T = 20, vocab 33.
-  const DataSetup def = build(cat, "associative_recall", {{"examples", int64_t{2}}});
+  const DataSetup def = build_source("associative_recall", {{"examples", int64_t{2}}});
   CHECK(def.dataset->max_steps() == 20);
   CHECK(def.dataset->num_classes() == 33);
 }
 
 TEST_CASE("memory tasks: examples depend on (data_seed, index) alone") {
-  Catalog cat(builtin_cells());
   const std::vector<std::pair<std::string, Params>> tasks = {
       {"copy", {{"blanks", int64_t{6}}}},
       {"selective_copy", {{"steps", int64_t{20}}, {"tokens", int64_t{6}}}},
@@ -262,7 +252,7 @@ TEST_CASE("memory tasks: examples depend on (data_seed, index) alone") {
     Params p = own;
     p["examples"] = int64_t{50};
     p["test_examples"] = int64_t{10};
-    const DataSetup a = build(cat, name, p), again = build(cat, name, p);
+    const DataSetup a = build_source(name, p), again = build_source(name, p);
     const std::vector<std::size_t> idx = {3, 0, 17, 49, 55};
     const Tokens ka = read_tokens(*a.dataset, idx), kb = read_tokens(*again.dataset, idx);
     CHECK(ka.x == kb.x);
@@ -276,12 +266,12 @@ TEST_CASE("memory tasks: examples depend on (data_seed, index) alone") {
     // The number of examples does not change example i.
     Params more = p;
     more["examples"] = int64_t{500};
-    const Tokens km = read_tokens(*build(cat, name, more).dataset, idx);
+    const Tokens km = read_tokens(*build_source(name, more).dataset, idx);
     CHECK(km.x == ka.x);
     // Another data_seed, other examples; other indices, other examples.
     Params other = p;
     other["data_seed"] = int64_t{2};
-    const Tokens ko = read_tokens(*build(cat, name, other).dataset, idx);
+    const Tokens ko = read_tokens(*build_source(name, other).dataset, idx);
     CHECK(differences(ka, ko) > 0);
     const Tokens kn = read_tokens(*a.dataset, {4, 1, 18, 48, 56});
     CHECK(differences(ka, kn) > 0);
@@ -289,11 +279,10 @@ TEST_CASE("memory tasks: examples depend on (data_seed, index) alone") {
 }
 
 TEST_CASE("memory tasks: bad parameters are input errors that say what was expected") {
-  Catalog cat(builtin_cells());
   auto fails = [&](const std::string& name, const Params& p, const std::string& says) {
     CAPTURE(name);
     CAPTURE(says);
-    CHECK_THROWS_WITH_AS(build(cat, name, p), doctest::Contains(says.c_str()), InputError);
+    CHECK_THROWS_WITH_AS(build_source(name, p), doctest::Contains(says.c_str()), InputError);
   };
   // Schema ranges (the catalog's checks).
   fails("copy", {{"blanks", int64_t{0}}}, "blanks");

