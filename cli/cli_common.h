@@ -84,5 +84,7 @@ int cmd_cells(const Args& args);
 int cmd_report(const Args& args);
 int cmd_gradcheck(const Args& args);
 int cmd_predict(const Args& args);
+int cmd_verify(const Args& args);
+int cmd_suite(const Args& args);
 
 }  // namespace rnnlab::cli

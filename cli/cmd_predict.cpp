@@ -13,7 +13,9 @@
 #include "cli_common.h"
 #include "report_plots.h"
 #include "rnnlab/forecast.h"
+#include "rnnlab/isolated.h"
 #include "rnnlab/run_file.h"
+#include "rnnlab/run_layout.h"
 #include "rnnlab/runner.h"
 #include "rnnlab/trained_model.h"
 
@@ -73,13 +75,30 @@ int cmd_predict(const Args& args) {
   if (warmup < 1 || steps < 1 || start < 0)
     throw UsageError("rnnlab predict: --warmup and --steps must be >= 1, --start >= 0");
 
-  RunFile run = RunFile::open(path);
   auto plugins = load_plugins(plugin_dirs);
   Catalog catalog(plugins->cells);
-  const TrainedRun trained =
-      read_trained_run(run, catalog, [&](const std::string& text, const std::string& source) {
-        return compile_experiment_text(text, source, catalog);
-      });
+  auto compile = [&](const std::string& text, const std::string& source) {
+    return compile_experiment_text(text, source, catalog);
+  };
+  // A file of unknown origin is read once in a child process first (rnnlab/isolated.h): what
+  // predict reads of it, the spec and the weights, so that one that crashes libhdf5 is an error
+  // naming it, not a crash of this command.
+  const std::vector<IsolatedResult> probed = run_isolated(1, [&](std::size_t) {
+    RunFile run = RunFile::open(path);
+    read_trained_run(run, catalog, compile);
+    for (const auto& p : run.dataset_paths(layout::kParams))
+      run.read_tensor(layout::at(layout::kParams, p));
+    return std::string();
+  });
+  const IsolatedResult& probe = probed.front();
+  if (probe.kind == IsolatedResult::Kind::crashed)
+    throw InputError("predict: " + path + ": the file is damaged: reading it crashed the reader (" +
+                     probe.text + ")");
+  if (probe.kind != IsolatedResult::Kind::ok)  // it read nothing but the file: bad input
+    throw InputError(probe.text);
+
+  RunFile run = RunFile::open(path);
+  const TrainedRun trained = read_trained_run(run, catalog, compile);
   const ExperimentSpec& spec = trained.spec;
   DataSetup data = create_data(spec, catalog);
   const std::vector<double> truth = held_out_series(data);

@@ -35,6 +35,14 @@ const char* kUsage =
     "bit-identically, one without a checkpoint starts over (said on stderr). Without\n"
     "--resume the file is replaced.\n"
     "\n"
+    "TensorBoard: --tensorboard DIR (or the train setting `tensorboard \"DIR\"`, relative to\n"
+    "the .rnn file's folder; the option wins) also writes each run's metric rows as they are\n"
+    "logged to DIR/<experiment>/<run>/events.out.tfevents.* (scalars train/loss,\n"
+    "train/accuracy, eval/loss, eval/accuracy, eval/bpc, ..., epoch/loss; hyperparameters\n"
+    "through the hparams plugin). Watch with `tensorboard --logdir DIR`; import with `wandb\n"
+    "sync --sync-tensorboard DIR` or `aim convert tensorboard --logdir DIR`. A new run file\n"
+    "replaces the folder's event files, a resumed run appends one without repeating steps.\n"
+    "\n"
     "Divergence: a non-finite loss, or one above diverge_factor (default 1e4) x max(first\n"
     "loss, 1), fails the run (status failed, exit 1).\n"
     "\n"
@@ -87,12 +95,13 @@ bool listed(const char* env, const std::string& id) {
 
 // One task of a sweep manifest: the plan of its record, run as `rnnlab run` would.
 int run_manifest_task(const std::string& manifest, int64_t task, int threads, bool quiet,
-                      const std::vector<std::string>& plugin_dirs) {
+                      const std::string& tensorboard, const std::vector<std::string>& plugin_dirs) {
   auto plugins = load_plugins(plugin_dirs);
   Catalog catalog(plugins->cells);
   RunOptions options;
   options.threads = threads;
   options.quiet = quiet;
+  options.tensorboard = tensorboard;
   options.git_sha = git_sha();
   const SweepTask t = plan_sweep_task(
       manifest, task, catalog,
@@ -107,7 +116,7 @@ int run_manifest_task(const std::string& manifest, int64_t task, int threads, bo
   std::cerr << "task " << task << ": " << t.record.id << " -> " << t.record.path << std::endl;
   const RunSummary s = execute_run(t.plan, catalog, options);
   std::cout << summary_line(s) << std::endl;
-  return s.status == "finished" ? kExitOk : kExitRunFailed;
+  return s.status == "finished" || s.status == "skipped" ? kExitOk : kExitRunFailed;
 }
 
 }  // namespace
@@ -118,7 +127,7 @@ int cmd_run(const Args& args) {
   std::vector<std::string> models, sets, plugin_dirs, cell_from;
   int64_t seed = -1, task_id = -1;
   int threads = 0;
-  std::string manifest;
+  std::string manifest, tensorboard;
   opts.add_options()
       ("out,o", po::value(&out)->default_value("results"), "output folder for run files")
       ("model,m", po::value(&models)->composing(), "run only this model (repeatable)")
@@ -129,6 +138,8 @@ int cmd_run(const Args& args) {
       ("resume", "continue interrupted runs of the same configuration from their "
                  "checkpoints, skip finished ones (see above)")
       ("quiet,q", "no progress output")
+      ("tensorboard", po::value(&tensorboard), "DIR: also write TensorBoard event files to "
+                                               "DIR/<experiment>/<run>/ (see above)")
       ("plugin-path", po::value(&plugin_dirs)->composing(), "extra plugin folder (repeatable)")
       ("cell-from", po::value(&cell_from)->composing(), kCellFromHelp)
       ("manifest", po::value(&manifest), "a sweep's manifest.tsv: run one of its tasks (with --task-id)")
@@ -139,6 +150,8 @@ int cmd_run(const Args& args) {
   pos.add("file", 1);
   po::variables_map vm;
   if (!parse("run", kUsage, args, opts, hidden, pos, vm)) return kExitOk;
+  if (vm.count("tensorboard") && tensorboard.empty())
+    throw UsageError("rnnlab run: --tensorboard needs a folder");
   if (vm.count("manifest") || vm.count("task-id")) {
     if (!vm.count("manifest") || !vm.count("task-id") || task_id < 0)
       throw UsageError("rnnlab run: --manifest and --task-id (>= 0) go together");
@@ -147,7 +160,8 @@ int cmd_run(const Args& args) {
       throw UsageError(
           "rnnlab run: --manifest takes no FILE, --model, --seed, --set, --backend or --resume");
     if (threads < 0) throw UsageError("rnnlab run: --threads must be >= 0");
-    return run_manifest_task(manifest, task_id, threads, vm.count("quiet") > 0, plugin_dirs);
+    return run_manifest_task(manifest, task_id, threads, vm.count("quiet") > 0, tensorboard,
+                             plugin_dirs);
   }
   require_positional("run", vm, "file", "the experiment file (FILE.rnn)");
   if (vm.count("seed") && seed < 0) throw UsageError("rnnlab run: --seed must be >= 0");
@@ -175,6 +189,7 @@ int cmd_run(const Args& args) {
   options.threads = threads;
   options.resume = vm.count("resume") > 0;
   options.quiet = vm.count("quiet") > 0;
+  options.tensorboard = tensorboard;
   options.git_sha = git_sha();
   options.on_start = [](const RunPlan& p, std::size_t i, std::size_t n) {
     std::cerr << "[" << i + 1 << "/" << n << "] " << p.name << " -> " << p.path << std::endl;

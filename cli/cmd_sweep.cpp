@@ -47,6 +47,9 @@ const char* kUsage =
     "                     (DIR/jobs.txt) is still queued: a killed run), continuing each from\n"
     "                     its checkpoint, with the executor and resource options of the first\n"
     "                     sweep (DIR/sweep.options) unless given again.\n"
+    "  --tensorboard TB   every run also writes TensorBoard event files to\n"
+    "                     TB/<experiment>/<run>/ (`rnnlab run --tensorboard`): one logdir for\n"
+    "                     the whole sweep (`tensorboard --logdir TB`).\n"
     "\n"
     "exit status: 0 all runs finished (local) / submitted (slurm), 1 a run failed, 2 bad input";
 
@@ -79,7 +82,7 @@ int run_local(const SweepFolder& folder, const std::vector<ManifestRecord>& pend
   const int per = threads_per_task(lo, pending.size());
   if (dry_run) {
     for (const auto& r : pending) {
-      for (const auto& w : task_command(folder, r, lo.program, per)) std::cout << shell_quote(w) << " ";
+      for (const auto& w : task_command(folder, r, lo.program, per, lo.tensorboard)) std::cout << shell_quote(w) << " ";
       std::cout << " # " << r.id << "\n";
     }
     return kExitOk;
@@ -133,7 +136,7 @@ int run_local(const SweepFolder& folder, const std::vector<ManifestRecord>& pend
 // `--name=value` line each in DIR/sweep.options; a flag as `--name`).
 const char* const kRemembered[] = {"executor", "jobs", "threads", "partition", "time",
                                    "cpus-per-task", "mem", "gres", "sbatch", "job-name",
-                                   "no-collect", "plugin-path"};
+                                   "no-collect", "plugin-path", "tensorboard"};
 
 constexpr const char* kOptionsFile = "sweep.options";
 
@@ -143,7 +146,9 @@ void save_options(const SweepFolder& folder, const po::variables_map& vm) {
     if (!vm.count(k) || vm[k].defaulted()) continue;
     const boost::any& v = vm[k].value();
     if (const auto* x = boost::any_cast<std::string>(&v))
-      s << "--" << k << "=" << *x << "\n";
+      s << "--" << k << "="
+        << (k == std::string("tensorboard") ? fs::absolute(*x).lexically_normal().string() : *x)
+        << "\n";
     else if (const auto* i = boost::any_cast<int>(&v))
       s << "--" << k << "=" << *i << "\n";
     else if (const auto* l = boost::any_cast<std::vector<std::string>>(&v))
@@ -183,7 +188,7 @@ Args with_remembered(const Args& args) {
 int cmd_sweep(const Args& args) {
   po::options_description opts("options");
   std::vector<std::string> files, sets, models, plugin_dirs;
-  std::string out, executor, rerun;
+  std::string out, executor, rerun, tensorboard;
   int jobs = 0, threads = 0;
   SlurmOptions so;
   opts.add_options()
@@ -203,7 +208,8 @@ int cmd_sweep(const Args& args) {
       ("sbatch", po::value(&so.extra)->composing(), "slurm: an extra #SBATCH line, e.g. --account=abc (repeatable)")
       ("job-name", po::value(&so.job_name)->default_value("rnnlab"), "slurm: job name")
       ("no-collect", "slurm: no dependent collect job")
-      ("plugin-path", po::value(&plugin_dirs)->composing(), "extra plugin folder (repeatable)");
+      ("plugin-path", po::value(&plugin_dirs)->composing(), "extra plugin folder (repeatable)")
+      ("tensorboard", po::value(&tensorboard), "TB: TensorBoard event files of every run in TB/<experiment>/<run>/");
   po::options_description hidden;
   hidden.add_options()("files", po::value(&files)->composing(), "experiment files");
   po::positional_options_description pos;
@@ -215,6 +221,11 @@ int cmd_sweep(const Args& args) {
   if (jobs < 0 || threads < 0 || so.cpus_per_task < 1)
     throw UsageError("rnnlab sweep: --jobs/--threads must be >= 0, --cpus-per-task >= 1");
   so.collect = vm.count("no-collect") == 0;
+  if (vm.count("tensorboard")) {
+    if (tensorboard.empty()) throw UsageError("rnnlab sweep: --tensorboard needs a folder");
+    tensorboard = fs::absolute(tensorboard).lexically_normal().string();  // tasks run elsewhere
+  }
+  so.tensorboard = tensorboard;
   const bool dry_run = vm.count("dry-run") > 0;
   for (const auto& e : so.extra)
     if (e.find('\n') != std::string::npos)
@@ -271,7 +282,7 @@ int cmd_sweep(const Args& args) {
     so.attempt = attempt;
     return run_slurm(folder, pending, so, dry_run);
   }
-  return run_local(folder, pending, {program, jobs, threads, attempt}, dry_run);
+  return run_local(folder, pending, {program, jobs, threads, attempt, tensorboard}, dry_run);
 }
 
 }  // namespace rnnlab::cli

@@ -9,6 +9,8 @@
 //   rnnlab sweep FILE.rnn... [options] expand a sweep into a manifest, run it locally or on Slurm
 //   rnnlab status DIR                 finished / failed / running / missing runs of a sweep
 //   rnnlab collect DIR                per-run and mean ± std summary CSVs of a sweep
+//   rnnlab verify PATH...             checksums, layout and checkpoint of run files
+//   rnnlab suite CELL [options]       rank a cell against lstm and gru on the standard tasks
 //
 // Exit codes: 0 ok, 1 a run failed or was interrupted, 2 bad input or usage. Every error is
 // caught here and printed as one message; nothing escapes as a crash.
@@ -37,6 +39,8 @@ const char* kUsage =
     "  sweep FILE.rnn... run every run of a sweep: local processes or a Slurm array job\n"
     "  status DIR        which runs of a sweep finished, failed, are running or missing\n"
     "  collect DIR       summary of a sweep: final/best metrics, mean ± std per grid point\n"
+    "  verify PATH...    check run files: checksums, layout, checkpoint (clean / damaged)\n"
+    "  suite CELL        rank a cell against lstm and gru on the standard tasks (leaderboard)\n"
     "\n"
     "  rnnlab <command> --help   options of a command\n"
     "  rnnlab --version          version and git revision\n";
@@ -46,6 +50,7 @@ int dispatch(const std::string& command, const Args& args) {
       {"run", cmd_run},       {"check", cmd_check},         {"cells", cmd_cells},
       {"report", cmd_report}, {"gradcheck", cmd_gradcheck}, {"sweep", cmd_sweep},
       {"status", cmd_status}, {"collect", cmd_collect},     {"predict", cmd_predict},
+      {"verify", cmd_verify}, {"suite", cmd_suite},
   };
   auto it = commands.find(command);
   if (it == commands.end()) {

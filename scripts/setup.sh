@@ -17,6 +17,7 @@ PACKAGES=(
   doctest-dev                                      # tests
   python3 python3-numpy python3-h5py python3-torch # parity tests, run-file checks, benchmark
   python3-pandas python3-matplotlib                # python/rnnlab (load_runs), plots in notebooks
+  python3-protobuf python3-crc32c                  # tests/test_tensorboard.py (event files)
   gnuplot-nox                                      # rnnlab report --plots (learning curves)
   chromium                                         # headless test of rnnlab report --html
   clang libclang-rt-14-dev                         # dsl/fuzz/run.sh (libFuzzer + ASan/UBSan)

@@ -11,6 +11,8 @@
 #    without CUDA that part is skipped;
 # 4. run the check program (installed core: the built-ins are found beside it; mgu from its
 #    build dir through RNNLAB_PLUGIN_PATH): conformance of mgu and of nstep stacking mgu;
+# 4b. the moved rnnlab's `suite mgu --plugin-path <mgu build>` (smoke budget, generated tasks):
+#    mgu ranked against lstm and gru, every run finished;
 # 5. cmake --install the mgu build into the moved prefix, as plugins/README says, and run the
 #    moved bin/rnnlab `cells -v` and `gradcheck mgu` with no RNNLAB_PLUGIN_PATH and no
 #    LD_LIBRARY_PATH: mgu must be found in <moved>/lib/rnnlab/plugins, nothing searched in
@@ -109,6 +111,26 @@ set(plugin_dir "${libdir}/rnnlab/plugins")
 run_step("conformance of mgu with the installed core"
          ${CMAKE_COMMAND} -E env --unset=LD_LIBRARY_PATH "RNNLAB_PLUGIN_PATH=${WORK_DIR}/mgu"
          "${WORK_DIR}/check/rnnlab_sdk_check" "${WORK_DIR}/mgu" "${plugin_dir}")
+message("${step_output}")
+
+# 4b. the cell suite with the out-of-tree mgu (README "Rank a new cell"): the moved rnnlab
+#     ranks mgu from its build dir (--plugin-path, no environment variable: the suite's
+#     workers must be told where it is) against lstm and gru on the generated tasks (the
+#     corpora are not needed), smoke budget; every run must finish and be ranked.
+run_step("moved rnnlab suite mgu (smoke)"
+         ${CMAKE_COMMAND} -E env --unset=RNNLAB_PLUGIN_PATH --unset=LD_LIBRARY_PATH
+         --unset=RNNLAB_CELL_FROM
+         "${prefix}/bin/rnnlab" suite mgu --plugin-path "${WORK_DIR}/mgu" --budget smoke
+         --tasks copy,selective_copy,associative_recall,adding,length
+         --tasks-dir "${SOURCE_DIR}/experiments/suite" --out "${WORK_DIR}/suite")
+expect("suite mgu" "${step_output}" "budget smoke, seeds 1, 3 cells, 5 tasks")
+expect("suite mgu" "${step_output}" "overall (mean rank over 5 tasks): 1. ")
+expect_not("suite mgu" "${step_output}" "runs that did not finish")
+file(READ "${WORK_DIR}/suite/leaderboard.csv" board)
+foreach(task copy selective_copy associative_recall length)
+  expect("suite mgu leaderboard.csv" "${board}" "${task},accuracy,higher,mgu,1,1,")
+endforeach()
+expect("suite mgu leaderboard.csv" "${board}" "adding,loss,lower,mgu,1,1,")
 message("${step_output}")
 
 # 5. install the plugin into the moved prefix; the moved rnnlab finds it with no environment

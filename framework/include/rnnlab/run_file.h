@@ -41,6 +41,25 @@
 // not promise consistency for a kill *during* a flush or a cache eviction; small run files
 // keep unflushed metadata in memory, which is what the kill test in tests/ exercises.)
 //
+// Checksums (files with the root attr `checksums`, written by create(); results/README.md):
+//   * object formats of HDF5 1.10 (H5Fset_libver_bounds V110..LATEST after creating the file
+//     with a version 2 superblock): superblock, object headers, B-trees, heaps and chunk
+//     indexes carry checksums that HDF5 checks on every read. (A version 3 superblock would
+//     add file-consistency flags: a killed writer's file would then need h5clear before
+//     anything, h5py included, opens it; version 2 has a checksum and no such flags.)
+//   * every dataset with data is chunked with the Fletcher32 filter (chunks of at most 1 MiB:
+//     a tensor whole when it is no larger; metric columns 1024 rows a chunk); scalars, empty
+//     tensors and text are compact (stored in their object header, which has a checksum).
+//   * variable-length strings live in HDF5's global heap, which has no checksum in any HDF5
+//     version: seal() (called by finish()) stores two digests of the content (run_layout.h:
+//     content_digest, header_digest), so a sealed file is covered end to end. The first change
+//     to a sealed file removes them (and flushes) before it changes anything, so a stored
+//     digest always describes the file. A running file (killed or live) is covered by HDF5's
+//     checksums only.
+//   A read that fails a checksum is an Error naming the file and the object (HDF5: "data
+//   error detected by fletcher32 checksum", "incorrect metadata checksum"). Files written
+//   before checksums (no `checksums` attr) read as before, unverified.
+//
 // Space: replacing a dataset of another shape/dtype, or text, leaves the old bytes unused in
 // the file (HDF5 does not shrink files); same-shape tensor rewrites are in place.
 //
@@ -158,8 +177,32 @@ class RunFile {
 
   // ---- durability ----
   void flush();  // H5Fflush: everything written so far is on disk
-  // Sets status (finished | failed | interrupted) and finished_at = now, then flushes.
+  // Sets status (finished | failed | interrupted) and finished_at = now, then seal()s (which
+  // flushes).
   void finish(const std::string& status);
+
+  // ---- integrity (see "Checksums" above) ----
+  // True when the file was written with checksums (root attr `checksums`).
+  bool has_checksums() const;
+  // True when the file holds its digests (it was sealed and not changed since).
+  bool sealed() const;
+  // A digest of the file as it is now (FNV-1a 64, as an int64 like the checkpoint checksums):
+  // `content` = content_digest (every dataset outside /checkpoint, read whole), else
+  // header_digest (the root's attributes, /config, /dataset, /plugins; run_layout.h). The
+  // encoding, the root and then every object in H5Lvisit's name order: path, kind, each
+  // attribute (name, type, values), and for a dataset its type, shape and values (but the data
+  // of a Fletcher32-chunked dataset in the header digest: its chunks have a checksum); strings
+  // as their text, numbers as native bytes. With `errors`, an object that cannot be read is
+  // recorded there (its path and HDF5's reason) and the walk goes on (the digest is then
+  // meaningless); without, it is an Error.
+  int64_t compute_digest(bool content, std::vector<std::string>* errors = nullptr) const;
+  // Stores both digests of the file as it is now and flushes (the file is sealed).
+  void seal();
+  // Checks the stored header_digest against the file: InputError naming the file when they
+  // differ; nothing to check (returns false) when the file holds no digest. What readers call
+  // before they trust the strings of a file (run_reader.h, trained_model.h; run_state.h for a
+  // failed run's error text).
+  bool check_header_digest() const;
 
   // "2024-05-01T12:34:56Z"
   static std::string now_iso8601();
@@ -168,11 +211,14 @@ class RunFile {
   RunFile(std::string path, int64_t file, bool writable, RunLock lock);
   static RunFile create_file(const std::string& path, RunLock lock);
   void require_writable(const char* what) const;
+  // require_writable, then: a sealed file loses its digests (flushed) before the change.
+  void begin_change(const char* what);
 
   RunLock lock_;  // held while a writable file is open (declared first: released last)
   std::string path_;
   int64_t file_ = -1;  // hid_t
   bool writable_ = false;
+  bool sealed_ = false;  // writable and holding digests: the next change removes them
 };
 
 }  // namespace rnnlab

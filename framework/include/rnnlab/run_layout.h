@@ -10,6 +10,7 @@
 // attribute of a group is "group/attr" (RunFile::set_attr), built with `at(group, name)`.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace rnnlab::layout {
@@ -51,6 +52,24 @@ inline constexpr char kWallTime[] = "wall_time";    // float64 s in fit() (also 
 inline constexpr char kSequencesPerSecond[] = "sequences_per_second";  // float64 (also a column)
 inline constexpr char kError[] = "error";                              // a failed run's message
 inline constexpr char kCheckpointWarning[] = "checkpoint_warning";     // a damaged slot skipped
+
+// ---- integrity (run_file.h "Checksums"; rnnlab verify) ----
+// int64 format version of the file's checksums, written by create(): 1 = HDF5 metadata
+// checksums (1.10 object formats), Fletcher32 on every chunked dataset, and the two digests
+// below once the file is sealed. Absent: written before checksums ("unverified").
+inline constexpr char kChecksums[] = "checksums";
+inline constexpr int64_t kChecksumsVersion = 1;
+// int64 FNV-1a 64 digests written by finish() (the file is sealed) and removed by the first
+// change after it. content_digest: every attribute (name, type, value) and every dataset
+// (path, shape, type, data) outside /checkpoint (its slots carry their own checksums), but
+// these two attributes: what `rnnlab verify` checks. header_digest: the root's attributes and
+// everything below /config, /dataset and /plugins, where every string of a run file lives
+// (variable-length strings sit in HDF5's global heap, which has no checksum of its own): what
+// `report` and `predict` check before they trust a file, at the cost of its description only
+// (the tables, /params and /split are numbers under Fletcher32 and the metadata checksums).
+// A string written anywhere else is covered by content_digest only.
+inline constexpr char kContentDigest[] = "content_digest";
+inline constexpr char kHeaderDigest[] = "header_digest";
 
 // ---- values of the root `status` attribute ----
 inline constexpr char kRunning[] = "running";  // written by create(); still training,

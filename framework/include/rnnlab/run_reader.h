@@ -96,6 +96,8 @@ struct RunRecord;
 // the run did not log it.
 const struct Series* eval_series(const RunRecord& r, const std::string& metric);
 
+// (A new field goes into put_record / get_record in run_reader.cpp as well: read_runs reads
+// in a child process and sends every field back.)
 struct RunRecord {
   std::string path, experiment, model, run, group, status;
   int64_t seed = 0, steps = 0;  // steps: attr, else the last logged step
@@ -122,14 +124,21 @@ struct GroupRow {
 };
 
 // Run files under the given paths: a file is taken as is, a folder is searched recursively for
-// *.h5. InputError if a path does not exist or nothing is found.
-std::vector<std::string> find_run_files(const std::vector<std::string>& paths);
-// InputError for an HDF5 file that is no rnnlab run file (no rnnlab_version attribute).
+// *.h5. InputError (its message starting with `command`) if a path does not exist or nothing
+// is found.
+std::vector<std::string> find_run_files(const std::vector<std::string>& paths,
+                                        const std::string& command = "report");
+// True for collect's DIR/summary.h5 (summary_file.h: groups /runs and /groups, no run
+// attributes), which a folder of run files holds beside them; false for anything else.
+bool is_sweep_summary(const std::string& path);
+// InputError for an HDF5 file that is no rnnlab run file (no rnnlab_version attribute), and
+// for a sealed one whose header_digest does not match (RunFile::check_header_digest).
 RunRecord read_run(const std::string& path);
-// read_run of every run file under `paths`. A file that cannot be read (not HDF5, truncated,
-// missing groups) is skipped with a warning naming it on `warn` when it was found in a folder;
-// when it was given itself it is an InputError naming it. InputError also when every file
-// found is unreadable. collect's summary.h5 (summary_file.h) in a folder is passed over.
+// read_run of every run file under `paths`, in a child process (isolated.h). A file that
+// cannot be read (not HDF5, truncated, missing groups, a header_digest that does not match, or
+// one that crashes libhdf5) is skipped with a warning naming it on `warn` when it was found in
+// a folder; when it was given itself it is an InputError naming it. InputError also when every
+// file found is unreadable. collect's summary.h5 (summary_file.h) in a folder is passed over.
 std::vector<RunRecord> read_runs(const std::vector<std::string>& paths, std::ostream& warn);
 // The groups of `runs` (see above), in the order they first appear; the rows point into `runs`.
 std::vector<GroupRow> aggregate(const std::vector<RunRecord>& runs);

@@ -5,8 +5,11 @@
 //         running      the file says running (still training, or killed without a trace), or
 //                      it cannot be opened because a live writer holds HDF5's file lock
 //         finished | failed | interrupted   the file's `status` attribute (run_layout.h)
-// A file that exists but cannot be read (not HDF5, truncated) and is not locked is "failed";
-// a readable file without a status attribute too.
+// A file that exists but cannot be read (not HDF5, truncated, a checksum that fails, a status
+// that is none of the four, the header_digest of a sealed file with an error message that does
+// not match) and is not locked is "failed"; a readable file without a status attribute too.
+// run_statuses reads the files in a child process (isolated.h): one that crashes libhdf5 is
+// "failed" as well.
 #pragma once
 
 #include <cstdint>

@@ -57,6 +57,13 @@
 // with a verified checkpoint continues from it, and any other is started over (a line on
 // stderr says so). Without resume, an existing file is replaced.
 //
+// TensorBoard (RunOptions::tensorboard or the train setting `tensorboard`): while a run trains,
+// every metric row also goes to an event file in <DIR>/<experiment>/<run>/ (train/tensorboard.h:
+// scalars train/*, eval/*, epoch/*; the hparams plugin's session start with /config/values,
+// less train.tensorboard, and its end: success or failure). A new run file deletes the folder's
+// earlier event files; a resumed one adds a file and skips the steps already there; a skipped
+// (finished) run touches nothing. InputError when the folder cannot be created.
+//
 // Errors: InputError for a bad spec (unknown layer, bad value, loss/model mismatch found by a
 // one-batch dry run before the file is created). A run that fails while training (Error) is
 // recorded (status failed) and the next run starts; run_experiment stops after a run that was
@@ -113,6 +120,10 @@ struct RunOptions {
   bool quiet = false;               // no progress output
   bool progress = true;             // progress bar on a TTY (lines otherwise)
   std::string git_sha = "unknown";  // recorded in every run file
+  // TensorBoard event files of every run in <tensorboard>/<experiment>/<run>/ (relative to the
+  // working folder); "" : the train setting `tensorboard` (relative to the .rnn file's folder),
+  // else none. See "TensorBoard" above.
+  std::string tensorboard;
   std::function<void(const RunPlan&, std::size_t index, std::size_t count)> on_start;
   std::function<void(const RunPlan&, const RunSummary&)> on_finish;
   std::function<void(int64_t step)> on_step;  // TrainConfig::on_step of every run (tests)

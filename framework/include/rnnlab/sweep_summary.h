@@ -6,7 +6,10 @@
 // final train loss, final / best eval loss, final / best eval accuracy, final / best eval bpc
 // and perplexity of a language model; only of a finished run), ms per training step and
 // fit()'s wall time (of any run whose file recorded them).
-// A run whose file cannot be read is counted as failed, with a warning.
+// A run whose file cannot be read is counted as failed, with a warning: not HDF5, a checksum
+// that fails, or one that crashes libhdf5 (summarize_sweep reads in a child process,
+// isolated.h). It reads numbers only (under HDF5's checksums); the state and error text come
+// from run_state, which checks them (run_state.h).
 //
 // Groups: (experiment, model, grid point), the grid point being the run's sweep overrides
 // without the seed (grid_point, manifest.h). Per group: runs, finished and failed counts

@@ -35,7 +35,8 @@ struct TrainedRun {
 // The run's spec: /config/resolved compiled against the file it came from (the run's
 // source_path attr, else the run file's path). InputError naming the file when it has no
 // /config/resolved (not a run file of `rnnlab run`, or one cut off before its header) or the
-// text describes other than one model.
+// text describes other than one model, or when a sealed file's header_digest does not match
+// (RunFile::check_header_digest).
 TrainedRun read_trained_run(const RunFile& run, const Catalog& catalog,
                             const CompileSpecText& compile);
 

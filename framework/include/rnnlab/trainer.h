@@ -51,6 +51,7 @@
 namespace rnnlab {
 
 class RunFile;
+class MetricObserver;
 
 enum class LossKind { softmax_cross_entropy, mse, bce_with_logits };
 LossKind loss_kind_from_name(const std::string& name);  // throws InputError
@@ -80,6 +81,8 @@ struct TrainConfig {
   bool resume = false;          // continue from the run file's /checkpoint (has_checkpoint)
   // Called after every completed step (and its logging/eval/checkpoint), e.g. by tests.
   std::function<void(int64_t step)> on_step;
+  // Also sent every metric row (see MetricObserver below); not owned; nullptr: none.
+  MetricObserver* observer = nullptr;
 };
 
 struct EvalResult {
@@ -90,6 +93,20 @@ struct EvalResult {
   int64_t examples = 0;         // sequences evaluated
   int64_t scored = 0;           // targets scored: tokens for per-step classes, else examples
 };
+// Sees every row fit() writes to the run file's metric tables (/metrics, /eval, /epochs: the
+// arguments are the row's columns; accuracy < 0: none), right after it is written, on the
+// training thread; also without a run file. A resumed fit sends the rows from the checkpoint on;
+// the evaluation an interrupted fit makes when it stops is not sent (its resume drops that row
+// from the run file). The TensorBoard event files of `rnnlab run --tensorboard` are one.
+class MetricObserver {
+ public:
+  virtual ~MetricObserver() = default;
+  virtual void train_row(int64_t step, int64_t epoch, double wall_time, double loss,
+                         double grad_norm, double sequences_per_second, double accuracy) = 0;
+  virtual void eval_row(int64_t step, int64_t epoch, double wall_time, const EvalResult& e) = 0;
+  virtual void epoch_row(int64_t epoch, double loss, double train_time) = 0;
+};
+
 // Sets e's bits_per_char / perplexity from its loss as `metric` asks (others stay < 0).
 void set_class_metric(EvalResult& e, ClassMetric metric);
 

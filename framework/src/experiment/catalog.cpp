@@ -16,6 +16,7 @@ using schema::flag;
 using schema::integer;
 using schema::kInf;
 using schema::real;
+using schema::text;
 
 std::vector<SchemaEntry> builtin_layers() {
   return {
@@ -93,6 +94,9 @@ std::vector<ParamSpec> builtin_train_settings() {
       flag("drop_last", false, "drop the last short batch of an epoch"),
       choice("dtype", "f32", {"f32", "f64"}, "floating-point type of parameters and data"),
       integer("threads", 0, 0, "CPU threads (0: the backend's default, all cores)"),
+      text("tensorboard", "", false,
+           "also write TensorBoard event files to DIR/<experiment>/<run>/ (relative to the .rnn "
+           "file's folder; `rnnlab run --tensorboard` wins; \"\": none)"),
   };
 }
 

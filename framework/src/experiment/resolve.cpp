@@ -81,6 +81,9 @@ ExperimentSpec resolve_run_spec(const ExperimentSpec& spec, const std::string& m
   // Keep only the one of steps/epochs in use: the resolved spec, printed as .rnn text (a run
   // file's /config/resolved), must compile again, and the language refuses both.
   out.train.settings.erase(settings.integer("steps") > 0 ? "epochs" : "steps");
+  // Unset, `tensorboard` stays out of the resolved spec, so a spec without it resolves (and
+  // identifies its run files, /config/values) as before the setting existed.
+  if (settings.text("tensorboard").empty()) out.train.settings.erase("tensorboard");
 
   const DataSourceType* ds = catalog.find_data_source(spec.data.source);
   if (!ds) {

@@ -15,8 +15,10 @@
 #include "rnnlab/run_file.h"
 #include "rnnlab/run_layout.h"
 #include "rnnlab/run_lock.h"
+#include "rnnlab/run_verify.h"
 #include "train/checkpoint.h"
 #include "train/stop_signals.h"
+#include "train/tensorboard.h"
 
 namespace rnnlab {
 
@@ -115,6 +117,22 @@ std::string cells_context(const ExperimentSpec& s, const Catalog& catalog) {
   return out.empty() ? out : out + ")";
 }
 
+// The folder of a run's TensorBoard event files (runner.h, "TensorBoard"); "" : none.
+std::string tensorboard_folder(const RunPlan& plan, const RunOptions& options) {
+  namespace fs = std::filesystem;
+  fs::path dir = options.tensorboard;
+  if (dir.empty()) {
+    const auto it = plan.spec.train.settings.find("tensorboard");
+    if (it == plan.spec.train.settings.end()) return "";
+    const auto* v = std::get_if<std::string>(&it->second.value);
+    if (!v || v->empty()) return "";
+    dir = *v;
+    if (dir.is_relative() && !plan.spec.source_path.empty())
+      dir = fs::path(plan.spec.source_path).parent_path() / dir;
+  }
+  return (dir / plan.experiment / plan.name).lexically_normal().string();
+}
+
 double last_or_nan(const std::vector<double>& v) {
   return v.empty() ? std::numeric_limits<double>::quiet_NaN() : v.back();
 }
@@ -164,9 +182,21 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
   // The run file is ours alone before we read or write it (InputError naming the holder).
   RunLock lock(plan.path);
 
-  // Resume: reuse a file only for the run that wrote it; then skip it when finished, continue
-  // from its checkpoint, or start over (saying so) when it has none.
+  // Resume: reuse a file only when it is whole (run_verify.h, in a child process: a damaged
+  // file is started over, saying why, never continued; a damaged checkpoint slot is left to
+  // the slots' own fallback below) and only for the run that wrote it; then skip it when
+  // finished, continue from its checkpoint, or start over (saying so) when it has none.
+  std::string damage;
   if (options.resume && std::filesystem::exists(plan.path)) {
+    IsolateOptions patient;  // a false "damaged" would throw the run's progress away
+    patient.timeout_ms = 300000;
+    const VerifyReport v = verify_run_files({plan.path}, patient).front();
+    for (const auto& p : v.problems) damage += (damage.empty() ? "" : "; ") + p;
+    if (!damage.empty())  // not progress output: said even with --quiet
+      std::cerr << plan.name << ": starting over: " << plan.path << " is damaged: " << damage
+                << std::endl;
+  }
+  if (options.resume && damage.empty() && std::filesystem::exists(plan.path)) {
     RunFile old = RunFile::open(plan.path);
     const std::vector<std::string> diff = identity_differences(old, identity);
     if (!diff.empty()) {
@@ -191,6 +221,16 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
   if (signals.stop_requested()) {  // stopped during start-up: nothing written
     sum.status = "interrupted";
     return sum;
+  }
+
+  // TensorBoard: before the run file is touched (a folder that cannot be made is an InputError).
+  std::unique_ptr<tensorboard::RunEvents> events;
+  if (const std::string folder = tensorboard_folder(plan, options); !folder.empty()) {
+    events = std::make_unique<tensorboard::RunEvents>(folder, cfg.resume);
+    auto hparams = config_values(s, catalog);
+    std::erase_if(hparams, [](const auto& kv) { return kv.first == "train.tensorboard"; });
+    events->start_session(hparams);
+    cfg.observer = events.get();
   }
 
   Trainer trainer(*model, cfg);
@@ -226,11 +266,13 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
   } catch (const InputError&) {
     throw;
   } catch (...) {  // anything a cell throws, `throw 42` included: this run failed, others go on
+    if (events) events->end_session(layout::kFailed);
     sum.status = "failed";
     sum.error = "model '" + plan.model + "'" + cells_context(s, catalog) + ": " +
                 describe_current_exception();
     return sum;
   }
+  if (events) events->end_session(r.status);
   sum.status = r.status;
   sum.steps = r.steps;
   sum.resumed_from = r.resumed_from;

@@ -12,6 +12,7 @@ TrainedRun read_trained_run(const RunFile& run, const Catalog& catalog,
   RNNLAB_CHECK_INPUT(run.exists(layout::kConfigResolved), run.path(),
                      " has no /config/resolved (not a run file of `rnnlab run`, or one cut off "
                      "before its header was written)");
+  run.check_header_digest();  // a sealed file: the spec text is what was written
   const std::string source =
       run.has_attr(layout::kSourcePath) ? run.attr_string(layout::kSourcePath) : run.path();
   const ExperimentSpec compiled = compile(run.read_text(layout::kConfigResolved), source);

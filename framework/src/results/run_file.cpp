@@ -12,6 +12,7 @@
 
 #include "rnnlab/backend.h"
 #include "rnnlab/error.h"
+#include "rnnlab/isolated.h"
 #include "rnnlab/run_layout.h"
 #include "results/h5.h"
 
@@ -239,6 +240,7 @@ Tensor read_as(hid_t dset, hid_t mem_type, const Shape& shape, Device device,
   if (!v.empty())
     check(H5Dread(dset, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), fname,
           concat("reading '", abs, "'"));
+  isolated_progress();  // in a reader's child process (isolated.h): not a hang
   return from_vector(v, shape, device);
 }
 
@@ -252,6 +254,42 @@ hid_t file_access_plist(const std::string& fname) {
   return fapl;
 }
 
+// New objects of a file with checksums in the 1.10 formats: checksummed object headers, v2
+// B-trees, fractal heaps and chunk indexes (extensible / fixed arrays). Set on the open file,
+// after creating it with a version 2 superblock (run_file.h "Checksums": a version 3 one would
+// carry file-consistency flags that make a killed writer's file unopenable without h5clear).
+void use_checksummed_formats(hid_t file, const std::string& fname) {
+  check(H5Fset_libver_bounds(file, H5F_LIBVER_V110, H5F_LIBVER_LATEST), fname,
+        "H5Fset_libver_bounds");
+}
+
+// The creation properties of a dataset of `dims` elements of `elem` bytes: chunked with the
+// Fletcher32 filter, chunks of at most kTensorChunkBytes (the whole tensor when it is no
+// larger, else slabs cut along its first axes), or compact (scalars, empty tensors: stored in
+// the object header, which has a checksum).
+constexpr hsize_t kTensorChunkBytes = hsize_t{1} << 20;
+Handle tensor_create_plist(const std::vector<hsize_t>& dims, std::size_t elem,
+                           const std::string& fname) {
+  Handle dcpl = check_id(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, fname, "H5Pcreate");
+  hsize_t numel = 1;
+  for (hsize_t d : dims) numel *= d;
+  if (dims.empty() || numel == 0) {
+    check(H5Pset_layout(dcpl.get(), H5D_COMPACT), fname, "H5Pset_layout");
+    return dcpl;
+  }
+  std::vector<hsize_t> chunk = dims;
+  hsize_t bytes = numel * std::max<std::size_t>(elem, 1);
+  for (std::size_t k = 0; k < chunk.size() && bytes > kTensorChunkBytes; ++k) {
+    const hsize_t inner = bytes / chunk[k];  // the bytes of one index along axis k
+    chunk[k] = std::max<hsize_t>(1, kTensorChunkBytes / inner);
+    bytes = chunk[k] * inner;
+  }
+  check(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()), fname,
+        "H5Pset_chunk");
+  check(H5Pset_fletcher32(dcpl.get()), fname, "H5Pset_fletcher32");
+  return dcpl;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -261,7 +299,7 @@ RunFile::RunFile(std::string path, int64_t file, bool writable, RunLock lock)
 
 RunFile::RunFile(RunFile&& o) noexcept
     : lock_(std::move(o.lock_)), path_(std::move(o.path_)), file_(o.file_),
-      writable_(o.writable_) {
+      writable_(o.writable_), sealed_(o.sealed_) {
   o.file_ = -1;
 }
 
@@ -271,6 +309,7 @@ RunFile& RunFile::operator=(RunFile&& o) noexcept {
     std::swap(path_, o.path_);
     std::swap(file_, o.file_);
     std::swap(writable_, o.writable_);
+    std::swap(sealed_, o.sealed_);
   }
   return *this;
 }
@@ -333,9 +372,14 @@ RunFile RunFile::create_file(const std::string& path, RunLock lock) {
                  p.parent_path().string(), ": ", ec.message());
   }
   Handle fapl(file_access_plist(path), H5Pclose);
+  // A version 2 superblock (checksummed, no consistency flags), then the 1.10 object formats.
+  check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_LATEST), path,
+        "H5Pset_libver_bounds");
   hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
   if (f < 0) throw Error(concat("cannot create run file ", path, ": ", h5::reason()));
   RunFile rf(path, f, true, std::move(lock));
+  use_checksummed_formats(f, path);
+  rf.set_attr(layout::kChecksums, layout::kChecksumsVersion);
   rf.set_attr(layout::kRnnlabVersion, std::string(RNNLAB_VERSION));
   rf.set_attr(layout::kStatus, std::string(layout::kRunning));
   rf.set_attr(layout::kStartedAt, now_iso8601());
@@ -361,12 +405,32 @@ RunFile RunFile::open(const std::string& path, bool writable) {
   if (f < 0)
     throw InputError(concat("cannot open run file ", path, ": corrupt or unreadable HDF5 file (",
                             h5::reason(), ")"));
-  return RunFile(path, f, writable, std::move(lock));
+  RunFile rf(path, f, writable, std::move(lock));
+  if (writable) {
+    // What is written from now on gets the same checksums as the rest of the file; a sealed
+    // file loses its digests at its first change (begin_change).
+    if (rf.has_checksums()) use_checksummed_formats(f, path);
+    rf.sealed_ = rf.sealed();
+  }
+  return rf;
 }
 
 void RunFile::require_writable(const char* what) const {
   RNNLAB_CHECK(file_ >= 0, "run file ", path_, ": ", what, " on a closed file");
   RNNLAB_CHECK(writable_, "run file ", path_, ": ", what, " on a file opened read-only");
+}
+
+void RunFile::begin_change(const char* what) {
+  require_writable(what);
+  if (!sealed_) return;
+  // The digests go first, and reach the disk before the change does: a stored digest never
+  // describes another content, whenever the writer is killed.
+  sealed_ = false;
+  h5::QuietErrors quiet;
+  for (const char* name : {layout::kContentDigest, layout::kHeaderDigest})
+    if (check_tri(H5Aexists(file_, name), path_, concat("checking attribute '", name, "'")))
+      check(H5Adelete(file_, name), path_, concat("removing attribute '", name, "'"));
+  check(H5Fflush(file_, H5F_SCOPE_GLOBAL), path_, "flushing");
 }
 
 // ---- attributes ----
@@ -443,7 +507,7 @@ T read_numeric_attr(hid_t file, const std::string& name, hid_t mtype, bool allow
 
 void RunFile::set_attr(const std::string& name, const std::string& value) {
   h5::QuietErrors quiet;
-  require_writable("set_attr");
+  begin_change("set_attr");
   RNNLAB_CHECK(value.find('\0') == std::string::npos, "run file ", path_, ": attribute '", name,
                "': strings must not contain NUL characters");
   Handle t = h5::vlen_utf8_type(path_);
@@ -453,13 +517,13 @@ void RunFile::set_attr(const std::string& name, const std::string& value) {
 
 void RunFile::set_attr(const std::string& name, int64_t value) {
   h5::QuietErrors quiet;
-  require_writable("set_attr");
+  begin_change("set_attr");
   write_scalar_attr(file_, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value, path_);
 }
 
 void RunFile::set_attr(const std::string& name, double value) {
   h5::QuietErrors quiet;
-  require_writable("set_attr");
+  begin_change("set_attr");
   write_scalar_attr(file_, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, path_);
 }
 
@@ -522,7 +586,7 @@ bool is_bool_enum(hid_t type) {
 
 void RunFile::set_attr(const std::string& name, bool value) {
   h5::QuietErrors quiet;
-  require_writable("set_attr");
+  begin_change("set_attr");
   Handle t = bool_enum_type(path_);
   const int8_t v = value ? 1 : 0;
   write_scalar_attr(file_, name, t.get(), t.get(), &v, path_);
@@ -582,7 +646,7 @@ std::vector<std::string> RunFile::attr_names(const std::string& object) const {
 
 void RunFile::write_text(const std::string& path, const std::string& text) {
   h5::QuietErrors quiet;
-  require_writable("write_text");
+  begin_change("write_text");
   std::string abs = normalize(path, path_);
   RNNLAB_CHECK(abs != "/", "run file ", path_, ": write_text needs a dataset path");
   RNNLAB_CHECK(text.find('\0') == std::string::npos, "run file ", path_, ": text for '", abs,
@@ -595,8 +659,11 @@ void RunFile::write_text(const std::string& path, const std::string& text) {
   }
   Handle t = h5::vlen_utf8_type(path_);
   Handle space = check_id(H5Screate(H5S_SCALAR), H5Sclose, path_, "H5Screate");
+  // Compact: the string's heap reference sits in the object header (checksummed); the text
+  // itself, in the global heap, is covered by the digests (run_file.h "Checksums").
+  Handle dcpl = tensor_create_plist({}, 0, path_);
   Handle d = check_id(
-      H5Dcreate2(file_, abs.c_str(), t.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+      H5Dcreate2(file_, abs.c_str(), t.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
       H5Dclose, path_, concat("creating '", abs, "'"));
   const char* p = text.c_str();
   check(H5Dwrite(d.get(), t.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &p), path_,
@@ -623,7 +690,7 @@ std::string RunFile::read_text(const std::string& path) const {
 void RunFile::append_metrics(const std::string& group,
                              const std::vector<std::pair<std::string, double>>& row) {
   h5::QuietErrors quiet;
-  require_writable("append_metrics");
+  begin_change("append_metrics");
   std::string gabs = normalize(group, path_);
   RNNLAB_CHECK(gabs != "/", "run file ", path_, ": append_metrics needs a group name");
   RNNLAB_CHECK(!row.empty(), "run file ", path_, ": append_metrics to '", gabs,
@@ -668,6 +735,7 @@ void RunFile::append_metrics(const std::string& group,
       const double nan = std::numeric_limits<double>::quiet_NaN();
       check(H5Pset_fill_value(dcpl.get(), H5T_NATIVE_DOUBLE, &nan), path_, "H5Pset_fill_value");
       check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_IFSET), path_, "H5Pset_fill_time");
+      check(H5Pset_fletcher32(dcpl.get()), path_, "H5Pset_fletcher32");
       created = check_id(H5Dcreate2(g.get(), name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
                                     dcpl.get(), H5P_DEFAULT),
                          H5Dclose, path_, concat("creating ", what));
@@ -704,6 +772,7 @@ std::vector<double> RunFile::read_series(const std::string& group, const std::st
   if (rows > 0)
     check(H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), path_,
           concat("reading series '", abs, "'"));
+  isolated_progress();  // in a reader's child process (isolated.h): not a hang
   return v;
 }
 
@@ -721,7 +790,7 @@ std::vector<std::string> RunFile::series_names(const std::string& group) const {
 
 void RunFile::truncate_rows(const std::string& group, int64_t rows) {
   h5::QuietErrors quiet;
-  require_writable("truncate_rows");
+  begin_change("truncate_rows");
   std::string gabs = normalize(group, path_);
   if (!path_exists(file_, gabs, path_)) {
     RNNLAB_CHECK(rows == 0, "run file ", path_, ": '", gabs, "' is missing, expected ", rows,
@@ -754,7 +823,7 @@ int64_t RunFile::num_rows(const std::string& group) const {
 
 void RunFile::write_tensor(const std::string& path, const Tensor& t) {
   h5::QuietErrors quiet;
-  require_writable("write_tensor");
+  begin_change("write_tensor");
   std::string abs = normalize(path, path_);
   RNNLAB_CHECK(abs != "/", "run file ", path_, ": write_tensor needs a dataset path");
   RNNLAB_CHECK(t.defined(), "run file ", path_, ": write_tensor('", abs,
@@ -816,7 +885,8 @@ void RunFile::write_tensor(const std::string& path, const Tensor& t) {
             ? check_id(H5Screate(H5S_SCALAR), H5Sclose, path_, "H5Screate")
             : check_id(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
                        H5Sclose, path_, "H5Screate_simple");
-    d = check_id(H5Dcreate2(file_, abs.c_str(), tm.file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT,
+    Handle dcpl = tensor_create_plist(dims, dtype_size(t.dtype()), path_);
+    d = check_id(H5Dcreate2(file_, abs.c_str(), tm.file_type, space.get(), H5P_DEFAULT, dcpl.get(),
                             H5P_DEFAULT),
                  H5Dclose, path_, concat("creating '", abs, "'"));
   }
@@ -897,7 +967,7 @@ std::vector<std::string> RunFile::dataset_paths(const std::string& group) const 
 
 void RunFile::remove(const std::string& path) {
   h5::QuietErrors quiet;
-  require_writable("remove");
+  begin_change("remove");
   std::string abs = normalize(path, path_);
   RNNLAB_CHECK(abs != "/", "run file ", path_, ": cannot remove the root group");
   RNNLAB_CHECK(path_exists(file_, abs, path_), "run file ", path_, ": remove: no object '", abs,
@@ -920,7 +990,7 @@ void RunFile::finish(const std::string& status) {
                path_, ": finish status '", status, "'; expected finished, failed or interrupted");
   set_attr(layout::kStatus, status);
   set_attr(layout::kFinishedAt, now_iso8601());
-  flush();
+  seal();
 }
 
 }  // namespace rnnlab

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 
+#include "rnnlab/isolated.h"
 #include "rnnlab/run_layout.h"
 #include "rnnlab/sweep_summary.h"
 
@@ -124,10 +125,11 @@ std::string sweep_point_without_seed(const std::vector<std::string>& parts,
 
 // ---- `rnnlab report`: whole runs ----
 
-std::vector<std::string> find_run_files(const std::vector<std::string>& paths) {
+std::vector<std::string> find_run_files(const std::vector<std::string>& paths,
+                                        const std::string& command) {
   std::vector<std::string> out;
   for (const auto& p : paths) {
-    RNNLAB_CHECK_INPUT(fs::exists(p), "report: no such file or folder: ", p);
+    RNNLAB_CHECK_INPUT(fs::exists(p), command, ": no such file or folder: ", p);
     if (fs::is_directory(p)) {
       std::vector<std::string> found;
       for (const auto& e : fs::recursive_directory_iterator(p))
@@ -139,7 +141,7 @@ std::vector<std::string> find_run_files(const std::vector<std::string>& paths) {
       out.push_back(p);
     }
   }
-  RNNLAB_CHECK_INPUT(!out.empty(), "report: no run files (*.h5) under the given paths");
+  RNNLAB_CHECK_INPUT(!out.empty(), command, ": no run files (*.h5) under the given paths");
   return out;
 }
 
@@ -207,7 +209,8 @@ Series read_series(const RunFile& f, const std::string& table, const std::string
   return s;
 }
 
-// DIR/summary.h5 of `rnnlab collect`: groups /runs and /groups, no run attributes.
+}  // namespace
+
 bool is_sweep_summary(const std::string& path) {
   if (fs::path(path).filename() != kSummaryFile) return false;
   try {
@@ -218,12 +221,11 @@ bool is_sweep_summary(const std::string& path) {
   }
 }
 
-}  // namespace
-
 RunRecord read_run(const std::string& path) {
   RunFile f = RunFile::open(path);
   RNNLAB_CHECK_INPUT(f.has_attr(L::kRnnlabVersion), path,
                      ": an HDF5 file, but not an rnnlab run file (no rnnlab_version attribute)");
+  f.check_header_digest();  // a sealed file: its strings are what was written
   RunRecord r;
   r.path = path;
   r.experiment = attr_or(f, L::kExperiment, "?");
@@ -265,24 +267,105 @@ RunRecord read_run(const std::string& path) {
   return r;
 }
 
+namespace {
+
+// A RunRecord through the pipe of run_isolated (every field, in declaration order).
+void put_series(PayloadWriter& w, const Series& s) {
+  w.put(s.step).put(s.wall_time).put(s.value).put(s.epoch);
+}
+Series get_series(PayloadReader& r) {
+  Series s;
+  s.step = r.doubles();
+  s.wall_time = r.doubles();
+  s.value = r.doubles();
+  s.epoch = r.doubles();
+  return s;
+}
+void put_pairs(PayloadWriter& w, const std::vector<std::pair<std::string, std::string>>& v) {
+  w.put(static_cast<int64_t>(v.size()));
+  for (const auto& [k, x] : v) w.put(k).put(x);
+}
+std::vector<std::pair<std::string, std::string>> get_pairs(PayloadReader& r) {
+  std::vector<std::pair<std::string, std::string>> v(static_cast<std::size_t>(r.i64()));
+  for (auto& [k, x] : v) {
+    k = r.str();
+    x = r.str();
+  }
+  return v;
+}
+std::string put_record(const RunRecord& x) {
+  PayloadWriter w;
+  w.put(x.path).put(x.experiment).put(x.model).put(x.run).put(x.group).put(x.status);
+  w.put(x.seed).put(x.steps).put(x.train_time).put(x.ms_per_step).put(x.wall_time);
+  w.put(x.final_train_loss).put(x.has_eval).put(x.accuracy).put(x.metric);
+  w.put(x.final_metric).put(x.best_metric);
+  for (const Series* s : {&x.train_loss, &x.eval_metric, &x.eval_loss, &x.eval_accuracy})
+    put_series(w, *s);
+  put_pairs(w, x.attrs);
+  put_pairs(w, x.values);
+  w.put(x.resolved);
+  return w.bytes();
+}
+RunRecord get_record(const std::string& bytes) {
+  PayloadReader r(bytes);
+  RunRecord x;
+  for (std::string* s : {&x.path, &x.experiment, &x.model, &x.run, &x.group, &x.status})
+    *s = r.str();
+  x.seed = r.i64();
+  x.steps = r.i64();
+  x.train_time = r.f64();
+  x.ms_per_step = r.f64();
+  x.wall_time = r.f64();
+  x.final_train_loss = r.f64();
+  x.has_eval = r.flag();
+  x.accuracy = r.flag();
+  x.metric = r.str();
+  x.final_metric = r.f64();
+  x.best_metric = r.f64();
+  for (Series* s : {&x.train_loss, &x.eval_metric, &x.eval_loss, &x.eval_accuracy})
+    *s = get_series(r);
+  x.attrs = get_pairs(r);
+  x.values = get_pairs(r);
+  x.resolved = r.str();
+  return x;
+}
+
+}  // namespace
+
 std::vector<RunRecord> read_runs(const std::vector<std::string>& paths, std::ostream& warn) {
-  std::vector<RunRecord> runs;
-  std::size_t skipped = 0;
+  struct Found {
+    std::string path;
+    bool folder;  // found in a folder (else given by name)
+  };
+  std::vector<Found> found;
   for (const auto& given : paths) {
     const bool folder = fs::is_directory(given);
-    for (const auto& path : find_run_files({given})) {
-      if (folder && is_sweep_summary(path)) continue;  // `rnnlab collect`'s DIR/summary.h5
-      try {
-        runs.push_back(read_run(path));
-      } catch (const std::exception& e) {
-        // The messages of RunFile name the file; say which one in any case.
-        const std::string what = e.what();
-        const std::string why = what.find(path) == std::string::npos ? path + ": " + what : what;
-        if (!folder) throw InputError("report: " + why);
-        warn << "rnnlab report: warning: skipped an unreadable run file: " << why << "\n";
-        ++skipped;
-      }
+    for (const auto& path : find_run_files({given})) found.push_back({path, folder});
+  }
+  // Read in a child process (isolated.h): a file that crashes libhdf5 takes down only the
+  // child. "" = collect's DIR/summary.h5 in a folder, passed over.
+  const std::vector<IsolatedResult> results = run_isolated(found.size(), [&](std::size_t i) {
+    if (found[i].folder && is_sweep_summary(found[i].path)) return std::string();
+    return put_record(read_run(found[i].path));
+  });
+  std::vector<RunRecord> runs;
+  std::size_t skipped = 0;
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    const std::string& path = found[i].path;
+    const IsolatedResult& res = results[i];
+    if (res.kind == IsolatedResult::Kind::ok) {
+      if (!res.text.empty()) runs.push_back(get_record(res.text));
+      continue;
     }
+    // The messages of RunFile name the file; say which one in any case.
+    const std::string what =
+        res.kind == IsolatedResult::Kind::crashed
+            ? "the file is damaged: reading it crashed the reader (" + res.text + ")"
+            : res.text;
+    const std::string why = what.find(path) == std::string::npos ? path + ": " + what : what;
+    if (!found[i].folder) throw InputError("report: " + why);
+    warn << "rnnlab report: warning: skipped an unreadable run file: " << why << "\n";
+    ++skipped;
   }
   RNNLAB_CHECK_INPUT(!runs.empty(), "report: no run file under the given paths could be read (",
                      skipped, " skipped, see the warnings above)");

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "rnnlab/isolated.h"
 #include "rnnlab/run_file.h"
 #include "rnnlab/run_layout.h"
 #include "rnnlab/summary_file.h"
@@ -44,6 +45,8 @@ constexpr double kNaN = RunMetrics::kNaN;
 
 // Timing of any run that got going; the metrics only of a finished one.
 void read_row(SweepRunRow& row) {
+  // Numbers only, under HDF5's checksums; the strings collect writes (state, error) were
+  // checked by run_state (run_state.h).
   RunFile f = RunFile::open(row.status.record->path);
   const RunTiming t = read_timing(f);
   row.ms_per_step = t.ms_per_step;
@@ -87,18 +90,46 @@ std::vector<SweepGroupRow> group_rows(const std::vector<SweepRunRow>& rows) {
 }  // namespace
 
 SweepSummary summarize_sweep(const std::vector<RunStatus>& statuses, std::ostream& warn) {
+  auto readable = [](const RunStatus& s) {
+    return s.state == L::kFinished || s.state == L::kFailed || s.state == L::kInterrupted;
+  };
+  // Read in a child process (isolated.h): a file that crashes libhdf5 takes down only the
+  // child, and counts as failed.
+  const std::vector<IsolatedResult> results = run_isolated(statuses.size(), [&](std::size_t i) {
+    if (!readable(statuses[i])) return std::string();
+    SweepRunRow row;
+    row.status = statuses[i];
+    read_row(row);
+    PayloadWriter w;
+    w.put(row.ms_per_step).put(row.wall_s);
+    for (int k = 0; k < kSummaryMetrics; ++k) w.put(summary_metric(row.metrics, k));
+    return w.bytes();
+  });
   SweepSummary out;
-  for (const auto& s : statuses) {
+  for (std::size_t i = 0; i < statuses.size(); ++i) {
+    const RunStatus& s = statuses[i];
     SweepRunRow row;
     row.status = s;
-    if (s.state == L::kFinished || s.state == L::kFailed || s.state == L::kInterrupted) {
-      try {
-        read_row(row);
-      } catch (const std::exception& e) {
+    if (readable(s)) {
+      const IsolatedResult& res = results[i];
+      if (res.kind == IsolatedResult::Kind::ok) {
+        PayloadReader in(res.text);
+        row.ms_per_step = in.f64();
+        row.wall_s = in.f64();
+        RunMetrics& m = row.metrics;
+        for (double* v : {&m.final_train_loss, &m.final_eval_loss, &m.final_eval_accuracy,
+                          &m.best_eval_loss, &m.best_eval_accuracy, &m.final_eval_bpc,
+                          &m.best_eval_bpc, &m.final_eval_perplexity, &m.best_eval_perplexity})
+          *v = in.f64();
+      } else {
+        const std::string why =
+            res.kind == IsolatedResult::Kind::crashed
+                ? "the file is damaged: reading it crashed the reader (" + res.text + ")"
+                : res.text;
         row.status.state = L::kFailed;
-        row.status.error = e.what();
+        row.status.error = why;
         warn << "rnnlab collect: warning: " << s.record->path
-             << ": cannot read its metrics, counted as failed: " << e.what() << "\n";
+             << ": cannot read its metrics, counted as failed: " << why << "\n";
       }
     }
     out.runs.push_back(row);

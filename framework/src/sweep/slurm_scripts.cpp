@@ -60,7 +60,9 @@ std::string slurm_array_script(const SweepFolder& folder, const std::vector<int6
   for (const auto& e : so.extra) s << "#SBATCH " << e << "\n";
   s << "set -u\n"
     << "exec " << shell_quote(so.program) << " run --manifest " << shell_quote(folder.manifest())
-    << " --task-id \"$SLURM_ARRAY_TASK_ID\" --threads \"${SLURM_CPUS_PER_TASK:-1}\" --quiet\n";
+    << " --task-id \"$SLURM_ARRAY_TASK_ID\" --threads \"${SLURM_CPUS_PER_TASK:-1}\" --quiet";
+  if (!so.tensorboard.empty()) s << " --tensorboard " << shell_quote(so.tensorboard);
+  s << "\n";
   return s.str();
 }
 

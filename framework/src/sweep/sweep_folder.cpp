@@ -26,9 +26,15 @@ int SweepFolder::next_attempt(bool record) const {
 }
 
 std::vector<std::string> task_command(const SweepFolder& folder, const ManifestRecord& record,
-                                      const std::string& program, int threads) {
-  return {program,     "run",      "--manifest",  folder.manifest(), "--task-id",
-          std::to_string(record.task), "--threads", std::to_string(threads), "--quiet"};
+                                      const std::string& program, int threads,
+                                      const std::string& tensorboard) {
+  std::vector<std::string> cmd{program,      "run",
+                               "--manifest", folder.manifest(),
+                               "--task-id",  std::to_string(record.task),
+                               "--threads",  std::to_string(threads),
+                               "--quiet"};
+  if (!tensorboard.empty()) cmd.insert(cmd.end(), {"--tensorboard", tensorboard});
+  return cmd;
 }
 
 bool needs_rerun(const std::string& state, bool slurm_job_queued) {

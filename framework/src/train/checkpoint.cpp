@@ -283,6 +283,15 @@ void verify_checkpoint(const RunFile& run) {
   select_slot(run, &s, &problems);
 }
 
+CheckpointChoice choose_checkpoint(const RunFile& run) {
+  Snapshot s;
+  CheckpointChoice c;
+  c.slot = select_slot(run, &s, &c.problems);
+  c.step = s.i(S::kStep);
+  c.rows = {s.i(S::kRowsMetrics), s.i(S::kRowsEval), s.i(S::kRowsEpochs)};
+  return c;
+}
+
 TrainState read_checkpoint(RunFile& run, Model& model, Optimizer& optimizer) {
   Snapshot s;
   std::string problems;

@@ -73,4 +73,15 @@ TrainState read_checkpoint(RunFile& run, Model& model, Optimizer& optimizer);
 // runner calls it on the read-only file, so a failed resume leaves the file as it was).
 void verify_checkpoint(const RunFile& run);
 
+// The slot a resume would use, for `rnnlab verify` (run_verify.h): its name, step and metric
+// row counts, and the newer complete slots that did not verify (`problems`, "" when none).
+// InputError as verify_checkpoint when no slot verifies.
+struct CheckpointChoice {
+  std::string slot;
+  int64_t step = 0;
+  MetricRows rows;
+  std::string problems;
+};
+CheckpointChoice choose_checkpoint(const RunFile& run);
+
 }  // namespace rnnlab

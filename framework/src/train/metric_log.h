@@ -9,7 +9,11 @@
 //
 // It counts the rows it wrote (MetricRows): a checkpoint records the counts, and a resume
 // truncates each table back to them (rows logged after the checkpoint are dropped, so the
-// resumed run logs them again exactly once). Without a run file every call is a no-op.
+// resumed run logs them again exactly once). Without a run file nothing is written.
+//
+// Each row also goes to the optional MetricObserver (rnnlab/trainer.h; e.g. TensorBoard event
+// files, train/tensorboard.h) after the run file has it, with or without a run file; eval_row
+// with observe = false keeps a row from it.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +31,8 @@ struct MetricRows {
 
 class MetricLog {
  public:
-  explicit MetricLog(RunFile* run) : run_(run) {}
+  explicit MetricLog(RunFile* run, MetricObserver* observer = nullptr)
+      : run_(run), observer_(observer) {}
 
   // Truncates every table to `rows` (the counts of the checkpoint resumed from) and counts on
   // from there. Error when a table is shorter than its count.
@@ -37,7 +42,8 @@ class MetricLog {
   void train_row(int64_t step, int64_t epoch, double wall_time, double loss, double grad_norm,
                  double sequences_per_second, double accuracy);
   // One row of /eval; the accuracy column only for a classification (accuracy >= 0).
-  void eval_row(int64_t step, int64_t epoch, double wall_time, const EvalResult& e);
+  void eval_row(int64_t step, int64_t epoch, double wall_time, const EvalResult& e,
+                bool observe = true);
   // One row of /epochs (not flushed: the next train or eval row flushes it).
   void epoch_row(int64_t epoch, double loss, double train_time);
 
@@ -45,6 +51,7 @@ class MetricLog {
 
  private:
   RunFile* run_;
+  MetricObserver* observer_;
   MetricRows rows_;
 };
 
