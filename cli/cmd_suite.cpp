@@ -11,8 +11,6 @@
 //   suite.txt           budget, seeds and the command line, for the leaderboard's header
 //   leaderboard.{txt,csv,html}   written after every local suite and by --report (and by a
 //                       Slurm job afterany the array); never read back: always recomputed
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

@@ -51,14 +51,14 @@ std::string arg_text(const LayerSpec& l, const std::string& name) {
 }
 
 // The cell the integration cases rank: the SDK test's out-of-tree MGU (tests/sdk builds it
-// into <build>/tests/sdk/work/mgu) when it is there, else the built-in indrnn.
+// under <build>/tests/sdk, in work/mgu) when it is there, else the built-in indrnn.
 struct Candidate {
   std::string cell;
   std::vector<std::string> args;  // --plugin-path DIR for mgu
 };
 Candidate candidate() {
-  const fs::path mgu =
-      fs::path(RNNLAB_TEST_OUTPUT_DIR).parent_path() / "sdk/work/mgu/librnnlab_plugin_mgu.so";
+  const fs::path mgu = fs::path(RNNLAB_TEST_OUTPUT_DIR).parent_path() / "sdk" / "work" / "mgu" /
+                       "librnnlab_plugin_mgu.so";
   if (fs::exists(mgu)) {
     MESSAGE("ranking the SDK test's out-of-tree mgu: " << mgu.string());
     return {"mgu", {"--plugin-path", mgu.parent_path().string()}};
@@ -293,8 +293,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "suite: the smoke budget ranks a cell against lstm and gru on every task; the "
-    "leaderboard's text, CSV and HTML come from the run files") {
+    "suite: the smoke budget ranks a cell against lstm and gru on every task, the "
+    "leaderboard's text, CSV and HTML from the run files") {
   const Candidate c = candidate();
   const std::string out = fresh_dir("suite_smoke");
   const CliResult r =
@@ -364,8 +364,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "suite: interrupted halfway, a second call continues and runs no finished run again; "
-    "a removed run file is run again alone") {
+    "suite: interrupted halfway, a second call continues without running a finished run "
+    "again, and a removed run file runs again alone") {
   const std::string out = fresh_dir("suite_resume"), logs = unique_dir("suite_resume_logs");
   const std::vector<std::string> args = {
       "suite",  "indrnn", "--budget", "smoke", "--tasks", "copy,selective_copy,adding",

@@ -2,7 +2,7 @@
 # Regenerates the committed cell-suite leaderboard (results/suite/README.md): the quick budget of
 # `rnnlab suite` for the example MGU plugin and the built-in IndRNN against LSTM and GRU,
 #
-#   results/suite/regenerate.sh          # about 25 minutes on 2 idle cores
+#   SEEDS=3 results/suite/regenerate.sh  # about 10 minutes per seed on 2 cores
 #
 # 1. builds plugins/examples/mgu out of tree, as plugins/README.md says (install this build
 #    into a scratch prefix, configure the example against it),
@@ -12,6 +12,8 @@
 # 3. screenshots the page with headless Chromium (leaderboard.png).
 # Env: BUILD (default build), RNNLAB (default BUILD/cli/rnnlab), WORK (scratch, default
 # /tmp/rnnlab-suite-mgu), SEEDS (default 1), OUT (default results/runs/suite-quick).
+# Runs in OUT made by another build of a plugin are refused (exit 1, "written by another
+# configuration" in the leaderboard): remove OUT, or give another one, to start afresh.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
