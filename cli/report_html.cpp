@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "html_page.h"  // esc, raw_element, write_page
 #include "report_assets.h"  // kUPlotJs, kUPlotCss, kUPlotLicense (cmake/RnnlabEmbed.cmake)
 #include "report_format.h"
 #include "report_plots.h"
@@ -18,26 +19,7 @@ namespace rnnlab::cli {
 
 namespace {
 
-std::string esc(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
-// Text placed inside <script>/<style> must not close the element early.
-std::string raw_element(const char* tag, const std::string& text, const std::string& attrs = "") {
-  RNNLAB_CHECK(text.find(std::string("</") + tag) == std::string::npos,
-               "report --html: embedded text contains </", tag);
-  return std::string("<") + tag + attrs + ">\n" + text + "\n</" + tag + ">\n";
-}
 
 // A number cell: the table's digits shown, the CSV's full-precision text in data-value.
 std::string td_num(double x, const char* fmt = "%.4f") {
@@ -392,13 +374,7 @@ void write_html(const std::string& path, const std::vector<RunRecord>& runs,
     << raw_element("script", curve_data(groups, several), " type=\"application/json\" id=\"rnnlab-data\"")
     << raw_element("script", kUPlotJs) << raw_element("script", kScript) << "</body>\n</html>\n";
 
-  const std::filesystem::path out(path);
-  if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
-  std::ofstream f(path, std::ios::binary);
-  RNNLAB_CHECK(f, "report --html: cannot write ", path);
-  f << h.str();
-  f.close();
-  RNNLAB_CHECK(f, "report --html: cannot write ", path);
+  write_page(path, h.str(), "report --html");
 }
 
 }  // namespace rnnlab::cli

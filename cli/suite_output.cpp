@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "html_page.h"  // esc, raw_element, write_page
 #include "report_assets.h"  // kUPlotJs, kUPlotCss, kUPlotLicense (cmake/RnnlabEmbed.cmake)
 #include "report_format.h"
 #include "rnnlab/error.h"
@@ -104,34 +105,7 @@ std::string columns(const std::vector<std::vector<std::string>>& rows) {
   return out;
 }
 
-std::string esc(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
-std::string raw_element(const char* tag, const std::string& text, const std::string& attrs = "") {
-  RNNLAB_CHECK(text.find(std::string("</") + tag) == std::string::npos,
-               "suite leaderboard: embedded text contains </", tag);
-  return std::string("<") + tag + attrs + ">\n" + text + "\n</" + tag + ">\n";
-}
 
 std::string json_array(const std::vector<double>& v) {
   std::string out = "[";
@@ -412,13 +386,7 @@ void write_leaderboard_html(const std::string& path, const Leaderboard& lb, cons
     << raw_element("script", curve_data(lb), " type=\"application/json\" id=\"rnnlab-data\"")
     << raw_element("script", kUPlotJs) << raw_element("script", kScript) << "</body>\n</html>\n";
 
-  const std::filesystem::path out(path);
-  if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
-  std::ofstream f(path, std::ios::binary);
-  RNNLAB_CHECK(f, "suite: cannot write ", path);
-  f << h.str();
-  f.close();
-  RNNLAB_CHECK(f, "suite: cannot write ", path);
+  write_page(path, h.str(), "suite");
 }
 
 }  // namespace rnnlab::cli
