@@ -95,8 +95,9 @@ bool listed(const char* env, const std::string& id) {
 
 // One task of a sweep manifest: the plan of its record, run as `rnnlab run` would.
 int run_manifest_task(const std::string& manifest, int64_t task, int threads, bool quiet,
-                      const std::string& tensorboard, const std::vector<std::string>& plugin_dirs) {
-  auto plugins = load_plugins(plugin_dirs);
+                      const std::string& tensorboard, const std::vector<std::string>& plugin_dirs,
+                      const std::vector<std::string>& cell_from) {
+  auto plugins = load_plugins(plugin_dirs, cell_from);
   Catalog catalog(plugins->cells);
   RunOptions options;
   options.threads = threads;
@@ -161,7 +162,7 @@ int cmd_run(const Args& args) {
           "rnnlab run: --manifest takes no FILE, --model, --seed, --set, --backend or --resume");
     if (threads < 0) throw UsageError("rnnlab run: --threads must be >= 0");
     return run_manifest_task(manifest, task_id, threads, vm.count("quiet") > 0, tensorboard,
-                             plugin_dirs);
+                             plugin_dirs, cell_from);
   }
   require_positional("run", vm, "file", "the experiment file (FILE.rnn)");
   if (vm.count("seed") && seed < 0) throw UsageError("rnnlab run: --seed must be >= 0");

@@ -224,25 +224,6 @@ bool leaderboard(const std::string& dir, const std::string& to,
   return all_finished;
 }
 
-// The workers find the plugins this process loaded: --plugin-path folders go first on their
-// RNNLAB_PLUGIN_PATH, --cell-from picks onto their RNNLAB_CELL_FROM (the sweep's task
-// command carries neither; sbatch passes the environment on to the array tasks).
-void export_plugin_choices(const std::vector<std::string>& dirs,
-                           const std::vector<std::string>& picks) {
-  if (!dirs.empty()) {
-    std::string path;
-    for (const auto& d : dirs) path += (path.empty() ? "" : ":") + fs::absolute(d).string();
-    if (const char* env = std::getenv("RNNLAB_PLUGIN_PATH"); env && *env)
-      path += ":" + std::string(env);
-    ::setenv("RNNLAB_PLUGIN_PATH", path.c_str(), 1);
-  }
-  if (!picks.empty()) {
-    std::string list = join(picks, ",");
-    if (const char* env = std::getenv("RNNLAB_CELL_FROM"); env && *env) list = env + ("," + list);
-    ::setenv("RNNLAB_CELL_FROM", list.c_str(), 1);
-  }
-}
-
 // The header of OUT/specs/<task>.rnn.
 std::string spec_header(const SuiteTask& task, const std::string& budget,
                         const std::vector<std::string>& overrides,
@@ -294,7 +275,7 @@ int run_local(const SweepFolder& folder, const std::vector<ManifestRecord>& pend
   const int per = threads_per_task(lo, pending.size());
   if (dry_run) {
     for (const auto& r : pending) {
-      for (const auto& w : task_command(folder, r, lo.program, per))
+      for (const auto& w : task_command(folder, r, lo.program, per, lo.flags))
         std::cout << shell_quote(w) << " ";
       std::cout << " # " << r.id << "\n";
     }
@@ -482,7 +463,10 @@ int cmd_suite(const Args& args) {
   if (failed_kept > 0) std::cerr << ", " << failed_kept << " failed kept (--rerun-failed)";
   std::cerr << std::endl;
 
-  export_plugin_choices(plugin_dirs, cell_from);
+  TaskFlags flags;  // the workers load the plugins this process loaded
+  for (const auto& d : plugin_dirs)
+    flags.plugin_dirs.push_back(fs::absolute(d).lexically_normal().string());
+  flags.cell_from = cell_from;
   const int attempt = folder.next_attempt(!dry_run);
   const std::string program = current_executable("rnnlab");
   if (executor == "slurm") {
@@ -490,6 +474,7 @@ int cmd_suite(const Args& args) {
     so.jobs = jobs;
     so.attempt = attempt;
     so.extra = sbatch_extra;
+    so.flags = flags;
     return run_slurm(folder, pending, so, dry_run, to);
   }
   LocalSweepOptions lo;
@@ -497,6 +482,7 @@ int cmd_suite(const Args& args) {
   lo.jobs = jobs;
   lo.threads = threads;
   lo.attempt = attempt;
+  lo.flags = flags;
   return run_local(folder, pending, lo, dry_run, to);
 }
 

@@ -82,7 +82,7 @@ int run_local(const SweepFolder& folder, const std::vector<ManifestRecord>& pend
   const int per = threads_per_task(lo, pending.size());
   if (dry_run) {
     for (const auto& r : pending) {
-      for (const auto& w : task_command(folder, r, lo.program, per, lo.tensorboard)) std::cout << shell_quote(w) << " ";
+      for (const auto& w : task_command(folder, r, lo.program, per, lo.flags)) std::cout << shell_quote(w) << " ";
       std::cout << " # " << r.id << "\n";
     }
     return kExitOk;
@@ -136,7 +136,7 @@ int run_local(const SweepFolder& folder, const std::vector<ManifestRecord>& pend
 // `--name=value` line each in DIR/sweep.options; a flag as `--name`).
 const char* const kRemembered[] = {"executor", "jobs", "threads", "partition", "time",
                                    "cpus-per-task", "mem", "gres", "sbatch", "job-name",
-                                   "no-collect", "plugin-path", "tensorboard"};
+                                   "no-collect", "plugin-path", "cell-from", "tensorboard"};
 
 constexpr const char* kOptionsFile = "sweep.options";
 
@@ -152,7 +152,8 @@ void save_options(const SweepFolder& folder, const po::variables_map& vm) {
     else if (const auto* i = boost::any_cast<int>(&v))
       s << "--" << k << "=" << *i << "\n";
     else if (const auto* l = boost::any_cast<std::vector<std::string>>(&v))
-      for (const auto& e : *l) s << "--" << k << "=" << e << "\n";
+      for (const auto& e : *l)  // plugin folders: absolute, as the tasks get them
+        s << "--" << k << "=" << (k == std::string("plugin-path") ? fs::absolute(e).lexically_normal().string() : e) << "\n";
     else
       s << "--" << k << "\n";
   }
@@ -177,8 +178,9 @@ Args with_remembered(const Args& args) {
   Args out = args;
   std::ifstream f(dir + "/" + kOptionsFile);
   for (std::string line; std::getline(f, line);) {
+    if (!line.starts_with("--")) continue;  // blank or foreign lines
     const std::string name = line.substr(2, line.find('=') - 2);
-    if (line.starts_with("--") && !given(name)) out.push_back(line);
+    if (!given(name)) out.push_back(line);
   }
   return out;
 }
@@ -187,7 +189,7 @@ Args with_remembered(const Args& args) {
 
 int cmd_sweep(const Args& args) {
   po::options_description opts("options");
-  std::vector<std::string> files, sets, models, plugin_dirs;
+  std::vector<std::string> files, sets, models, plugin_dirs, cell_from;
   std::string out, executor, rerun, tensorboard;
   int jobs = 0, threads = 0;
   SlurmOptions so;
@@ -208,7 +210,8 @@ int cmd_sweep(const Args& args) {
       ("sbatch", po::value(&so.extra)->composing(), "slurm: an extra #SBATCH line, e.g. --account=abc (repeatable)")
       ("job-name", po::value(&so.job_name)->default_value("rnnlab"), "slurm: job name")
       ("no-collect", "slurm: no dependent collect job")
-      ("plugin-path", po::value(&plugin_dirs)->composing(), "extra plugin folder (repeatable)")
+      ("plugin-path", po::value(&plugin_dirs)->composing(), "extra plugin folder (repeatable; every run gets it)")
+      ("cell-from", po::value(&cell_from)->composing(), kCellFromHelp)
       ("tensorboard", po::value(&tensorboard), "TB: TensorBoard event files of every run in TB/<experiment>/<run>/");
   po::options_description hidden;
   hidden.add_options()("files", po::value(&files)->composing(), "experiment files");
@@ -225,7 +228,10 @@ int cmd_sweep(const Args& args) {
     if (tensorboard.empty()) throw UsageError("rnnlab sweep: --tensorboard needs a folder");
     tensorboard = fs::absolute(tensorboard).lexically_normal().string();  // tasks run elsewhere
   }
-  so.tensorboard = tensorboard;
+  so.flags.tensorboard = tensorboard;
+  for (const auto& d : plugin_dirs)  // tasks run elsewhere: absolute
+    so.flags.plugin_dirs.push_back(fs::absolute(d).lexically_normal().string());
+  so.flags.cell_from = cell_from;
   const bool dry_run = vm.count("dry-run") > 0;
   for (const auto& e : so.extra)
     if (e.find('\n') != std::string::npos)
@@ -258,7 +264,7 @@ int cmd_sweep(const Args& args) {
                        "sweep --help'.");
     dir = fs::absolute(out).lexically_normal().string();
     sweep_lock = RunLock(manifest_path(dir));
-    auto plugins = load_plugins(plugin_dirs);
+    auto plugins = load_plugins(plugin_dirs, cell_from);
     Catalog catalog(plugins->cells);
     const std::vector<ManifestRecord> records =
         expand_sweep(SweepFolder{dir}, files, sets, models, catalog,
@@ -282,7 +288,7 @@ int cmd_sweep(const Args& args) {
     so.attempt = attempt;
     return run_slurm(folder, pending, so, dry_run);
   }
-  return run_local(folder, pending, {program, jobs, threads, attempt, tensorboard}, dry_run);
+  return run_local(folder, pending, {program, jobs, threads, attempt, so.flags}, dry_run);
 }
 
 }  // namespace rnnlab::cli

@@ -244,4 +244,33 @@ TEST_CASE("plugin cli: a cell that throws during training fails its run and name
   CHECK(has(f.attr_string("error"), "42"));
 }
 
+TEST_CASE("plugin cli: a sweep's runs load the cells of its --plugin-path (every worker gets it)") {
+  // tp_step_throw trains normally until `after` step calls (not reached here).
+  const std::string dir = plugin_dir("plugcli_sweep", {"tp_step_throw"});
+  const std::string work = temp_dir("plugcli_sweep_work");
+  fs::remove_all(work);
+  fs::create_directories(work);
+  const std::string rnn = work + "/tp.rnn";
+  std::ofstream(rnn) << "experiment tp {\n"
+                        "  data digits { path \"" << RNNLAB_SOURCE_DIR
+                     << "/experiments/data/digits.csv.gz\" }\n"
+                        "  model tp = tp_step_throw(hidden: 4, after: 1000000) -> dense(10) { path composed }\n"
+                        "  train { loss softmax_cross_entropy  batch 8  steps 4  eval_every 0 }\n"
+                        "  sweep { seed: [1, 2] }\n"
+                        "}\n";
+  // The cell exists only in `dir`: each worker process must be told where it is.
+  const CliResult r = run_cli({"sweep", rnn, "--out", work + "/sw", "--plugin-path", dir, "-j", "2"},
+                              "plugcli_sweep_run");
+  INFO(r.out, r.err);
+  CHECK(r.code == 0);
+  CHECK(has(r.out, "2 runs: 2 finished"));
+  for (const char* id : {"tp-seed=1", "tp-seed=2"})
+    CHECK(RunFile::open(work + "/sw/tp/" + id + "/run.h5").attr_string("status") == "finished");
+  // --rerun-failed remembers the folder (absolute) and passes it on again.
+  CHECK(has(slurp(work + "/sw/sweep.options"), "--plugin-path=" + dir + "\n"));
+  const CliResult again = run_cli({"sweep", "--rerun-failed", work + "/sw"}, "plugcli_sweep_rerun");
+  INFO(again.out, again.err);
+  CHECK(again.code == 0);
+}
+
 TEST_SUITE_END();

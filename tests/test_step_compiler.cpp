@@ -206,7 +206,7 @@ TEST_CASE("step compiler: cells without a kernel run compiled by default and wit
           "paths can be forced") {
   const CellRegistry& r = builtin_cells();
   const Tensor x = rand_tensor({6, 4, 3}, DType::f32, 1);
-  for (const char* cell : {"indrnn", "sru", "mingru"}) {
+  for (const char* cell : {"indrnn", "sru", "mingru", "minlstm"}) {
     TestLayer l(r, cell, RecurrentPath::automatic, DType::f32);
     std::size_t compiled_nodes = 0, composed_nodes = 0;
     const auto a = pass(l, x, {6, 5, 2, 1}, &compiled_nodes);
@@ -304,7 +304,7 @@ TEST_CASE("step compiler: CUDA C is emitted for every compilable built-in cell"
 TEST_CASE("step compiler: nstep stacks the composed-only cells, each layer and direction compiled"
           * doctest::test_suite("gradcheck")) {
   const CellRegistry& r = builtin_cells();
-  for (const char* cell : {"indrnn", "sru", "mingru"}) {
+  for (const char* cell : {"indrnn", "sru", "mingru", "minlstm"}) {
     const ConformanceReport rep = run_conformance(
         r, "nstep", {{"cell", std::string(cell)}, {"layers", int64_t{2}}, {"bidirectional", true}});
     INFO(conformance_table(rep));

@@ -104,6 +104,19 @@ TEST_CASE("sweep executor: the folder's paths and attempts") {
   const auto cmd = task_command(folder, records({4}).front(), "/opt/rnnlab", 3);
   CHECK(cmd == std::vector<std::string>{"/opt/rnnlab", "run", "--manifest", folder.manifest(),
                                         "--task-id", "4", "--threads", "3", "--quiet"});
+  // The sweep's options that every run needs follow, in a fixed order.
+  const TaskFlags flags{"/tb", {"/p1", "/p 2"}, {"gru=/p1/x.so"}};
+  CHECK(task_command(folder, records({4}).front(), "/opt/rnnlab", 3, flags) ==
+        std::vector<std::string>{"/opt/rnnlab", "run", "--manifest", folder.manifest(),
+                                 "--task-id", "4", "--threads", "3", "--quiet", "--tensorboard",
+                                 "/tb", "--plugin-path", "/p1", "--plugin-path", "/p 2",
+                                 "--cell-from", "gru=/p1/x.so"});
+  SlurmOptions so;
+  so.program = "/opt/rnnlab";
+  so.flags = flags;
+  CHECK(slurm_array_script(folder, {4}, so).find(
+            " --quiet --tensorboard /tb --plugin-path /p1 --plugin-path '/p 2' --cell-from "
+            "gru=/p1/x.so\n") != std::string::npos);
 }
 
 TEST_CASE("sweep executor: local workers run every task at most jobs at a time with logs") {

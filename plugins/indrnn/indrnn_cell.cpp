@@ -1,6 +1,7 @@
 // IndRNN cell: parameters, composed step, registration (maths in indrnn_cell.h).
 #include "indrnn_cell.h"
 
+#include "rnnlab/error.h"
 #include "rnnlab/plugin_api.h"
 
 namespace rnnlab::indrnn {
@@ -13,7 +14,11 @@ IndRnnCell::IndRnnCell(const CellArgs& a)
   u_ = &a.params.create(a.prefix + "/u", {hidden_});
   b_ = &a.params.create(a.prefix + "/b", {hidden_});
   init::glorot(*w_, a.rng);
-  init::uniform(*u_, a.rng, 1.0);
+  const double u_lo = a.config.real("u_min"), u_hi = a.config.real("u_max");
+  if (!(u_lo < u_hi))
+    throw InputError("indrnn: u_min must be below u_max, found " + std::to_string(u_lo) +
+                     " and " + std::to_string(u_hi));
+  init::uniform(*u_, a.rng, u_lo, u_hi);
 }
 
 Var IndRnnCell::project_inputs(Tape& tape, const Var& x, const CellContext&) {
@@ -36,6 +41,8 @@ void register_cells(CellRegistry& r) {
       {"hidden", ParamType::integer, int64_t{128}, false, 1, 65536, {}, "hidden units H"},
       {"activation", ParamType::choice, std::string("relu"), false, 0, 0, {"relu", "tanh"},
        "nonlinearity"},
+      {"u_min", ParamType::real, -1.0, false, -2, 2, {}, "recurrent weights u ~ U(u_min, u_max) at init"},
+      {"u_max", ParamType::real, 1.0, false, -2, 2, {}, "(the paper's adding runs: U(0, 1))"},
   };
   t.create = [](const CellArgs& a) { return std::make_unique<IndRnnCell>(a); };
   r.add(std::move(t));

@@ -8,7 +8,7 @@
 //
 // Each unit only sees its own past, so the step is elementwise ("diagonal"): no recurrent GEMM.
 // No hand-written kernel: the step compiler (step_compiler.h) runs it as one whole-sequence
-// kernel per row block. Init: W Glorot, u ~ U(-1, 1), b = 0.
+// kernel per row block. Init: W Glorot, u ~ U(u_min, u_max) (default U(-1, 1)), b = 0.
 #pragma once
 
 #include "rnnlab/cell.h"

@@ -18,8 +18,10 @@
 // Every task is one process of the rnnlab executable (`program`), whatever the executor:
 //   <program> run --manifest DIR/manifest.tsv --task-id T --threads P --quiet
 // which runs the one run of task T with --resume semantics (finished: skipped; interrupted or
-// killed: continued from its checkpoint), plus `--tensorboard TB` when the sweep has one (an
-// absolute folder: each run's event files in TB/<experiment>/<run>/). The collect job is
+// killed: continued from its checkpoint), plus the sweep's TaskFlags: `--tensorboard TB` when
+// it has one (an absolute folder: each run's event files in TB/<experiment>/<run>/), one
+// `--plugin-path DIR` per extra plugin folder (absolute) and one `--cell-from CELL=PLUGIN` per
+// pick. The collect job is
 // `<program> collect DIR`.
 #pragma once
 
@@ -81,10 +83,20 @@ struct SweepTask {
 SweepTask plan_sweep_task(const std::string& manifest, int64_t task, const Catalog& catalog,
                           const CompileSpecFile& compile, RunOptions& options);
 
-// The task's command line (see above), threads P; `tensorboard` "" : none.
+// What every task's command line carries besides the manifest and the thread count: the
+// options of `rnnlab sweep` that each run needs too.
+struct TaskFlags {
+  std::string tensorboard;               // --tensorboard TB ("" : none), absolute
+  std::vector<std::string> plugin_dirs;  // one --plugin-path each, absolute
+  std::vector<std::string> cell_from;    // one --cell-from each
+};
+// The flags' words (`--tensorboard TB --plugin-path D ... --cell-from P ...`), in that order.
+std::vector<std::string> task_flag_words(const TaskFlags& flags);
+
+// The task's command line (see above), threads P.
 std::vector<std::string> task_command(const SweepFolder& folder, const ManifestRecord& record,
                                       const std::string& program, int threads,
-                                      const std::string& tensorboard = "");
+                                      const TaskFlags& flags = {});
 
 // Whether --rerun-failed runs a task again, from its run file's state (run_state.h): failed,
 // interrupted or missing; running only when no Slurm job of the sweep is queued any more
@@ -98,7 +110,7 @@ struct LocalSweepOptions {
   int jobs = 1;         // tasks at a time (< 1: 1)
   int threads = 0;      // CPU threads per task; 0: hardware threads / min(jobs, tasks), >= 1
   int attempt = 1;      // numbers the log files
-  std::string tensorboard;  // every task's --tensorboard ("" : none)
+  TaskFlags flags;       // every task's extra options
 };
 
 // The threads each task gets (see LocalSweepOptions::threads).
@@ -145,7 +157,7 @@ struct SlurmOptions {
   std::vector<std::string> extra;          // more #SBATCH lines, e.g. "--account=abc"
   bool collect = true;                     // submit the collect job (afterany the array)
   int attempt = 1;                         // numbers the log files
-  std::string tensorboard;                 // every task's --tensorboard ("" : none)
+  TaskFlags flags;                         // every task's extra options
 };
 
 // "0-5,7,9-10" from task numbers (sorted first; distinct expected).

@@ -35,7 +35,7 @@ std::vector<TaskOutcome> run_local_sweep(const SweepFolder& folder,
       const ManifestRecord& r = tasks[next];
       pid_t pid = -1;
       try {
-        pid = start_process(task_command(folder, r, options.program, threads, options.tensorboard),
+        pid = start_process(task_command(folder, r, options.program, threads, options.flags),
                             {.out = Output::file(folder.log(r.task, options.attempt, "out")),
                              .err = Output::file(folder.log(r.task, options.attempt, "err"))});
       } catch (...) {  // the tasks already started end before the error is reported

@@ -61,7 +61,7 @@ std::string slurm_array_script(const SweepFolder& folder, const std::vector<int6
   s << "set -u\n"
     << "exec " << shell_quote(so.program) << " run --manifest " << shell_quote(folder.manifest())
     << " --task-id \"$SLURM_ARRAY_TASK_ID\" --threads \"${SLURM_CPUS_PER_TASK:-1}\" --quiet";
-  if (!so.tensorboard.empty()) s << " --tensorboard " << shell_quote(so.tensorboard);
+  for (const auto& w : task_flag_words(so.flags)) s << ' ' << shell_quote(w);
   s << "\n";
   return s.str();
 }

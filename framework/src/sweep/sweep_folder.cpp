@@ -25,15 +25,24 @@ int SweepFolder::next_attempt(bool record) const {
   return n + 1;
 }
 
+std::vector<std::string> task_flag_words(const TaskFlags& flags) {
+  std::vector<std::string> words;
+  if (!flags.tensorboard.empty()) words.insert(words.end(), {"--tensorboard", flags.tensorboard});
+  for (const auto& d : flags.plugin_dirs) words.insert(words.end(), {"--plugin-path", d});
+  for (const auto& c : flags.cell_from) words.insert(words.end(), {"--cell-from", c});
+  return words;
+}
+
 std::vector<std::string> task_command(const SweepFolder& folder, const ManifestRecord& record,
                                       const std::string& program, int threads,
-                                      const std::string& tensorboard) {
+                                      const TaskFlags& flags) {
   std::vector<std::string> cmd{program,      "run",
                                "--manifest", folder.manifest(),
                                "--task-id",  std::to_string(record.task),
                                "--threads",  std::to_string(threads),
                                "--quiet"};
-  if (!tensorboard.empty()) cmd.insert(cmd.end(), {"--tensorboard", tensorboard});
+  const auto extra = task_flag_words(flags);
+  cmd.insert(cmd.end(), extra.begin(), extra.end());
   return cmd;
 }
 
