@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Runs the five founding studies with the budgets their reports (results/<study>/README.md)
+# Runs the five founding studies and the shipped cells' paper claims with the budgets their reports (results/<study>/README.md)
 # were made with, then writes each study's table (report.txt, report.csv) and PNG plots.
 #
-#   experiments/reproduce.sh                 # every study (about 1.5 hours on 2 idle cores)
-#   experiments/reproduce.sh digits fib      # some: digits fib temperature sentiment adding length
+#   experiments/reproduce.sh                 # every study (about 2.5 hours on 2 idle cores)
+#   experiments/reproduce.sh digits fib      # some: digits fib temperature sentiment adding
+#                                            # adding_t1000 length, and the shipped cells' paper
+#                                            # claims indrnn_adding indrnn_mnist minrnn_copy
+#                                            # char_lm_cells qrnn_word_lm
 #
 # Budgets: the studies' own settings (the .rnn files) wherever a 2-core machine runs them in
 # minutes. The RWA/LSTM runs are reduced (via --set, named below and in the reports): a step
@@ -24,6 +27,7 @@
 # `rnnlab sweep` options for every array (e.g. "--partition=cpu --time=02:00:00");
 # TINY=1 replaces every budget by a few steps (the tests use it).
 set -euo pipefail
+ALL="digits fib temperature sentiment adding adding_t1000 length indrnn_adding indrnn_mnist minrnn_copy char_lm_cells qrnn_word_lm"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 RNNLAB=${RNNLAB:-$ROOT/build/cli/rnnlab}
@@ -65,7 +69,18 @@ study_run() {
     length) printf '%s\n' rwa_length experiments/rwa_length.rnn
             budget train.steps=1000 data.examples=100000 model.rwa.hidden=64 model.lstm.hidden=64
             tiny data.examples=300 ;;
-    *) echo "reproduce.sh: unknown study '$1' (digits fib temperature sentiment adding adding_t1000 length)" >&2
+    # The shipped cells' paper claims (results/<study>/README.md): budgets in the .rnn files.
+    indrnn_adding) printf '%s\n' indrnn_adding experiments/indrnn_adding.rnn; budget
+                   tiny data.examples=300 ;;
+    indrnn_mnist) printf '%s\n' indrnn_seq_mnist experiments/indrnn_seq_mnist.rnn; budget
+                  tiny data.test_fraction=0.002 ;;
+    minrnn_copy) printf '%s\n' minrnn_selective_copy experiments/minrnn_selective_copy.rnn; budget
+                 tiny data.examples=300 ;;
+    char_lm_cells) printf '%s\n' char_lm_cells experiments/char_lm_cells.rnn; budget
+                   tiny data.valid_fraction=0.002 data.test_fraction=0.002 ;;
+    qrnn_word_lm) printf '%s\n' qrnn_word_lm experiments/qrnn_word_lm.rnn; budget
+                  tiny data.valid_fraction=0.002 data.test_fraction=0.002 ;;
+    *) echo "reproduce.sh: unknown study '$1' ($ALL)" >&2
        exit 2 ;;
   esac
 }
@@ -162,6 +177,36 @@ adding_t1000() {  # the same at T = 1000, hidden 64, 2500 steps (of 20 000)
   "$RNNLAB" report "$OUT/rwa_adding_T1000" --reach 'loss<0.01' | tail -n 4 | tee "$OUT/rwa_adding_T1000/reach.txt"
 }
 
+indrnn_adding() {  # IndRNN vs LSTM, adding at T = 1000: IndRNN 3000 steps, LSTM 1000 (~0.5 s/step)
+  local a b
+  mapfile -t a < <(study_run indrnn_adding)
+  mapfile -t b < <(budget train.steps=1000)
+  run "${a[@]:1}" -m indrnn
+  run "${a[@]:1}" -m lstm "${b[@]}"
+  report "$OUT/indrnn_adding"
+  "$RNNLAB" report "$OUT/indrnn_adding" --reach 'loss<0.01' | tail -n 4 | tee "$OUT/indrnn_adding/reach.txt"
+}
+
+indrnn_mnist() {  # IndRNN vs LSTM, pixel MNIST (T = 784): one layer each, 1500 steps
+  main_run indrnn_mnist
+  report "$OUT/indrnn_seq_mnist"
+}
+
+minrnn_copy() {  # minGRU/minLSTM (3 layers) vs LSTM, selective copying
+  main_run minrnn_copy
+  report "$OUT/minrnn_selective_copy"
+}
+
+char_lm_cells() {  # LSTM vs SRU, minGRU, minLSTM (2 layers), Brown characters, hidden 256
+  main_run char_lm_cells
+  report "$OUT/char_lm_cells"
+}
+
+qrnn_word_lm() {  # QRNN vs LSTM (2 layers of 256), Brown words
+  main_run qrnn_word_lm
+  report "$OUT/qrnn_word_lm"
+}
+
 length() {  # RWA vs LSTM, length classification (T up to 1000): hidden 64, reduced steps
   main_run length
   report "$OUT/rwa_length"
@@ -202,7 +247,7 @@ submit_slurm() {  # EXECUTOR=slurm: one array per study, then one report job aft
 }
 
 studies=("$@")
-[ ${#studies[@]} -gt 0 ] || studies=(digits fib temperature sentiment adding adding_t1000 length)
+[ ${#studies[@]} -gt 0 ] || read -r -a studies <<< "$ALL"
 if [ "$EXECUTOR" = slurm ]; then
   for s in "${studies[@]}"; do study_run "$s" > /dev/null; done  # unknown names: exit 2 first
   submit_slurm "${studies[@]}"
@@ -210,7 +255,8 @@ if [ "$EXECUTOR" = slurm ]; then
 fi
 for s in "${studies[@]}"; do
   case "$s" in
-    digits | fib | temperature | sentiment | adding | adding_t1000 | length) "$s" ;;
-    *) echo "reproduce.sh: unknown study '$s' (digits fib temperature sentiment adding adding_t1000 length)" >&2; exit 2 ;;
+    digits | fib | temperature | sentiment | adding | adding_t1000 | length | indrnn_adding | \
+    indrnn_mnist | minrnn_copy | char_lm_cells | qrnn_word_lm) "$s" ;;
+    *) echo "reproduce.sh: unknown study '$s' ($ALL)" >&2; exit 2 ;;
   esac
 done

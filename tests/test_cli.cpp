@@ -199,6 +199,10 @@ TEST_CASE("cli: SIGINT stops a run (status interrupted and a checkpoint) and --r
   const pid_t pid = start_cli({"run", kCliFixtures + "/long.rnn", "--out", out, "--threads", "1"}, logs);
   REQUIRE(wait_for_file(path, 60));
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  // A live run can be read while it is written (the writer's lock does not bar readers).
+  const CliResult live = run_cli({"report", path}, "cli_sigint_report_live");
+  CHECK_MESSAGE(live.code == 0, live.err);
+  CHECK(live.out.find("1 (1 unfinished)") != std::string::npos);
   ::kill(pid, SIGINT);
   CliResult r = wait_cli(pid, logs);
   CHECK(r.code == 1);
