@@ -49,8 +49,6 @@ const char* kUsage =
     "rnnlab run --manifest DIR/manifest.tsv --task-id N runs the one run of task N of a sweep\n"
     "(`rnnlab sweep`): its .rnn file, --set overrides and sweep point come from the manifest;\n"
     "always as with --resume (a task started again continues from its checkpoint).\n"
-    "For tests of sweeps: a run whose id is listed in $RNNLAB_SWEEP_FAIL_RUNS (comma\n"
-    "separated) fails on purpose after its first training step (status failed).\n"
     "\n"
     "exit status: 0 all runs finished, 1 a run failed or was interrupted, 2 bad input";
 
@@ -110,6 +108,7 @@ int run_manifest_task(const std::string& manifest, int64_t task, int threads, bo
         return compile_experiment(file, catalog, overrides);
       },
       options);
+  // Test-only hook, not in --help (tests/README.md): the listed runs fail after one step.
   if (listed("RNNLAB_SWEEP_FAIL_RUNS", t.record.id))
     options.on_step = [](int64_t) {
       throw Error("failed on purpose ($RNNLAB_SWEEP_FAIL_RUNS names this run)");
