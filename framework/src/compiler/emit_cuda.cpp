@@ -1,11 +1,26 @@
 // Step compiler: CUDA C from a lowered Program (the same program the CPU interpreter runs).
 //
-// One __global__ kernel per level and direction, `<name>_L<l>_fwd` / `_bwd`, launched with one
-// block per batch row: block b computes ptr[s] = base[s] + b * rs[s] for every slot (the host
-// resolves base/rs per step exactly as the CPU executor does; scratch slots point at a
-// per-row global scratch area), then runs the level's instructions in order, each one a
-// block-strided loop over its w columns followed by __syncthreads(). Reductions into a per-row
-// scalar are done by thread 0. GEMMs stay cuBLAS calls on the host side, between kernels.
+// Kernels (T = float or double), each launched with one block per batch row unless noted:
+//   <name>_L<l>_fwd(T* const* base, const long long* rs)   level l's forward region
+//   <name>_L<l>_bwd(T* const* base, const long long* rs)   level l's reverse program
+//   <name>_bias_rows(T* out, const T* bias, long long n)     out[row, :n] = bias (GEMM bias in)
+//   <name>_sum_rows(T* d, const T* rows, long long nrows, long long n)
+//       d[j] += Σ_r rows[r, j] in row order r = 0..nrows-1 (the CPU executor's order, so the
+//       sums are bit-identical); thread blockIdx.x * blockDim.x + threadIdx.x owns column j.
+// A region kernel's block b computes ptr[s] = base[s] + b * rs[s] for every slot s (base/rs:
+// the step's row of the slot tables, launch.h: every slot, scratch included, has its own row
+// per block), then runs the level's instructions in order, each one a block-strided loop over
+// its w columns followed by __syncthreads(); a reduction into a per-row scalar is done by
+// thread 0. The top level's backward kernel first zeroes the block's dP_t row when the program
+// does not assign every dP column (Program::dp_assigns), as the CPU executor does. GEMMs stay
+// host-side calls (cuBLAS) between kernels; launch.h is the whole launch order.
+// Constants are printed exactly (17 digits); inf and nan as bit patterns (rn_bits), which both
+// NVRTC and a host C++ compiler accept. Under RNNLAB_CUDA_HOST_SHIM (cuda_host_shim.h) every
+// kernel also gets an extern "C" `<kernel>_host(void** args)` entry taking cuLaunchKernel-style
+// arguments, so the same source runs on the CPU through the shim.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <sstream>
 
 #include "compiler/stages.h"
@@ -14,27 +29,45 @@ namespace rnnlab::compiler {
 
 namespace {
 
-std::string operand(const char* name, const Ref& r, bool scalar) {
+std::string operand(const Ref& r, bool scalar) {
   std::ostringstream os;
   os << "ptr[" << r.slot << "][" << r.off << (scalar ? "" : " + j") << "]";
-  (void)name;
   return os.str();
 }
 
+}  // namespace
+
+// A double constant as a C++ expression: 17 significant digits (exact), the zeros with their
+// sign, rn_bits(<IEEE bits>) for inf and nan, which have no literal.
+std::string cuda_constant(double v) {
+  std::ostringstream os;
+  if (v == 0.0) {
+    os << (std::signbit(v) ? "(-0.0)" : "(0.0)");  // "-0" would be the integer 0
+  } else if (std::isfinite(v)) {
+    os.precision(17);
+    os << "(" << v << ")";
+  } else {
+    uint64_t bits = 0;
+    std::memcpy(&bits, &v, sizeof bits);
+    os << "rn_bits(0x" << std::hex << bits << "ull)";
+  }
+  return os.str();
+}
+
+namespace {
+
 // The value of instruction `in` at column j, mirroring interpret.h.
 std::string expr(const Instr& in) {
-  const std::string a = in.a.slot >= 0 ? operand("a", in.a, false) : "";
-  const std::string b = in.b.slot >= 0 ? operand("b", in.b, in.bs) : "";
-  const std::string c = in.c.slot >= 0 ? operand("c", in.c, in.cs) : "";
-  std::ostringstream s;
-  s.precision(17);
+  const std::string a = in.a.slot >= 0 ? operand(in.a, false) : "";
+  const std::string b = in.b.slot >= 0 ? operand(in.b, in.bs) : "";
+  const std::string c = in.c.slot >= 0 ? operand(in.c, in.cs) : "";
   switch (in.code) {
     case Code::add: return a + " + " + b;
     case Code::sub: return a + " - " + b;
     case Code::mul: return a + " * " + b;
     case Code::div: return a + " / " + b;
     case Code::max: return "(" + a + " >= " + b + " ? " + a + " : " + b + ")";
-    case Code::scale: case Code::scale_g: s << "(T)" << in.s << " * " << a; return s.str();
+    case Code::scale: case Code::scale_g: return "(T)" + cuda_constant(in.s) + " * " + a;
     case Code::unary:
       switch (in.unary) {
         case UnaryOp::sigmoid: return "(T)1 / ((T)1 + exp(-" + a + "))";
@@ -72,14 +105,18 @@ std::string expr(const Instr& in) {
   return "(T)0";
 }
 
+// `zero_dp`: the slot of dP whose row this kernel zeroes first (-1: none).
 void kernel(std::ostringstream& os, const Program& P, const std::vector<Instr>& prog,
-            const std::string& name) {
+            const std::string& name, int zero_dp) {
   const std::size_t ns = P.slots.size();
   os << "extern \"C\" __global__ void " << name
      << "(T* const* base, const long long* rs) {\n"
      << "  const long long row = blockIdx.x;\n"
      << "  T* ptr[" << ns << "];\n"
      << "  for (int s = 0; s < " << ns << "; ++s) ptr[s] = base[s] ? base[s] + row * rs[s] : 0;\n";
+  if (zero_dp >= 0)
+    os << "  if (ptr[" << zero_dp << "]) for (long long j = threadIdx.x; j < " << P.p_width
+       << "; j += blockDim.x) ptr[" << zero_dp << "][j] = (T)0;\n  __syncthreads();\n";
   for (const Instr& in : prog) {
     const std::string d = "ptr[" + std::to_string(in.d.slot) + "][" + std::to_string(in.d.off);
     const std::string e = expr(in);
@@ -93,6 +130,30 @@ void kernel(std::ostringstream& os, const Program& P, const std::vector<Instr>& 
     os << "  __syncthreads();\n";
   }
   os << "}\n";
+  os << "#ifdef RNNLAB_CUDA_HOST_SHIM\nextern \"C\" void " << name
+     << "_host(void** a) { " << name << "(*(T* const**)a[0], *(const long long**)a[1]); }\n#endif\n";
+}
+
+// The helpers of the launch (launch.h): the GEMM bias copy and the ordered row sums.
+void helpers(std::ostringstream& os, const std::string& name) {
+  os << "extern \"C\" __global__ void " << name
+     << "_bias_rows(T* out, const T* bias, long long n) {\n"
+     << "  T* o = out + (long long)blockIdx.x * n;\n"
+     << "  for (long long j = threadIdx.x; j < n; j += blockDim.x) o[j] = bias[j];\n}\n"
+     << "extern \"C\" __global__ void " << name
+     << "_sum_rows(T* d, const T* rows, long long nrows, long long n) {\n"
+     << "  const long long j = (long long)blockIdx.x * blockDim.x + threadIdx.x;\n"
+     << "  if (j >= n) return;\n"
+     << "  T acc = d[j];\n"
+     << "  for (long long r = 0; r < nrows; ++r) acc += rows[r * n + j];\n"
+     << "  d[j] = acc;\n}\n"
+     << "#ifdef RNNLAB_CUDA_HOST_SHIM\n"
+     << "extern \"C\" void " << name << "_bias_rows_host(void** a) { " << name
+     << "_bias_rows(*(T**)a[0], *(const T**)a[1], *(const long long*)a[2]); }\n"
+     << "extern \"C\" void " << name << "_sum_rows_host(void** a) { " << name
+     << "_sum_rows(*(T**)a[0], *(const T**)a[1], *(const long long*)a[2], "
+        "*(const long long*)a[3]); }\n"
+     << "#endif\n";
 }
 
 }  // namespace
@@ -100,11 +161,23 @@ void kernel(std::ostringstream& os, const Program& P, const std::vector<Instr>& 
 std::string emit_cuda(const Program& P, const std::string& name) {
   std::ostringstream os;
   os << "// generated by rnnlab's step compiler: " << name << ", " << P.describe() << "\n"
-     << "typedef " << (P.dtype == DType::f64 ? "double" : "float") << " T;\n";
+     << "typedef " << (P.dtype == DType::f64 ? "double" : "float") << " T;\n"
+     << "__device__ __forceinline__ double rn_bits(unsigned long long b) {\n"
+     << "#ifdef RNNLAB_CUDA_HOST_SHIM\n"
+     << "  double d; __builtin_memcpy(&d, &b, sizeof d); return d;\n"
+     << "#else\n"
+     << "  return __longlong_as_double((long long)b);\n"
+     << "#endif\n}\n";
+  int dp_slot = -1;
+  for (std::size_t s = 0; s < P.slots.size(); ++s)
+    if (P.slots[s].kind == Slot::dp) dp_slot = static_cast<int>(s);
+  const int zero_dp = P.dp_assigns ? -1 : dp_slot;
   for (std::size_t l = 0; l < P.levels.size(); ++l) {
-    kernel(os, P, P.levels[l].fwd, name + "_L" + std::to_string(l) + "_fwd");
-    kernel(os, P, P.levels[l].bwd, name + "_L" + std::to_string(l) + "_bwd");
+    const bool top = l + 1 == P.levels.size();
+    kernel(os, P, P.levels[l].fwd, name + "_L" + std::to_string(l) + "_fwd", -1);
+    kernel(os, P, P.levels[l].bwd, name + "_L" + std::to_string(l) + "_bwd", top ? zero_dp : -1);
   }
+  helpers(os, name);
   return os.str();
 }
 

@@ -166,20 +166,6 @@ Run<T> make_run(const Program& P, const Tensor& p, const Tensor& mask,
   return r;
 }
 
-// A [T,B,W] view of blocks 1..T of full [T+1,B,W] (keeps full alive).
-Tensor tail_view(const Tensor& full) {
-  const int64_t block = full.dim(1) * full.dim(2);
-  const std::size_t skip = static_cast<std::size_t>(block) * dtype_size(full.dtype());
-  auto st = std::make_shared<Storage>();
-  st->data = static_cast<char*>(full.raw()) + skip;
-  st->bytes = static_cast<std::size_t>(full.numel()) * dtype_size(full.dtype()) - skip;
-  st->device = full.device();
-  Tensor keep = full;
-  st->release = [keep](void*, std::size_t) {};
-  return Tensor({full.dim(0) - 1, full.dim(1), full.dim(2)}, full.dtype(), full.device(),
-                std::move(st));
-}
-
 template <typename T>
 void forward_t(const Program& P, const Tensor& p, const std::vector<Tensor>& s0,
                const Tensor& mask, const std::vector<Tensor>& ext, Buffers& buf) {
@@ -312,6 +298,19 @@ void backward_t(const Program& P, const Tensor& p, const Tensor& mask,
 }
 
 }  // namespace
+
+Tensor tail_view(const Tensor& full) {
+  const int64_t block = full.dim(1) * full.dim(2);
+  const std::size_t skip = static_cast<std::size_t>(block) * dtype_size(full.dtype());
+  auto st = std::make_shared<Storage>();
+  st->data = static_cast<char*>(full.raw()) + skip;
+  st->bytes = static_cast<std::size_t>(full.numel()) * dtype_size(full.dtype()) - skip;
+  st->device = full.device();
+  Tensor keep = full;
+  st->release = [keep](void*, std::size_t) {};
+  return Tensor({full.dim(0) - 1, full.dim(1), full.dim(2)}, full.dtype(), full.device(),
+                std::move(st));
+}
 
 void run_forward(const Program& prog, const Tensor& p, const std::vector<Tensor>& s0,
                  const Tensor& mask, const std::vector<Tensor>& ext, Buffers& buf) {

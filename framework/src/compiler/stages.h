@@ -34,6 +34,9 @@ struct Buffers {
   std::vector<Tensor> gemm, saved;
 };
 
+// A [T,B,W] view of blocks 1..T of full [T+1,B,W] on full's device (keeps full alive).
+Tensor tail_view(const Tensor& full);
+
 // The whole sequence forward: fills `buf` (allocated here) from P [T,B,G], s0, mask [T,B,1]
 // (undefined when unmasked) and the extern tensors.
 void run_forward(const Program& prog, const Tensor& p, const std::vector<Tensor>& s0,
@@ -55,7 +58,13 @@ namespace rnnlab::compiler {
 std::shared_ptr<const Program> compile_sample(const CellRegistry& registry, const std::string& cell,
                                               const std::map<std::string, ParamValue>& params,
                                               std::string* why);
-// CUDA C for a program (emit_cuda.cpp).
+// CUDA C for a program (emit_cuda.cpp): the kernels of launch.h, named `name`_...
 std::string emit_cuda(const Program& prog, const std::string& name);
+// A double as a C++/CUDA expression of type double (inf and nan as bit patterns).
+std::string cuda_constant(double v);
+
+// The step's externs (graph.h) on `tape`: parameters, constants, and the hoisted values
+// replayed from earlier externs (so their gradients reach the parameters), in ext order.
+std::vector<Var> extern_vars(Tape& tape, const Graph& g);
 
 }  // namespace rnnlab::compiler

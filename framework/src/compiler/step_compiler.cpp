@@ -131,19 +131,7 @@ Var StepCompiler::run(Tape& tape, Cell& cell, const Var& p, const std::vector<Va
   if (has_mask) inputs.push_back(mask);
   const std::size_t ext0 = inputs.size();
   std::vector<Tensor> ext;
-  std::vector<Var> ext_vars;
-  for (std::size_t e = 0; e < g.ext_param.size(); ++e) {
-    Var v;
-    if (g.ext_param[e]) {
-      v = tape.param(*g.ext_param[e]);
-    } else if (g.ext_hoist[e].kind != OpKind::none) {
-      std::vector<Var> in;
-      for (int32_t j : g.ext_hoist[e].in) in.push_back(ext_vars[static_cast<std::size_t>(j)]);
-      v = replay(g.ext_hoist[e], in);
-    } else {
-      v = tape.constant(g.ext_const[e]);
-    }
-    ext_vars.push_back(v);
+  for (const Var& v : compiler::extern_vars(tape, g)) {
     inputs.push_back(v);
     ext.push_back(v.value());
   }
@@ -183,6 +171,24 @@ Var StepCompiler::run(Tape& tape, Cell& cell, const Var& p, const std::vector<Va
 }
 
 namespace compiler {
+
+std::vector<Var> extern_vars(Tape& tape, const Graph& g) {
+  std::vector<Var> ext_vars;
+  for (std::size_t e = 0; e < g.ext_param.size(); ++e) {
+    Var v;
+    if (g.ext_param[e]) {
+      v = tape.param(*g.ext_param[e]);
+    } else if (g.ext_hoist[e].kind != OpKind::none) {
+      std::vector<Var> in;
+      for (int32_t j : g.ext_hoist[e].in) in.push_back(ext_vars[static_cast<std::size_t>(j)]);
+      v = replay(g.ext_hoist[e], in);
+    } else {
+      v = tape.constant(g.ext_const[e]);
+    }
+    ext_vars.push_back(v);
+  }
+  return ext_vars;
+}
 
 std::shared_ptr<const Program> compile_sample(const CellRegistry& registry, const std::string& name,
                                               const std::map<std::string, ParamValue>& params,
