@@ -139,8 +139,8 @@ TEST_CASE("sweep executor: local workers run every task at most jobs at a time w
   lo.jobs = 2;
   lo.threads = 0;
   lo.attempt = 2;
-  CHECK(threads_per_task({program, 2, 5, 1, ""}, 5) == 5);
-  CHECK(threads_per_task({program, 100, 0, 1, ""}, 1) >= 1);
+  CHECK(threads_per_task({program, 2, 5, 1, {}}, 5) == 5);
+  CHECK(threads_per_task({program, 100, 0, 1, {}}, 1) >= 1);
   const int per = threads_per_task(lo, tasks.size());
   std::size_t started = 0, finished = 0;
   LocalSweepEvents ev;

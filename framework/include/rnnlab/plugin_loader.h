@@ -150,16 +150,4 @@ void apply_cell_picks(CellRegistry& registry, const std::vector<std::string>& ce
 // file cannot be read.
 std::string file_sha256(const std::string& path);
 
-// The plugin behind one cell, as a run file records it.
-struct CellProvenance {
-  std::string cell, plugin, version, file, sha256;
-};
-// The cells a model uses -- every layer that is a registered cell, and a cell named by a
-// layer's `cell` argument (nstep's inner cell) -- with their plugin's name, version, file and
-// the file's SHA-256. A cell the host program registered itself has plugin "" and file "".
-std::vector<CellProvenance> cell_provenance(const CellRegistry& registry, const ModelSpec& model);
-// Writes cell_provenance() into `run`: /plugins/<cell>/{plugin,version,file,sha256}, one
-// string dataset each (h5py: f["plugins/lstm/sha256"][()].decode()).
-void record_cell_plugins(RunFile& run, const CellRegistry& registry, const ModelSpec& model);
-
 }  // namespace rnnlab

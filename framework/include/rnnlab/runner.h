@@ -143,9 +143,6 @@ ExperimentSpec resolve_run_spec(const ExperimentSpec& spec, const std::string& m
 TrainConfig train_config(const ExperimentSpec& run_spec, const Catalog& catalog);
 // The dataset of a spec's data block (relative paths against the .rnn file's folder).
 DataSetup create_data(const ExperimentSpec& spec, const Catalog& catalog);
-// The data's warnings (DataSetup::warnings) as the run file's root attr data_warnings, one
-// per line; nothing when there are none.
-void record_data_warnings(RunFile& run, const DataSetup& data);
 // InputError (located at the path argument) when the data block's `path` (relative to the .rnn
 // file's folder) does not exist, or (located at the data block) when the source's own `check`
 // (catalog.h) fails; what `rnnlab check` runs instead of loading the data.

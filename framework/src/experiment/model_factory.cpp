@@ -97,11 +97,4 @@ void check_data_files(const ExperimentSpec& spec, const Catalog& catalog) {
   }
 }
 
-void record_data_warnings(RunFile& run, const DataSetup& data) {
-  if (data.warnings.empty()) return;
-  std::string text;
-  for (const auto& w : data.warnings) text += (text.empty() ? "" : "\n") + w;
-  run.set_attr(layout::kDataWarnings, text);
-}
-
 }  // namespace rnnlab

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/fnv1a.h"
+#include "experiment/run_record.h"
 #include "rnnlab/backend.h"
 #include "rnnlab/plugin_loader.h"
 #include "rnnlab/run_layout.h"

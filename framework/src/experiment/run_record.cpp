@@ -1,11 +1,13 @@
-// /config/values and /split of a run file (run_record.h).
+// /config/values, /split, /plugins and data_warnings of a run file (run_record.h).
 #include "experiment/run_record.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "experiment/resolve_util.h"
 #include "rnnlab/spec_keys.h"
 #include "rnnlab/backend.h"
+#include "rnnlab/plugin_loader.h"
 #include "rnnlab/run_layout.h"
 
 namespace rnnlab {
@@ -84,6 +86,42 @@ void write_run_record(RunFile& run, const ExperimentSpec& run_spec, const Catalo
   run.write_tensor(layout::kSplitTrain, index_tensor(data.train, "train"));
   run.write_tensor(layout::kSplitEval, index_tensor(data.eval, "eval"));
   run.flush();
+}
+
+std::vector<CellProvenance> cell_provenance(const CellRegistry& registry, const ModelSpec& model) {
+  std::vector<std::string> cells;
+  auto use = [&](const std::string& name) {
+    if (registry.find(name) && std::find(cells.begin(), cells.end(), name) == cells.end())
+      cells.push_back(name);
+  };
+  for (const LayerSpec& layer : model.layers) {
+    use(layer.kind);
+    if (auto it = layer.args.find("cell"); it != layer.args.end())
+      if (const auto* s = std::get_if<std::string>(&it->second.value)) use(*s);
+  }
+  std::vector<CellProvenance> out;
+  for (const std::string& c : cells) {
+    const CellType& t = registry.get(c);  // an ambiguous cell was refused long before
+    out.push_back({c, t.plugin, t.version, t.file, t.file.empty() ? "" : file_sha256(t.file)});
+  }
+  return out;
+}
+
+void record_cell_plugins(RunFile& run, const CellRegistry& registry, const ModelSpec& model) {
+  for (const CellProvenance& p : cell_provenance(registry, model)) {
+    const std::string g = layout::at(layout::kPlugins, p.cell);
+    run.write_text(layout::at(g, layout::kPluginName), p.plugin);
+    run.write_text(layout::at(g, layout::kPluginVersion), p.version);
+    run.write_text(layout::at(g, layout::kPluginFile), p.file);
+    run.write_text(layout::at(g, layout::kPluginSha256), p.sha256);
+  }
+}
+
+void record_data_warnings(RunFile& run, const DataSetup& data) {
+  if (data.warnings.empty()) return;
+  std::string text;
+  for (const auto& w : data.warnings) text += (text.empty() ? "" : "\n") + w;
+  run.set_attr(layout::kDataWarnings, text);
 }
 
 }  // namespace rnnlab

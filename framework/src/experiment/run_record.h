@@ -24,6 +24,9 @@
 //                    (indices into the data source's examples in its own order: digits = row
 //                    of the CSV, npy = index on the first axis, csv / fibonacci = window start,
 //                    generated sources = example number)
+//   /plugins/<cell>  the plugin behind each cell the model uses: {plugin,version,file,sha256}
+//   attr data_warnings  the data's repair warnings, one per line
+// The plugin loader only finds and loads plugins; writing what they were is this layer's job.
 #pragma once
 
 #include "rnnlab/catalog.h"
@@ -39,5 +42,21 @@ std::vector<std::pair<std::string, ParamValue>> config_values(const ExperimentSp
 // Writes /config/values and /split (replacing what an earlier attempt of the run wrote).
 void write_run_record(RunFile& run, const ExperimentSpec& run_spec, const Catalog& catalog,
                       const DataSetup& data);
+
+// The plugin behind one cell, as a run file records it.
+struct CellProvenance {
+  std::string cell, plugin, version, file, sha256;
+};
+// The cells a model uses -- every layer that is a registered cell, and a cell named by a
+// layer's `cell` argument (nstep's inner cell) -- with their plugin's name, version, file and
+// the file's SHA-256. A cell the host program registered itself has plugin "" and file "".
+std::vector<CellProvenance> cell_provenance(const CellRegistry& registry, const ModelSpec& model);
+// Writes cell_provenance() into `run`: /plugins/<cell>/{plugin,version,file,sha256}, one
+// string dataset each (h5py: f["plugins/lstm/sha256"][()].decode()).
+void record_cell_plugins(RunFile& run, const CellRegistry& registry, const ModelSpec& model);
+
+// The data's warnings (DataSetup::warnings) as the run file's root attr data_warnings, one
+// per line; nothing when there are none.
+void record_data_warnings(RunFile& run, const DataSetup& data);
 
 }  // namespace rnnlab

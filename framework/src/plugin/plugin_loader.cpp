@@ -23,10 +23,7 @@
 
 #include "rnnlab/cell.h"
 #include "rnnlab/error.h"
-#include "rnnlab/experiment.h"
 #include "rnnlab/plugin_api.h"
-#include "rnnlab/run_file.h"
-#include "rnnlab/run_layout.h"
 #include "rnnlab/version.h"
 
 // The build tree: where librnnlab_core.so is built and where the built-in plugins land. Used
@@ -514,35 +511,6 @@ void PluginLoader::load_search_path(const std::vector<std::string>& cli_dirs,
       if (msg.rfind(lead, 0) == 0) msg = msg.substr(lead.size());
       skip(path, msg);
     }
-  }
-}
-
-std::vector<CellProvenance> cell_provenance(const CellRegistry& registry, const ModelSpec& model) {
-  std::vector<std::string> cells;
-  auto use = [&](const std::string& name) {
-    if (registry.find(name) && std::find(cells.begin(), cells.end(), name) == cells.end())
-      cells.push_back(name);
-  };
-  for (const LayerSpec& layer : model.layers) {
-    use(layer.kind);
-    if (auto it = layer.args.find("cell"); it != layer.args.end())
-      if (const auto* s = std::get_if<std::string>(&it->second.value)) use(*s);
-  }
-  std::vector<CellProvenance> out;
-  for (const std::string& c : cells) {
-    const CellType& t = registry.get(c);  // an ambiguous cell was refused long before
-    out.push_back({c, t.plugin, t.version, t.file, t.file.empty() ? "" : file_sha256(t.file)});
-  }
-  return out;
-}
-
-void record_cell_plugins(RunFile& run, const CellRegistry& registry, const ModelSpec& model) {
-  for (const CellProvenance& p : cell_provenance(registry, model)) {
-    const std::string g = layout::at(layout::kPlugins, p.cell);
-    run.write_text(layout::at(g, layout::kPluginName), p.plugin);
-    run.write_text(layout::at(g, layout::kPluginVersion), p.version);
-    run.write_text(layout::at(g, layout::kPluginFile), p.file);
-    run.write_text(layout::at(g, layout::kPluginSha256), p.sha256);
   }
 }
 

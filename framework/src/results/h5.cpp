@@ -49,6 +49,16 @@ void fail(const std::string& file, const std::string& what) {
   throw Error(detail::concat(file, ": ", what, " failed (HDF5: ", reason(), ")"));
 }
 
+Handle file_access(const std::string& file, bool writer) {
+  Handle fapl = check_id(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, file, "H5Pcreate");
+#if H5_VERSION_GE(1, 10, 7)
+  check(H5Pset_file_locking(fapl.get(), writer, true), file, "H5Pset_file_locking");
+#else
+  (void)writer;
+#endif
+  return fapl;
+}
+
 Handle check_id(hid_t id, Handle::Closer close, const std::string& file, const std::string& what) {
   if (id < 0) fail(file, what);
   return Handle(id, close);

@@ -68,6 +68,14 @@ void check(herr_t rc, const std::string& file, const std::string& what);
 // A tri-state result (H5Lexists, H5Aexists, ...): true / false, fail() if rc < 0.
 bool check_tri(htri_t rc, const std::string& file, const std::string& what);
 
+// The file access property list of every file rnnlab opens or creates. A writer takes HDF5's
+// own file lock where the file system supports it (not failing on ones that do not, NFS on
+// clusters); a reader takes none, so `report`, `status` and `verify` read a run while it is
+// written (writers exclude each other with RunLock; a reader of a live file sees its last
+// flushed rows, and reads run in a child process, isolated.h). One setting for the whole
+// process: HDF5 refuses to open a file again with another locking choice while it is open.
+Handle file_access(const std::string& file, bool writer);
+
 // Scalar variable-length UTF-8 string type, h5py's `str` (file and memory type alike).
 Handle vlen_utf8_type(const std::string& file);
 // A group creation property list that tracks and indexes link creation order, so members

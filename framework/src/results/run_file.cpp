@@ -244,21 +244,6 @@ Tensor read_as(hid_t dset, hid_t mem_type, const Shape& shape, Device device,
   return from_vector(v, shape, device);
 }
 
-// A writer takes HDF5's own file lock where the file system supports it (not failing on ones
-// that do not, NFS on clusters); a reader takes none, so `report`, `status` and `verify` can read
-// a run while it is being written (the writers' exclusion is RunLock's; a reader of a live file
-// sees its last flushed rows, and reads run in a child process, isolated.h).
-hid_t file_access_plist(const std::string& fname, bool writer) {
-  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-  if (fapl < 0) fail(fname, "H5Pcreate");
-#if H5_VERSION_GE(1, 10, 7)
-  H5Pset_file_locking(fapl, writer, true);
-#else
-  (void)writer;
-#endif
-  return fapl;
-}
-
 // New objects of a file with checksums in the 1.10 formats: checksummed object headers, v2
 // B-trees, fractal heaps and chunk indexes (extensible / fixed arrays). Set on the open file,
 // after creating it with a version 2 superblock (run_file.h "Checksums": a version 3 one would
@@ -376,7 +361,7 @@ RunFile RunFile::create_file(const std::string& path, RunLock lock) {
     RNNLAB_CHECK(!ec, "cannot create run file ", path, ": cannot create directory ",
                  p.parent_path().string(), ": ", ec.message());
   }
-  Handle fapl(file_access_plist(path, true), H5Pclose);
+  Handle fapl = h5::file_access(path, true);
   // A version 2 superblock (checksummed, no consistency flags), then the 1.10 object formats.
   check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_LATEST), path,
         "H5Pset_libver_bounds");
@@ -405,7 +390,7 @@ RunFile RunFile::open(const std::string& path, bool writable) {
   RNNLAB_CHECK_INPUT(is_h5 > 0, "cannot open run file ", path,
                      ": not an HDF5 file (no HDF5 signature)");
   RunLock lock = writable ? RunLock(path) : RunLock();
-  Handle fapl(file_access_plist(path, writable), H5Pclose);
+  Handle fapl = h5::file_access(path, writable);
   hid_t f = H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl.get());
   if (f < 0)
     throw InputError(concat("cannot open run file ", path, ": corrupt or unreadable HDF5 file (",

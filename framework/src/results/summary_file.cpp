@@ -64,7 +64,8 @@ void write_column(hid_t group, const std::string& table, const SummaryColumn& c,
 
 void write_summary_h5(const std::string& path, const std::vector<SummaryTable>& tables) {
   h5::QuietErrors quiet;
-  Handle file = check_id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
+  Handle file = check_id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT,
+                                   h5::file_access(path, true).get()), H5Fclose,
                          path, "creating the file");
   for (const auto& t : tables) {
     Handle gcpl = h5::ordered_group_plist(path);
@@ -86,7 +87,8 @@ void write_summary_h5(const std::string& path, const std::vector<SummaryTable>& 
 
 std::vector<std::string> read_string_column(const std::string& path, const std::string& dataset) {
   h5::QuietErrors quiet;
-  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, h5::file_access(path, false).get()),
+              H5Fclose);
   if (!file.valid()) throw InputError(path + ": cannot open as HDF5");
   Handle ds(H5Dopen2(file.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose);
   if (!ds.valid()) throw InputError(path + ": no dataset " + dataset);
