@@ -56,9 +56,24 @@ struct Coverage {
   int scratch = 0, dp_zeroing = 0, gemm_bias = 0, unit_grads = 0, levels2 = 0, diagonal = 0;
 };
 
-// One cell, dtype and mask: the CPU executor against the emitted kernels through the shim.
+// NVRTC's verdict on a source: "" when it compiles for sm_90, "skip: ..." when NVRTC is not
+// available (rnnlab built without CUDA, or the library cannot be loaded), else the error.
+std::string nvrtc_verdict(const std::string& source) {
+  try {
+    return compiler::nvrtc_compile(source, 90).empty() ? "empty cubin" : "";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    if (what.find("built without CUDA") != std::string::npos ||
+        what.find("cannot load NVRTC") != std::string::npos)
+      return "skip: " + what;
+    return what;
+  }
+}
+
+// One cell, dtype and mask: the CPU executor against the emitted kernels through the shim
+// (nvrtc: instead, compile the emitted source with NVRTC and check its verdict).
 void check_cell(const CellRegistry& reg, const std::string& cell, DType dt, bool masked,
-                Coverage* cov) {
+                Coverage* cov, bool nvrtc = false) {
   const int64_t T = 4, B = 5, in = 3;
   ParameterStore store(Device::cpu, dt);
   Rng rng(11);
@@ -101,6 +116,15 @@ void check_cell(const CellRegistry& reg, const std::string& cell, DType dt, bool
   std::vector<Tensor> ext;
   for (const Var& v : extern_vars(tape, g)) ext.push_back(v.value());
 
+  if (nvrtc) {
+    const std::string verdict = nvrtc_verdict(emit_cuda(P, "k"));
+    if (verdict.rfind("skip: ", 0) == 0) {
+      MESSAGE(verdict);
+      return;
+    }
+    CHECK_MESSAGE(verdict.empty(), verdict);
+    return;
+  }
   ShimKernelDevice dev(emit_cuda(P, "k"), dt, 3);
 
   // Forward.
@@ -186,6 +210,20 @@ TEST_CASE("step compiler: the emitted CUDA C run through the host shim equals th
   check_all(DType::f32);
 }
 
+TEST_CASE("step compiler: the emitted CUDA C of every compilable built-in cell and kitchen_sink "
+          "compiles with NVRTC (sm_90, f32 and f64; no GPU needed)" * doctest::test_suite("cuda")) {
+  Coverage unused;
+  std::vector<std::pair<const CellRegistry*, std::string>> cells;
+  for (const std::string& name : rnnlab::test::builtin_step_cells())
+    cells.emplace_back(&rnnlab::test::builtin_cells(), name);
+  cells.emplace_back(&rnnlab::test::test_cells(), "kitchen_sink");
+  for (const auto& [reg, name] : cells)
+    for (DType dt : {DType::f32, DType::f64}) {
+      INFO(name << ", " << dtype_name(dt));
+      check_cell(*reg, name, dt, true, &unused, true);
+    }
+}
+
 TEST_CASE("step compiler: non-finite constants are emitted as bit patterns that compile and "
           "keep their value" * doctest::test_suite("cuda")) {
   // One diagonal level: s_next = c * P for a constant c per column block.
@@ -214,6 +252,8 @@ TEST_CASE("step compiler: non-finite constants are emitted as bit patterns that 
   CHECK(src.find("inf") == std::string::npos);
   CHECK(src.find("nan") == std::string::npos);
   CHECK(cuda_constant(0.1) == "(0.10000000000000001)");
+  const std::string verdict = nvrtc_verdict(src);
+  CHECK_MESSAGE((verdict.empty() || verdict.rfind("skip: ", 0) == 0), verdict);
   ShimKernelDevice dev(src, DType::f64, 2);
   std::vector<double> p = {1.5, -2.0, 0.0, 3.0, -1.0, 0.5, 2.0, -0.25, 4.0, -3.0, 1.0, 1.0};
   p.resize(static_cast<std::size_t>(2 * n * w), 0.75);

@@ -20,8 +20,10 @@
 // batch seed when the graph captured constants such as a dropout mask: the cell contract makes
 // step a function of exactly these and the parameters, cell.h), programs by the traced graph's
 // structure (ops, shapes, attributes); a signature that failed is not traced again. What the compiler cannot handle (an op it does not know, a value computed from
-// parameters alone, a matmul that is not [B,K] x weight, a non-CPU tape) is reported as a
-// one-line reason and the caller falls back to the composed unroll.
+// parameters alone, a matmul that is not [B,K] x weight, CUDA kernels that NVRTC cannot
+// build) is reported as a one-line reason and the caller falls back to the composed unroll.
+// On a CUDA tape the same program runs as the emitted CUDA C (compiled at run time with NVRTC,
+// GEMMs through cuBLAS; src/compiler/launch.h); on the CPU through the row interpreter.
 #pragma once
 
 #include <cstdint>

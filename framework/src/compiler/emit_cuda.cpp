@@ -15,7 +15,8 @@
 // does not assign every dP column (Program::dp_assigns), as the CPU executor does. GEMMs stay
 // host-side calls (cuBLAS) between kernels; launch.h is the whole launch order.
 // Constants are printed exactly (17 digits); inf and nan as bit patterns (rn_bits), which both
-// NVRTC and a host C++ compiler accept. Under RNNLAB_CUDA_HOST_SHIM (cuda_host_shim.h) every
+// NVRTC and a host C++ compiler accept. exp (and sigmoid's) is rn_exp: rnnlab's float range
+// rule of hd_math.h (the CUDA backend's exp), libm's exp in double. Under RNNLAB_CUDA_HOST_SHIM (cuda_host_shim.h) every
 // kernel also gets an extern "C" `<kernel>_host(void** args)` entry taking cuLaunchKernel-style
 // arguments, so the same source runs on the CPU through the shim.
 #include <cmath>
@@ -24,6 +25,7 @@
 #include <sstream>
 
 #include "compiler/stages.h"
+#include "rnnlab/cpu_math.h"
 
 namespace rnnlab::compiler {
 
@@ -70,10 +72,10 @@ std::string expr(const Instr& in) {
     case Code::scale: case Code::scale_g: return "(T)" + cuda_constant(in.s) + " * " + a;
     case Code::unary:
       switch (in.unary) {
-        case UnaryOp::sigmoid: return "(T)1 / ((T)1 + exp(-" + a + "))";
+        case UnaryOp::sigmoid: return "(T)1 / ((T)1 + rn_exp(-" + a + "))";
         case UnaryOp::tanh: return "tanh(" + a + ")";
         case UnaryOp::relu: return "(" + a + " > (T)0 ? " + a + " : (T)0)";
-        case UnaryOp::exp: return "exp(" + a + ")";
+        case UnaryOp::exp: return "rn_exp(" + a + ")";
         case UnaryOp::log: return "log(" + a + ")";
         case UnaryOp::neg: return "-" + a;
         case UnaryOp::square: return a + " * " + a;
@@ -167,7 +169,13 @@ std::string emit_cuda(const Program& P, const std::string& name) {
      << "  double d; __builtin_memcpy(&d, &b, sizeof d); return d;\n"
      << "#else\n"
      << "  return __longlong_as_double((long long)b);\n"
-     << "#endif\n}\n";
+     << "#endif\n}\n"
+     // exp with rnnlab's range rule (hd_math.h): float NaN stays NaN, inf above, 0 below.
+     << "__device__ __forceinline__ float rn_exp(float x) {\n"
+     << "  return x != x ? x : x > (float)" << cuda_constant(cpu_math::kExpMaxF)
+     << " ? (float)rn_bits(0x7ff0000000000000ull) : x < (float)"
+     << cuda_constant(cpu_math::kExpMinF) << " ? 0.0f : exp(x);\n}\n"
+     << "__device__ __forceinline__ double rn_exp(double x) { return exp(x); }\n";
   int dp_slot = -1;
   for (std::size_t s = 0; s < P.slots.size(); ++s)
     if (P.slots[s].kind == Slot::dp) dp_slot = static_cast<int>(s);

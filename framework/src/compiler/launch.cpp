@@ -256,11 +256,3 @@ void run_backward_kernels(const Program& P, const std::string& name, KernelDevic
 }
 
 }  // namespace rnnlab::compiler
-
-#ifndef RNNLAB_HAVE_CUDA
-namespace rnnlab::compiler {
-std::shared_ptr<KernelDevice> cuda_kernel_device(const Program&, const std::string&) {
-  throw Error("the compiled path on CUDA: rnnlab was built without CUDA");
-}
-}  // namespace rnnlab::compiler
-#endif

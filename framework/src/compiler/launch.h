@@ -2,7 +2,7 @@
 //
 // run_forward_kernels / run_backward_kernels compute exactly what run_forward / run_backward
 // (exec_cpu.cpp) compute, with the same arguments and buffers (stages.h), by launching the
-// emitted kernels and GEMMs on a KernelDevice: the CUDA one (cuda_step_launcher.cu: NVRTC +
+// emitted kernels and GEMMs on a KernelDevice: the CUDA one (cuda_launcher.cpp: NVRTC +
 // cuBLAS) or the host shim of the tests (cuda_host_shim.h). All host-side work of the launch
 // is here, so the shim test checks it.
 //
@@ -28,6 +28,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -62,9 +63,12 @@ void run_backward_kernels(const Program& prog, const std::string& name, KernelDe
                           const Buffers& buf, const Tensor& dpacked, Tensor& dp,
                           std::vector<Tensor>& ds0, std::vector<Tensor>& dext);
 
-// The CUDA device for a program (cuda_step_launcher.cu): compiles emit_cuda(prog, name) with
+// The CUDA device for a program (cuda_launcher.cpp): compiles emit_cuda(prog, name) with
 // NVRTC on first use (cached by source); throws rnnlab::Error when CUDA is not built in or
 // NVRTC / the driver cannot be loaded.
 std::shared_ptr<KernelDevice> cuda_kernel_device(const Program& prog, const std::string& name);
+// The NVRTC step of it: a cubin for sm_<sm> (e.g. 90). Needs no GPU, only the library; throws
+// rnnlab::Error with NVRTC's log when the source does not compile, or when CUDA is not built in.
+std::vector<char> nvrtc_compile(const std::string& source, int sm);
 
 }  // namespace rnnlab::compiler

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "compiler/launch.h"
 #include "compiler/stages.h"
 
 namespace rnnlab {
@@ -49,6 +50,8 @@ Var replay(const compiler::Graph::Hoist& h, const std::vector<Var>& in) {
 struct StepCompiler::Traced {
   compiler::Graph graph;
   std::shared_ptr<const compiler::Program> program;
+  // On a CUDA tape: the program's kernels, compiled on first use (launch.h).
+  std::shared_ptr<compiler::KernelDevice> cuda;
 };
 
 StepCompiler::StepCompiler() = default;
@@ -56,8 +59,9 @@ StepCompiler::~StepCompiler() = default;
 
 Var StepCompiler::run(Tape& tape, Cell& cell, const Var& p, const std::vector<Var>& state0,
                       const Var& mask, const CellContext& ctx, std::string* why) {
-  if (tape.device() != Device::cpu) {
-    *why = "the compiled path runs on the CPU only (CUDA C emission is not wired in yet)";
+  const bool on_cuda = tape.device() == Device::cuda;
+  if (tape.device() != Device::cpu && !on_cuda) {
+    *why = "the compiled path runs on the CPU and CUDA only";
     return {};
   }
   if (p.dtype() != DType::f32 && p.dtype() != DType::f64) {
@@ -124,6 +128,17 @@ Var StepCompiler::run(Tape& tape, Cell& cell, const Var& p, const std::vector<Va
   }
   const compiler::Graph& g = tr->graph;
   std::shared_ptr<const compiler::Program> prog = tr->program;
+  if (on_cuda && !tr->cuda) {
+    try {
+      tr->cuda = compiler::cuda_kernel_device(*prog, "rnnlab_step");
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      *why = "CUDA kernels: " + what.substr(0, what.find('\n'));
+      failed_[sig] = *why;
+      return {};
+    }
+  }
+  std::shared_ptr<compiler::KernelDevice> dev = tr->cuda;
 
   std::vector<Var> inputs{p};
   for (const Var& s : state0) inputs.push_back(s);
@@ -137,7 +152,11 @@ Var StepCompiler::run(Tape& tape, Cell& cell, const Var& p, const std::vector<Va
   }
   t0 = std::chrono::steady_clock::now();
   auto buf = std::make_shared<compiler::Buffers>();
-  compiler::run_forward(*prog, p.value(), s0, has_mask ? mask.value() : Tensor{}, ext, *buf);
+  if (dev)
+    compiler::run_forward_kernels(*prog, "rnnlab_step", *dev, p.value(), s0,
+                                  has_mask ? mask.value() : Tensor{}, ext, *buf);
+  else
+    compiler::run_forward(*prog, p.value(), s0, has_mask ? mask.value() : Tensor{}, ext, *buf);
   Tensor packed = buf->packed;  // the states and y were written into it: no copy
   output_in_packed_ = prog->y_in_packed;
   ++stats_->forwards;
@@ -145,7 +164,7 @@ Var StepCompiler::run(Tape& tape, Cell& cell, const Var& p, const std::vector<Va
 
   const std::size_t n_state = state0.size();
   std::shared_ptr<Stats> stats = stats_;
-  return tape.record(packed, inputs, [prog, buf, n_state, has_mask, ext0, stats](BackwardContext& ctx) {
+  return tape.record(packed, inputs, [prog, buf, n_state, has_mask, ext0, stats, dev](BackwardContext& ctx) {
     const auto b0 = std::chrono::steady_clock::now();
     const int n_in = static_cast<int>(ext0 + prog->ext_use.size());
     std::vector<Tensor> ext, dext;
@@ -157,11 +176,16 @@ Var StepCompiler::run(Tape& tape, Cell& cell, const Var& p, const std::vector<Va
     // accumulate: when this node is P's only consumer the tape adopts it, so no zero-filled
     // gradient buffer and no extra pass.
     Tensor dp;
-    if (ctx.needs(0)) dp = backend_for(Device::cpu).empty(ctx.in(0).shape(), ctx.in(0).dtype());
+    if (ctx.needs(0))
+      dp = backend_for(ctx.in(0).device()).empty(ctx.in(0).shape(), ctx.in(0).dtype());
     std::vector<Tensor> ds0;
-    compiler::run_backward(*prog, ctx.in(0),
-                           has_mask ? ctx.in(static_cast<int>(n_state) + 1) : Tensor{}, ext, *buf,
-                           ctx.grad_out(), dp, ds0, dext);
+    const Tensor mask_in = has_mask ? ctx.in(static_cast<int>(n_state) + 1) : Tensor{};
+    if (dev)
+      compiler::run_backward_kernels(*prog, "rnnlab_step", *dev, ctx.in(0), mask_in, ext, *buf,
+                                     ctx.grad_out(), dp, ds0, dext);
+    else
+      compiler::run_backward(*prog, ctx.in(0), mask_in, ext, *buf, ctx.grad_out(), dp, ds0,
+                             dext);
     if (dp.defined()) ctx.accumulate(0, dp);
     for (std::size_t k = 0; k < n_state; ++k)
       if (ctx.needs(static_cast<int>(k) + 1)) ctx.accumulate(static_cast<int>(k) + 1, ds0[k]);
