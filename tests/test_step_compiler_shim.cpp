@@ -200,18 +200,18 @@ void check_all(DType dt) {
 TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
 
 TEST_CASE("step compiler: the emitted CUDA C run through the host shim equals the CPU executor "
-          "(f64, 1e-12; every compilable built-in cell and kitchen_sink, masked and unmasked)"
+          "(f64 to 1e-12: every compilable built-in cell and kitchen_sink, masked and unmasked)"
           * doctest::test_suite("cuda")) {
   check_all(DType::f64);
 }
 
 TEST_CASE("step compiler: the emitted CUDA C run through the host shim equals the CPU executor "
-          "(f32, 1e-4)" * doctest::test_suite("cuda")) {
+          "(f32 to 1e-4)" * doctest::test_suite("cuda")) {
   check_all(DType::f32);
 }
 
 TEST_CASE("step compiler: the emitted CUDA C of every compilable built-in cell and kitchen_sink "
-          "compiles with NVRTC (sm_90, f32 and f64; no GPU needed)" * doctest::test_suite("cuda")) {
+          "compiles with NVRTC (sm_90, f32 and f64: no GPU needed)" * doctest::test_suite("cuda")) {
   Coverage unused;
   std::vector<std::pair<const CellRegistry*, std::string>> cells;
   for (const std::string& name : rnnlab::test::builtin_step_cells())
