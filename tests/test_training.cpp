@@ -2,6 +2,8 @@
 // h5py can read, stops cleanly on NaN, and is reproducible from its seed.
 #include <doctest/doctest.h>
 
+#include "rnnlab/optim.h"
+
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -162,6 +164,40 @@ TEST_CASE("training: bad configurations are input errors" * doctest::test_suite(
   DigitsDataset digits(kDigits);
   Trainer t(*model, cfg);
   CHECK_THROWS_WITH_AS(t.fit(digits, {0, 1, 2}, {}), doctest::Contains("value targets"), InputError);
+}
+
+TEST_CASE("optimizer: a parameter's max_abs bound holds after every update of every rule"
+          * doctest::test_suite("unit")) {
+  using K = UpdateRule::Kind;
+  for (K kind : {K::sgd, K::momentum, K::adam, K::rmsprop}) {
+    ParameterStore bounded, free;
+    Parameter& b = bounded.create("u", {64});
+    Parameter& f = free.create("u", {64});
+    b.max_abs = 0.5;
+    for (int64_t i = 0; i < 64; ++i) b.value.data<float>()[i] = f.value.data<float>()[i] = 0.01f * static_cast<float>(i - 32);
+    UpdateRule r;
+    r.kind = kind;
+    r.lr = 0.05;
+    Optimizer ob(r), of(r);
+    for (int step = 0; step < 20; ++step) {
+      for (ParameterStore* s : {&bounded, &free}) {
+        Parameter& p = s->get("u");
+        p.grad = zeros(p.value.shape(), p.value.dtype(), p.value.device());
+        for (int64_t i = 0; i < 64; ++i) p.grad.data<float>()[i] = i % 2 ? 1.0f : -1.0f;  // push outwards
+      }
+      ob.step(bounded);
+      of.step(free);
+      for (int64_t i = 0; i < 64; ++i) {
+        const float vb = b.value.data<float>()[i], vf = f.value.data<float>()[i];
+        CHECK(std::abs(vb) <= 0.5f);
+        if (std::abs(vf) < 0.49f && step == 0) CHECK(vb == vf);  // inside the bound: the same update
+      }
+    }
+    int64_t at_bound = 0;
+    for (int64_t i = 0; i < 64; ++i) at_bound += std::abs(b.value.data<float>()[i]) == 0.5f;
+    INFO("rule " << update_kind_name(kind));
+    CHECK(at_bound > 0);  // the free copy went past 0.5: the bound did something
+  }
 }
 
 TEST_SUITE_END();

@@ -19,6 +19,7 @@ IndRnnCell::IndRnnCell(const CellArgs& a)
     throw InputError("indrnn: u_min must be below u_max, found " + std::to_string(u_lo) +
                      " and " + std::to_string(u_hi));
   init::uniform(*u_, a.rng, u_lo, u_hi);
+  u_->max_abs = a.config.real("u_max_abs");  // 0: unconstrained
 }
 
 Var IndRnnCell::project_inputs(Tape& tape, const Var& x, const CellContext&) {
@@ -43,6 +44,8 @@ void register_cells(CellRegistry& r) {
        "nonlinearity"},
       {"u_min", ParamType::real, -1.0, false, -2, 2, {}, "recurrent weights u ~ U(u_min, u_max) at init"},
       {"u_max", ParamType::real, 1.0, false, -2, 2, {}, "(the paper's adding runs: U(0, 1))"},
+      {"u_max_abs", ParamType::real, 0.0, false, 0, 10, {},
+       "> 0: the optimizer keeps |u| <= u_max_abs (the paper: 2^(1/T) for ReLU); 0: none"},
   };
   t.create = [](const CellArgs& a) { return std::make_unique<IndRnnCell>(a); };
   r.add(std::move(t));

@@ -9,6 +9,8 @@
 // Each unit only sees its own past, so the step is elementwise ("diagonal"): no recurrent GEMM.
 // No hand-written kernel: the step compiler (step_compiler.h) runs it as one whole-sequence
 // kernel per row block. Init: W Glorot, u ~ U(u_min, u_max) (default U(-1, 1)), b = 0.
+// Constraint (the paper's, for long sequences): with u_max_abs > 0 the optimizer clamps u to
+// [-u_max_abs, u_max_abs] after every update (Parameter::max_abs), e.g. 2^(1/T) for ReLU.
 #pragma once
 
 #include "rnnlab/cell.h"

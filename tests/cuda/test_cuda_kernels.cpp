@@ -307,9 +307,11 @@ TEST_CASE("cuda kernels: dropout masks are bit-identical to the CPU's for the sa
 TEST_CASE("cuda kernels: optimizer updates (sgd, momentum, adam, rmsprop) over several steps") {
   using K = UpdateRule::Kind;
   for (DType dt : kFloat)
-    for (K kind : {K::sgd, K::momentum, K::adam, K::rmsprop}) {
+    for (K kind : {K::sgd, K::momentum, K::adam, K::rmsprop})
+    for (double max_abs : {0.0, 0.3}) {  // unbounded, and clamped to [-0.3, 0.3]
       UpdateRule r;
       r.kind = kind;
+      r.max_abs = max_abs;
       r.lr = 0.01;
       r.weight_decay = 0.001;
       r.grad_scale = 0.8;
@@ -326,7 +328,7 @@ TEST_CASE("cuda kernels: optimizer updates (sgd, momentum, adam, rmsprop) over s
         cpu().apply_update(r, w, grad, n1, n2);
         gpu().apply_update(r, gw, ggrad, g1, g2);
       }
-      INFO(dtype_name(dt) << " rule " << static_cast<int>(kind));
+      INFO(dtype_name(dt) << " rule " << static_cast<int>(kind) << " max_abs " << max_abs);
       CHECK(rel_err(gw, w) <= tol(dt));
       if (kind != K::sgd) CHECK(rel_err(gs1, s1) <= tol(dt));
       if (kind == K::adam) CHECK(rel_err(gs2, s2) <= tol(dt));

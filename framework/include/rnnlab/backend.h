@@ -45,6 +45,7 @@ struct UpdateRule {
   double weight_decay = 0.0;    // L2 added to the gradient
   double grad_scale = 1.0;      // gradient multiplier (clipping)
   int64_t step = 1;             // 1-based step for adam's bias correction
+  double max_abs = 0.0;         // > 0: every updated value clamped to [-max_abs, max_abs]
 };
 
 class Backend {

@@ -1,6 +1,7 @@
 // Optimizers: SGD, momentum, Adam, RMSprop (update maths in backend.h / UpdateRule), with
 // global gradient-norm clipping:  n = sqrt(Σ_p ||g_p||²);  if clip > 0 and n > clip, every
 // gradient is scaled by clip / n. A non-finite gradient norm stops training with an Error.
+// A parameter with max_abs > 0 is clamped to [-max_abs, max_abs] after its update.
 #pragma once
 
 #include <string>

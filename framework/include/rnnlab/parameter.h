@@ -22,6 +22,9 @@ struct Parameter {
   // Tape memo: the node this parameter has on the tape generation `tape_generation`.
   uint64_t tape_generation = 0;
   int32_t tape_node = -1;
+  // > 0: a constraint |value| <= max_abs that the optimizer keeps by clamping after every
+  // update (projected gradient descent; e.g. IndRNN's recurrent weights, |u| <= 2^(1/T)).
+  double max_abs = 0.0;
 };
 
 // Owns the parameters of a model, in creation order (which fixes their order everywhere).

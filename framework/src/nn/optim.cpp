@@ -41,6 +41,7 @@ double Optimizer::step(ParameterStore& params) {
       p->slot1 = zeros(p->value.shape(), p->value.dtype(), p->value.device());
     if (r.kind == UpdateRule::Kind::adam && !p->slot2.defined())
       p->slot2 = zeros(p->value.shape(), p->value.dtype(), p->value.device());
+    r.max_abs = p->max_abs;
     be.apply_update(r, p->value, p->grad, p->slot1, p->slot2);
   }
   params.zero_grad();

@@ -24,7 +24,7 @@ void CpuBackend::dropout_mask(double p, uint64_t seed, Tensor& mask) {
 namespace {
 
 struct Coeffs {
-  double lr, gs, wd, b1, b2, eps, mom, rho, adam_step, adam_c;
+  double lr, gs, wd, b1, b2, eps, mom, rho, adam_step, adam_c, max_abs;
 };
 
 // One loop per rule (no branch inside, restrict pointers), compiled for AVX-512/AVX2/baseline.
@@ -64,6 +64,10 @@ RNNLAB_SIMD_CLONES void update_loop(UpdateRule::Kind kind, const Coeffs& c, T* _
       }
       break;
   }
+  if (c.max_abs > 0) {
+    const T hi = T(c.max_abs), lo = -hi;
+    for (int64_t i = 0; i < n; ++i) w[i] = w[i] < lo ? lo : (w[i] > hi ? hi : w[i]);
+  }
 }
 
 }  // namespace
@@ -80,7 +84,8 @@ void CpuBackend::apply_update(const UpdateRule& r, Tensor& param, const Tensor& 
   if (r.kind == UpdateRule::Kind::adam) RNNLAB_CHECK(slot2.defined(), "adam state missing");
   const double t = static_cast<double>(r.step);
   Coeffs c{r.lr, r.grad_scale, r.weight_decay, r.beta1, r.beta2, r.eps, r.momentum, r.rho,
-           r.lr / (1.0 - std::pow(r.beta1, t)), 1.0 / std::sqrt(1.0 - std::pow(r.beta2, t))};
+           r.lr / (1.0 - std::pow(r.beta1, t)), 1.0 / std::sqrt(1.0 - std::pow(r.beta2, t)),
+           r.max_abs};
   dispatch_float(param.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* w = param.data<T>();

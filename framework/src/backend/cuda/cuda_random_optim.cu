@@ -9,6 +9,7 @@
 //   adam:     m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g²;  w -= step m / (sqrt(v) c + eps)
 //             with step = lr / (1 - b1^t), c = 1 / sqrt(1 - b2^t)  (computed once on the host)
 //   rmsprop:  s = rho s + (1-rho) g²;  w -= lr g / (sqrt(s) + eps)
+// then, with max_abs > 0, w clamped to [-max_abs, max_abs] (the same element's thread).
 #include <cmath>
 
 #include "backend/cuda/counter_hash.h"
@@ -26,7 +27,7 @@ __global__ void dropout_kernel(double p, uint64_t seed, T keep, T* m, int64_t n)
 }
 
 struct Coeffs {
-  double lr, gs, wd, b1, b2, eps, mom, rho, adam_step, adam_c;
+  double lr, gs, wd, b1, b2, eps, mom, rho, adam_step, adam_c, max_abs;
 };
 
 template <typename T>
@@ -64,6 +65,10 @@ __global__ void update_kernel(int kind, Coeffs c, T* __restrict__ w, const T* __
       }
       break;
   }
+  if (c.max_abs > 0) {
+    const T hi = T(c.max_abs), lo = -hi;
+    RNNLAB_GRID_STRIDE(i, n) w[i] = w[i] < lo ? lo : (w[i] > hi ? hi : w[i]);
+  }
 }
 
 }  // namespace
@@ -91,7 +96,8 @@ void CudaBackend::apply_update(const UpdateRule& r, Tensor& param, const Tensor&
   if (n == 0) return;
   const double t = static_cast<double>(r.step);
   Coeffs c{r.lr, r.grad_scale, r.weight_decay, r.beta1, r.beta2, r.eps, r.momentum, r.rho,
-           r.lr / (1.0 - std::pow(r.beta1, t)), 1.0 / std::sqrt(1.0 - std::pow(r.beta2, t))};
+           r.lr / (1.0 - std::pow(r.beta1, t)), 1.0 / std::sqrt(1.0 - std::pow(r.beta2, t)),
+           r.max_abs};
   const int kind = r.kind == UpdateRule::Kind::sgd        ? 0
                    : r.kind == UpdateRule::Kind::momentum ? 1
                    : r.kind == UpdateRule::Kind::adam     ? 2
