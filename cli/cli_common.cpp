@@ -1,12 +1,14 @@
 // Shared pieces of the rnnlab commands (see cli_common.h).
 #include "cli_common.h"
-#include "rnnlab_git_sha.h"  // generated at build time (cli/CMakeLists.txt)
 
+#include <fstream>
 #include <iostream>
-
-#include "rnnlab/runner.h"
+#include <sstream>
 
 #include "rnnlab/dsl/compile.h"
+#include "rnnlab/located_message.h"
+#include "rnnlab/runner.h"
+#include "rnnlab_git_sha.h"  // generated at build time (cli/CMakeLists.txt)
 
 namespace rnnlab::cli {
 
@@ -81,5 +83,20 @@ ExperimentSpec compile_experiment_text(const std::string& text, const std::strin
 std::string git_sha() { return RNNLAB_GIT_SHA; }
 
 std::string version_string() { return std::string(RNNLAB_VERSION) + " (git " + git_sha() + ")"; }
+
+std::string render_input_error(const std::string& what) {
+  const std::size_t nl = what.find('\n');
+  const std::string first = what.substr(0, nl);
+  const std::string rest = nl == std::string::npos ? "" : what.substr(nl + 1) + "\n";
+  const auto located = split_loc_prefix(first);
+  std::ifstream file(located ? located->loc.file : std::string());
+  if (!located || !file) return "error: " + what + "\n";
+  std::ostringstream text;
+  text << file.rdbuf();
+  dsl::Diagnostic d;
+  d.loc = located->loc;
+  d.message = located->message;
+  return dsl::render(d, text.str()) + rest;
+}
 
 }  // namespace rnnlab::cli

@@ -27,6 +27,11 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// An InputError's text as printed: one that points into a .rnn file (located_message.h) as a
+// compiler diagnostic -- `file:line:col: error: message`, the source line and a caret -- the
+// rest as `error: message`. Ends with a newline.
+std::string render_input_error(const std::string& what);
+
 // Bad input whose message is already rendered (compiler diagnostics): printed as is, exit 2.
 class DiagnosticsError : public InputError {
  public:

@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
     std::cerr << e.what() << "\n";
     return kExitBadInput;
   } catch (const InputError& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    std::cerr << render_input_error(e.what());
     return kExitBadInput;
   } catch (const std::exception& e) {
     std::cerr << "rnnlab: failed: " << e.what() << "\n";

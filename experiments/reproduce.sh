@@ -200,12 +200,31 @@ minrnn_copy() {  # minGRU/minLSTM (3 layers) vs LSTM, selective copying
 char_lm_cells() {  # LSTM vs SRU, minGRU, minLSTM (2 layers), Brown characters, hidden 256
   main_run char_lm_cells
   report "$OUT/char_lm_cells"
+  timing char_lm_cells 100 lstm sru mingru minlstm
 }
 
 qrnn_word_lm() {  # QRNN vs LSTM (2 layers of 256), Brown words
   main_run qrnn_word_lm
   report "$OUT/qrnn_word_lm"
+  timing qrnn_word_lm 60 lstm qrnn
 }
+
+# timing STUDY STEPS MODELS...: ms/step on a quiet machine, 3 interleaved repetitions of STEPS
+# training steps per model, one thread, no evaluation -> OUT/STUDY/timing.txt
+timing() {
+  local study=$1 steps=$2 r m
+  shift 2
+  local dir="$OUT/${study}_timing"
+  rm -rf "$dir"
+  for r in 1 2 3; do
+    for m in "$@"; do
+      "$RNNLAB" run "experiments/$study.rnn" --seed 1 -m "$m" --set train.steps="$steps" \
+        --set train.eval_every=0 --threads 1 -q --out "$dir/rep$r" $(tiny_steps)
+    done
+  done
+  "$RNNLAB" report "$dir" | tee "$OUT/$study/timing.txt"
+}
+tiny_steps() { [ "$TINY" != 1 ] || echo "--set train.steps=2 --set data.valid_fraction=0.002 --set data.test_fraction=0.002"; }
 
 length() {  # RWA vs LSTM, length classification (T up to 1000): hidden 64, reduced steps
   main_run length

@@ -370,8 +370,14 @@ TEST_CASE("faults: predict without /config and check of a missing data path exit
 )");
   CliResult c = run_cli({"check", dir + "/nodata.rnn"});
   CHECK(c.code == 2);
-  CHECK_MESSAGE(contains(c.err, "nodata.rnn:3:19: data 'csv': path 'missing.csv' does not exist"),
+  // A compiler diagnostic (editors and CI parse `file:line:col: error:`), source line and caret.
+  CHECK_MESSAGE(contains(c.err, dir + "/nodata.rnn:3:19: error: data 'csv': path 'missing.csv' "
+                                      "does not exist"),
                 c.err);
+  CHECK_MESSAGE(contains(c.err, "\n  data csv { path \"missing.csv\"  steps 3 }\n"
+                                "                  ^\n"),
+                c.err);
+  CHECK_FALSE(contains(c.err, "error: " + dir));
   CHECK_FALSE(contains(c.out, ": ok:"));
 }
 

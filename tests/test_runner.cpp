@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "rnnlab/catalog.h"
+#include "rnnlab/located_message.h"
 #include "rnnlab/run_file.h"
 #include "rnnlab/runner.h"
 #include "cli/runner_util.h"
@@ -311,6 +312,24 @@ TEST_CASE("runner: per-step targets make the last cell return every step"
   const std::string e = error_of([&] { run_experiment(s, cat, o); });
   CHECK(e.find("run 'lstm'") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(out + "/mismatch"));
+}
+
+TEST_CASE("located messages: the file:line:col prefix reads back, other texts do not") {
+  for (const std::string file : {"e.rnn", "/a b/c:d/e.rnn", "C:12:x.rnn"}) {
+    const SourceLoc loc{file, 12, 7};
+    const auto m = split_loc_prefix(loc_prefix(loc) + "data 'csv': path 'x: y' does not exist");
+    REQUIRE(m.has_value());
+    CHECK(m->loc.file == file);
+    CHECK(m->loc.line == 12);
+    CHECK(m->loc.column == 7);
+    CHECK(m->message == "data 'csv': path 'x: y' does not exist");
+  }
+  CHECK(loc_prefix(SourceLoc{"e.rnn", 0, 0}) == "e.rnn: ");
+  CHECK(loc_prefix(SourceLoc{}) == "");
+  CHECK_FALSE(split_loc_prefix("e.rnn: no line").has_value());
+  CHECK_FALSE(split_loc_prefix("data.csv:12: a CSV warning with one number").has_value());
+  CHECK_FALSE(split_loc_prefix("plain text: with a colon").has_value());
+  CHECK_FALSE(split_loc_prefix(":3:4: no file").has_value());
 }
 
 TEST_SUITE_END();

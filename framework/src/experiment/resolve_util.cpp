@@ -5,12 +5,6 @@
 
 namespace rnnlab::detail {
 
-std::string loc_prefix(const SourceLoc& loc) {
-  if (loc.file.empty()) return "";
-  if (loc.line <= 0) return loc.file + ": ";
-  return loc.file + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.column) + ": ";
-}
-
 CellConfig resolve_args(const std::string& what, const std::string& name,
                         const std::vector<ParamSpec>& schema, const ArgMap& args,
                         const SourceLoc& loc, ArgMap* filled) {

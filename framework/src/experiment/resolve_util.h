@@ -7,11 +7,11 @@
 
 #include "rnnlab/catalog.h"
 #include "rnnlab/experiment.h"
+#include "rnnlab/located_message.h"
 
 namespace rnnlab::detail {
 
-// "file:line:col: " (or "file: ", or "") for error messages.
-std::string loc_prefix(const SourceLoc& loc);
+using rnnlab::loc_prefix;  // located_message.h
 
 // CellConfig::resolve with messages saying `what` ("layer 'dense'", "data source 'csv'", ...)
 // instead of "cell '<name>'", prefixed with the location. With `filled`, the complete argument
