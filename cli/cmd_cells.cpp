@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "cli_common.h"
+#include "report_format.h"  // json_str, json_num
 #include "rnnlab/cell_params.h"
 #include "rnnlab/step_compiler.h"
 
@@ -24,42 +25,9 @@ const char* kUsage =
     "skipped. -v also prints every folder searched, in order, the loader's notes, and whether the\n"
     "step compiler compiles each cell's step (else why it falls back to composed).";
 
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
-
 std::string json_value(const ParamValue& v) {
-  if (const auto* s = std::get_if<std::string>(&v)) {
-    std::string out(1, '"');
-    out.append(json_escape(*s)).push_back('"');
-    return out;
-  }
+  if (const auto* s = std::get_if<std::string>(&v)) return json_str(*s);
   return param_value_str(v);
-}
-
-std::string json_number(double x) {
-  if (!std::isfinite(x)) return "null";
-  std::ostringstream os;
-  os.precision(17);
-  os << x;
-  return os.str();
 }
 
 std::string range_text(const ParamSpec& p) {
@@ -92,30 +60,30 @@ void print_json(const Plugins& p) {
   std::cout << "{\"plugins\": [";
   bool first_plugin = true;
   for (const auto& lp : p.loader.plugins()) {
-    std::cout << (first_plugin ? "" : ",") << "\n  {\"name\": \"" << json_escape(lp.name)
-              << "\", \"version\": \"" << json_escape(lp.version) << "\", \"file\": \""
-              << json_escape(lp.file) << "\", \"cells\": [";
+    std::cout << (first_plugin ? "" : ",") << "\n  {\"name\": " << json_str(lp.name)
+              << ", \"version\": " << json_str(lp.version) << ", \"file\": "
+              << json_str(lp.file) << ", \"cells\": [";
     first_plugin = false;
     bool first_cell = true;
     for (const auto& cname : lp.cells) {
       const CellType* c = own_type(p, cname, lp.file);
       if (!c) continue;
-      std::cout << (first_cell ? "" : ",") << "\n    {\"name\": \"" << json_escape(c->name)
-                << "\", \"doc\": \"" << json_escape(c->doc) << "\", \"ambiguous\": "
+      std::cout << (first_cell ? "" : ",") << "\n    {\"name\": " << json_str(c->name)
+                << ", \"doc\": " << json_str(c->doc) << ", \"ambiguous\": "
                 << (p.cells.ambiguity(cname).empty() ? "false" : "true") << ", \"params\": [";
       first_cell = false;
       const std::vector<ParamSpec> schema = listed_schema(p.cells, *c);
       for (std::size_t i = 0; i < schema.size(); ++i) {
         const ParamSpec& s = schema[i];
-        std::cout << (i ? ", " : "") << "\n      {\"name\": \"" << json_escape(s.name)
-                  << "\", \"type\": \"" << param_type_name(s.type) << "\", \"required\": "
+        std::cout << (i ? ", " : "") << "\n      {\"name\": " << json_str(s.name)
+                  << ", \"type\": \"" << param_type_name(s.type) << "\", \"required\": "
                   << (s.required ? "true" : "false") << ", \"default\": "
                   << (s.required ? "null" : json_value(s.default_value))
-                  << ", \"min\": " << json_number(s.min) << ", \"max\": " << json_number(s.max)
+                  << ", \"min\": " << json_num(s.min) << ", \"max\": " << json_num(s.max)
                   << ", \"choices\": [";
         for (std::size_t k = 0; k < s.choices.size(); ++k)
-          std::cout << (k ? ", " : "") << "\"" << json_escape(s.choices[k]) << "\"";
-        std::cout << "], \"doc\": \"" << json_escape(s.doc) << "\"}";
+          std::cout << (k ? ", " : "") << json_str(s.choices[k]);
+        std::cout << "], \"doc\": " << json_str(s.doc) << "}";
       }
       std::cout << "]}";
     }
@@ -123,7 +91,7 @@ void print_json(const Plugins& p) {
   }
   std::cout << "\n], \"skipped\": [";
   for (std::size_t i = 0; i < p.loader.warnings().size(); ++i)
-    std::cout << (i ? ", " : "") << "\"" << json_escape(p.loader.warnings()[i]) << "\"";
+    std::cout << (i ? ", " : "") << json_str(p.loader.warnings()[i]);
   std::cout << "]}\n";
 }
 

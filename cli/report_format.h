@@ -30,7 +30,20 @@ inline std::string full(double x) {
   return buf;
 }
 
+// The one home of rnnlab's JSON text (report --json, cells --json, the HTML pages' data):
+// numbers at full precision (NaN/Inf: null), strings escaped by one rule.
 inline std::string json_num(double x) { return std::isfinite(x) ? full(x) : "null"; }
+
+// Curve points for the HTML charts with 10 significant digits (they show 6; full precision
+// would double a page of a dozen 10 000-step runs); NaN/Inf: null.
+inline std::string json_curve(const std::vector<double>& v) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) out += ',';
+    out += std::isfinite(v[i]) ? num(v[i], "%.10g") : "null";
+  }
+  return out + "]";
+}
 
 // A JSON string; '<' is written as \u003c so the text can sit inside an HTML <script>.
 inline std::string json_str(const std::string& s) {

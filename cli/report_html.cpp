@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "html_page.h"  // esc, raw_element, write_page
-#include "report_assets.h"  // kUPlotJs, kUPlotCss, kUPlotLicense (cmake/RnnlabEmbed.cmake)
+#include "report_assets.h"  // kUPlotJs, kUPlotCss, kUPlotLicense, kReportPageJs (cmake/RnnlabEmbed.cmake)
 #include "report_format.h"
 #include "report_plots.h"
 #include "rnnlab/error.h"
@@ -31,25 +31,14 @@ std::string td_pm(const Stat& s, std::size_t n) {
          esc(pm(s, n)) + "</td>";
 }
 
-// Curve points with 10 significant digits (the charts show 6; full precision would double
-// the page for a study of a dozen 10 000-step runs).
-std::string json_array(const std::vector<double>& v) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (i) out += ',';
-    out += std::isfinite(v[i]) ? num(v[i], "%.10g") : "null";
-  }
-  return out + "]";
-}
-
 std::string json_band(const BandCurve& c) {
-  return "{\"step\":" + json_array(c.step) + ",\"wall\":" + json_array(c.wall_time) +
-         ",\"mean\":" + json_array(c.mean) + ",\"std\":" + json_array(c.std) + "}";
+  return "{\"step\":" + json_curve(c.step) + ",\"wall\":" + json_curve(c.wall_time) +
+         ",\"mean\":" + json_curve(c.mean) + ",\"std\":" + json_curve(c.std) + "}";
 }
 
 std::string json_series(const Series& s) {
-  return "{\"step\":" + json_array(s.step) + ",\"wall\":" + json_array(s.wall_time) +
-         ",\"value\":" + json_array(s.value) + "}";
+  return "{\"step\":" + json_curve(s.step) + ",\"wall\":" + json_curve(s.wall_time) +
+         ",\"value\":" + json_curve(s.value) + "}";
 }
 
 std::string attr_of(const RunRecord& r, const std::string& name) {
@@ -200,138 +189,6 @@ details summary { cursor: pointer; color: #246; }
 .plot { margin: 0.5em 0 1.5em 0; } #plot-error { color: #b00; font-weight: bold; }
 )CSS";
 
-const char* kScript = R"JS(
-(function () {
-  'use strict';
-  var D = JSON.parse(document.getElementById('rnnlab-data').textContent);
-  var palette = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
-  var plots = {};
-  function fmt(v) {
-    if (v == null || !isFinite(v)) return '-';
-    var a = Math.abs(v);
-    return (a !== 0 && (a >= 1e5 || a < 1e-3)) ? v.toExponential(4) : String(+v.toPrecision(6));
-  }
-  function tick(u, splits) {
-    return splits.map(function (v) {
-      if (v == null) return '';
-      var a = Math.abs(v);
-      return (a !== 0 && (a < 1e-3 || a >= 1e5)) ? v.toExponential(0) : String(+v.toPrecision(4));
-    });
-  }
-  function option(id) { var e = document.getElementById(id); return e.type === 'checkbox' ? e.checked : e.value; }
-  // Bands: mean - std .. mean + std of every shown group, drawn under the lines.
-  function drawBands(u, bands, logy) {
-    var ctx = u.ctx;
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
-    ctx.clip();
-    bands.forEach(function (b) {
-      if (!u.series[b.series].show || b.x.length === 0) return;
-      ctx.beginPath();
-      for (var i = 0; i < b.x.length; i++) {
-        var hi = b.mean[i] + b.std[i];
-        var px = u.valToPos(b.x[i], 'x', true), py = u.valToPos(hi, 'y', true);
-        if (i === 0) ctx.moveTo(px, py); else ctx.lineTo(px, py);
-      }
-      for (var k = b.x.length - 1; k >= 0; k--) {
-        var lo = b.mean[k] - b.std[k];
-        if (logy && lo <= 0) lo = b.mean[k] / 10;
-        ctx.lineTo(u.valToPos(b.x[k], 'x', true), u.valToPos(lo, 'y', true));
-      }
-      ctx.closePath();
-      ctx.globalAlpha = 0.18;
-      ctx.fillStyle = b.color;
-      ctx.fill();
-    });
-    ctx.restore();
-  }
-  function build(kind, title) {
-    var el = document.getElementById('plot-' + kind);
-    if (plots[kind]) plots[kind].destroy();
-    el.textContent = '';
-    var xk = option('xaxis'), logy = option('logy'), seeds = option('seeds');
-    var tables = [], series = [{ label: xk === 'step' ? 'step' : 'wall time (s)', value: function (u, v) { return fmt(v); } }];
-    var bands = [], meanSeries = [];
-    D.groups.forEach(function (g, gi) {
-      var c = g[kind];
-      if (!c || c.step.length === 0) return;
-      var color = palette[gi % palette.length];
-      tables.push([xk === 'step' ? c.step : c.wall, c.mean]);
-      series.push({ label: g.label + (g.runs.length > 1 ? ' (mean of ' + g.runs.length + ')' : ''),
-                    stroke: color, width: 2, spanGaps: true, points: { show: kind === 'eval' },
-                    value: function (u, v) { return fmt(v); } });
-      meanSeries.push({ group: g, index: series.length - 1 });
-      if (g.runs.length > 1)
-        bands.push({ series: series.length - 1, x: xk === 'step' ? c.step : c.wall, mean: c.mean, std: c.std, color: color });
-      if (!seeds) return;
-      g.runs.forEach(function (ri) {
-        var r = D.runs[ri], s = r[kind];
-        if (s.step.length === 0) return;
-        tables.push([xk === 'step' ? s.step : s.wall, s.value]);
-        series.push({ label: g.label + ' seed ' + r.seed, stroke: color, width: 1, dash: [5, 4],
-                      spanGaps: true, value: function (u, v) { return fmt(v); } });
-      });
-    });
-    if (tables.length === 0) { el.textContent = 'no ' + title + ' data'; return; }
-    var data = uPlot.join(tables);
-    var opts = {
-      title: title + (logy ? ' (log scale)' : ''),
-      width: Math.max(600, Math.min(1200, document.body.clientWidth - 40)), height: 380,
-      scales: { x: { time: false }, y: logy ? { distr: 3 } : {} },
-      axes: [{ label: xk === 'step' ? 'step' : 'wall time (s)', values: tick },
-             { label: title, size: 70, values: tick }],
-      series: series,
-      hooks: { drawAxes: [function (u) { drawBands(u, bands, logy); }] }
-    };
-    plots[kind] = new uPlot(opts, data, el);
-    return meanSeries;
-  }
-  function check(kind, meanSeries) {
-    var body = document.querySelector('#rnnlab-curve-check tbody');
-    var u = plots[kind];
-    (meanSeries || []).forEach(function (m) {
-      var ys = u.data[m.index], last = null, points = 0;
-      for (var i = 0; i < ys.length; i++) if (ys[i] != null) { last = ys[i]; points++; }
-      var tr = document.createElement('tr');
-      tr.setAttribute('data-plot', kind);
-      tr.setAttribute('data-group', m.group.id);
-      tr.setAttribute('data-points', String(points));
-      tr.setAttribute('data-last', String(last));
-      tr.innerHTML = '<td>' + kind + '</td><td>' + m.group.label + '</td><td>' + points + '</td><td>' + last + '</td>';
-      body.appendChild(tr);
-    });
-  }
-  function render(first) {
-    var tm = build('train', 'training loss');
-    var em = build('eval', D.eval_label);
-    if (first) { check('train', tm); check('eval', em); }
-    document.body.setAttribute('data-view', 'x=' + option('xaxis') + '&log=' + (option('logy') ? 1 : 0) +
-                               '&seeds=' + (option('seeds') ? 1 : 0));
-  }
-  // Settings from the address: report.html#x=wall&log=1&seeds=1 (for links and tests).
-  function fromHash() {
-    location.hash.replace(/^#/, '').split('&').forEach(function (kv) {
-      var p = kv.split('=');
-      if (p[0] === 'x' && (p[1] === 'step' || p[1] === 'wall')) document.getElementById('xaxis').value = p[1];
-      if (p[0] === 'log') document.getElementById('logy').checked = p[1] === '1';
-      if (p[0] === 'seeds') document.getElementById('seeds').checked = p[1] === '1';
-    });
-  }
-  try {
-    fromHash();
-    render(true);
-    ['xaxis', 'logy', 'seeds'].forEach(function (id) {
-      document.getElementById(id).addEventListener('change', function () { render(false); });
-    });
-    document.body.setAttribute('data-rendered', 'ok');
-  } catch (e) {
-    document.getElementById('plot-error').textContent = 'The curves could not be drawn: ' + e;
-    document.body.setAttribute('data-rendered', 'error: ' + e);
-  }
-})();
-)JS";
-
 }  // namespace
 
 void write_html(const std::string& path, const std::vector<RunRecord>& runs,
@@ -372,7 +229,7 @@ void write_html(const std::string& path, const std::vector<RunRecord>& runs,
     << "<details><summary>uPlot licence</summary><pre>" << esc(kUPlotLicense)
     << "</pre></details>\n"
     << raw_element("script", curve_data(groups, several), " type=\"application/json\" id=\"rnnlab-data\"")
-    << raw_element("script", kUPlotJs) << raw_element("script", kScript) << "</body>\n</html>\n";
+    << raw_element("script", kUPlotJs) << raw_element("script", kReportPageJs) << "</body>\n</html>\n";
 
   write_page(path, h.str(), "report --html");
 }

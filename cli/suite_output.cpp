@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "html_page.h"  // esc, raw_element, write_page
-#include "report_assets.h"  // kUPlotJs, kUPlotCss, kUPlotLicense (cmake/RnnlabEmbed.cmake)
+#include "report_assets.h"  // kUPlotJs, kUPlotCss, kUPlotLicense, kSuitePageJs (cmake/RnnlabEmbed.cmake)
 #include "report_format.h"
 #include "rnnlab/error.h"
 #include "rnnlab/run_file.h"
@@ -107,15 +107,6 @@ std::string columns(const std::vector<std::vector<std::string>>& rows) {
 
 
 
-std::string json_array(const std::vector<double>& v) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (i) out += ',';
-    out += std::isfinite(v[i]) ? num(v[i], "%.10g") : "null";
-  }
-  return out + "]";
-}
-
 std::string curve_data(const Leaderboard& lb) {
   std::ostringstream j;
   j << "{\"cells\":[";
@@ -136,8 +127,8 @@ std::string curve_data(const Leaderboard& lb) {
       if (series.empty()) continue;
       const BandCurve b = band_curve(series);
       j << (first ? "" : ",") << "{\"cell\":" << c << ",\"runs\":" << series.size()
-        << ",\"step\":" << json_array(b.step) << ",\"mean\":" << json_array(b.mean)
-        << ",\"std\":" << json_array(b.std) << "}";
+        << ",\"step\":" << json_curve(b.step) << ",\"mean\":" << json_curve(b.mean)
+        << ",\"std\":" << json_curve(b.std) << "}";
       first = false;
     }
     j << "]}";
@@ -158,74 +149,6 @@ td.best { background: #e6f4e6; font-weight: bold; } td.bad { background: #fff3f0
 .plots { display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; } .plot { margin: 0.3em 0 1em 0; }
 #plot-error { color: #b00; font-weight: bold; }
 )CSS";
-
-const char* kScript = R"JS(
-(function () {
-  'use strict';
-  var D = JSON.parse(document.getElementById('rnnlab-data').textContent);
-  var palette = ['#d62728', '#1f77b4', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
-  function fmt(v) {
-    if (v == null || !isFinite(v)) return '-';
-    var a = Math.abs(v);
-    return (a !== 0 && (a >= 1e5 || a < 1e-3)) ? v.toExponential(4) : String(+v.toPrecision(6));
-  }
-  function tick(u, splits) {
-    return splits.map(function (v) { return v == null ? '' : String(+v.toPrecision(4)); });
-  }
-  function drawBands(u, bands) {
-    var ctx = u.ctx;
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
-    ctx.clip();
-    bands.forEach(function (b) {
-      if (!u.series[b.series].show || b.x.length === 0) return;
-      ctx.beginPath();
-      for (var i = 0; i < b.x.length; i++) {
-        var px = u.valToPos(b.x[i], 'x', true), py = u.valToPos(b.mean[i] + b.std[i], 'y', true);
-        if (i === 0) ctx.moveTo(px, py); else ctx.lineTo(px, py);
-      }
-      for (var k = b.x.length - 1; k >= 0; k--)
-        ctx.lineTo(u.valToPos(b.x[k], 'x', true), u.valToPos(b.mean[k] - b.std[k], 'y', true));
-      ctx.closePath();
-      ctx.globalAlpha = 0.18;
-      ctx.fillStyle = b.color;
-      ctx.fill();
-    });
-    ctx.restore();
-  }
-  var drawn = 0;
-  try {
-    D.tasks.forEach(function (t, ti) {
-      var el = document.getElementById('plot-' + ti);
-      if (t.curves.length === 0) { el.textContent = 'no finished run with evaluations'; return; }
-      var tables = [], series = [{ label: 'step', value: function (u, v) { return fmt(v); } }], bands = [];
-      t.curves.forEach(function (c) {
-        var color = palette[c.cell % palette.length];
-        tables.push([c.step, c.mean]);
-        series.push({ label: D.cells[c.cell] + (c.runs > 1 ? ' (mean of ' + c.runs + ')' : ''),
-                      stroke: color, width: 2, spanGaps: true, points: { show: true },
-                      value: function (u, v) { return fmt(v); } });
-        if (c.runs > 1) bands.push({ series: series.length - 1, x: c.step, mean: c.mean, std: c.std, color: color });
-      });
-      new uPlot({
-        title: t.task + ': eval ' + t.metric,
-        width: 520, height: 300,
-        scales: { x: { time: false } },
-        axes: [{ label: 'step', values: tick }, { label: t.metric, size: 60, values: tick }],
-        series: series,
-        hooks: { drawAxes: [function (u) { drawBands(u, bands); }] }
-      }, uPlot.join(tables), el);
-      drawn++;
-    });
-    document.body.setAttribute('data-charts', String(drawn));
-    document.body.setAttribute('data-rendered', 'ok');
-  } catch (e) {
-    document.getElementById('plot-error').textContent = 'The curves could not be drawn: ' + e;
-    document.body.setAttribute('data-rendered', 'error: ' + e);
-  }
-})();
-)JS";
 
 }  // namespace
 
@@ -384,7 +307,7 @@ void write_leaderboard_html(const std::string& path, const Leaderboard& lb, cons
     << "<details><summary>uPlot licence</summary><pre>" << esc(kUPlotLicense)
     << "</pre></details>\n"
     << raw_element("script", curve_data(lb), " type=\"application/json\" id=\"rnnlab-data\"")
-    << raw_element("script", kUPlotJs) << raw_element("script", kScript) << "</body>\n</html>\n";
+    << raw_element("script", kUPlotJs) << raw_element("script", kSuitePageJs) << "</body>\n</html>\n";
 
   write_page(path, h.str(), "suite");
 }
