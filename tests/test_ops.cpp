@@ -1,8 +1,11 @@
 // Every autodiff op, gradient-checked in float64 by central differences.
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include "rnnlab/gradcheck.h"
 #include "rnnlab/ops.h"
+#include "rnnlab/ops_norm.h"
 #include "test_util.h"
 
 using namespace rnnlab;
@@ -201,6 +204,40 @@ TEST_CASE("gradcheck: one_minus and lerp (SDK conveniences) are gradient-checked
     CHECK(l[i] == doctest::Approx((1.0 - vw[i]) * va[i] + vw[i] * vb[i]).epsilon(1e-14));
   }
   CHECK_THROWS_AS(lerp(t.constant(a), t.constant(rand_tensor({3, 4}, 11)), t.constant(w)), Error);
+}
+
+TEST_CASE("gradcheck: sum_last, mean_last and layer_norm are gradient-checked and equal the written-out maths") {
+  check("sum_last [T,B,H]", [](Tape&, const std::vector<Var>& v) { return weighted(sum_last(v[0])); },
+        {rand_tensor({2, 3, 5}, 21)});
+  check("mean_last", [](Tape&, const std::vector<Var>& v) { return weighted(mean_last(v[0])); },
+        {rand_tensor({3, 5}, 22)});
+  check("layer_norm with bias",
+        [](Tape&, const std::vector<Var>& v) { return weighted(layer_norm(v[0], v[1], v[2])); },
+        {rand_tensor({2, 3, 5}, 23), rand_tensor({5}, 24), rand_tensor({5}, 25)});
+  check("layer_norm without bias, B = H",
+        [](Tape&, const std::vector<Var>& v) { return weighted(layer_norm(v[0], v[1], Var{})); },
+        {rand_tensor({4, 4}, 26), rand_tensor({4}, 27)});
+  // Values: rows of mean 0 and variance 1 / (1 + eps / var) before gain and bias.
+  Tape t;
+  const Tensor x = rand_tensor({3, 6}, 28, -4.0, 4.0), g = rand_tensor({6}, 29), b = rand_tensor({6}, 30);
+  const auto vx = to_vector<double>(x), vg = to_vector<double>(g), vb = to_vector<double>(b);
+  const double eps = 1e-3;
+  const Var y = layer_norm(t.constant(x), t.constant(g), t.constant(b), eps);
+  CHECK(y.shape() == Shape{3, 6});
+  CHECK(sum_last(t.constant(x)).shape() == Shape{3, 1});
+  const auto vy = to_vector<double>(y.value());
+  const auto vm = to_vector<double>(mean_last(t.constant(x)).value());
+  for (int r = 0; r < 3; ++r) {
+    double mu = 0, var = 0;
+    for (int j = 0; j < 6; ++j) mu += vx[r * 6 + j] / 6;
+    for (int j = 0; j < 6; ++j) var += (vx[r * 6 + j] - mu) * (vx[r * 6 + j] - mu) / 6;
+    CHECK(vm[r] == doctest::Approx(mu).epsilon(1e-14));
+    for (int j = 0; j < 6; ++j)
+      CHECK(vy[r * 6 + j] ==
+            doctest::Approx((vx[r * 6 + j] - mu) / std::sqrt(var + eps) * vg[j] + vb[j]).epsilon(1e-12));
+  }
+  CHECK_THROWS_AS(layer_norm(t.constant(x), t.constant(rand_tensor({5}, 31)), Var{}), InputError);
+  CHECK_THROWS_AS(layer_norm(t.constant(x), t.constant(g), Var{}, 0.0), InputError);
 }
 
 TEST_SUITE_END();
