@@ -55,10 +55,10 @@ const char* kUsage =
 std::string summary_line(const RunSummary& s) {
   char buf[256];
   std::string line = s.name + ": ";
-  if (s.status == "skipped")
+  if (s.status == RunState::skipped)
     return line + "already finished (" + std::to_string(s.steps) + " steps), skipped -> " + s.path;
-  if (s.status == "failed") return line + "FAILED: " + s.error + " -> " + s.path;
-  if (s.status == "interrupted")
+  if (s.status == RunState::failed) return line + "FAILED: " + s.error + " -> " + s.path;
+  if (s.status == RunState::interrupted)
     line += "interrupted at step " + std::to_string(s.steps) + " (continue with --resume), ";
   else
     line += "finished " + std::to_string(s.steps) + " steps, ";
@@ -116,7 +116,7 @@ int run_manifest_task(const std::string& manifest, int64_t task, int threads, bo
   std::cerr << "task " << task << ": " << t.record.id << " -> " << t.record.path << std::endl;
   const RunSummary s = execute_run(t.plan, catalog, options);
   std::cout << summary_line(s) << std::endl;
-  return s.status == "finished" || s.status == "skipped" ? kExitOk : kExitRunFailed;
+  return s.status == RunState::finished || s.status == RunState::skipped ? kExitOk : kExitRunFailed;
 }
 
 }  // namespace
@@ -199,7 +199,7 @@ int cmd_run(const Args& args) {
   };
   const std::vector<RunSummary> runs = run_experiment(spec, catalog, options);
   const bool bad = std::any_of(runs.begin(), runs.end(), [](const RunSummary& s) {
-    return s.status == "failed" || s.status == "interrupted";
+    return s.status == RunState::failed || s.status == RunState::interrupted;
   });
   return bad ? kExitRunFailed : kExitOk;
 }

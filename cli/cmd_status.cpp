@@ -1,8 +1,10 @@
 // rnnlab status DIR: the state of every run of a sweep, from the run files' status attributes.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <map>
 
+#include "rnnlab/run_state_type.h"
 #include "rnnlab/slurm_probe.h"
 #include "sweep_common.h"
 
@@ -54,15 +56,20 @@ int cmd_status(const Args& args) {
     if (!s.error.empty()) std::cout << "\t" << one_line(s.error, 160);
     std::cout << "\n";
   }
-  std::cout << statuses.size() << " runs: " << counts["finished"] << " finished, "
-            << counts["failed"] << " failed, " << counts["interrupted"] << " interrupted, "
-            << counts["running"] << " running, " << counts["missing"] << " missing";
-  for (const auto& [state, n] : counts)
-    if (state != "finished" && state != "failed" && state != "interrupted" &&
-        state != "running" && state != "missing")
+  // Our states always, in this order (zero counts too); then any other (Slurm's) with a count.
+  constexpr RunState kListed[] = {RunState::finished, RunState::failed, RunState::interrupted,
+                                  RunState::running, RunState::missing};
+  std::cout << statuses.size() << " runs: ";
+  for (const RunState s : kListed)
+    std::cout << (s == kListed[0] ? "" : ", ") << counts[to_string(s)] << " " << s;
+  for (const auto& [state, n] : counts) {
+    const std::optional<RunState> s = parse_run_state(state);
+    if (!s || std::find(std::begin(kListed), std::end(kListed), *s) == std::end(kListed))
       std::cout << ", " << n << " " << state;
+  }
   std::cout << "\n";
-  return counts["finished"] == static_cast<int>(statuses.size()) ? kExitOk : kExitRunFailed;
+  const int finished = counts[to_string(RunState::finished)];
+  return finished == static_cast<int>(statuses.size()) ? kExitOk : kExitRunFailed;
 }
 
 }  // namespace rnnlab::cli

@@ -194,12 +194,14 @@ bool leaderboard(const std::string& dir, const std::string& to,
       s.state = "refused";
       s.error = it->second;
     }
-    if (s.state != "finished" && s.error.empty()) {
+    const std::optional<RunState> state = parse_run_state(s.state);
+    if (state != RunState::finished && s.error.empty()) {
       const LogError e = log_error(folder, *s.record);
-      if (e.failed && s.state == "missing") s.state = "failed";  // no file: the first batch
+      if (e.failed && state == RunState::missing)  // no file: the first batch
+        s.state = to_string(RunState::failed);
       s.error = e.message;
     }
-    all_finished &= s.state == "finished";
+    all_finished &= state == RunState::finished;
     std::error_code ec;
     any_file |= fs::exists(s.record->path, ec);
   }
@@ -447,10 +449,11 @@ int cmd_suite(const Args& args) {
   std::vector<ManifestRecord> pending;
   std::size_t failed_kept = 0;
   for (const RunStatus& s : run_statuses(records, std::cerr)) {
-    if (s.state == "running" && queued) continue;
-    if (rerun_failed ? needs_rerun(s.state, queued) : s.state != "failed")
+    const std::optional<RunState> state = parse_run_state(s.state);
+    if (state == RunState::running && queued) continue;
+    if (rerun_failed ? needs_rerun(state, queued) : state != RunState::failed)
       pending.push_back(*s.record);
-    else if (s.state == "failed")
+    else if (state == RunState::failed)
       ++failed_kept;
   }
   auto count = [](std::size_t n, const char* what) {

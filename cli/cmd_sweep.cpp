@@ -106,9 +106,9 @@ int run_local(const SweepFolder& folder, const std::vector<ManifestRecord>& pend
   for (const TaskOutcome& o : outcomes) {
     const ManifestRecord& r = *o.record;
     const TaskReport report = task_report(folder, r, lo.attempt);
-    finished += report.state == "finished";
+    finished += report.state == RunState::finished;
     std::cout << r.task << "\t" << report.state << "\t" << r.id;
-    if (report.state != "finished") {
+    if (report.state != RunState::finished) {
       const std::string& error = report.error;
       std::cout << "\t(exit " << o.exit_code << (error.empty() ? "" : ": " + error) << "; logs "
                 << folder.log(r.task, lo.attempt, "{out,err}") << ")";
@@ -254,7 +254,7 @@ int cmd_sweep(const Args& args) {
       std::cerr << "rnnlab sweep: a Slurm job of " << dir
                 << " is still queued; runs marked running are left alone" << std::endl;
     for (const auto& s : run_statuses(records, std::cerr))
-      if (needs_rerun(s.state, active)) pending.push_back(*s.record);
+      if (needs_rerun(parse_run_state(s.state), active)) pending.push_back(*s.record);
     std::cerr << "rnnlab sweep: " << pending.size() << " of " << records.size()
               << " runs failed, interrupted, killed or missing in " << dir << std::endl;
     if (pending.empty()) return kExitOk;

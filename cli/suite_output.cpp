@@ -11,6 +11,7 @@
 #include "report_format.h"
 #include "rnnlab/error.h"
 #include "rnnlab/run_file.h"
+#include "rnnlab/run_state_type.h"
 #include "rnnlab/run_views.h"
 
 namespace rnnlab::cli {
@@ -25,7 +26,7 @@ const char* metric_format(const std::string& metric) {
 std::string value_text(const SuiteEntry& e, const std::string& metric) {
   if (e.finished == 0) {
     for (const auto& r : e.runs)
-      if (r.state != "finished") return r.state;
+      if (parse_run_state(r.state) != RunState::finished) return r.state;
     return e.runs.empty() ? "-" : "no metric";
   }
   std::string s = pm(e.value, e.finished, metric_format(metric));
@@ -48,9 +49,10 @@ std::string params_text(int64_t n) {
 std::vector<std::string> problems(const SuiteEntry& e) {
   std::vector<std::string> out;
   for (const auto& r : e.runs)
-    if (r.state != "finished" || !r.run || !std::isfinite(r.run->final_metric)) {
+    if (const bool finished = parse_run_state(r.state) == RunState::finished;
+        !finished || !r.run || !std::isfinite(r.run->final_metric)) {
       std::string p = "seed " + std::to_string(r.seed) + ": " +
-                      (r.state == "finished" ? std::string("finished without a metric") : r.state);
+                      (finished ? std::string("finished without a metric") : r.state);
       if (!r.error.empty()) p += ": " + r.error;
       out.push_back(p);
     }
@@ -121,7 +123,8 @@ std::string curve_data(const Leaderboard& lb) {
       const SuiteEntry& e = task.entries[c];
       std::vector<const Series*> series;
       for (const auto& r : e.runs)
-        if (r.state == "finished" && r.run && !r.run->eval_metric.step.empty() &&
+        if (parse_run_state(r.state) == RunState::finished && r.run &&
+            !r.run->eval_metric.step.empty() &&
             r.run->metric == task.metric)
           series.push_back(&r.run->eval_metric);
       if (series.empty()) continue;

@@ -148,16 +148,16 @@ TEST_CASE("run reader: read_metrics and read_timing on a run file, read_run grou
 
 TEST_CASE("run state: missing, finished, failed, running and an unreadable file") {
   const std::string dir = test::fresh_dir("results_layer_state");
-  CHECK(run_state(dir + "/none.h5") == "missing");
+  CHECK(run_state(dir + "/none.h5") == RunState::missing);
   write_run(dir + "/done.h5", L::kFinished, 0.1, {0.9}, 7);
   int64_t steps = 0;
-  CHECK(run_state(dir + "/done.h5", &steps) == "finished");
+  CHECK(run_state(dir + "/done.h5", &steps) == RunState::finished);
   CHECK(steps == 7);
   write_run(dir + "/live.h5", L::kRunning, 0.1, {0.9});
-  CHECK(run_state(dir + "/live.h5") == "running");
+  CHECK(run_state(dir + "/live.h5") == RunState::running);
   std::ofstream(dir + "/bad.h5") << "garbage";
   std::string error, unreadable;
-  CHECK(run_state(dir + "/bad.h5", nullptr, &error, &unreadable) == "failed");
+  CHECK(run_state(dir + "/bad.h5", nullptr, &error, &unreadable) == RunState::failed);
   CHECK(!unreadable.empty());
   CHECK(error == unreadable);
 

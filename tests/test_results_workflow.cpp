@@ -99,7 +99,7 @@ TEST_CASE(
              {"data.split_seed", {int64_t{1}, int64_t{4}}, {}}};
   auto runs = run_experiment(s, cat, quiet_options(out));
   REQUIRE(runs.size() == 4);
-  for (const auto& r : runs) REQUIRE(r.status == "finished");
+  for (const auto& r : runs) REQUIRE(r.status == RunState::finished);
   auto eval_of = [&](int seed, int split_seed) {
     const std::string p = out + "/tiny/lstm-seed=" + std::to_string(seed) +
                           "_split_seed=" + std::to_string(split_seed) + "/run.h5";
@@ -170,7 +170,7 @@ TEST_CASE("run file: /config/values holds every resolved value with its type (C+
   s.sweep = {{"model.lstm.hidden", {int64_t{6}}, {}}};
   auto runs = run_experiment(s, cat, quiet_options(out));
   REQUIRE(runs.size() == 1);
-  REQUIRE(runs[0].status == "finished");
+  REQUIRE(runs[0].status == RunState::finished);
   RunFile f = RunFile::open(runs[0].path);
   auto type = [&](const std::string& k) { return f.attr_type("config/values/" + k); };
   const std::string v = "config/values/";

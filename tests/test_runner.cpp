@@ -256,7 +256,7 @@ TEST_CASE("runner: a tiny digits run writes a complete run file"
   std::vector<RunSummary> runs = run_experiment(tiny_digits_spec(40), cat, o);
   REQUIRE(runs.size() == 1);
   const RunSummary& r = runs[0];
-  CHECK(r.status == "finished");
+  CHECK(r.status == RunState::finished);
   CHECK(r.steps == 40);
   CHECK(r.path == out + "/tiny/lstm/run.h5");
   REQUIRE(r.final_eval);
@@ -301,7 +301,7 @@ TEST_CASE("runner: per-step targets make the last cell return every step"
   RunOptions o = quiet_options(out);
   std::vector<RunSummary> runs = run_experiment(s, cat, o);
   REQUIRE(runs.size() == 1);
-  CHECK(runs[0].status == "finished");
+  CHECK(runs[0].status == RunState::finished);
   REQUIRE(runs[0].final_eval);
   CHECK(runs[0].final_eval->accuracy < 0);  // regression: no accuracy
 

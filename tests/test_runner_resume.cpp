@@ -80,7 +80,7 @@ const std::string& reference_run() {
   static const std::string path = [] {
     const std::string out = unique_dir("resume_reference");
     auto runs = run_experiment(resume_spec(kSteps), Catalog(builtin_cells()), options(out));
-    REQUIRE(runs.at(0).status == "finished");
+    REQUIRE(runs.at(0).status == RunState::finished);
     return runs[0].path;
   }();
   return path;
@@ -156,7 +156,7 @@ TEST_CASE("resume: a run stopped by SIGINT writes a checkpoint and resumes bit-i
   };
   auto first = run_experiment(resume_spec(kSteps), cat, o);
   REQUIRE(first.size() == 1);
-  CHECK(first[0].status == "interrupted");
+  CHECK(first[0].status == RunState::interrupted);
   CHECK(first[0].steps == 37);
   {
     RunFile f = RunFile::open(first[0].path);
@@ -179,7 +179,7 @@ TEST_CASE("resume: a run stopped by SIGINT writes a checkpoint and resumes bit-i
   }
   auto second = run_experiment(resume_spec(kSteps), cat, options(out, true));
   REQUIRE(second.size() == 1);
-  CHECK(second[0].status == "finished");
+  CHECK(second[0].status == RunState::finished);
   CHECK(second[0].resumed_from == 37);
   check_same_as_reference(second[0].path);
   {
@@ -189,7 +189,7 @@ TEST_CASE("resume: a run stopped by SIGINT writes a checkpoint and resumes bit-i
   }
 
   // Resuming a finished run skips it; another configuration is refused.
-  CHECK(run_experiment(resume_spec(kSteps), cat, options(out, true))[0].status == "skipped");
+  CHECK(run_experiment(resume_spec(kSteps), cat, options(out, true))[0].status == RunState::skipped);
 }
 
 TEST_CASE("resume: a run whose configuration changed is not resumed") {
@@ -200,7 +200,7 @@ TEST_CASE("resume: a run whose configuration changed is not resumed") {
   o.on_step = [](int64_t step) {
     if (step == 12) ::raise(SIGTERM);
   };
-  CHECK(run_experiment(resume_spec(kSteps), cat, o)[0].status == "interrupted");
+  CHECK(run_experiment(resume_spec(kSteps), cat, o)[0].status == RunState::interrupted);
   ExperimentSpec changed = resume_spec(kSteps);
   changed.train.settings["batch"] = arg(int64_t{8});
   CHECK_THROWS_WITH_AS(run_experiment(changed, cat, options(out, true)),
@@ -249,7 +249,7 @@ TEST_CASE("resume: SIGKILL at a random step after a checkpoint, resume, bit-iden
   }
   auto runs = run_experiment(resume_spec(kSteps), Catalog(builtin_cells()), options(out, true));
   REQUIRE(runs.size() == 1);
-  CHECK(runs[0].status == "finished");
+  CHECK(runs[0].status == RunState::finished);
   CHECK(runs[0].resumed_from == target / 10 * 10);
   check_same_as_reference(path);
 }

@@ -240,7 +240,7 @@ TEST_CASE("slurm: runs of a cancelled array job are reported by status as cancel
     const std::string q = sh("timeout 10 squeue -h -t RUNNING -o %i -j " + array);
     for (const auto& rec : recs)
       if (q.find(array + "_" + std::to_string(rec.task)) != std::string::npos &&
-          run_state(rec.path) == "running")
+          run_state(rec.path) == RunState::running)
         started = true;
     if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -266,7 +266,7 @@ TEST_CASE("slurm: runs of a cancelled array job are reported by status as cancel
   for (const auto& rec : recs) {
     const std::string t = sh("scontrol -o show job " + array + "_" + std::to_string(rec.task));
     CHECK_MESSAGE(t.find("JobState=CANCELLED") != std::string::npos, t);
-    const std::string file = run_state(rec.path);
+    const std::string file = to_string(run_state(rec.path));
     const std::string want = file == "missing" || file == "running" ? "cancelled" : file;
     CHECK_MESSAGE(file != "finished", rec.id);
     cancelled += want == "cancelled";

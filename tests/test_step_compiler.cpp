@@ -218,7 +218,7 @@ TEST_CASE("step compiler: the train setting path chooses it per model and the ru
   REQUIRE(runs.size() == 3);
   std::vector<std::string> paths;
   for (const RunSummary& r : runs) {
-    CHECK(r.status == "finished");
+    CHECK(r.status == RunState::finished);
     paths.push_back(RunFile::open(r.path, false).attr_string("recurrent_paths"));
   }
   CHECK(paths == std::vector<std::string>{"layer0=compiled", "layer0=composed", "layer0=compiled"});

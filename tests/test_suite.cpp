@@ -305,7 +305,7 @@ TEST_CASE(
   REQUIRE(records.size() == 30);
   for (const auto& rec : records) {
     CAPTURE(rec.id);
-    CHECK(run_state(rec.path) == "finished");
+    CHECK(run_state(rec.path) == RunState::finished);
     CHECK(fs::exists(out + "/specs/" + rec.experiment() + ".rnn"));
     CHECK(rec.file == out + "/specs/" + rec.experiment() + ".rnn");
   }
@@ -379,7 +379,7 @@ TEST_CASE(
   REQUIRE(records.size() == 9);
   auto finished = [&] {
     std::size_t n = 0;
-    for (const auto& rec : records) n += run_state(rec.path) == "finished";
+    for (const auto& rec : records) n += run_state(rec.path) == RunState::finished;
     return n;
   };
   const auto t0 = std::chrono::steady_clock::now();
@@ -392,7 +392,7 @@ TEST_CASE(
   REQUIRE_MESSAGE(before < records.size(), "the suite ended before it was interrupted");
   std::map<std::string, fs::file_time_type> done;
   for (const auto& rec : records)
-    if (run_state(rec.path) == "finished") done[rec.path] = mtime(rec.path);
+    if (run_state(rec.path) == RunState::finished) done[rec.path] = mtime(rec.path);
 
   const CliResult r = run_cli(args, "suite_resume_again");
   REQUIRE_MESSAGE(r.code == 0, r.err << r.out);
@@ -412,7 +412,7 @@ TEST_CASE(
   fs::remove(gone);
   const CliResult third = run_cli(args, "suite_resume_third");
   REQUIRE_MESSAGE(third.code == 0, third.err << third.out);
-  CHECK(run_state(gone) == "finished");
+  CHECK(run_state(gone) == RunState::finished);
   CHECK(mtime(records[0].path) == kept);
 }
 
@@ -433,9 +433,9 @@ TEST_CASE(
   CHECK_MESSAGE(r.code == 1, r.err << r.out);  // a run did not finish
   for (const std::string task : {"copy", "adding"}) {
     CAPTURE(task);
-    CHECK(run_state(out + "/" + task + "/lstm-seed=1/run.h5") == "finished");
-    CHECK(run_state(out + "/" + task + "/gru-seed=1/run.h5") == "finished");
-    CHECK(run_state(out + "/" + task + "/tp_step_throw-seed=1/run.h5") == "failed");
+    CHECK(run_state(out + "/" + task + "/lstm-seed=1/run.h5") == RunState::finished);
+    CHECK(run_state(out + "/" + task + "/gru-seed=1/run.h5") == RunState::finished);
+    CHECK(run_state(out + "/" + task + "/tp_step_throw-seed=1/run.h5") == RunState::failed);
   }
   CHECK(r.out.find("copy/tp_step_throw seed 1: failed: ") != std::string::npos);
   CHECK(r.out.find("42") != std::string::npos);
@@ -456,7 +456,7 @@ TEST_CASE(
   CHECK_MESSAGE(
       f.out.find("copy/tp_step_throw seed 1: failed: model 'tp_step_throw'") != std::string::npos,
       f.out);
-  CHECK(run_state(first + "/copy/gru-seed=1/run.h5") == "finished");
+  CHECK(run_state(first + "/copy/gru-seed=1/run.h5") == RunState::finished);
 
   // Diverging: elman with an absurd learning rate, for its runs only.
   const std::string div = fresh_dir("suite_diverge");
@@ -465,8 +465,8 @@ TEST_CASE(
                "--budget", "smoke", "--tasks", "adding", "--out", div},
               "suite_diverge");
   CHECK(d.code == 1);
-  CHECK(run_state(div + "/adding/elman-seed=1/run.h5") == "failed");
-  CHECK(run_state(div + "/adding/lstm-seed=1/run.h5") == "finished");
+  CHECK(run_state(div + "/adding/elman-seed=1/run.h5") == RunState::failed);
+  CHECK(run_state(div + "/adding/lstm-seed=1/run.h5") == RunState::finished);
   CHECK_MESSAGE(d.out.find("adding/elman seed 1: failed") != std::string::npos, d.out);
 }
 
@@ -498,7 +498,7 @@ TEST_CASE("slurm: suite on the smoke budget as an array job, the leaderboard job
                   slurp(out + "/logs/leaderboard.err"));
   const auto records = read_manifest(out + "/manifest.tsv");
   REQUIRE(records.size() == 6);
-  for (const auto& rec : records) CHECK(run_state(rec.path) == "finished");
+  for (const auto& rec : records) CHECK(run_state(rec.path) == RunState::finished);
   const auto rows = csv_rows(slurp(out + "/leaderboard.csv"));
   CHECK(rows.at("copy/" + c.cell)[5] == "1");
   CHECK(rows.at("adding/gru")[5] == "1");

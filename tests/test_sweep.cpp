@@ -162,7 +162,7 @@ TEST_CASE("sweep manifest: the file format round-trips and malformed files are e
   CHECK_THROWS_AS(parse_manifest("x\ta\tm\tp\tf\t-\t-\n", "m.tsv"), InputError);
   CHECK_THROWS_AS(parse_manifest("1\ta\tm\tp\tf\t-\t-\n1\tb\tm\tp\tf\t-\t-\n", "m.tsv"), InputError);
   CHECK_THROWS_AS(read_manifest(dir + "/nope.tsv"), InputError);
-  CHECK(run_state(dir + "/nope.h5") == "missing");
+  CHECK(run_state(dir + "/nope.h5") == RunState::missing);
 }
 
 // ---- the CLI, local executor ----
@@ -186,7 +186,7 @@ TEST_CASE("rnnlab sweep --executor local: runs, status, collect, --rerun-failed"
   REQUIRE(recs.size() == 6);
   CHECK(recs[0].id == "sweep_tiny/lstm-hidden=4_seed=1");
   CHECK(recs[5].id == "sweep_tiny/gru-seed=2");
-  CHECK(run_state(recs[0].path) == "missing");
+  CHECK(run_state(recs[0].path) == RunState::missing);
   CliResult st = run_cli({"status", dir}, "sweep_local_status0");
   CHECK(st.code == 1);
   CHECK(st.out.find("6 runs: 0 finished, 0 failed, 0 interrupted, 0 running, 6 missing") !=
@@ -199,7 +199,7 @@ TEST_CASE("rnnlab sweep --executor local: runs, status, collect, --rerun-failed"
   INFO(r.out, r.err);
   CHECK(r.code == 1);
   CHECK(r.out.find("6 runs: 5 finished, 1 not") != std::string::npos);
-  CHECK(run_state(recs[2].path) == "failed");
+  CHECK(run_state(recs[2].path) == RunState::failed);
   st = run_cli({"status", dir}, "sweep_local_status1");
   CHECK(st.code == 1);
   CHECK(st.out.find("2\tfailed\tsweep_tiny/lstm-hidden=8_seed=1") != std::string::npos);
@@ -359,7 +359,7 @@ TEST_CASE("sweep: summary columns per axis with timing and error and the failure
   CHECK(again.out.find("2 at a time") != std::string::npos);
   CHECK(fs::exists(dir + "/logs/task-2.attempt-1.err"));
   CHECK(fs::exists(dir + "/logs/task-2.attempt-2.err"));
-  CHECK(run_state(dir + "/sweep_tiny/lstm-hidden=8_seed=1/run.h5") == "finished");
+  CHECK(run_state(dir + "/sweep_tiny/lstm-hidden=8_seed=1/run.h5") == RunState::finished);
 }
 
 TEST_CASE("sweep: --rerun-failed continues an interrupted run from its checkpoint"
@@ -377,11 +377,11 @@ TEST_CASE("sweep: --rerun-failed continues an interrupted run from its checkpoin
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   ::kill(pid, SIGINT);
   REQUIRE(wait_cli(pid, logs).code == 1);
-  REQUIRE(run_state(recs[0].path) == "interrupted");
+  REQUIRE(run_state(recs[0].path) == RunState::interrupted);
   const CliResult r = run_cli({"sweep", "--rerun-failed", dir, "--threads", "1"}, "sweep_resume");
   CHECK_MESSAGE(r.code == 0, r.out, r.err);
   CHECK(slurp(dir + "/logs/task-0.attempt-1.out").find("resumed from step") != std::string::npos);
-  CHECK(run_state(recs[0].path) == "finished");
+  CHECK(run_state(recs[0].path) == RunState::finished);
 }
 
 TEST_SUITE_END();

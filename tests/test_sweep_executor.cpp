@@ -82,13 +82,15 @@ TEST_CASE("sweep executor: array ranges and the rerun rule") {
   for (int64_t t : {3, 4, 6, 9}) CHECK(!in_array_ranges("0-2,5,7-8%2", t));
   CHECK(!in_array_ranges("", 0));
   CHECK(!in_array_ranges("x-y", 0));
-  for (const char* s : {"failed", "interrupted", "missing"}) {
+  for (RunState s : {RunState::failed, RunState::interrupted, RunState::missing}) {
     CHECK(needs_rerun(s, false));
     CHECK(needs_rerun(s, true));
   }
-  CHECK(needs_rerun("running", false));
-  CHECK(!needs_rerun("running", true));
-  CHECK(!needs_rerun("finished", false));
+  CHECK(needs_rerun(RunState::running, false));
+  CHECK(!needs_rerun(RunState::running, true));
+  CHECK(!needs_rerun(RunState::finished, false));
+  CHECK(!needs_rerun(RunState::skipped, false));
+  CHECK(!needs_rerun(parse_run_state("cancelled"), false));  // Slurm's state: not ours
 }
 
 TEST_CASE("sweep executor: the folder's paths and attempts") {
@@ -173,7 +175,7 @@ TEST_CASE("sweep executor: local workers run every task at most jobs at a time w
   CHECK(most <= 2);
   // Why a task did not finish: without a run file, the last line of its stderr log.
   const TaskReport crashed = task_report(folder, tasks[1], 2);
-  CHECK(crashed.state == "missing");
+  CHECK(crashed.state == RunState::missing);
   CHECK(crashed.error == "stderr of 1");
   CHECK(task_report(folder, tasks[1], 7).error.empty());  // no log of that attempt
   ManifestRecord written = tasks[1];
@@ -185,8 +187,8 @@ TEST_CASE("sweep executor: local workers run every task at most jobs at a time w
       f.set_attr(layout::kError, std::string("diverged at step 3"));
     }
     const TaskReport r = task_report(folder, written, 2);
-    CHECK(r.state == status);
-    CHECK(r.error == (r.state == "failed" ? "diverged at step 3" : ""));  // the file's, not the log's
+    CHECK(to_string(r.state) == std::string(status));
+    CHECK(r.error == (r.state == RunState::failed ? "diverged at step 3" : ""));  // the file's, not the log's
   }
   // A program that cannot be started is an error, not a failed task.
   lo.program = dir + "/no-such-program";

@@ -116,7 +116,7 @@ TEST_CASE("tensorboard: RunEvents writes rows, restarts clean, resumes without r
     ev.train_row(20, 1, 0.2, 0.8, 2.0, 100.0, 0.6);
     ev.eval_row(20, 1, 0.3, e);
     ev.epoch_row(1, 0.9, 0.5);
-    ev.end_session("interrupted");  // nothing: the resumed run ends the session
+    ev.end_session(RunState::interrupted);  // nothing: the resumed run ends the session
   }
   REQUIRE(event_files(dir).size() == 1);
   const auto first = last_steps(event_files(dir)[0]);
@@ -134,7 +134,7 @@ TEST_CASE("tensorboard: RunEvents writes rows, restarts clean, resumes without r
     ev.eval_row(30, 2, 0.3, e);
     ev.epoch_row(1, 0.9, 0.5);
     ev.epoch_row(2, 0.7, 0.5);
-    ev.end_session("finished");
+    ev.end_session(RunState::finished);
   }
   const auto files = event_files(dir);
   REQUIRE(files.size() == 2);

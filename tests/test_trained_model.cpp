@@ -39,7 +39,7 @@ std::string trained_fib_run(const Catalog& catalog) {
   o.threads = 1;
   const auto runs = run_experiment(compiled.spec, catalog, o);
   REQUIRE(runs.size() == 1);
-  REQUIRE(runs[0].status == "finished");
+  REQUIRE(runs[0].status == RunState::finished);
   return runs[0].path;
 }
 

@@ -22,6 +22,8 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "rnnlab/cell.h"
@@ -30,7 +32,10 @@ namespace rnnlab {
 
 class StepCompiler;
 
-enum class RecurrentPath { automatic, fused, compiled, composed };
+// cell: the cell ran the whole sequence itself (Cell::run_sequence); a path that ran
+// (path_ran), never one asked for (parse_path rejects it).
+enum class RecurrentPath { automatic, fused, compiled, composed, cell };
+// "auto" | "fused" | "compiled" | "composed" | "cell": the one spelling of each path.
 const char* path_name(RecurrentPath p);
 // "auto" | "fused" | "compiled" | "composed"; throws InputError otherwise.
 RecurrentPath parse_path(const std::string& s);
@@ -71,9 +76,11 @@ class Recurrent {
   const Options& options() const { return options_; }
   void set_use_fused(bool on) { options_.use_fused = on; }
   void set_path(RecurrentPath p) { options_.path = p; }
-  // What the last forward ran ("fused", "compiled", "composed"; "" before the first, "cell"
-  // for a whole-sequence cell) and why it is not the one asked for ("" when it is).
-  const std::string& path_used() const { return path_used_; }
+  // What the last forward ran (fused, compiled, composed; std::nullopt before the first, cell
+  // for a whole-sequence cell), its name (path_name; "" before the first), and why it is not
+  // the one asked for ("" when it is).
+  std::optional<RecurrentPath> path_ran() const { return path_ran_; }
+  std::string path_used() const { return path_ran_ ? path_name(*path_ran_) : ""; }
   const std::string& path_note() const { return path_note_; }
   const StepCompiler* compiler() const { return compiler_.get(); }
 
@@ -82,7 +89,8 @@ class Recurrent {
   Options options_;
   std::vector<Tensor> carry_;
   std::shared_ptr<StepCompiler> compiler_;
-  std::string path_used_, path_note_;
+  std::optional<RecurrentPath> path_ran_;
+  std::string path_note_;
 };
 
 // Host-built mask [T,B,1] (1 where t < len_b) in `dtype`; checks 1 <= len_b <= T.

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "rnnlab/manifest.h"
+#include "rnnlab/run_state_type.h"
 
 namespace rnnlab {
 
@@ -25,13 +26,15 @@ namespace rnnlab {
 // when present (also for failed runs: the steps completed), `error` the file's error attr (a
 // failed run's message) or, for an unreadable file, why; `unreadable` only the latter (""
 // otherwise). Never throws for a bad file.
-std::string run_state(const std::string& path, int64_t* steps = nullptr,
-                      std::string* error = nullptr, std::string* unreadable = nullptr);
+RunState run_state(const std::string& path, int64_t* steps = nullptr,
+                   std::string* error = nullptr, std::string* unreadable = nullptr);
 
 // One run of a sweep manifest with its state.
 struct RunStatus {
   const ManifestRecord* record = nullptr;  // points into the records given to run_statuses
-  std::string state;  // missing | running | finished | failed | interrupted (or Slurm's)
+  // run_state's text (missing | running | finished | failed | interrupted), or Slurm's final
+  // state (slurm_probe.h), or a suite's "refused": open text, read with parse_run_state.
+  std::string state;
   int64_t steps = 0;  // steps completed (also of a failed run)
   std::string error;  // a failed run's message
 };

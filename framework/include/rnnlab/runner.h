@@ -101,7 +101,8 @@ inline constexpr int64_t kMaxRuns = 100000;
 struct RunSummary {
   std::string name;
   std::string path;
-  std::string status;  // finished | interrupted | failed | skipped (already finished)
+  RunState status = RunState::finished;  // finished | interrupted | failed | skipped (already
+                                         // finished)
   std::string error;   // failed: the message
   int64_t steps = 0;
   int64_t resumed_from = 0;  // > 0: continued from the checkpoint at this step

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "rnnlab/manifest.h"
+#include "rnnlab/run_state_type.h"
 
 namespace rnnlab {
 
@@ -100,8 +101,9 @@ std::vector<std::string> task_command(const SweepFolder& folder, const ManifestR
 
 // Whether --rerun-failed runs a task again, from its run file's state (run_state.h): failed,
 // interrupted or missing; running only when no Slurm job of the sweep is queued any more
-// (slurm_jobs_queued: then the run was killed).
-bool needs_rerun(const std::string& state, bool slurm_job_queued);
+// (slurm_jobs_queued: then the run was killed). std::nullopt (a state that is not ours, e.g.
+// Slurm's): no.
+bool needs_rerun(std::optional<RunState> state, bool slurm_job_queued);
 
 // ---- local: worker processes on this machine ----
 
@@ -141,7 +143,7 @@ std::vector<TaskOutcome> run_local_sweep(const SweepFolder& folder,
 // not finished, why: the file's error, else the last non-empty line of the task's stderr log
 // of `attempt` (a crash before the file said anything); "" when neither says.
 struct TaskReport {
-  std::string state;
+  RunState state = RunState::missing;
   std::string error;
 };
 TaskReport task_report(const SweepFolder& folder, const ManifestRecord& record, int attempt);

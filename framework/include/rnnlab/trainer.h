@@ -47,6 +47,7 @@
 #include "rnnlab/data.h"
 #include "rnnlab/model.h"
 #include "rnnlab/optim.h"
+#include "rnnlab/run_state_type.h"
 
 namespace rnnlab {
 
@@ -119,7 +120,7 @@ struct TrainResult {
   std::vector<double> epoch_loss;        // mean training loss of each completed epoch
   std::vector<double> epoch_time;        // seconds of each completed epoch (training only)
   std::optional<EvalResult> final_eval;  // on the eval set, after training
-  std::string status = "finished";       // finished | interrupted
+  RunState status = RunState::finished;  // finished | interrupted
   int64_t resumed_from = 0;              // the checkpoint step a resumed fit started after
 };
 

@@ -173,7 +173,7 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
   } catch (const InputError&) {
     throw;
   } catch (...) {  // a cell's bug on the first batch: this run failed (no file), others go on
-    sum.status = "failed";
+    sum.status = RunState::failed;
     sum.error = "model '" + plan.model + "'" + cells_context(s, catalog) +
                 ", first batch: " + describe_current_exception();
     return sum;
@@ -207,8 +207,8 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
     }
     const std::string status =
         old.has_attr(layout::kStatus) ? old.attr_string(layout::kStatus) : "";
-    if (status == layout::kFinished) {
-      sum.status = "skipped";
+    if (parse_file_status(status) == RunState::finished) {
+      sum.status = RunState::skipped;
       sum.steps = old.has_attr(layout::kSteps) ? old.attr_int(layout::kSteps) : 0;
       return sum;
     }
@@ -219,7 +219,7 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
                 << std::endl;
   }
   if (signals.stop_requested()) {  // stopped during start-up: nothing written
-    sum.status = "interrupted";
+    sum.status = RunState::interrupted;
     return sum;
   }
 
@@ -266,8 +266,8 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
   } catch (const InputError&) {
     throw;
   } catch (...) {  // anything a cell throws, `throw 42` included: this run failed, others go on
-    if (events) events->end_session(layout::kFailed);
-    sum.status = "failed";
+    if (events) events->end_session(RunState::failed);
+    sum.status = RunState::failed;
     sum.error = "model '" + plan.model + "'" + cells_context(s, catalog) + ": " +
                 describe_current_exception();
     return sum;
@@ -292,7 +292,7 @@ std::vector<RunSummary> run_experiment(const ExperimentSpec& spec, const Catalog
     if (options.on_start) options.on_start(plans[i], i, plans.size());
     out.push_back(execute_run(plans[i], catalog, options));
     if (options.on_finish) options.on_finish(plans[i], out.back());
-    if (out.back().status == "interrupted") break;
+    if (out.back().status == RunState::interrupted) break;
   }
   return out;
 }

@@ -42,7 +42,7 @@ ConformanceCheck check_compiled_equals_composed(const Harness& h) {
   std::unique_ptr<Net> compiled = h.make_path(RecurrentPath::compiled);
   const Pass a = run_pass(h, *composed, h.train_ctx());
   const Pass b = run_pass(h, *compiled, h.train_ctx());
-  if (compiled->rnn->path_used() != "compiled") {
+  if (compiled->rnn->path_ran() != RecurrentPath::compiled) {
     c.detail = "skipped: " + compiled->rnn->path_note();
     return c;
   }

@@ -46,9 +46,11 @@ void Model::set_path(RecurrentPath path) {
 std::string Model::recurrent_paths() const {
   std::string s;
   for (std::size_t k = 0; k < layers_.size(); ++k)
-    if (const auto* r = dynamic_cast<const RecurrentLayer*>(layers_[k].get()))
+    if (const auto* r = dynamic_cast<const RecurrentLayer*>(layers_[k].get())) {
+      const std::optional<RecurrentPath> ran = r->recurrent().path_ran();
       s += (s.empty() ? "layer" : " layer") + std::to_string(k) + "=" +
-           (r->recurrent().path_used().empty() ? "none" : r->recurrent().path_used());
+           (ran ? path_name(*ran) : "none");
+    }
   return s;
 }
 

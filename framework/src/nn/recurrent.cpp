@@ -11,6 +11,7 @@ const char* path_name(RecurrentPath p) {
     case RecurrentPath::fused: return "fused";
     case RecurrentPath::compiled: return "compiled";
     case RecurrentPath::composed: return "composed";
+    case RecurrentPath::cell: return "cell";
   }
   return "?";
 }
@@ -78,7 +79,7 @@ Recurrent::Output Recurrent::forward(Tape& tape, const Var& x, const std::vector
   CellContext cctx = ctx;
   cctx.stateful = options_.stateful || ctx.stateful;  // a composite cell passes its own down
   if (cell_->runs_whole_sequence()) {
-    path_used_ = "cell";
+    path_ran_ = RecurrentPath::cell;
     path_note_.clear();
     SequenceResult r = cell_->run_sequence(tape, x, padded ? lengths : std::vector<int32_t>{},
                                            state, cctx);
@@ -101,7 +102,7 @@ Recurrent::Output Recurrent::forward(Tape& tape, const Var& x, const std::vector
   path_note_.clear();
   if ((want == RecurrentPath::automatic || want == RecurrentPath::fused) && kernel) {
     fused = cell_->fused_sequence(tape, p, state, mask, cctx);
-    path_used_ = "fused";
+    path_ran_ = RecurrentPath::fused;
   }
   if (want == RecurrentPath::fused && !kernel) path_note_ = "no fused kernel for this device";
   bool output_packed = false;
@@ -110,7 +111,7 @@ Recurrent::Output Recurrent::forward(Tape& tape, const Var& x, const std::vector
     std::string why;
     fused = compiler_->run(tape, *cell_, p, state, mask, cctx, &why);
     if (fused.valid()) {
-      path_used_ = "compiled";
+      path_ran_ = RecurrentPath::compiled;
       output_packed = compiler_->output_in_packed();
     } else {
       path_note_ = (path_note_.empty() ? "" : path_note_ + "; ") + "not compiled: " + why;
@@ -131,7 +132,7 @@ Recurrent::Output Recurrent::forward(Tape& tape, const Var& x, const std::vector
                       ? fused
                       : slice(fused, 2, output_packed ? off : 0, h);
   } else {
-    path_used_ = "composed";
+    path_ran_ = RecurrentPath::composed;
     std::vector<Var> outs;
     outs.reserve(static_cast<std::size_t>(steps));
     for (int64_t t = 0; t < steps; ++t) {

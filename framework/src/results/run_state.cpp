@@ -17,10 +17,10 @@ namespace rnnlab {
 namespace fs = std::filesystem;
 namespace L = layout;
 
-std::string run_state(const std::string& path, int64_t* steps, std::string* error,
-                      std::string* unreadable) {
+RunState run_state(const std::string& path, int64_t* steps, std::string* error,
+                   std::string* unreadable) {
   if (unreadable) unreadable->clear();
-  if (!fs::exists(path)) return "missing";
+  if (!fs::exists(path)) return RunState::missing;
   try {
     // What this reads is checked without the cost of the header_digest (which would cost
     // `status` several times its time) where it can be: steps is an integer under its object
@@ -30,15 +30,14 @@ std::string run_state(const std::string& path, int64_t* steps, std::string* erro
     RunFile f = RunFile::open(path);
     if (steps && f.has_attr(L::kSteps)) *steps = f.attr_int(L::kSteps);
     const std::string status = f.has_attr(L::kStatus) ? f.attr_string(L::kStatus) : L::kFailed;
-    RNNLAB_CHECK_INPUT(status == L::kRunning || status == L::kFinished || status == L::kFailed ||
-                           status == L::kInterrupted,
-                       "run file ", path, " is damaged: its status '", status,
+    const std::optional<RunState> state = parse_file_status(status);
+    RNNLAB_CHECK_INPUT(state.has_value(), "run file ", path, " is damaged: its status '", status,
                        "' is none of running, finished, failed, interrupted");
     if (error && f.has_attr(L::kError)) {
-      if (status != L::kRunning) f.check_header_digest();
+      if (*state != RunState::running) f.check_header_digest();
       *error = f.attr_string(L::kError);
     }
-    return status;
+    return *state;
   } catch (const std::exception& e) {
     if (error) *error = e.what();
     if (unreadable) *unreadable = e.what();
@@ -49,10 +48,10 @@ std::string run_state(const std::string& path, int64_t* steps, std::string* erro
       ::close(fd);
       if (locked) {
         if (unreadable) unreadable->clear();
-        return L::kRunning;
+        return RunState::running;
       }
     }
-    return L::kFailed;
+    return RunState::failed;
   }
 }
 
@@ -63,7 +62,7 @@ std::vector<RunStatus> run_statuses(const std::vector<ManifestRecord>& records,
   const std::vector<IsolatedResult> results = run_isolated(records.size(), [&](std::size_t i) {
     RunStatus s;
     std::string unreadable;
-    s.state = run_state(records[i].path, &s.steps, &s.error, &unreadable);
+    s.state = to_string(run_state(records[i].path, &s.steps, &s.error, &unreadable));
     return PayloadWriter().put(s.state).put(s.steps).put(s.error).put(unreadable).bytes();
   });
   std::vector<RunStatus> out;
@@ -79,7 +78,7 @@ std::vector<RunStatus> run_statuses(const std::vector<ManifestRecord>& records,
       s.error = in.str();
       unreadable = in.str();
     } else {  // run_state never throws: the child crashed
-      s.state = L::kFailed;
+      s.state = to_string(RunState::failed);
       s.error = unreadable =
           "the file is damaged: reading it crashed the reader (" + results[i].text + ")";
     }

@@ -40,7 +40,6 @@ double summary_metric(const RunMetrics& m, int i) {
 
 namespace {
 
-namespace L = layout;
 constexpr double kNaN = RunMetrics::kNaN;
 
 // Timing of any run that got going; the metrics only of a finished one.
@@ -51,7 +50,7 @@ void read_row(SweepRunRow& row) {
   const RunTiming t = read_timing(f);
   row.ms_per_step = t.ms_per_step;
   row.wall_s = t.wall_time;
-  if (row.status.state == L::kFinished) row.metrics = read_metrics(f);
+  if (parse_run_state(row.status.state) == RunState::finished) row.metrics = read_metrics(f);
 }
 
 std::vector<SweepGroupRow> group_rows(const std::vector<SweepRunRow>& rows) {
@@ -70,14 +69,14 @@ std::vector<SweepGroupRow> group_rows(const std::vector<SweepRunRow>& rows) {
     std::vector<double> values[kSummaryMetrics];
     for (std::size_t i : members) {
       const SweepRunRow& row = rows[i];
-      const std::string& state = row.status.state;
+      const std::optional<RunState> state = parse_run_state(row.status.state);
       ++g.runs;
-      if (state == L::kFinished) {
+      if (state == RunState::finished) {
         ++g.finished;
         for (int k = 0; k < kSummaryMetrics; ++k)
           if (const double v = summary_metric(row.metrics, k); !std::isnan(v))
             values[k].push_back(v);
-      } else if (state != "missing" && state != L::kRunning) {
+      } else if (state != RunState::missing && state != RunState::running) {
         ++g.failed;
       }
     }
@@ -91,7 +90,9 @@ std::vector<SweepGroupRow> group_rows(const std::vector<SweepRunRow>& rows) {
 
 SweepSummary summarize_sweep(const std::vector<RunStatus>& statuses, std::ostream& warn) {
   auto readable = [](const RunStatus& s) {
-    return s.state == L::kFinished || s.state == L::kFailed || s.state == L::kInterrupted;
+    const std::optional<RunState> state = parse_run_state(s.state);
+    return state == RunState::finished || state == RunState::failed ||
+           state == RunState::interrupted;
   };
   // Read in a child process (isolated.h): a file that crashes libhdf5 takes down only the
   // child, and counts as failed.
@@ -126,7 +127,7 @@ SweepSummary summarize_sweep(const std::vector<RunStatus>& statuses, std::ostrea
             res.kind == IsolatedResult::Kind::crashed
                 ? "the file is damaged: reading it crashed the reader (" + res.text + ")"
                 : res.text;
-        row.status.state = L::kFailed;
+        row.status.state = to_string(RunState::failed);
         row.status.error = why;
         warn << "rnnlab collect: warning: " << s.record->path
              << ": cannot read its metrics, counted as failed: " << why << "\n";

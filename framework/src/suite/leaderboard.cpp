@@ -41,7 +41,8 @@ int64_t parameters_of(const RunRecord& r) {
 }
 
 bool counts(const SuiteRun& r) {
-  return r.state == "finished" && r.run && std::isfinite(r.run->final_metric);
+  return parse_run_state(r.state) == RunState::finished && r.run &&
+         std::isfinite(r.run->final_metric);
 }
 
 // Ranks 1..n of `entries` on one task: valued entries by their mean (ties share the mean of

@@ -63,7 +63,7 @@ std::vector<TaskOutcome> run_local_sweep(const SweepFolder& folder,
 TaskReport task_report(const SweepFolder& folder, const ManifestRecord& record, int attempt) {
   TaskReport r;
   r.state = run_state(record.path, nullptr, &r.error);
-  if (r.state == "finished") return {r.state, ""};
+  if (r.state == RunState::finished) return {r.state, ""};
   if (r.error.empty()) {
     std::ifstream log(folder.log(record.task, attempt, "err"));
     for (std::string line; std::getline(log, line);)

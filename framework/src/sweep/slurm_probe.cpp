@@ -148,7 +148,10 @@ std::map<int64_t, std::string> slurm_final_states(const SweepFolder& folder,
 }
 
 void apply_slurm_states(const SweepFolder& folder, std::vector<RunStatus>& statuses) {
-  auto open = [](const RunStatus& s) { return s.state == "running" || s.state == "missing"; };
+  auto open = [](const RunStatus& s) {
+    const std::optional<RunState> state = parse_run_state(s.state);
+    return state == RunState::running || state == RunState::missing;
+  };
   std::vector<int64_t> tasks;  // the runs Slurm may know more about
   for (const auto& s : statuses)
     if (open(s)) tasks.push_back(s.record->task);

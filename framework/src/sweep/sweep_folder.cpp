@@ -46,9 +46,9 @@ std::vector<std::string> task_command(const SweepFolder& folder, const ManifestR
   return cmd;
 }
 
-bool needs_rerun(const std::string& state, bool slurm_job_queued) {
-  return state == "failed" || state == "interrupted" || state == "missing" ||
-         (state == "running" && !slurm_job_queued);
+bool needs_rerun(std::optional<RunState> state, bool slurm_job_queued) {
+  return state == RunState::failed || state == RunState::interrupted ||
+         state == RunState::missing || (state == RunState::running && !slurm_job_queued);
 }
 
 }  // namespace rnnlab

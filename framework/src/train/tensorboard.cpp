@@ -387,9 +387,9 @@ void RunEvents::start_session(const std::vector<std::pair<std::string, ParamValu
     file_.write(session_start_event(unix_now(), hparams));
 }
 
-void RunEvents::end_session(const std::string& status) {
-  if (status == "finished" || status == "failed")
-    file_.write(session_end_event(unix_now(), step_, status == "finished" ? 1 : 2));
+void RunEvents::end_session(RunState status) {
+  if (status == RunState::finished || status == RunState::failed)
+    file_.write(session_end_event(unix_now(), step_, status == RunState::finished ? 1 : 2));
 }
 
 void RunEvents::train_row(int64_t step, int64_t, double, double loss, double grad_norm,

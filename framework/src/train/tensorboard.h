@@ -108,7 +108,7 @@ class RunEvents final : public MetricObserver {
   void start_session(const std::vector<std::pair<std::string, ParamValue>>& hparams);
   // finished: success; failed: failure; interrupted: nothing (the resumed run ends it). At the
   // largest step written so far.
-  void end_session(const std::string& status);
+  void end_session(RunState status);
 
   void train_row(int64_t step, int64_t epoch, double wall_time, double loss, double grad_norm,
                  double sequences_per_second, double accuracy) override;

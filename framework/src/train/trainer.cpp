@@ -320,8 +320,8 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
   };
 
   try {
-    if (signals.stop_requested()) res.status = layout::kInterrupted;  // stopped during start-up
-    for (int64_t step = st.step + 1; step <= total && res.status != layout::kInterrupted; ++step) {
+    if (signals.stop_requested()) res.status = RunState::interrupted;  // stopped during start-up
+    for (int64_t step = st.step + 1; step <= total && res.status != RunState::interrupted; ++step) {
       int64_t epoch = it.epoch();
       const auto& idx = it.next();
       if ((it.batch() == 1 || per_epoch == 1) && config_.stateful) model_.reset_state();
@@ -386,12 +386,12 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
       if (config_.on_step) config_.on_step(step);
       if (stop || signals.stop_requested()) {
         if (run && last_checkpoint != step && step < total) checkpoint();
-        res.status = step < total ? layout::kInterrupted : layout::kFinished;
+        res.status = step < total ? RunState::interrupted : RunState::finished;
         break;
       }
     }
     if (st.last_eval_step != st.step)
-      do_eval(st.step, int64_t(st.epoch_losses.size()), res.status != layout::kInterrupted);
+      do_eval(st.step, int64_t(st.epoch_losses.size()), res.status != RunState::interrupted);
     progress.finish();
     res.steps = st.step;
     res.epochs_completed = static_cast<int64_t>(st.epoch_losses.size());
@@ -408,7 +408,7 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
       run->set_attr(layout::kTrainTime, res.train_time);
       run->set_attr(layout::kWallTime, res.wall_time);
       run->set_attr(layout::kSequencesPerSecond, res.sequences_per_second);
-      run->finish(res.status);
+      run->finish(to_string(res.status));
     }
   } catch (...) {  // std::exception or anything else a cell throws: the run file says failed
     progress.finish();
@@ -416,7 +416,7 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
       try {
         run->set_attr(layout::kError, describe_current_exception());
         run->set_attr(layout::kSteps, st.step);  // completed before the failure
-        run->finish(layout::kFailed);
+        run->finish(to_string(RunState::failed));
       } catch (...) {
       }
     }
