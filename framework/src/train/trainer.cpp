@@ -256,6 +256,95 @@ void set_rng_state(Rng& rng, const std::string& text) {
   RNNLAB_CHECK_INPUT(!is.fail(), "checkpoint: unreadable random-generator state");
 }
 
+Progress::Mode progress_mode(const TrainConfig& config) {
+  if (config.quiet) return Progress::Mode::off;
+  return config.progress ? Progress::Mode::auto_detect : Progress::Mode::lines;
+}
+
+// Throws when the loss `lv` of `step` (0-based `epoch`) is not finite or above the bound
+// diverge_factor x max(first loss, 1) (no bound when diverge_factor <= 0).
+void check_divergence(double lv, double first_loss, double diverge_factor, int64_t step,
+                      int64_t epoch) {
+  const double bound = diverge_factor * std::max(first_loss, 1.0);
+  if (!std::isfinite(lv) || (diverge_factor > 0 && lv > bound))
+    throw Error("loss is " + std::to_string(lv) + " at step " + std::to_string(step) +
+                " (epoch " + std::to_string(epoch + 1) + ")" +
+                (std::isfinite(lv) ? ", above diverge_factor x max(first loss " +
+                                         std::to_string(first_loss) + ", 1) = " +
+                                         std::to_string(bound)
+                                   : std::string()) +
+                ": training diverged; lower the learning rate or clip gradients");
+}
+
+// One step's loss and scored targets (`correct` of `scored`) into the epoch's and the log
+// window's sums.
+void add_to_sums(TrainState& st, double lv, int64_t correct, int64_t scored) {
+  st.epoch_loss += lv;
+  ++st.epoch_batches;
+  st.window_loss += lv;
+  ++st.window_batches;
+  st.window_correct += correct;
+  st.window_examples += scored;  // accuracy's denominator: scored targets
+}
+
+double window_loss(const TrainState& st) { return st.window_loss / double(st.window_batches); }
+
+// The log window's accuracy; -1 when not classifying.
+double window_accuracy(const TrainState& st, bool classify) {
+  return classify ? double(st.window_correct) / double(st.window_examples) : -1.0;
+}
+
+void clear_window(TrainState& st) {
+  st.window_loss = 0;
+  st.window_batches = 0;
+  st.window_correct = 0;
+  st.window_examples = 0;
+}
+
+// An epoch ended: its mean loss and training time to the state and the epochs table.
+void close_epoch(TrainState& st, MetricLog& log) {
+  st.epoch_losses.push_back(st.epoch_loss / double(st.epoch_batches));
+  st.epoch_times.push_back(st.train_time - sum_of(st.epoch_times));
+  log.epoch_row(int64_t(st.epoch_losses.size()), st.epoch_losses.back(), st.epoch_times.back());
+  st.epoch_loss = 0;
+  st.epoch_batches = 0;
+}
+
+// What a fit that ended (finished or interrupted) returns, from its state.
+void fill_result(TrainResult& res, const TrainState& st, double wall_time) {
+  res.steps = st.step;
+  res.epochs_completed = static_cast<int64_t>(st.epoch_losses.size());
+  res.epoch_loss = st.epoch_losses;
+  res.epoch_time = st.epoch_times;
+  res.train_time = st.train_time;
+  res.wall_time = wall_time;
+  res.sequences_per_second = double(st.sequences) / std::max(1e-9, st.train_time);
+  res.final_eval = st.last_eval;
+}
+
+// The run file of a fit that ended: the final weights, the summary attributes and its status.
+void write_fit_end(RunFile& run, Model& model, const TrainResult& res) {
+  write_params(run, model);
+  run.set_attr(layout::kSteps, res.steps);
+  run.set_attr(layout::kEpochsCompleted, res.epochs_completed);
+  run.set_attr(layout::kTrainTime, res.train_time);
+  run.set_attr(layout::kWallTime, res.wall_time);
+  run.set_attr(layout::kSequencesPerSecond, res.sequences_per_second);
+  run.finish(to_string(res.status));
+}
+
+// The run file of a fit that threw (the exception being handled): failed, with its message
+// and the steps completed before it. Best effort: a file that cannot take it stays as it is.
+void write_fit_failure(RunFile* run, int64_t steps) {
+  if (!run || !run->is_open()) return;
+  try {
+    run->set_attr(layout::kError, describe_current_exception());
+    run->set_attr(layout::kSteps, steps);  // completed before the failure
+    run->finish(to_string(RunState::failed));
+  } catch (...) {
+  }
+}
+
 }  // namespace
 
 TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& train,
@@ -290,9 +379,7 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
   int64_t last_checkpoint = st.step;
   auto last_checkpoint_time = std::chrono::steady_clock::now();
 
-  Progress progress(total, config_.quiet ? Progress::Mode::off
-                                         : (config_.progress ? Progress::Mode::auto_detect
-                                                             : Progress::Mode::lines));
+  Progress progress(total, progress_mode(config_));
   // Times continue from the checkpoint's (the time between it and a kill is not counted).
   auto t0 = std::chrono::steady_clock::now() -
             std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -333,47 +420,23 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
                             &scored);
       double lv = item(loss.value());
       if (std::isnan(st.first_loss)) st.first_loss = lv;
-      const double bound = config_.diverge_factor * std::max(st.first_loss, 1.0);
-      if (!std::isfinite(lv) || (config_.diverge_factor > 0 && lv > bound))
-        throw Error("loss is " + std::to_string(lv) + " at step " + std::to_string(step) +
-                    " (epoch " + std::to_string(epoch + 1) + ")" +
-                    (std::isfinite(lv) ? ", above diverge_factor x max(first loss " +
-                                             std::to_string(st.first_loss) + ", 1) = " +
-                                             std::to_string(bound)
-                                       : std::string()) +
-                    ": training diverged; lower the learning rate or clip gradients");
+      check_divergence(lv, st.first_loss, config_.diverge_factor, step, epoch);
       tape.backward(loss);
       double gnorm = optimizer_.step(model_.params());
       st.train_time += seconds_since(ts);
       st.step = step;
       st.sequences += b.batch_size();
-      st.epoch_loss += lv;
-      ++st.epoch_batches;
-      st.window_loss += lv;
-      ++st.window_batches;
-      st.window_correct += correct;
-      st.window_examples += scored;  // accuracy's denominator: scored targets
-      double acc = classify ? double(st.window_correct) / double(st.window_examples) : -1.0;
-      progress.update(step, epoch + 1, st.window_loss / double(st.window_batches), acc);
+      add_to_sums(st, lv, correct, scored);
+      const double acc = window_accuracy(st, classify);
+      progress.update(step, epoch + 1, window_loss(st), acc);
       if ((run || config_.observer) &&
           (step % std::max<int64_t>(1, config_.log_every) == 0 || step == total)) {
-        log.train_row(step, epoch + 1, seconds_since(t0),
-                      st.window_loss / double(st.window_batches), gnorm,
+        log.train_row(step, epoch + 1, seconds_since(t0), window_loss(st), gnorm,
                       double(st.sequences) / std::max(1e-9, st.train_time), acc);
-        st.window_loss = 0;
-        st.window_batches = 0;
-        st.window_correct = 0;
-        st.window_examples = 0;
+        clear_window(st);
       }
       const bool epoch_end = it.epoch_ended();
-      if (epoch_end) {
-        st.epoch_losses.push_back(st.epoch_loss / double(st.epoch_batches));
-        st.epoch_times.push_back(st.train_time - sum_of(st.epoch_times));
-        log.epoch_row(int64_t(st.epoch_losses.size()), st.epoch_losses.back(),
-                      st.epoch_times.back());
-        st.epoch_loss = 0;
-        st.epoch_batches = 0;
-      }
+      if (epoch_end) close_epoch(st, log);
       if ((config_.eval_every > 0 && step % config_.eval_every == 0) ||
           (config_.eval_every == 0 && epoch_end && step != total))
         do_eval(step, epoch + 1);
@@ -393,33 +456,11 @@ TrainResult Trainer::fit(const Dataset& data, const std::vector<std::size_t>& tr
     if (st.last_eval_step != st.step)
       do_eval(st.step, int64_t(st.epoch_losses.size()), res.status != RunState::interrupted);
     progress.finish();
-    res.steps = st.step;
-    res.epochs_completed = static_cast<int64_t>(st.epoch_losses.size());
-    res.epoch_loss = st.epoch_losses;
-    res.epoch_time = st.epoch_times;
-    res.train_time = st.train_time;
-    res.wall_time = seconds_since(t0);
-    res.sequences_per_second = double(st.sequences) / std::max(1e-9, st.train_time);
-    res.final_eval = st.last_eval;
-    if (run) {
-      write_params(*run, model_);
-      run->set_attr(layout::kSteps, res.steps);
-      run->set_attr(layout::kEpochsCompleted, res.epochs_completed);
-      run->set_attr(layout::kTrainTime, res.train_time);
-      run->set_attr(layout::kWallTime, res.wall_time);
-      run->set_attr(layout::kSequencesPerSecond, res.sequences_per_second);
-      run->finish(to_string(res.status));
-    }
+    fill_result(res, st, seconds_since(t0));
+    if (run) write_fit_end(*run, model_, res);
   } catch (...) {  // std::exception or anything else a cell throws: the run file says failed
     progress.finish();
-    if (run && run->is_open()) {
-      try {
-        run->set_attr(layout::kError, describe_current_exception());
-        run->set_attr(layout::kSteps, st.step);  // completed before the failure
-        run->finish(to_string(RunState::failed));
-      } catch (...) {
-      }
-    }
+    write_fit_failure(run, st.step);
     throw;
   }
   return res;
