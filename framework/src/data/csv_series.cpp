@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "rnnlab/data.h"
 
@@ -126,6 +127,97 @@ std::string CsvSeries::warning() const {
                         "); `strict true` in the data block makes this an error");
 }
 
+namespace {
+
+// The problem of a data row read as `value` from fields `f` (`header_size` columns, the value
+// in column `col`; `cut`: a short last row without a newline), if it has one: a missing value,
+// or a cut-off row whose value is kept.
+std::optional<CsvProblem> row_problem(const std::vector<std::string>& f, std::size_t header_size,
+                                      std::size_t col, double value, bool cut,
+                                      std::size_t line_no) {
+  const std::string fields =
+      detail::concat(f.size(), " of ", header_size, " field", header_size == 1 ? "" : "s");
+  if (std::isnan(value)) {
+    std::string what = col >= f.size() ? (cut ? "truncated last row" : "short row")
+                       : f[col].empty() ? "empty cell"
+                                        : "'" + f[col] + "'";
+    if (col >= f.size())
+      what += " (" + fields + (cut ? ", no newline at the end)" : ")");
+    else if (cut)
+      what += " in a truncated last row (" + fields + ", no newline at the end)";
+    return CsvProblem{line_no, what, true};
+  }
+  if (cut)
+    return CsvProblem{
+        line_no, "truncated last row (" + fields + ", no newline at the end; value kept)", false};
+  return std::nullopt;
+}
+
+// The timestamp of a dated row (column `date_col` of `f`), checked to be after `previous` (the
+// last row's, on line `previous_line`) when there is one.
+int64_t row_time(const std::vector<std::string>& f, std::size_t date_col,
+                 const std::vector<int64_t>& previous, std::size_t previous_line,
+                 const std::string& where, const std::string& date_column) {
+  int64_t t = 0;
+  RNNLAB_CHECK_INPUT(date_col < f.size() && parse_timestamp(f[date_col], &t), where,
+                     ": column '", date_column, "': cannot read '",
+                     date_col < f.size() ? f[date_col] : std::string(),
+                     "' as a date (expected YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or "
+                     "YYYY-MM-DD HH:MM[:SS])");
+  if (!previous.empty()) {
+    RNNLAB_CHECK_INPUT(t > previous.back(), where, ": date '", f[date_col],
+                       "' is not after the previous row's (line ", previous_line,
+                       "); rows must be in increasing time order");
+  }
+  return t;
+}
+
+// Inserts a missing value for every time step of `step_seconds` absent between two rows
+// (`lines`: each row's source line, for messages); returns how many.
+std::size_t insert_missing_steps(std::vector<double>& raw, std::vector<int64_t>& times,
+                                 const std::vector<std::size_t>& lines, int64_t step_seconds,
+                                 const std::string& path) {
+  std::size_t inserted = 0;
+  std::vector<double> v;
+  std::vector<int64_t> t;
+  v.reserve(raw.size());
+  t.reserve(raw.size());
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (i > 0) {
+      const int64_t gap = times[i] - times[i - 1];
+      RNNLAB_CHECK_INPUT(gap % step_seconds == 0, path, ":", lines[i], ": timestamp is ", gap,
+                         " s after the previous row's, not a multiple of the step (",
+                         step_seconds, " s)");
+      for (int64_t k = 1; k < gap / step_seconds; ++k) {
+        v.push_back(kMissing);
+        t.push_back(times[i - 1] + k * step_seconds);
+        ++inserted;
+      }
+    }
+    v.push_back(raw[i]);
+    t.push_back(times[i]);
+  }
+  raw = std::move(v);
+  times = std::move(t);
+  return inserted;
+}
+
+// out.mean and out.stddev (population, ddof 0) of the first `fit_count` values (0: all);
+// returns how many values that is.
+std::size_t set_fit_statistics(CsvSeries& out, const std::vector<double>& raw,
+                               std::size_t fit_count) {
+  const std::size_t fit = fit_count == 0 ? raw.size() : std::min(fit_count, raw.size());
+  double sum = 0.0;
+  for (std::size_t i = 0; i < fit; ++i) sum += raw[i];
+  out.mean = sum / static_cast<double>(fit);
+  double ss = 0.0;
+  for (std::size_t i = 0; i < fit; ++i) ss += (raw[i] - out.mean) * (raw[i] - out.mean);
+  out.stddev = std::sqrt(ss / static_cast<double>(fit));  // population std (ddof 0)
+  return fit;
+}
+
+}  // namespace
+
 CsvSeries load_csv_series(const std::string& path, const CsvSeriesOptions& opt) {
   RNNLAB_CHECK_INPUT(opt.step_seconds >= 0, "CSV series: step must be >= 0 seconds, got ",
                      opt.step_seconds);
@@ -180,71 +272,24 @@ CsvSeries load_csv_series(const std::string& path, const CsvSeriesOptions& opt) 
     raw.push_back(col < f.size() ? parse_value(f[col], where, opt.column) : kMissing);
     lines.push_back(line_no);
     // Problems: a missing value, and a last row cut off (short, no newline at the end).
-    const bool short_row = f.size() < header.size();
-    const bool cut = short_row && end == text.size();
-    const std::string fields =
-        detail::concat(f.size(), " of ", header.size(), " field", header.size() == 1 ? "" : "s");
-    if (std::isnan(raw.back())) {
-      std::string what = col >= f.size() ? (cut ? "truncated last row" : "short row")
-                         : f[col].empty() ? "empty cell"
-                                          : "'" + f[col] + "'";
-      if (col >= f.size())
-        what += " (" + fields + (cut ? ", no newline at the end)" : ")");
-      else if (cut)
-        what += " in a truncated last row (" + fields + ", no newline at the end)";
-      out.problems.push_back({line_no, what, true});
-    } else if (cut) {
-      out.problems.push_back(
-          {line_no, "truncated last row (" + fields + ", no newline at the end; value kept)",
-           false});
-    }
+    const bool cut = f.size() < header.size() && end == text.size();
+    if (std::optional<CsvProblem> p = row_problem(f, header.size(), col, raw.back(), cut, line_no))
+      out.problems.push_back(std::move(*p));
     if (opt.strict && !out.problems.empty())
       throw InputError(detail::concat(where, ": column '", opt.column, "': ",
                                       out.problems.back().what,
                                       " (strict: missing or cut-off values are errors)"));
     if (dated) {
-      int64_t t = 0;
-      RNNLAB_CHECK_INPUT(date_col < f.size() && parse_timestamp(f[date_col], &t), where,
-                         ": column '", opt.date_column, "': cannot read '",
-                         date_col < f.size() ? f[date_col] : std::string(),
-                         "' as a date (expected YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] or "
-                         "YYYY-MM-DD HH:MM[:SS])");
-      if (!times.empty()) {
-        RNNLAB_CHECK_INPUT(t > times.back(), where, ": date '", f[date_col],
-                           "' is not after the previous row's (line ", lines[lines.size() - 2],
-                           "); rows must be in increasing time order");
-      }
-      times.push_back(t);
+      const std::size_t previous_line = lines.size() >= 2 ? lines[lines.size() - 2] : 0;
+      times.push_back(row_time(f, date_col, times, previous_line, where, opt.date_column));
     }
   }
   RNNLAB_CHECK_INPUT(!header.empty(), path, ": empty file (expected a header row)");
   out.rows = raw.size();
   RNNLAB_CHECK_INPUT(out.rows > 0, path, ": no data rows after the header");
 
-  // Insert the missing time steps.
-  if (opt.step_seconds > 0) {
-    std::vector<double> v;
-    std::vector<int64_t> t;
-    v.reserve(raw.size());
-    t.reserve(raw.size());
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-      if (i > 0) {
-        const int64_t gap = times[i] - times[i - 1];
-        RNNLAB_CHECK_INPUT(gap % opt.step_seconds == 0, path, ":", lines[i], ": timestamp is ", gap,
-                           " s after the previous row's, not a multiple of the step (",
-                           opt.step_seconds, " s)");
-        for (int64_t k = 1; k < gap / opt.step_seconds; ++k) {
-          v.push_back(kMissing);
-          t.push_back(times[i - 1] + k * opt.step_seconds);
-          ++out.inserted_steps;
-        }
-      }
-      v.push_back(raw[i]);
-      t.push_back(times[i]);
-    }
-    raw = std::move(v);
-    times = std::move(t);
-  }
+  if (opt.step_seconds > 0)
+    out.inserted_steps += insert_missing_steps(raw, times, lines, opt.step_seconds, path);
 
   const bool any_known =
       std::any_of(raw.begin(), raw.end(), [](double x) { return !std::isnan(x); });
@@ -252,13 +297,7 @@ CsvSeries load_csv_series(const std::string& path, const CsvSeriesOptions& opt) 
                      "' has no values (every row is empty or NaN)");
   out.interpolated = interpolate_missing(raw, times);
 
-  const std::size_t fit = opt.fit_count == 0 ? raw.size() : std::min(opt.fit_count, raw.size());
-  double sum = 0.0;
-  for (std::size_t i = 0; i < fit; ++i) sum += raw[i];
-  out.mean = sum / static_cast<double>(fit);
-  double ss = 0.0;
-  for (std::size_t i = 0; i < fit; ++i) ss += (raw[i] - out.mean) * (raw[i] - out.mean);
-  out.stddev = std::sqrt(ss / static_cast<double>(fit));  // population std (ddof 0)
+  const std::size_t fit = set_fit_statistics(out, raw, opt.fit_count);
   if (opt.standardize) {
     RNNLAB_CHECK_INPUT(out.stddev > 0.0, path, ": column '", opt.column,
                        "' is constant over the first ", fit,
