@@ -368,4 +368,37 @@ TEST_CASE("integrity: read_runs in a child process gives what read_run gives") {
   CHECK(warn.str().empty());
 }
 
+TEST_CASE("run file: a reader of a live run sees the rows every column has; ragged columns of an ended run are an error") {
+  test::ScratchDir dir("live_ragged");
+  const std::string path = dir.file("run.h5");
+  {
+    RunFile rf = RunFile::create(path);
+    rf.set_attr(layout::kStatus, std::string(layout::kRunning));
+    for (int i = 0; i < 3; ++i)
+      rf.append_metrics("metrics", {{"step", i + 1.0}, {"loss", 0.5 / (i + 1)}});
+  }
+  auto grow_loss = [&] {  // the writer's next row, caught after one column has grown
+    hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    hid_t d = H5Dopen2(f, "/metrics/loss", H5P_DEFAULT);
+    const hsize_t four = 4;
+    CHECK(H5Dset_extent(d, &four) >= 0);
+    H5Dclose(d);
+    H5Fclose(f);
+  };
+  grow_loss();
+  {
+    const RunFile live = RunFile::open(path);
+    CHECK(live.num_rows("metrics") == 3);
+    CHECK(live.read_series("metrics", "loss").size() == 3);
+    CHECK(live.read_series("metrics", "step").size() == 3);
+  }
+  {
+    RunFile rf = RunFile::open(path, true);
+    rf.set_attr(layout::kStatus, std::string(layout::kFinished));
+  }
+  const RunFile ended = RunFile::open(path);
+  CHECK_THROWS_WITH_AS(ended.num_rows("metrics"), doctest::Contains("differ in length"), Error);
+}
+
 TEST_SUITE_END();

@@ -213,6 +213,10 @@ class RunFile {
   void require_writable(const char* what) const;
   // require_writable, then: a sealed file loses its digests (flushed) before the change.
   void begin_change(const char* what);
+  // A reader of a run still being written (status running): a table's last row may be
+  // half-appended (some columns grown, not yet all), so such a reader sees the rows every
+  // column has. Anyone else gets an error for columns of different lengths (damage).
+  bool reads_live_run() const;
 
   RunLock lock_;  // held while a writable file is open (declared first: released last)
   std::string path_;

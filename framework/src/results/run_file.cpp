@@ -195,8 +195,13 @@ std::vector<Column> open_columns(hid_t group, const std::string& gabs, const std
 }
 
 hsize_t common_rows(const std::vector<Column>& cols, const std::string& gabs,
-                    const std::string& fname) {
+                    const std::string& fname, bool live = false) {
   if (cols.empty()) return 0;
+  if (live) {  // RunFile::reads_live_run: the rows that every column has
+    hsize_t n = cols.front().rows;
+    for (const auto& c : cols) n = std::min(n, c.rows);
+    return n;
+  }
   for (const auto& c : cols)
     RNNLAB_CHECK(c.rows == cols.front().rows, "run file ", fname, ": columns of '", gabs,
                  "' differ in length ('", cols.front().name, "' has ", cols.front().rows,
@@ -763,6 +768,10 @@ std::vector<double> RunFile::read_series(const std::string& group, const std::st
     check(H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), path_,
           concat("reading series '", abs, "'"));
   isolated_progress();  // in a reader's child process (isolated.h): not a hang
+  if (reads_live_run()) {  // a half-appended last row of a live table is not read
+    const std::size_t whole = static_cast<std::size_t>(num_rows(normalize(group, path_)));
+    if (v.size() > whole) v.resize(whole);
+  }
   return v;
 }
 
@@ -806,7 +815,13 @@ int64_t RunFile::num_rows(const std::string& group) const {
   if (!path_exists(file_, gabs, path_)) return 0;
   Handle g = check_id(H5Gopen2(file_, gabs.c_str(), H5P_DEFAULT), H5Gclose, path_,
                    concat("opening group '", gabs, "'"));
-  return static_cast<int64_t>(common_rows(open_columns(g.get(), gabs, path_), gabs, path_));
+  return static_cast<int64_t>(
+      common_rows(open_columns(g.get(), gabs, path_), gabs, path_, reads_live_run()));
+}
+
+bool RunFile::reads_live_run() const {
+  return !writable_ && has_attr(layout::kStatus) &&
+         attr_string(layout::kStatus) == layout::kRunning;
 }
 
 // ---- tensors ----
