@@ -126,8 +126,10 @@ TEST_CASE("faults: two rnnlab runs on one --out: the second exits 2 naming the f
   const std::string out = temp_dir("faults_two"), logs = temp_dir("faults_two_logs");
   fs::remove_all(out + "/long");
   const std::string path = out + "/long/lstm/run.h5";
+  // Long enough (several seconds) that the first run is surely still going while the two
+  // others start: 1 500 steps took under a second, a race on a fast or idle machine.
   const std::vector<std::string> args = {"run", kCliFixtures + "/long.rnn", "--out", out,
-                                         "--threads", "1", "-q", "--set", "train.steps=1500"};
+                                         "--threads", "1", "-q", "--set", "train.steps=15000"};
   const pid_t first = start_cli(args, logs);
   REQUIRE(wait_for_file(path, 60));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -144,8 +146,8 @@ TEST_CASE("faults: two rnnlab runs on one --out: the second exits 2 naming the f
   CHECK_MESSAGE(r.code == 0, r.err);
   RunFile f = RunFile::open(path);
   CHECK(f.attr_string("status") == "finished");
-  CHECK(f.read_text("/config/resolved").find("steps 1500") != std::string::npos);
-  CHECK(f.num_rows("metrics") == 150);
+  CHECK(f.read_text("/config/resolved").find("steps 15000") != std::string::npos);
+  CHECK(f.num_rows("metrics") == 1500);
   CHECK(!f.dataset_paths("params").empty());
   CHECK(!fs::exists(path + ".lock"));  // released and removed at a clean exit
 }

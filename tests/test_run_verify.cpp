@@ -368,7 +368,7 @@ TEST_CASE("integrity: read_runs in a child process gives what read_run gives") {
   CHECK(warn.str().empty());
 }
 
-TEST_CASE("run file: a reader of a live run sees the rows every column has; ragged columns of an ended run are an error") {
+TEST_CASE("run file: a reader of a live run sees the rows every column has, and ragged columns of an ended run are an error") {
   test::ScratchDir dir("live_ragged");
   const std::string path = dir.file("run.h5");
   {
