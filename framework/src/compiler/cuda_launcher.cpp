@@ -26,6 +26,7 @@
 #include <mutex>
 
 #include "backend/cuda/cuda_blas.h"
+#include "backend/cuda/toolkit_library.h"
 #include "rnnlab/cuda_kernel.h"
 
 namespace rnnlab::compiler {
@@ -45,22 +46,13 @@ struct Nvrtc {
 
 template <typename F>
 void bind_symbol(void* lib, const char* name, const std::string& file, F& fn) {
-  fn = reinterpret_cast<F>(dlsym(lib, name));
-  RNNLAB_CHECK(fn != nullptr, "NVRTC library ", file, " has no symbol ", name);
+  cuda_toolkit::bind_symbol(lib, name, "NVRTC", file, fn);
 }
 
 Nvrtc load_nvrtc() {
-  const std::string soname = "libnvrtc.so." + std::to_string(CUDART_VERSION / 1000);
-  void* lib = dlopen(soname.c_str(), RTLD_NOW | RTLD_LOCAL);
-  std::string file = soname, first_error = lib ? "" : dlerror();
-#ifdef RNNLAB_CUBLAS_DIR
-  if (!lib) {
-    file = std::string(RNNLAB_CUBLAS_DIR) + "/" + soname;
-    lib = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
-  }
-#endif
-  RNNLAB_CHECK(lib != nullptr, "cannot load NVRTC (", soname, "): ", first_error,
-               lib ? "" : (std::string("; ") + dlerror()));
+  std::string file;
+  void* lib = cuda_toolkit::open_library(
+      "NVRTC", "libnvrtc.so." + std::to_string(CUDART_VERSION / 1000), &file);
   Nvrtc n;  // stays loaded for the life of the process
   bind_symbol(lib, "nvrtcCreateProgram", file, n.create);
   bind_symbol(lib, "nvrtcCompileProgram", file, n.compile);

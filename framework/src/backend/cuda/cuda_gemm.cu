@@ -11,6 +11,7 @@
 #include <string>
 
 #include "backend/cuda/cuda_blas.h"
+#include "backend/cuda/toolkit_library.h"
 #include "backend/cuda/cuda_common.cuh"
 
 namespace rnnlab {
@@ -20,22 +21,13 @@ namespace cublas {
 namespace {
 template <typename F>
 void bind_symbol(void* lib, const char* name, const std::string& file, F& fn) {
-  fn = reinterpret_cast<F>(dlsym(lib, name));
-  RNNLAB_CHECK(fn != nullptr, "cuBLAS library ", file, " has no symbol ", name);
+  cuda_toolkit::bind_symbol(lib, name, "cuBLAS", file, fn);
 }
 
 Api load() {
-  const std::string soname = "libcublas.so." + std::to_string(CUBLAS_VER_MAJOR);
-  void* lib = dlopen(soname.c_str(), RTLD_NOW | RTLD_LOCAL);
-  std::string file = soname, first_error = lib ? "" : dlerror();
-#ifdef RNNLAB_CUBLAS_DIR
-  if (!lib) {
-    file = std::string(RNNLAB_CUBLAS_DIR) + "/" + soname;
-    lib = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
-  }
-#endif
-  RNNLAB_CHECK(lib != nullptr, "cannot load cuBLAS (", soname, "): ", first_error,
-               lib ? "" : (std::string("; ") + dlerror()));
+  std::string file;
+  void* lib = cuda_toolkit::open_library(
+      "cuBLAS", "libcublas.so." + std::to_string(CUBLAS_VER_MAJOR), &file);
   Api a;  // the library stays loaded for the life of the process
   bind_symbol(lib, "cublasCreate_v2", file, a.create);
   bind_symbol(lib, "cublasDestroy_v2", file, a.destroy);
