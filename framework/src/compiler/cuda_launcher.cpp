@@ -44,24 +44,17 @@ struct Nvrtc {
   decltype(&nvrtcGetErrorString) error_string = nullptr;
 };
 
-template <typename F>
-void bind_symbol(void* lib, const char* name, const std::string& file, F& fn) {
-  cuda_toolkit::bind_symbol(lib, name, "NVRTC", file, fn);
-}
-
 Nvrtc load_nvrtc() {
-  std::string file;
-  void* lib = cuda_toolkit::open_library(
-      "NVRTC", "libnvrtc.so." + std::to_string(CUDART_VERSION / 1000), &file);
+  const cuda_toolkit::Library lib("NVRTC", "libnvrtc.so." + std::to_string(CUDART_VERSION / 1000));
   Nvrtc n;  // stays loaded for the life of the process
-  bind_symbol(lib, "nvrtcCreateProgram", file, n.create);
-  bind_symbol(lib, "nvrtcCompileProgram", file, n.compile);
-  bind_symbol(lib, "nvrtcGetProgramLogSize", file, n.log_size);
-  bind_symbol(lib, "nvrtcGetProgramLog", file, n.log);
-  bind_symbol(lib, "nvrtcGetCUBINSize", file, n.cubin_size);
-  bind_symbol(lib, "nvrtcGetCUBIN", file, n.cubin);
-  bind_symbol(lib, "nvrtcDestroyProgram", file, n.destroy);
-  bind_symbol(lib, "nvrtcGetErrorString", file, n.error_string);
+  lib.bind("nvrtcCreateProgram", n.create);
+  lib.bind("nvrtcCompileProgram", n.compile);
+  lib.bind("nvrtcGetProgramLogSize", n.log_size);
+  lib.bind("nvrtcGetProgramLog", n.log);
+  lib.bind("nvrtcGetCUBINSize", n.cubin_size);
+  lib.bind("nvrtcGetCUBIN", n.cubin);
+  lib.bind("nvrtcDestroyProgram", n.destroy);
+  lib.bind("nvrtcGetErrorString", n.error_string);
   return n;
 }
 

@@ -19,24 +19,17 @@ namespace rnnlab {
 namespace cublas {
 
 namespace {
-template <typename F>
-void bind_symbol(void* lib, const char* name, const std::string& file, F& fn) {
-  cuda_toolkit::bind_symbol(lib, name, "cuBLAS", file, fn);
-}
-
 Api load() {
-  std::string file;
-  void* lib = cuda_toolkit::open_library(
-      "cuBLAS", "libcublas.so." + std::to_string(CUBLAS_VER_MAJOR), &file);
+  const cuda_toolkit::Library lib("cuBLAS", "libcublas.so." + std::to_string(CUBLAS_VER_MAJOR));
   Api a;  // the library stays loaded for the life of the process
-  bind_symbol(lib, "cublasCreate_v2", file, a.create);
-  bind_symbol(lib, "cublasDestroy_v2", file, a.destroy);
-  bind_symbol(lib, "cublasSetStream_v2", file, a.set_stream);
-  bind_symbol(lib, "cublasSetMathMode", file, a.set_math_mode);
-  bind_symbol(lib, "cublasSgemm_v2", file, a.sgemm);
-  bind_symbol(lib, "cublasDgemm_v2", file, a.dgemm);
-  bind_symbol(lib, "cublasGetStatusName", file, a.status_name);
-  bind_symbol(lib, "cublasGetStatusString", file, a.status_string);
+  lib.bind("cublasCreate_v2", a.create);
+  lib.bind("cublasDestroy_v2", a.destroy);
+  lib.bind("cublasSetStream_v2", a.set_stream);
+  lib.bind("cublasSetMathMode", a.set_math_mode);
+  lib.bind("cublasSgemm_v2", a.sgemm);
+  lib.bind("cublasDgemm_v2", a.dgemm);
+  lib.bind("cublasGetStatusName", a.status_name);
+  lib.bind("cublasGetStatusString", a.status_string);
   return a;
 }
 }  // namespace

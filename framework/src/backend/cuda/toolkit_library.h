@@ -12,28 +12,34 @@
 
 namespace rnnlab::cuda_toolkit {
 
-// dlopen()s `soname` (e.g. "libnvrtc.so.13"); *file is the path that was loaded. The library
-// stays loaded for the life of the process. Error naming `what` and dlerror() if it cannot.
-inline void* open_library(const char* what, const std::string& soname, std::string* file) {
-  void* lib = dlopen(soname.c_str(), RTLD_NOW | RTLD_LOCAL);
-  *file = soname;
-  const std::string first_error = lib ? "" : dlerror();
+// One loaded library: `what` ("cuBLAS", "NVRTC") dlopen()ed as `soname` (e.g. "libnvrtc.so.13");
+// `file` is the path that was loaded. It stays loaded for the life of the process. Errors name
+// `what`, the file and dlerror().
+class Library {
+ public:
+  Library(const char* what, const std::string& soname) : what_(what), file_(soname) {
+    lib_ = dlopen(soname.c_str(), RTLD_NOW | RTLD_LOCAL);
+    const std::string first_error = lib_ ? "" : dlerror();
 #ifdef RNNLAB_CUBLAS_DIR
-  if (!lib) {
-    *file = std::string(RNNLAB_CUBLAS_DIR) + "/" + soname;
-    lib = dlopen(file->c_str(), RTLD_NOW | RTLD_LOCAL);
-  }
+    if (!lib_) {
+      file_ = std::string(RNNLAB_CUBLAS_DIR) + "/" + soname;
+      lib_ = dlopen(file_.c_str(), RTLD_NOW | RTLD_LOCAL);
+    }
 #endif
-  RNNLAB_CHECK(lib != nullptr, "cannot load ", what, " (", soname, "): ", first_error,
-               lib ? "" : (std::string("; ") + dlerror()));
-  return lib;
-}
+    RNNLAB_CHECK(lib_ != nullptr, "cannot load ", what, " (", soname, "): ", first_error,
+                 lib_ ? "" : (std::string("; ") + dlerror()));
+  }
+  // fn = the symbol `name`; Error naming the library if it lacks it.
+  template <typename F>
+  void bind(const char* name, F& fn) const {
+    fn = reinterpret_cast<F>(dlsym(lib_, name));
+    RNNLAB_CHECK(fn != nullptr, what_, " library ", file_, " has no symbol ", name);
+  }
 
-// fn = the symbol `name` of `lib`; Error naming the library if it lacks it.
-template <typename F>
-void bind_symbol(void* lib, const char* name, const char* what, const std::string& file, F& fn) {
-  fn = reinterpret_cast<F>(dlsym(lib, name));
-  RNNLAB_CHECK(fn != nullptr, what, " library ", file, " has no symbol ", name);
-}
+ private:
+  const char* what_;
+  std::string file_;
+  void* lib_ = nullptr;
+};
 
 }  // namespace rnnlab::cuda_toolkit
