@@ -305,8 +305,12 @@ void kill_during_resume(const std::string& name, const std::string& fixture,
       // Exit 1: interrupted after the file was opened (status says so), or during start-up
       // before it was touched (status as it was, e.g. "running" after an earlier SIGKILL).
       if (r.code == 1) {
-        const std::string status = RunFile::open(path).attr_string("status");
-        CHECK_MESSAGE((status == "interrupted" || status == status_before), status);
+        const RunFile f = RunFile::open(path);
+        const std::string status = f.attr_string("status");
+        // A failed status names its cause in the error attribute: show it with the check.
+        const std::string error = f.has_attr("error") ? f.attr_string("error") : "";
+        CHECK_MESSAGE((status == "interrupted" || status == status_before),
+                      status << " (error: " << error << "; stderr: " << r.err << ")");
       }
     }
     if (fs::exists(path)) {
