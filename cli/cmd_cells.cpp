@@ -116,14 +116,14 @@ void print_text(const Plugins& p, bool verbose, const std::vector<std::string>& 
         std::cout << "; pick one with --cell-from " << cname << "=<plugin>\n";
       }
       if (verbose) {  // the step compiler's verdict for the default configuration
-        std::string why;
+        std::string why, program;
         try {
-          why = compile_check(p.cells, cname);
+          why = compile_check(p.cells, cname, {}, &program);
         } catch (const std::exception& e) {
           why = std::string("not checked: ") + e.what();
         }
-        std::cout << "    step compiler: " << (why.empty() ? "compiles" : "composed (" + why + ")")
-                  << "\n";
+        std::cout << "    step compiler: "
+                  << (why.empty() ? "compiles (" + program + ")" : "composed (" + why + ")") << "\n";
       }
       for (const auto& s : listed_schema(p.cells, *c)) {
         std::string def = s.required ? "required" : "default " + param_value_str(s.default_value);

@@ -101,42 +101,52 @@ TEST_CASE("cuda kernels: gemm, every transpose combination, alpha and beta") {
   }
 }
 
-TEST_CASE("cuda kernels: unary and unary_grad_acc, every op") {
-  const UnaryOp ops[] = {UnaryOp::sigmoid, UnaryOp::tanh, UnaryOp::relu, UnaryOp::exp,
-                         UnaryOp::log, UnaryOp::neg, UnaryOp::square};
+// Every op of op_table.h, forward and both adjoints (accumulated and assigned), on inputs
+// over the whole line and over positive numbers only (the domain of log, sqrt, ...: NaN on
+// both devices elsewhere), with every broadcast kind of b; ties for the ops that compare.
+TEST_CASE("cuda kernels: elementwise and elementwise_grad, every op of op_table.h and broadcast "
+          "kind") {
+  const Shape a_shape{6, 50, 7};
+  const std::vector<Shape> b_shapes{{6, 50, 7}, {7}, {50, 7}, {1}, {6, 1, 1}, {6, 50, 1}};
   for (DType dt : kFloat)
-    for (UnaryOp op : ops) {
-      const bool positive = op == UnaryOp::log;
-      Tensor x = rand_t({40000}, 50, dt, positive ? 0.1 : -6.0, 6.0);
-      Tensor y = cpu().empty(x.shape(), dt);
-      INFO(dtype_name(dt) << " op " << static_cast<int>(op));
-      parity("unary", {x, y}, 1, [&](Backend& be, std::vector<Tensor>& t) { be.unary(op, t[0], t[1]); },
-             tol(dt));
-      cpu().unary(op, x, y);
-      Tensor dy = rand_t(x.shape(), 51, dt), dx = rand_t(x.shape(), 52, dt);
-      parity("unary_grad_acc", {x, y, dy, dx}, 1,
-             [&](Backend& be, std::vector<Tensor>& t) { be.unary_grad_acc(op, t[0], t[1], t[2], t[3]); },
-             tol(dt));
+    for (int k = 0; k < op_table::kElemCount; ++k) {
+      const ElemOp op = static_cast<ElemOp>(k);
+      const bool binary = op_table::info(op).arity() == 2;
+      for (const Shape& bs : binary ? b_shapes : std::vector<Shape>{{}})
+        for (double lo : {-6.0, 0.1}) {
+          const ElemCall c{op, -0.5, 0.75, binary ? Broadcast::infer(a_shape, bs) : Broadcast{}};
+          Tensor a = rand_t(a_shape, 60, dt, lo, 6.0);
+          Tensor b = binary ? rand_t(bs, 61, dt, 0.2, 1.5) : Tensor{};
+          if (binary && bs == a_shape) cpu().copy(a, b);  // exact ties
+          INFO(dtype_name(dt) << " " << op_table::info(op).name << " b "
+                              << (binary ? shape_str(bs) : "-") << " inputs from " << lo);
+          Tensor y = cpu().empty(a_shape, dt);
+          parity("elementwise", {a, b, y}, 1,
+                 [&](Backend& be, std::vector<Tensor>& t) { be.elementwise(c, t[0], t[1], t[2]); },
+                 tol(dt));
+          cpu().elementwise(c, a, b, y);
+          Tensor g = rand_t(a_shape, 62, dt);
+          for (int input = 0; input < op_table::info(op).arity(); ++input)
+            for (bool accumulate : {true, false}) {
+              Tensor d = rand_t(a_shape, 63, dt);
+              INFO("input " << input << " accumulate " << accumulate);
+              parity("elementwise_grad", {g, a, b, y, d}, 1,
+                     [&](Backend& be, std::vector<Tensor>& t) {
+                       be.elementwise_grad(c, input, t[0], t[1], t[2], t[3], accumulate, t[4]);
+                     },
+                     tol(dt));
+            }
+        }
     }
 }
 
-TEST_CASE("cuda kernels: binary and mul_acc, every op and broadcast kind") {
-  const BinaryOp ops[] = {BinaryOp::add, BinaryOp::sub, BinaryOp::mul,
-                          BinaryOp::div, BinaryOp::max, BinaryOp::ge};
+TEST_CASE("cuda kernels: mul_acc, every broadcast kind") {
   const Shape a_shape{6, 50, 7};
   const std::vector<Shape> b_shapes{{6, 50, 7}, {7}, {50, 7}, {1}, {6, 1, 1}, {6, 50, 1}};
   for (DType dt : kFloat)
     for (const Shape& bs : b_shapes) {
       Broadcast bc = Broadcast::infer(a_shape, bs);
-      Tensor a = rand_t(a_shape, 60, dt), b = rand_t(bs, 61, dt, 0.2, 1.5);
-      // exact ties for max/ge
-      if (bs == a_shape) cpu().copy(a, b);
-      for (BinaryOp op : ops) {
-        INFO(dtype_name(dt) << " b " << shape_str(bs) << " op " << static_cast<int>(op));
-        Tensor out = cpu().empty(a_shape, dt);
-        parity("binary", {a, b, out}, 1,
-               [&](Backend& be, std::vector<Tensor>& t) { be.binary(op, t[0], t[1], bc, t[2]); }, tol(dt));
-      }
+      Tensor b = rand_t(bs, 61, dt, 0.2, 1.5);
       for (bool one_minus : {false, true}) {
         Tensor dy = rand_t(a_shape, 62, dt), da = rand_t(a_shape, 63, dt);
         INFO(dtype_name(dt) << " b " << shape_str(bs) << " one_minus " << one_minus);
@@ -338,6 +348,7 @@ TEST_CASE("cuda kernels: optimizer updates (sgd, momentum, adam, rmsprop) over s
 TEST_CASE("cuda kernels: a cpu tensor handed to the cuda backend is a clear error, not a crash") {
   Tensor c = rand_t({4}, 1, DType::f32);
   Tensor g = gpu().empty({4}, DType::f32);
-  CHECK_THROWS_WITH_AS(gpu().unary(UnaryOp::tanh, c, g), doctest::Contains("not a cuda tensor"),
+  CHECK_THROWS_WITH_AS(gpu().elementwise({ElemOp::tanh, 0.0, 0.0, {}}, c, Tensor{}, g),
+                       doctest::Contains("not a cuda tensor"),
                        Error);
 }

@@ -8,7 +8,7 @@
 //  - `out` tensors are allocated by the caller with the right shape;
 //  - kernels named *_acc ADD into their output (gradients accumulate), the others overwrite.
 //
-// Broadcasting (binary, mul_acc, reduce_acc) is limited to what RNNs need, with `a` viewed as
+// Broadcasting (elementwise, mul_acc, reduce_acc) is limited to what RNNs need, with `a` viewed as
 // [outer, inner] and b of numel n:
 //   none    b has a's shape             b[i]
 //   suffix  b is a trailing block       b[i % n]           e.g. bias [H] on [B,H]
@@ -19,19 +19,24 @@
 #include <memory>
 #include <string>
 
+#include "rnnlab/op_table.h"
 #include "rnnlab/tensor.h"
 
 namespace rnnlab {
-
-enum class UnaryOp { sigmoid, tanh, relu, exp, log, neg, square };
-// max: a >= b ? a : b (ties to a);  ge: a >= b ? 1 : 0 (the mask that maximum's backward needs).
-enum class BinaryOp { add, sub, mul, div, max, ge };
 
 struct Broadcast {
   enum class Kind { none, suffix, prefix };
   Kind kind = Kind::none;
   // Decides how `b` (numel b_numel) lines up with `a` (numel a_numel); throws if neither fits.
   static Broadcast infer(const Shape& a, const Shape& b);
+};
+
+// One elementwise op of op_table.h as called: the op, its scalars and how its second input
+// broadcasts over the first.
+struct ElemCall {
+  ElemOp op = ElemOp::add;
+  double s = 0.0, t = 0.0;
+  Broadcast bc;
 };
 
 // Hyper-parameters for one optimizer update, see optim.h for the maths.
@@ -73,13 +78,17 @@ class Backend {
   virtual void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tensor& b,
                     double beta, Tensor& c) = 0;
 
-  // ---- elementwise ----
-  virtual void unary(UnaryOp op, const Tensor& x, Tensor& y) = 0;
-  // dx += f'(x) * dy, given x and y = f(x) (each kernel uses whichever is cheaper).
-  virtual void unary_grad_acc(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& dy,
-                              Tensor& dx) = 0;
-  virtual void binary(BinaryOp op, const Tensor& a, const Tensor& b, Broadcast bc,
-                      Tensor& out) = 0;
+  // ---- elementwise (the maths of every op: op_table.h) ----
+  // out[i] = F(a[i], b[bi(i)], s, t) over a's elements; b undefined for a unary op.
+  virtual void elementwise(const ElemCall& c, const Tensor& a, const Tensor& b, Tensor& out) = 0;
+  // The adjoint term of input `input` (0: a, 1: b) at every element i of a:
+  //   out[i] (+)= G(g[i], a[i], b[bi(i)], y[i], s, t)   (G = the op's grad_a or grad_b)
+  // accumulated or assigned; out has a's shape (a broadcast b's gradient is its sum over the
+  // positions that map to each element: reduce_acc). Tensors the op does not read (its
+  // `reads`, b of a unary op) may be undefined.
+  virtual void elementwise_grad(const ElemCall& c, int input, const Tensor& g, const Tensor& a,
+                                const Tensor& b, const Tensor& y, bool accumulate,
+                                Tensor& out) = 0;
   // da += dy * b (b broadcast);  with one_minus: da += dy * (1 - b).
   virtual void mul_acc(const Tensor& dy, const Tensor& b, Broadcast bc, bool one_minus,
                        Tensor& da) = 0;
@@ -134,6 +143,11 @@ class Backend {
   virtual void set_threads(int n) = 0;
   virtual int threads() const = 0;
 };
+
+// Throws an Error unless every tensor that input `input`'s adjoint of `c.op` reads (op_table.h:
+// `reads`) is defined: the backends' check of elementwise_grad's arguments.
+void check_elem_grad_operands(const ElemCall& c, int input, const Tensor& a, const Tensor& b,
+                              const Tensor& y);
 
 // The backend that owns `device`; throws InputError if that backend is not available
 // (e.g. cuda on a machine without a GPU), with the reason.

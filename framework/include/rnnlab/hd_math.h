@@ -80,6 +80,23 @@ RNNLAB_HD inline double tanh(double x) {
 #endif
 }
 
+// log, log1p, sqrt and fabs: the C library's on both sides (the CUDA math library's precise
+// functions, float overloads included, on the device; libm's on the host).
+#if defined(__CUDA_ARCH__)
+#define RNNLAB_HD_LIBM(F) \
+  template <typename T>   \
+  RNNLAB_HD inline T F(T x) { return ::F(x); }
+#else
+#define RNNLAB_HD_LIBM(F) \
+  template <typename T>   \
+  RNNLAB_HD inline T F(T x) { return std::F(x); }
+#endif
+RNNLAB_HD_LIBM(log)
+RNNLAB_HD_LIBM(log1p)
+RNNLAB_HD_LIBM(sqrt)
+RNNLAB_HD_LIBM(fabs)
+#undef RNNLAB_HD_LIBM
+
 // argmax's order, the same on both devices (Backend::argmax_rows): NaN ranks above every number
 // (the first NaN wins, as numpy's argmax), equal values go to the lower index. True when value
 // v at index i beats the best so far (best at index bi; bi < 0: none yet).

@@ -20,20 +20,25 @@ Var matmul(const Var& a, const Var& b, bool trans_a = false, bool trans_b = fals
 Var linear(const Var& x, const Var& w, const Var& b);
 
 // ---- elementwise (b broadcast as suffix [.., n] or prefix [n, ..], see backend.h) ----
-Var add(const Var& a, const Var& b);
-Var sub(const Var& a, const Var& b);
-Var mul(const Var& a, const Var& b);
+// One function per op of op_table.h (its maths, adjoints and these signatures are the table's;
+// the definitions are generated from it). Gradients: da += G_a, db += Σ G_b over the positions
+// a broadcast b's element meets.
+Var add(const Var& a, const Var& b);  // a + b (commutes: the operand with more elements first)
+Var sub(const Var& a, const Var& b);  // a - b
+Var mul(const Var& a, const Var& b);  // a ⊙ b (commutes like add)
 Var div(const Var& a, const Var& b);  // a / b: da += dy / b, db -= Σ dy ⊙ (a/b) / b
-Var scale(const Var& a, double s);  // s * a
-Var sigmoid(const Var& x);
-Var tanh(const Var& x);
-Var relu(const Var& x);
-Var exp(const Var& x);
-Var log(const Var& x);
-Var square(const Var& x);
 // max(a, b) elementwise (b may broadcast); the gradient goes to the larger input, ties to a:
 //   da += dy ⊙ [a >= b],  db += Σ dy ⊙ [a < b].
 Var maximum(const Var& a, const Var& b);
+Var scale(const Var& a, double s);  // s * a
+Var sigmoid(const Var& x);          // 1 / (1 + e^-x)
+Var tanh(const Var& x);
+Var relu(const Var& x);             // max(x, 0); gradient 0 at 0
+Var exp(const Var& x);
+Var log(const Var& x);
+Var square(const Var& x);           // x²
+// Any op of op_table.h by its id (b: the second input of a binary op; s, t: its scalars).
+Var elementwise(ElemOp op, const Var& a, const Var& b = {}, double s = 0.0, double t = 0.0);
 // out = m * a + (1 - m) * b; m (constant, 0/1) has one value per leading row of a.
 Var mask_blend(const Var& m, const Var& a, const Var& b);
 // Conveniences for gates, composed of the ops above (so tools that trace a step, and the

@@ -4,9 +4,9 @@
 // pass over memory per step, which is why a new cell is slow. The compiler
 //   1. traces step (+ Recurrent's mask blend, + output) once on a tracing tape, with the real
 //      P_0 [B,G] and s_0 [B,S_k], into a graph: inputs (P_t, states, mask), externs
-//      (parameters, constants), GEMM nodes (x [B,K] · W) and elementwise nodes (add sub mul div
-//      maximum scale sigmoid tanh relu exp log square neg, per-unit vectors [w], per-row
-//      scalars [B,1], column slices, concat, the mask blend, dropout masks);
+//      (parameters, constants), GEMM nodes (x [B,K] · W) and elementwise nodes (every op of
+//      op_table.h, per-unit vectors [w], per-row scalars [B,1], column slices, concat, the
+//      mask blend, dropout masks);
 //   2. lowers it: each maximal elementwise region between GEMMs becomes ONE pass per step over
 //      the batch rows, its backward the reverse-mode program of the same region, saving only
 //      the forward values that program reads; GEMMs stay backend GEMMs, and the weight
@@ -38,6 +38,7 @@ namespace rnnlab {
 
 namespace compiler {
 struct Program;
+class KernelDevice;
 }
 
 class StepCompiler {
@@ -63,6 +64,11 @@ class StepCompiler {
 
  private:
   struct Traced;  // a traced graph and its program (step_compiler.cpp)
+  std::shared_ptr<Traced> traced(Cell& cell, const Var& p, const std::vector<Var>& state0,
+                                 const Var& mask, const CellContext& ctx, const std::string& sig);
+  static std::shared_ptr<compiler::KernelDevice> cuda_kernels(const compiler::Program& prog);
+  Var sequence_node(Tape& tape, const Traced& tr, const Var& p, const std::vector<Var>& state0,
+                    const Var& mask);
   std::map<std::string, std::shared_ptr<Traced>> traced_;  // by shapes/dtype/mask/mode(/seed)
   std::map<std::string, std::shared_ptr<const compiler::Program>> programs_;  // by structure
   std::map<std::string, std::string> failed_;  // signature -> why it does not compile
@@ -71,9 +77,11 @@ class StepCompiler {
 };
 
 // Tries to compile `cell` (from the registry, default parameters plus `params`) for a small
-// batch: "" when it compiles, else the reason it falls back to composed (`rnnlab cells -v`).
+// batch: "" when it compiles (and *program = the program's summary, Program::describe), else
+// the reason it falls back to composed (`rnnlab cells -v`).
 std::string compile_check(const CellRegistry& registry, const std::string& cell,
-                          const std::map<std::string, ParamValue>& params = {});
+                          const std::map<std::string, ParamValue>& params = {},
+                          std::string* program = nullptr);
 
 // CUDA C source for the compiled step of `cell` (one __global__ kernel per region and
 // direction, one block per batch row); empty with *why set when the step does not compile.

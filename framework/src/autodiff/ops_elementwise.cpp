@@ -1,9 +1,9 @@
-// Elementwise ops with suffix/prefix broadcasting of the second operand.
-//   add: da += dy, db += Σ dy          sub: da += dy, db -= Σ dy
-//   mul: da += dy ⊙ b, db += Σ dy ⊙ a   (Σ = sum over the broadcast positions)
-//   f(x): dx += f'(x) ⊙ dy              blend: da += m ⊙ dy, db += (1-m) ⊙ dy
-//   div: da += dy / b, db -= Σ (dy / b) ⊙ out
-//   maximum: da += dy ⊙ [a>=b], db += Σ dy ⊙ [a<b]   (ties go to a)
+// Elementwise ops: every op of op_table.h through one generic op (its maths, adjoints and
+// signature are the table's; the public functions of ops.h are generated from the list), and
+// the two that are not maths, mask_blend and dropout.
+//   op(a [, b]):  out = F(a, b);  da += G_a(g, a, b, out),  db += Σ G_b(g, a, b, out)
+//                 (Σ over the positions of a that b's elements broadcast to)
+//   blend: da += m ⊙ dy, db += (1-m) ⊙ dy          dropout: dx += mask ⊙ dy
 #include "rnnlab/ops.h"
 
 namespace rnnlab {
@@ -15,125 +15,71 @@ void check_pair(const Var& a, const Var& b, const char* op) {
                dtype_name(b.dtype()), ")");
 }
 
-Var binary_op(BinaryOp op, Var a, Var b, const char* name) {
-  check_pair(a, b, name);
-  // The broadcast operand goes second; add and mul commute.
-  if ((op == BinaryOp::add || op == BinaryOp::mul) && a.value().numel() < b.value().numel())
-    std::swap(a, b);
-  Broadcast bc = Broadcast::infer(a.shape(), b.shape());
-  Tape& tape = a.tape();
-  Backend& be = tape.backend();
-  Tensor out = be.empty(a.shape(), a.dtype());
-  be.binary(op, a.value(), b.value(), bc, out);
-  Var v = tape.record(out, {a, b}, [op, bc](BackwardContext& ctx) {
-    Backend& be = ctx.backend();
-    const Tensor& dy = ctx.grad_out();
-    double sign = op == BinaryOp::sub ? -1.0 : 1.0;
-    if (ctx.needs(0)) {
-      if (op == BinaryOp::mul) be.mul_acc(dy, ctx.in(1), bc, false, ctx.grad_in(0));
-      else be.axpby(1.0, dy, 1.0, ctx.grad_in(0));
-    }
-    if (ctx.needs(1)) {
-      Tensor none;
-      be.reduce_acc(dy, op == BinaryOp::mul ? ctx.in(0) : none, bc, sign, ctx.grad_in(1));
-    }
-  });
-  OpInfo info;
-  info.kind = op == BinaryOp::add ? OpKind::add : op == BinaryOp::sub ? OpKind::sub : OpKind::mul;
-  info.bc = bc.kind;
-  return tape.traced(v, std::move(info));
-}
-
-Var unary_op(UnaryOp op, const Var& x) {
-  Tape& tape = x.tape();
-  Backend& be = tape.backend();
-  Tensor y = be.empty(x.shape(), x.dtype());
-  be.unary(op, x.value(), y);
-  Var v = tape.record(y, {x}, [op](BackwardContext& ctx) {
-    ctx.backend().unary_grad_acc(op, ctx.in(0), ctx.out(), ctx.grad_out(), ctx.grad_in(0));
-  });
-  OpInfo info;
-  info.kind = OpKind::unary;
-  info.unary = op;
-  return tape.traced(v, std::move(info));
-}
-
 }  // namespace
 
-Var add(const Var& a, const Var& b) { return binary_op(BinaryOp::add, a, b, "add"); }
-Var sub(const Var& a, const Var& b) { return binary_op(BinaryOp::sub, a, b, "sub"); }
-Var mul(const Var& a, const Var& b) { return binary_op(BinaryOp::mul, a, b, "mul"); }
-
-Var div(const Var& a, const Var& b) {
-  check_pair(a, b, "div");
-  Broadcast bc = Broadcast::infer(a.shape(), b.shape());
+Var elementwise(ElemOp op, const Var& a_in, const Var& b_in, double s, double t) {
+  const op_table::ElemInfo& e = op_table::info(op);
+  Var a = a_in, b = b_in;
+  const bool binary = e.arity() == 2;
+  RNNLAB_CHECK(binary == b.valid(), e.name, ": takes ", e.arity(), " input",
+               binary ? "s" : "", ", found ", b.valid() ? 2 : 1);
+  ElemCall call{op, s, t, {}};
+  if (binary) {
+    check_pair(a, b, e.name);
+    // The broadcast operand goes second; ops that commute take the larger one first.
+    if (e.sig == op_table::Sig::binary_commutes && a.value().numel() < b.value().numel())
+      std::swap(a, b);
+    call.bc = Broadcast::infer(a.shape(), b.shape());
+  }
   Tape& tape = a.tape();
   Backend& be = tape.backend();
   Tensor out = be.empty(a.shape(), a.dtype());
-  be.binary(BinaryOp::div, a.value(), b.value(), bc, out);
-  Var v = tape.record(out, {a, b}, [bc](BackwardContext& ctx) {
+  be.elementwise(call, a.value(), binary ? b.value() : Tensor{}, out);
+  std::vector<Var> inputs{a};
+  if (binary) inputs.push_back(b);
+  Var v = tape.record(out, inputs, [call, binary](BackwardContext& ctx) {
     Backend& be = ctx.backend();
-    const Tensor& dy = ctx.grad_out();
-    Tensor dy_b = be.empty(dy.shape(), dy.dtype());  // dy / b
-    be.binary(BinaryOp::div, dy, ctx.in(1), bc, dy_b);
-    if (ctx.needs(0)) be.axpby(1.0, dy_b, 1.0, ctx.grad_in(0));
-    if (ctx.needs(1)) be.reduce_acc(dy_b, ctx.out(), bc, -1.0, ctx.grad_in(1));
-  });
-  OpInfo info;
-  info.kind = OpKind::div;
-  info.bc = bc.kind;
-  return tape.traced(v, std::move(info));
-}
-
-Var scale(const Var& a, double s) {
-  Tape& tape = a.tape();
-  Backend& be = tape.backend();
-  Tensor y = be.empty(a.shape(), a.dtype());
-  be.axpby(s, a.value(), 0.0, y);
-  Var v = tape.record(y, {a}, [s](BackwardContext& ctx) {
-    ctx.backend().axpby(s, ctx.grad_out(), 1.0, ctx.grad_in(0));
-  });
-  OpInfo info;
-  info.kind = OpKind::scale;
-  info.s = s;
-  return tape.traced(v, std::move(info));
-}
-
-Var sigmoid(const Var& x) { return unary_op(UnaryOp::sigmoid, x); }
-Var tanh(const Var& x) { return unary_op(UnaryOp::tanh, x); }
-Var relu(const Var& x) { return unary_op(UnaryOp::relu, x); }
-Var exp(const Var& x) { return unary_op(UnaryOp::exp, x); }
-Var log(const Var& x) { return unary_op(UnaryOp::log, x); }
-Var square(const Var& x) { return unary_op(UnaryOp::square, x); }
-
-Var maximum(const Var& a, const Var& b) {
-  check_pair(a, b, "maximum");
-  Broadcast bc = Broadcast::infer(a.shape(), b.shape());
-  Tape& tape = a.tape();
-  Backend& be = tape.backend();
-  Tensor out = be.empty(a.shape(), a.dtype());
-  be.binary(BinaryOp::max, a.value(), b.value(), bc, out);
-  Var v = tape.record(out, {a, b}, [bc](BackwardContext& ctx) {
-    Backend& be = ctx.backend();
-    const Tensor& dy = ctx.grad_out();
-    Tensor a_wins = be.empty(dy.shape(), dy.dtype());  // [a >= b], a's shape
-    be.binary(BinaryOp::ge, ctx.in(0), ctx.in(1), bc, a_wins);
-    if (ctx.needs(0)) be.mul_acc(dy, a_wins, Broadcast{}, false, ctx.grad_in(0));
-    if (!ctx.needs(1)) return;
-    if (bc.kind == Broadcast::Kind::none) {
-      be.mul_acc(dy, a_wins, Broadcast{}, true, ctx.grad_in(1));
-    } else {  // Σ dy ⊙ (1 - [a>=b]) over the broadcast positions
-      Tensor b_wins = be.empty(dy.shape(), dy.dtype());
-      be.fill(b_wins, 1.0);
-      be.axpby(-1.0, a_wins, 1.0, b_wins);
-      be.reduce_acc(dy, b_wins, bc, 1.0, ctx.grad_in(1));
+    const Tensor b_in = binary ? ctx.in(1) : Tensor{};
+    if (ctx.needs(0))
+      be.elementwise_grad(call, 0, ctx.grad_out(), ctx.in(0), b_in, ctx.out(), true,
+                          ctx.grad_in(0));
+    if (!binary || !ctx.needs(1)) return;
+    if (call.bc.kind == Broadcast::Kind::none) {
+      be.elementwise_grad(call, 1, ctx.grad_out(), ctx.in(0), b_in, ctx.out(), true,
+                          ctx.grad_in(1));
+    } else {  // the term at each element of a, summed over b's broadcast positions
+      Tensor term = be.empty(ctx.grad_out().shape(), ctx.grad_out().dtype());
+      be.elementwise_grad(call, 1, ctx.grad_out(), ctx.in(0), b_in, ctx.out(), false, term);
+      be.reduce_acc(term, Tensor{}, call.bc, 1.0, ctx.grad_in(1));
     }
   });
   OpInfo info;
-  info.kind = OpKind::max;
-  info.bc = bc.kind;
+  info.kind = OpKind::elementwise;
+  info.elem = op;
+  info.bc = call.bc.kind;
+  info.s = s;
+  info.t = t;
   return tape.traced(v, std::move(info));
 }
+
+// The public ops of ops.h, one per entry of the table, by its signature.
+#define RNNLAB_DEFINE_unary(NAME) \
+  Var NAME(const Var& x) { return elementwise(ElemOp::NAME, x); }
+#define RNNLAB_DEFINE_unary_s(NAME) \
+  Var NAME(const Var& x, double s) { return elementwise(ElemOp::NAME, x, {}, s); }
+#define RNNLAB_DEFINE_unary_st(NAME) \
+  Var NAME(const Var& x, double s, double t) { return elementwise(ElemOp::NAME, x, {}, s, t); }
+#define RNNLAB_DEFINE_binary(NAME) \
+  Var NAME(const Var& a, const Var& b) { return elementwise(ElemOp::NAME, a, b); }
+#define RNNLAB_DEFINE_binary_commutes(NAME) RNNLAB_DEFINE_binary(NAME)
+#define RNNLAB_DEFINE(NAME, SIG, ...) RNNLAB_DEFINE_##SIG(NAME)
+RNNLAB_ELEMENTWISE_OPS(RNNLAB_DEFINE)
+#undef RNNLAB_DEFINE
+#undef RNNLAB_DEFINE_binary_commutes
+#undef RNNLAB_DEFINE_binary
+#undef RNNLAB_DEFINE_unary_st
+#undef RNNLAB_DEFINE_unary_s
+#undef RNNLAB_DEFINE_unary
 
 Var mask_blend(const Var& m, const Var& a, const Var& b) {
   check_pair(a, b, "mask_blend");
@@ -166,7 +112,7 @@ Var dropout(const Var& x, double p, uint64_t seed, bool training) {
   Tensor mask = be.empty(x.shape(), x.dtype());
   be.dropout_mask(p, seed, mask);
   Tensor y = be.empty(x.shape(), x.dtype());
-  be.binary(BinaryOp::mul, x.value(), mask, Broadcast{}, y);
+  be.elementwise({ElemOp::mul, 0.0, 0.0, {}}, x.value(), mask, y);
   Var v = tape.record(y, {x}, [mask](BackwardContext& ctx) {
     ctx.backend().mul_acc(ctx.grad_out(), mask, Broadcast{}, false, ctx.grad_in(0));
   });

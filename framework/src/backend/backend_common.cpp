@@ -38,6 +38,19 @@ Broadcast Broadcast::infer(const Shape& a, const Shape& b) {
               "block with trailing 1s (like [B,1] on [B,H])");
 }
 
+void check_elem_grad_operands(const ElemCall& c, int input, const Tensor& a, const Tensor& b,
+                              const Tensor& y) {
+  const op_table::ElemInfo& e = op_table::info(c.op);
+  RNNLAB_CHECK(input == 0 || (input == 1 && e.arity() == 2), "elementwise_grad: ", e.name,
+               " has no input ", input);
+  RNNLAB_CHECK(!(e.reads & op_table::kA) || a.defined(), "elementwise_grad: ", e.name,
+               "'s adjoint reads its input a");
+  RNNLAB_CHECK(!(e.reads & op_table::kB) || b.defined(),
+               "elementwise_grad: ", e.name, "'s adjoint reads its input b");
+  RNNLAB_CHECK(!(e.reads & op_table::kY) || y.defined(), "elementwise_grad: ", e.name,
+               "'s adjoint reads its output y");
+}
+
 namespace {
 std::string& cuda_unavailable_reason() {
   static std::string why;

@@ -34,7 +34,10 @@
 #define __forceinline__ inline
 
 using std::exp;
+using std::fabs;
 using std::log;
+using std::log1p;
+using std::sqrt;
 using std::tanh;
 
 struct rn_shim_dim3 {

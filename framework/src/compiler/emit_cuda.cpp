@@ -15,17 +15,21 @@
 // does not assign every dP column (Program::dp_assigns), as the CPU executor does. GEMMs stay
 // host-side calls (cuBLAS) between kernels; launch.h is the whole launch order.
 // Constants are printed exactly (17 digits); inf and nan as bit patterns (rn_bits), which both
-// NVRTC and a host C++ compiler accept. exp (and sigmoid's) is rn_exp: rnnlab's float range
-// rule of hd_math.h (the CUDA backend's exp), libm's exp in double. Under RNNLAB_CUDA_HOST_SHIM (cuda_host_shim.h) every
+// NVRTC and a host C++ compiler accept. The maths of every op is op_table.h's: each op the
+// program uses becomes device functions whose bodies are the table's expressions (as text),
+// over the same primitives: rn_exp with rnnlab's float range rule of hd_math.h (the CUDA
+// backend's exp; libm's exp in double), the others the library's log, log1p, sqrt, fabs, tanh. Under RNNLAB_CUDA_HOST_SHIM (cuda_host_shim.h) every
 // kernel also gets an extern "C" `<kernel>_host(void** args)` entry taking cuLaunchKernel-style
 // arguments, so the same source runs on the CPU through the shim.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <sstream>
+#include <vector>
 
 #include "compiler/stages.h"
 #include "rnnlab/cpu_math.h"
+#include "rnnlab/op_table.h"
 
 namespace rnnlab::compiler {
 
@@ -58,50 +62,45 @@ std::string cuda_constant(double v) {
 
 namespace {
 
-// The value of instruction `in` at column j, mirroring interpret.h.
+// The device functions of the program's ops, their bodies op_table.h's expressions:
+//   op_<name>(a, b, s, t)  op_<name>_da(g, a, b, y, s, t)  op_<name>_db(g, a, b, y, s, t)
+void op_functions(std::ostringstream& os, const Program& P) {
+  std::vector<char> used(op_table::kElemCount, 0);
+  for (const Level& L : P.levels)
+    for (const auto* prog : {&L.fwd, &L.bwd})
+      for (const Instr& in : *prog)
+        if (in.code == Code::op || in.code == Code::op_grad_a || in.code == Code::op_grad_b)
+          used[static_cast<std::size_t>(in.op)] = 1;
+  for (int k = 0; k < op_table::kElemCount; ++k) {
+    if (!used[static_cast<std::size_t>(k)]) continue;
+    const op_table::ElemInfo& e = op_table::kElem[k];
+    const std::string f = std::string("__device__ __forceinline__ T op_") + e.name;
+    os << f << "(T a, T b, T s, T t) { return " << e.forward << "; }\n"
+       << f << "_da(T g, T a, T b, T y, T s, T t) { return " << e.grad_a << "; }\n"
+       << f << "_db(T g, T a, T b, T y, T s, T t) { return " << e.grad_b << "; }\n";
+  }
+}
+
+// The value of instruction `in` at column j, mirroring interpret.h: operands an op does not
+// have or does not read are (T)0.
 std::string expr(const Instr& in) {
-  const std::string a = in.a.slot >= 0 ? operand(in.a, false) : "";
-  const std::string b = in.b.slot >= 0 ? operand(in.b, in.bs) : "";
-  const std::string c = in.c.slot >= 0 ? operand(in.c, in.cs) : "";
+  const std::string a = in.a.slot >= 0 ? operand(in.a, false) : "(T)0";
+  const std::string b = in.b.slot >= 0 ? operand(in.b, in.bs) : "(T)0";
+  const std::string c = in.c.slot >= 0 ? operand(in.c, in.cs) : "(T)0";
+  const std::string y = in.y.slot >= 0 ? operand(in.y, false) : "(T)0";
+  const op_table::ElemInfo& e = op_table::info(in.op);
+  auto read = [&](int flag, const std::string& v) { return e.reads & flag ? v : "(T)0"; };
+  const std::string st = "(T)" + cuda_constant(in.s) + ", (T)" + cuda_constant(in.t);
+  const std::string grad_args = c + ", " + read(op_table::kA, a) + ", " + read(op_table::kB, b) +
+                                ", " + read(op_table::kY, y) + ", " + st + ")";
   switch (in.code) {
-    case Code::add: return a + " + " + b;
-    case Code::sub: return a + " - " + b;
-    case Code::mul: return a + " * " + b;
-    case Code::div: return a + " / " + b;
-    case Code::max: return "(" + a + " >= " + b + " ? " + a + " : " + b + ")";
-    case Code::scale: case Code::scale_g: return "(T)" + cuda_constant(in.s) + " * " + a;
-    case Code::unary:
-      switch (in.unary) {
-        case UnaryOp::sigmoid: return "(T)1 / ((T)1 + rn_exp(-" + a + "))";
-        case UnaryOp::tanh: return "tanh(" + a + ")";
-        case UnaryOp::relu: return "(" + a + " > (T)0 ? " + a + " : (T)0)";
-        case UnaryOp::exp: return "rn_exp(" + a + ")";
-        case UnaryOp::log: return "log(" + a + ")";
-        case UnaryOp::neg: return "-" + a;
-        case UnaryOp::square: return a + " * " + a;
-      }
-      break;
+    case Code::op: return std::string("op_") + e.name + "(" + a + ", " + b + ", " + st + ")";
+    case Code::op_grad_a: return std::string("op_") + e.name + "_da(" + grad_args;
+    case Code::op_grad_b: return std::string("op_") + e.name + "_db(" + grad_args;
     case Code::blend: return "(" + c + " != (T)0 ? " + a + " : " + b + ")";
-    case Code::copy: case Code::g: return a;
-    case Code::neg_g: return "-" + a;
-    case Code::g_mul_b: return a + " * " + b;
-    case Code::g_div_b: return a + " / " + b;
-    case Code::neg_g_mul_b: return "-(" + a + " * " + b + ")";
-    case Code::unary_grad:
-      switch (in.unary) {
-        case UnaryOp::sigmoid: return a + " * " + c + " * ((T)1 - " + c + ")";
-        case UnaryOp::tanh: return a + " * ((T)1 - " + c + " * " + c + ")";
-        case UnaryOp::relu: return "(" + c + " > (T)0 ? " + a + " : (T)0)";
-        case UnaryOp::exp: return a + " * " + c;
-        case UnaryOp::log: return a + " / " + b;
-        case UnaryOp::neg: return "-" + a;
-        case UnaryOp::square: return "(T)2 * " + b + " * " + a;
-      }
-      break;
-    case Code::g_ge: return "(" + b + " >= " + c + " ? " + a + " : (T)0)";
-    case Code::g_lt: return "(" + b + " >= " + c + " ? (T)0 : " + a + ")";
     case Code::g_if_c: return "(" + c + " != (T)0 ? " + a + " : (T)0)";
     case Code::g_if_not_c: return "(" + c + " != (T)0 ? (T)0 : " + a + ")";
+    case Code::copy: return a;
     case Code::zero: return "(T)0";
   }
   return "(T)0";
@@ -175,7 +174,15 @@ std::string emit_cuda(const Program& P, const std::string& name) {
      << "  return x != x ? x : x > (float)" << cuda_constant(cpu_math::kExpMaxF)
      << " ? (float)rn_bits(0x7ff0000000000000ull) : x < (float)"
      << cuda_constant(cpu_math::kExpMinF) << " ? 0.0f : exp(x);\n}\n"
-     << "__device__ __forceinline__ double rn_exp(double x) { return exp(x); }\n";
+     << "__device__ __forceinline__ double rn_exp(double x) { return exp(x); }\n"
+     // op_table.h's other primitives: each device's library function (hd_math.h)
+     << "__device__ __forceinline__ T rn_log(T x) { return log(x); }\n"
+     << "__device__ __forceinline__ T rn_log1p(T x) { return log1p(x); }\n"
+     << "__device__ __forceinline__ T rn_sqrt(T x) { return sqrt(x); }\n"
+     << "__device__ __forceinline__ T rn_abs(T x) { return fabs(x); }\n"
+     << "__device__ __forceinline__ T rn_tanh(T x) { return tanh(x); }\n"
+     << "__device__ __forceinline__ T rn_sigmoid(T x) { return (T)1 / ((T)1 + rn_exp(-x)); }\n";
+  op_functions(os, P);
   int dp_slot = -1;
   for (std::size_t s = 0; s < P.slots.size(); ++s)
     if (P.slots[s].kind == Slot::dp) dp_slot = static_cast<int>(s);

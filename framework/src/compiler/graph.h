@@ -21,11 +21,7 @@ enum class Src : uint8_t { p, state, mask, ext, op };
 struct GNode {
   Src src = Src::op;
   int32_t index = -1;  // state k or ext e
-  OpKind kind = OpKind::none;
-  UnaryOp unary = UnaryOp::neg;
-  Broadcast::Kind bc = Broadcast::Kind::none;
-  int64_t i0 = 0, i1 = 0, i2 = 0;
-  double s = 0.0;
+  OpInfo op;           // src op: what the op was (autodiff.h; no aux)
   std::vector<int32_t> in;  // graph node ids
   Shape shape;
   bool row = false;
@@ -42,17 +38,14 @@ struct Graph {
   // value the step computes from parameters alone (hoisted: replayed once per forward on the
   // caller's tape, from earlier externs, so its gradient reaches the parameters).
   struct Hoist {
-    OpKind kind = OpKind::none;  // none: not hoisted
-    UnaryOp unary = UnaryOp::neg;
-    int64_t i0 = 0, i1 = 0, i2 = 0;
-    double s = 0.0;
+    OpInfo op;  // kind none: not hoisted
     Shape shape;
     std::vector<int32_t> in;  // ext indices
   };
   std::vector<Parameter*> ext_param;  // nullptr for a constant or a hoisted value
   std::vector<Tensor> ext_const;      // the captured value (constants only)
   std::vector<Hoist> ext_hoist;
-  bool ext_grad(std::size_t e) const { return ext_param[e] || ext_hoist[e].kind != OpKind::none; }
+  bool ext_grad(std::size_t e) const { return ext_param[e] || ext_hoist[e].op.kind != OpKind::none; }
   // Structure only (no values): equal keys lower to the same program.
   std::string key() const;
 };

@@ -36,16 +36,30 @@ struct Item {  // one forward unit of work, for the backward
   int32_t src = -1, dst = -1;      // copy: value ids
 };
 
+// An operand as the program reads it: where, and whether it is one value per row (a row
+// scalar broadcast over the instruction's columns).
+struct Operand {
+  Ref ref;
+  bool scalar = false;
+};
+
+// d = a (Code::copy) over w columns.
+inline Instr copy_instr(int64_t w, Ref a, Ref d = {}) {
+  Instr in;
+  in.code = Code::copy;
+  in.w = w;
+  in.a = a;
+  in.d = d;
+  return in;
+}
+
+// Every method refuses a graph it cannot lower by throwing Unsupported (stages.h).
 class Lowerer {
  public:
   explicit Lowerer(const Graph& g) : g_(g) {}
-  std::shared_ptr<const Program> run(std::string* why);
+  std::shared_ptr<const Program> run();
 
  private:
-  bool fail(const std::string& w) {
-    why_ = w;
-    return false;
-  }
   const GNode& node(int32_t i) const { return g_.nodes[static_cast<std::size_t>(i)]; }
   Val& val(int32_t i) { return vals_[static_cast<std::size_t>(i)]; }
   Base& base_of(int32_t i) { return bases_[static_cast<std::size_t>(val(i).base)]; }
@@ -79,23 +93,38 @@ class Lowerer {
   }
   bool is_ext(int32_t i) const { return node(i).src == Src::ext; }
   int64_t numel(int32_t i) const { return shape_numel(node(i).shape); }
+  // A region op: an op node of the step that is an instruction of an elementwise region.
+  bool region_op(const GNode& n) const;
 
-  bool values();
-  bool uses();
+  // lower.cpp: the forward half.
+  void header();
+  void values();
+  void uses();
   bool recomputable(int32_t base);
   void homes();
-  // An operand: the value (row node) or an extern used with broadcast `bc`.
-  bool operand(int32_t i, Broadcast::Kind bc, int64_t w, Ref* r, bool* scalar);
-  bool forward();
+  // The value (row node) or an extern used with broadcast `bc`, read over w columns.
+  Operand operand(int32_t i, Broadcast::Kind bc, int64_t w);
+  void forward();
+  Instr op_instr(int32_t node);
+  void gemm(int level, int32_t node);
+  void gemm_da_targets();
+  void assign_dp();
+  void count_work();
+
+  // lower_backward.cpp: the derived reverse program.
   void backward();
-  Ref adj_ref(int32_t i, Broadcast::Kind bc, int64_t w, bool* has, bool* scalar);
-  void contrib(std::vector<Instr>& out, int32_t target, Broadcast::Kind bc, int64_t w, Code code,
-               Ref a, Ref b, bool bs, Ref c, bool cs, UnaryOp u = UnaryOp::neg, double s = 0);
+  void seed_outputs();
+  std::vector<Instr> step_zeros();
+  void adjoint(const Item& it, std::vector<Instr>& bwd);
+  Operand adj_ref(int32_t i, Broadcast::Kind bc, int64_t w, bool* has);
+  // Adds `in` (code, operands, width, scalars) to the adjoint of node `target` (read with
+  // broadcast bc): sets its destination and store; nothing when the target gets no gradient.
+  void contrib(std::vector<Instr>& out, int32_t target, Broadcast::Kind bc, Instr in);
+  void mark_written(int32_t node);
   void fix_scratch_stores(std::vector<Instr>& bwd);
 
   const Graph& g_;
   Program prog_;
-  std::string why_;
   std::vector<Val> vals_;
   std::vector<Base> bases_;
   std::vector<std::vector<Item>> items_;  // per level
@@ -106,6 +135,11 @@ class Lowerer {
   std::vector<int32_t> out_state_val_;    // value holding s_t,k (a copy or the node)
   int32_t y_val_ = -1;
   int levels_ = 1;
+  // backward(): seeds per level, the top level's accumulating seeds, and the scratch adjoints
+  // that have received a contribution (per base)
+  std::vector<std::vector<Instr>> seeds_;
+  std::vector<Instr> top_seeds_;
+  std::vector<char> written_;
 };
 
 }  // namespace rnnlab::compiler::detail

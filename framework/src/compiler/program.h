@@ -40,25 +40,28 @@ struct Ref {
   int64_t off = 0;
 };
 
-// d (store) F(a, b, c) over w columns; b and c may be one value per row (bs, cs).
+// d ⊕= F over w columns, operands a, b (one value per row with bs), c (one per row with cs)
+// and y, by code:
+//   op          F = forward of `op` (op_table.h) on (a, b), with the scalars s, t
+//   op_grad_a   F = its grad_a from g = c, a, b, y (y: the op's forward output), s, t
+//   op_grad_b   F = its grad_b, the same operands
+//   blend       F = c != 0 ? a : b                  (mask_blend: c the row mask)
+//   g_if_c      F = c != 0 ? a : 0                  (its adjoints: a the incoming gradient)
+//   g_if_not_c  F = c != 0 ? 0 : a
+//   copy        F = a;  zero: d = 0
+// Operands an op's adjoint does not read (op_table.h: `reads`) are never loaded.
 //   store: assign d = F, acc d += F, reduce d[0] += Σ_j F
-enum class Code : uint8_t {
-  // forward
-  add, sub, mul, div, max, scale, unary, blend, copy,
-  // backward (a = the incoming gradient g)
-  g, neg_g, scale_g, g_mul_b, g_div_b, neg_g_mul_b, unary_grad, g_ge, g_lt, g_if_c, g_if_not_c,
-  zero
-};
+enum class Code : uint8_t { op, op_grad_a, op_grad_b, blend, g_if_c, g_if_not_c, copy, zero };
 enum class Store : uint8_t { assign, acc, reduce };
 
 struct Instr {
   Code code = Code::copy;
   Store store = Store::assign;
   bool bs = false, cs = false;
-  UnaryOp unary = UnaryOp::neg;
+  ElemOp op = ElemOp::add;
   int64_t w = 0;
-  double s = 0.0;
-  Ref d, a, b, c;
+  double s = 0.0, t = 0.0;
+  Ref d, a, b, c, y;
 };
 
 // out = a op(W) (+ bias), a [B,K] (row slot, uniformly strided over t), W an extern matrix.

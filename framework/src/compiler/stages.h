@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -13,15 +14,22 @@
 
 namespace rnnlab::compiler {
 
-// Runs cell.step once on a tracing tape with P_t = p0 [B,G] and state s0, then (masked) the
-// mask blend Recurrent applies, then cell.output. Returns false with a one-line reason when the
-// step uses something the compiler cannot handle.
-bool trace_step(Cell& cell, const Tensor& p0, const std::vector<Tensor>& s0, bool masked,
-                const CellContext& ctx, Graph* g, std::string* why);
+// A step the compiler cannot run, with a one-line reason: every stage (trace, lower, the
+// CUDA kernels) refuses by throwing it, and the step runs composed (StepCompiler::run keeps
+// the reason: Recurrent::path_note, `rnnlab cells -v`). Anything else thrown is an error.
+struct Unsupported : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
-// Levels, homes, forward instructions and the derived backward program. Returns nullptr with
-// a reason when the graph has a shape the executor does not support.
-std::shared_ptr<const Program> lower(const Graph& g, std::string* why);
+// Runs cell.step once on a tracing tape with P_t = p0 [B,G] and state s0, then (masked) the
+// mask blend Recurrent applies, then cell.output. Throws Unsupported when the step uses
+// something the compiler cannot handle.
+Graph trace_step(Cell& cell, const Tensor& p0, const std::vector<Tensor>& s0, bool masked,
+                 const CellContext& ctx);
+
+// Levels, homes, forward instructions and the derived backward program. Throws Unsupported
+// when the graph has a shape the executor does not support.
+std::shared_ptr<const Program> lower(const Graph& g);
 
 // Buffers of one compiled forward, kept for the backward (all contiguous). The step writes its
 // next states and y straight into `full` [T+1,B,W] (W = packed_width: s_0 .. s_K-1, (y)):
@@ -54,10 +62,9 @@ void run_backward(const Program& prog, const Tensor& p, const Tensor& mask,
 namespace rnnlab::compiler {
 
 // Builds `cell` (f32, input 3, the registry's defaults plus `params`) and compiles its step
-// for a batch of 2: the program, or nullptr with *why set.
+// for a batch of 2: the program; throws Unsupported.
 std::shared_ptr<const Program> compile_sample(const CellRegistry& registry, const std::string& cell,
-                                              const std::map<std::string, ParamValue>& params,
-                                              std::string* why);
+                                              const std::map<std::string, ParamValue>& params);
 // CUDA C for a program (emit_cuda.cpp): the kernels of launch.h, named `name`_...
 std::string emit_cuda(const Program& prog, const std::string& name);
 // A double as a C++/CUDA expression of type double (inf and nan as bit patterns).

@@ -17,32 +17,38 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 
 // A hoisted extern (graph.h): the traced op again, on the caller's tape.
 Var replay(const compiler::Graph::Hoist& h, const std::vector<Var>& in) {
-  switch (h.kind) {
-    case OpKind::add: return add(in[0], in[1]);
-    case OpKind::sub: return sub(in[0], in[1]);
-    case OpKind::mul: return mul(in[0], in[1]);
-    case OpKind::div: return div(in[0], in[1]);
-    case OpKind::max: return maximum(in[0], in[1]);
-    case OpKind::scale: return scale(in[0], h.s);
-    case OpKind::unary:
-      switch (h.unary) {
-        case UnaryOp::sigmoid: return sigmoid(in[0]);
-        case UnaryOp::tanh: return tanh(in[0]);
-        case UnaryOp::relu: return relu(in[0]);
-        case UnaryOp::exp: return exp(in[0]);
-        case UnaryOp::log: return log(in[0]);
-        case UnaryOp::square: return square(in[0]);
-        case UnaryOp::neg: return scale(in[0], -1.0);
-      }
-      break;
-    case OpKind::slice: return slice(in[0], static_cast<int>(h.i0), h.i1, h.i2);
+  const OpInfo& o = h.op;
+  switch (o.kind) {
+    case OpKind::elementwise: return elementwise(o.elem, in[0], in.size() > 1 ? in[1] : Var{}, o.s, o.t);
+    case OpKind::slice: return slice(in[0], static_cast<int>(o.i0), o.i1, o.i2);
     case OpKind::reshape: return reshape(in[0], h.shape);
-    case OpKind::concat: return concat(in, static_cast<int>(h.i0));
-    case OpKind::matmul: return matmul(in[0], in[1], h.i0 != 0, h.i1 != 0);
+    case OpKind::concat: return concat(in, static_cast<int>(o.i0));
+    case OpKind::matmul: return matmul(in[0], in[1], o.i0 != 0, o.i1 != 0);
     case OpKind::linear: return linear(in[0], in[1], in[2]);
-    default: break;
+    default: break;  // the tracer hoists no other kind
   }
   throw Error("step compiler: cannot replay a hoisted op");
+}
+
+// The device and the shape of P the compiled path takes.
+void check_runnable(const Tape& tape, const Var& p) {
+  if (tape.device() != Device::cpu && tape.device() != Device::cuda)
+    throw compiler::Unsupported("the compiled path runs on the CPU and CUDA only");
+  if (p.dtype() != DType::f32 && p.dtype() != DType::f64)
+    throw compiler::Unsupported("P is not f32 or f64");
+  if (p.shape().size() != 3) throw compiler::Unsupported("P is not [T,B,G]");
+}
+
+// The trace depends only on what the cell contract lets step depend on (cell.h: its
+// arguments' shapes, the parameters, the context); captured constants may depend on the seed.
+std::string signature(const Var& p, const std::vector<Var>& state0, const Var& mask,
+                      const CellContext& ctx) {
+  std::string sig = std::to_string(p.dim(1)) + "/" + std::to_string(p.dim(2)) + "/" +
+                    std::to_string(static_cast<int>(p.dtype())) + "/" +
+                    std::to_string(mask.valid()) + std::to_string(ctx.training) +
+                    std::to_string(ctx.stateful);
+  for (const Var& s : state0) sig += "/" + shape_str(s.shape());
+  return sig;
 }
 
 }  // namespace
@@ -59,104 +65,97 @@ StepCompiler::~StepCompiler() = default;
 
 Var StepCompiler::run(Tape& tape, Cell& cell, const Var& p, const std::vector<Var>& state0,
                       const Var& mask, const CellContext& ctx, std::string* why) {
-  const bool on_cuda = tape.device() == Device::cuda;
-  if (tape.device() != Device::cpu && !on_cuda) {
-    *why = "the compiled path runs on the CPU and CUDA only";
+  std::string sig;
+  std::shared_ptr<Traced> tr;
+  try {
+    check_runnable(tape, p);
+    sig = signature(p, state0, mask, ctx);
+    if (auto f = failed_.find(sig); f != failed_.end()) throw compiler::Unsupported(f->second);
+    tr = traced(cell, p, state0, mask, ctx, sig);
+    if (tape.device() == Device::cuda && !tr->cuda) tr->cuda = cuda_kernels(*tr->program);
+  } catch (const compiler::Unsupported& e) {
+    *why = e.what();
+    if (!sig.empty()) failed_[sig] = *why;  // the same shapes and mode fail the same way
     return {};
   }
-  if (p.dtype() != DType::f32 && p.dtype() != DType::f64) {
-    *why = "P is not f32 or f64";
-    return {};
-  }
-  if (p.shape().size() != 3) {
-    *why = "P is not [T,B,G]";
-    return {};
-  }
-  const int64_t B = p.dim(1), G = p.dim(2);
+  return sequence_node(tape, *tr, p, state0, mask);
+}
+
+// The trace (and program) for this signature: cached, else traced and lowered (programs are
+// shared by graph structure).
+std::shared_ptr<StepCompiler::Traced> StepCompiler::traced(Cell& cell, const Var& p,
+                                                           const std::vector<Var>& state0,
+                                                           const Var& mask, const CellContext& ctx,
+                                                           const std::string& sig) {
+  const std::string sig_seed = sig + "#" + std::to_string(ctx.seed);
+  if (auto it = traced_.find(sig); it != traced_.end()) return it->second;
+  if (auto is = traced_.find(sig_seed); is != traced_.end()) return is->second;
   auto t0 = std::chrono::steady_clock::now();
-  Backend& be = tape.backend();
+  Backend& be = p.tape().backend();
+  const int64_t B = p.dim(1), G = p.dim(2);
+  Tensor p0 = be.empty({B, G}, p.dtype());
+  be.block_copy(p.value(), p0, {1, B * G, B * G, 0, B * G, 0}, false);
   std::vector<Tensor> s0;
   for (const Var& s : state0) s0.push_back(s.value());
+  auto fresh = std::make_shared<Traced>();
+  fresh->graph = compiler::trace_step(cell, p0, s0, mask.valid(), ctx);
+  ++stats_->traces;
+  stats_->trace_ms += ms_since(t0);
+  bool seeded = false;
+  for (std::size_t e = 0; e < fresh->graph.ext_param.size(); ++e)
+    seeded = seeded || fresh->graph.ext_const[e].defined();
+  const std::string key = fresh->graph.key();
+  if (auto pit = programs_.find(key); pit != programs_.end()) {
+    fresh->program = pit->second;
+  } else {
+    t0 = std::chrono::steady_clock::now();
+    fresh->program = compiler::lower(fresh->graph);
+    programs_[key] = fresh->program;
+    ++stats_->compiles;
+    stats_->compile_ms += ms_since(t0);
+    stats_->program = fresh->program->describe();
+  }
+  if (seeded && traced_.size() > 64) traced_.clear();  // one entry per batch seed: bounded
+  traced_[seeded ? sig_seed : sig] = fresh;
+  return fresh;
+}
 
-  // The trace depends only on what the cell contract lets step depend on (cell.h: its
-  // arguments' shapes, the parameters, the context); captured constants may depend on the seed.
-  std::string sig = std::to_string(B) + "/" + std::to_string(G) + "/" +
-                    std::to_string(static_cast<int>(p.dtype())) + "/" +
-                    std::to_string(mask.valid()) + std::to_string(ctx.training) +
-                    std::to_string(ctx.stateful);
-  for (const Tensor& s : s0) sig += "/" + shape_str(s.shape());
-  const std::string sig_seed = sig + "#" + std::to_string(ctx.seed);
-  if (auto f = failed_.find(sig); f != failed_.end()) {
-    *why = f->second;
-    return {};
+// The program's CUDA kernels (NVRTC); a build failure makes the step run composed.
+std::shared_ptr<compiler::KernelDevice> StepCompiler::cuda_kernels(const compiler::Program& prog) {
+  try {
+    return compiler::cuda_kernel_device(prog, "rnnlab_step");
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    throw compiler::Unsupported("CUDA kernels: " + what.substr(0, what.find('\n')));
   }
-  std::shared_ptr<Traced> tr;
-  if (auto it = traced_.find(sig); it != traced_.end()) tr = it->second;
-  else if (auto is = traced_.find(sig_seed); is != traced_.end()) tr = is->second;
-  if (!tr) {
-    Tensor p0 = be.empty({B, G}, p.dtype());
-    be.block_copy(p.value(), p0, {1, B * G, B * G, 0, B * G, 0}, false);
-    auto fresh_ptr = std::make_shared<Traced>();
-    Traced& fresh = *fresh_ptr;
-    if (!compiler::trace_step(cell, p0, s0, mask.valid(), ctx, &fresh.graph, why)) {
-      failed_[sig] = *why;  // the same shapes and mode fail the same way
-      return {};
-    }
-    ++stats_->traces;
-    stats_->trace_ms += ms_since(t0);
-    bool seeded = false;
-    for (std::size_t e = 0; e < fresh.graph.ext_param.size(); ++e)
-      seeded = seeded || fresh.graph.ext_const[e].defined();
-    const std::string key = fresh.graph.key();
-    if (auto pit = programs_.find(key); pit != programs_.end()) {
-      fresh.program = pit->second;
-    } else {
-      t0 = std::chrono::steady_clock::now();
-      fresh.program = compiler::lower(fresh.graph, why);
-      if (!fresh.program) {
-        failed_[sig] = *why;
-        return {};
-      }
-      programs_[key] = fresh.program;
-      ++stats_->compiles;
-      stats_->compile_ms += ms_since(t0);
-      stats_->program = fresh.program->describe();
-    }
-    if (seeded && traced_.size() > 64) traced_.clear();  // one entry per batch seed: bounded
-    traced_[seeded ? sig_seed : sig] = fresh_ptr;
-    tr = fresh_ptr;
-  }
-  const compiler::Graph& g = tr->graph;
-  std::shared_ptr<const compiler::Program> prog = tr->program;
-  if (on_cuda && !tr->cuda) {
-    try {
-      tr->cuda = compiler::cuda_kernel_device(*prog, "rnnlab_step");
-    } catch (const Error& e) {
-      const std::string what = e.what();
-      *why = "CUDA kernels: " + what.substr(0, what.find('\n'));
-      failed_[sig] = *why;
-      return {};
-    }
-  }
-  std::shared_ptr<compiler::KernelDevice> dev = tr->cuda;
+}
 
+// The whole sequence as one tape node: the forward now, the backward recorded.
+Var StepCompiler::sequence_node(Tape& tape, const Traced& tr, const Var& p,
+                                const std::vector<Var>& state0, const Var& mask) {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::shared_ptr<const compiler::Program> prog = tr.program;
+  std::shared_ptr<compiler::KernelDevice> dev = tr.cuda;
   std::vector<Var> inputs{p};
-  for (const Var& s : state0) inputs.push_back(s);
+  std::vector<Tensor> s0;
+  for (const Var& s : state0) {
+    inputs.push_back(s);
+    s0.push_back(s.value());
+  }
   const bool has_mask = mask.valid();
   if (has_mask) inputs.push_back(mask);
   const std::size_t ext0 = inputs.size();
   std::vector<Tensor> ext;
-  for (const Var& v : compiler::extern_vars(tape, g)) {
+  for (const Var& v : compiler::extern_vars(tape, tr.graph)) {
     inputs.push_back(v);
     ext.push_back(v.value());
   }
-  t0 = std::chrono::steady_clock::now();
   auto buf = std::make_shared<compiler::Buffers>();
+  const Tensor mask_t = has_mask ? mask.value() : Tensor{};
   if (dev)
-    compiler::run_forward_kernels(*prog, "rnnlab_step", *dev, p.value(), s0,
-                                  has_mask ? mask.value() : Tensor{}, ext, *buf);
+    compiler::run_forward_kernels(*prog, "rnnlab_step", *dev, p.value(), s0, mask_t, ext, *buf);
   else
-    compiler::run_forward(*prog, p.value(), s0, has_mask ? mask.value() : Tensor{}, ext, *buf);
+    compiler::run_forward(*prog, p.value(), s0, mask_t, ext, *buf);
   Tensor packed = buf->packed;  // the states and y were written into it: no copy
   output_in_packed_ = prog->y_in_packed;
   ++stats_->forwards;
@@ -202,7 +201,7 @@ std::vector<Var> extern_vars(Tape& tape, const Graph& g) {
     Var v;
     if (g.ext_param[e]) {
       v = tape.param(*g.ext_param[e]);
-    } else if (g.ext_hoist[e].kind != OpKind::none) {
+    } else if (g.ext_hoist[e].op.kind != OpKind::none) {
       std::vector<Var> in;
       for (int32_t j : g.ext_hoist[e].in) in.push_back(ext_vars[static_cast<std::size_t>(j)]);
       v = replay(g.ext_hoist[e], in);
@@ -215,15 +214,12 @@ std::vector<Var> extern_vars(Tape& tape, const Graph& g) {
 }
 
 std::shared_ptr<const Program> compile_sample(const CellRegistry& registry, const std::string& name,
-                                              const std::map<std::string, ParamValue>& params,
-                                              std::string* why) {
+                                              const std::map<std::string, ParamValue>& params) {
   ParameterStore store(Device::cpu, DType::f32);
   Rng rng(1);
   std::unique_ptr<Cell> cell = registry.create(name, params, 3, store, "check/" + name, rng);
-  if (cell->runs_whole_sequence()) {
-    *why = "runs whole sequences itself (its inner cells are compiled)";
-    return nullptr;
-  }
+  if (cell->runs_whole_sequence())
+    throw Unsupported("runs whole sequences itself (its inner cells are compiled)");
   Tape tape;
   Var x = tape.constant(full({2, 2, 3}, DType::f32, 0.5));
   Var p = cell->project_inputs(tape, x, {});
@@ -233,23 +229,30 @@ std::shared_ptr<const Program> compile_sample(const CellRegistry& registry, cons
   backend_for(Device::cpu).block_copy(p.value(), p_first, {1, n, n, 0, n, 0}, false);
   std::vector<Tensor> s;
   for (const Var& v : s0) s.push_back(v.value());
-  Graph g;
-  if (!trace_step(*cell, p_first, s, true, {}, &g, why)) return nullptr;
-  return lower(g, why);
+  return lower(trace_step(*cell, p_first, s, true, {}));
 }
 
 }  // namespace compiler
 
 std::string compile_check(const CellRegistry& registry, const std::string& cell,
-                          const std::map<std::string, ParamValue>& params) {
-  std::string why;
-  return compiler::compile_sample(registry, cell, params, &why) ? std::string() : why;
+                          const std::map<std::string, ParamValue>& params, std::string* program) {
+  try {
+    auto prog = compiler::compile_sample(registry, cell, params);
+    if (program) *program = prog->describe();
+    return {};
+  } catch (const compiler::Unsupported& e) {
+    return e.what();
+  }
 }
 
 std::string emit_cuda_step(const CellRegistry& registry, const std::string& cell,
                            const std::map<std::string, ParamValue>& params, std::string* why) {
-  auto prog = compiler::compile_sample(registry, cell, params, why);
-  return prog ? compiler::emit_cuda(*prog, cell) : std::string();
+  try {
+    return compiler::emit_cuda(*compiler::compile_sample(registry, cell, params), cell);
+  } catch (const compiler::Unsupported& e) {
+    *why = e.what();
+    return {};
+  }
 }
 
 }  // namespace rnnlab

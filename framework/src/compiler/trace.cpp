@@ -2,8 +2,9 @@
 //
 // Every node the outputs need is classified: the P_t / state / mask leaves, parameters and
 // constants (externs), and annotated ops. An op that depends on none of the leaves is either
-// folded into a constant (it only reads constants) or refused (it reads a parameter: its
-// gradient would have to flow outside the step).
+// folded into a constant (it only reads constants) or hoisted (it reads a parameter: an
+// extern replayed once per forward on the caller's tape, so its gradient reaches the
+// parameter). What the compiler cannot handle throws Unsupported (stages.h).
 #include <cstring>
 #include <sstream>
 
@@ -11,40 +12,19 @@
 
 namespace rnnlab::compiler {
 
-namespace {
-
-const char* kind_name(OpKind k) {
-  switch (k) {
-    case OpKind::none: return "an unannotated op";
-    case OpKind::add: return "add";
-    case OpKind::sub: return "sub";
-    case OpKind::mul: return "mul";
-    case OpKind::div: return "div";
-    case OpKind::max: return "maximum";
-    case OpKind::scale: return "scale";
-    case OpKind::unary: return "a unary op";
-    case OpKind::mask_blend: return "mask_blend";
-    case OpKind::dropout: return "dropout";
-    case OpKind::slice: return "slice";
-    case OpKind::reshape: return "reshape";
-    case OpKind::concat: return "concat";
-    case OpKind::matmul: return "matmul";
-    case OpKind::linear: return "linear";
-  }
-  return "?";
-}
-
-}  // namespace
-
 std::string Graph::key() const {
   std::ostringstream os;
   os << batch << '/' << static_cast<int>(dtype) << '/' << masked << '|';
+  auto bits = [](double v) {
+    uint64_t b = 0;
+    std::memcpy(&b, &v, sizeof b);
+    return b;
+  };
   for (const GNode& n : nodes) {
-    uint64_t sbits = 0;
-    std::memcpy(&sbits, &n.s, sizeof sbits);
-    os << static_cast<int>(n.src) << ',' << n.index << ',' << static_cast<int>(n.kind) << ','
-       << static_cast<int>(n.unary) << ',' << static_cast<int>(n.bc) << ',' << n.i0 << ','
-       << n.i1 << ',' << n.i2 << ',' << sbits << ',' << n.row << '[';
+    const OpInfo& o = n.op;
+    os << static_cast<int>(n.src) << ',' << n.index << ',' << static_cast<int>(o.kind) << ','
+       << static_cast<int>(o.elem) << ',' << static_cast<int>(o.bc) << ',' << o.i0 << ',' << o.i1
+       << ',' << o.i2 << ',' << bits(o.s) << ',' << bits(o.t) << ',' << n.row << '[';
     for (int32_t i : n.in) os << i << ' ';
     os << ']' << shape_str(n.shape) << ';';
   }
@@ -55,8 +35,101 @@ std::string Graph::key() const {
   return os.str();
 }
 
-bool trace_step(Cell& cell, const Tensor& p0, const std::vector<Tensor>& s0, bool masked,
-                const CellContext& ctx, Graph* g, std::string* why) {
+namespace {
+
+// The graph being built from a tracing tape: tape node ids -> graph node ids.
+class Tracer {
+ public:
+  Tracer(const Tape& tape, Graph& out) : tape_(tape), out_(out), id_(tape.size(), -1) {}
+
+  void leaf(int32_t i, Src src, int32_t index) {
+    GNode l;
+    l.src = src;
+    l.index = index;
+    l.shape = tape_.node(i).value.shape();
+    l.row = true;
+    put(i, std::move(l));
+  }
+  // A parameter, a constant made inside step, or a value of parameters alone (hoisted).
+  int32_t ext(Parameter* prm, const Tensor& value, Graph::Hoist hoist = {}) {
+    GNode e;
+    e.src = Src::ext;
+    e.index = static_cast<int32_t>(out_.ext_param.size());
+    e.shape = value.shape();
+    out_.ext_param.push_back(prm);
+    out_.ext_const.push_back(prm || hoist.op.kind != OpKind::none ? Tensor{} : value);
+    out_.ext_hoist.push_back(std::move(hoist));
+    out_.nodes.push_back(std::move(e));
+    return static_cast<int32_t>(out_.nodes.size() - 1);
+  }
+  void op(int32_t i) {
+    const Tape::NodeView v = tape_.node(i);
+    if (v.op.kind == OpKind::none) {
+      std::string ins;
+      for (int32_t j : v.inputs) ins += " " + shape_str(tape_.node(j).value.shape());
+      throw Unsupported("step uses an op the compiler does not know (tape node " +
+                        std::to_string(i) + ", shape " + shape_str(v.value.shape()) +
+                        ", inputs" + ins + ")");
+    }
+    GNode o;
+    o.op = v.op;
+    o.op.aux = Tensor{};
+    o.shape = v.value.shape();
+    bool reads_param = false;
+    for (int32_t j : v.inputs) {
+      const int32_t gj = id(j);
+      o.in.push_back(gj);
+      const GNode& src = out_.nodes[static_cast<std::size_t>(gj)];
+      o.row = o.row || src.row;
+      reads_param = reads_param ||
+                    (src.src == Src::ext && out_.ext_grad(static_cast<std::size_t>(src.index)));
+    }
+    if (o.row) {
+      if (o.op.kind == OpKind::dropout) {  // x * mask: the mask is a constant of this batch
+        o.in.push_back(ext(nullptr, v.op.aux));
+        o.op.kind = OpKind::elementwise;
+        o.op.elem = ElemOp::mul;
+      }
+      put(i, std::move(o));
+    } else if (!reads_param) {
+      id_[static_cast<std::size_t>(i)] = ext(nullptr, v.value);  // folded: the traced value
+    } else {  // hoisted: replayed on the caller's tape from its ext inputs
+      if (o.op.kind == OpKind::dropout || o.op.kind == OpKind::mask_blend)
+        throw Unsupported(std::string("step computes ") +
+                          (o.op.kind == OpKind::dropout ? "dropout" : "mask_blend") +
+                          " from parameters alone");
+      Graph::Hoist h{o.op, o.shape, {}};
+      for (int32_t gj : o.in) h.in.push_back(out_.nodes[static_cast<std::size_t>(gj)].index);
+      id_[static_cast<std::size_t>(i)] = ext(nullptr, v.value, std::move(h));
+    }
+  }
+  void set(int32_t i, int32_t gid) { id_[static_cast<std::size_t>(i)] = gid; }
+  int32_t id(int32_t i) const { return id_[static_cast<std::size_t>(i)]; }
+
+ private:
+  void put(int32_t i, GNode n) {
+    out_.nodes.push_back(std::move(n));
+    id_[static_cast<std::size_t>(i)] = static_cast<int32_t>(out_.nodes.size() - 1);
+  }
+  const Tape& tape_;
+  Graph& out_;
+  std::vector<int32_t> id_;
+};
+
+// Tape nodes that `outputs` depend on.
+std::vector<char> live_nodes(const Tape& tape, const std::vector<Var>& outputs) {
+  std::vector<char> live(tape.size(), 0);
+  for (const Var& v : outputs) live[static_cast<std::size_t>(v.index())] = 1;
+  for (auto i = static_cast<int32_t>(tape.size()) - 1; i >= 0; --i)
+    if (live[static_cast<std::size_t>(i)])
+      for (int32_t j : tape.node(i).inputs) live[static_cast<std::size_t>(j)] = 1;
+  return live;
+}
+
+}  // namespace
+
+Graph trace_step(Cell& cell, const Tensor& p0, const std::vector<Tensor>& s0, bool masked,
+                 const CellContext& ctx) {
   Tape tape(p0.device());
   tape.set_tracing(true);
   Var p = tape.leaf(p0);
@@ -66,126 +139,40 @@ bool trace_step(Cell& cell, const Tensor& p0, const std::vector<Tensor>& s0, boo
   Var m;
   if (masked) m = tape.constant(full({batch, 1}, p0.dtype(), 1.0, p0.device()));
   std::vector<Var> next = cell.step(tape, p, state, ctx);
-  if (next.size() != state.size()) {
-    *why = "step returned " + std::to_string(next.size()) + " state tensors, expected " +
-           std::to_string(state.size());
-    return false;
-  }
+  if (next.size() != state.size())
+    throw Unsupported("step returned " + std::to_string(next.size()) +
+                      " state tensors, expected " + std::to_string(state.size()));
   if (masked)
     for (std::size_t k = 0; k < next.size(); ++k) next[k] = mask_blend(m, next[k], state[k]);
   Var y = cell.output(next);
-
-  // Liveness: what the outputs need.
-  const auto n = static_cast<int32_t>(tape.size());
-  std::vector<char> live(static_cast<std::size_t>(n), 0);
-  for (const Var& v : next) live[static_cast<std::size_t>(v.index())] = 1;
-  live[static_cast<std::size_t>(y.index())] = 1;
-  for (int32_t i = n - 1; i >= 0; --i)
-    if (live[static_cast<std::size_t>(i)])
-      for (int32_t j : tape.node(i).inputs) live[static_cast<std::size_t>(j)] = 1;
+  std::vector<Var> outputs = next;
+  outputs.push_back(y);
+  const std::vector<char> live = live_nodes(tape, outputs);
 
   Graph out;
   out.batch = batch;
   out.dtype = p0.dtype();
   out.masked = masked;
-  std::vector<int32_t> id(static_cast<std::size_t>(n), -1);
-  auto add_ext = [&](Parameter* prm, const Tensor& value, Graph::Hoist hoist = {}) {
-    GNode e;
-    e.src = Src::ext;
-    e.index = static_cast<int32_t>(out.ext_param.size());
-    e.shape = value.shape();
-    out.ext_param.push_back(prm);
-    out.ext_const.push_back(prm || hoist.kind != OpKind::none ? Tensor{} : value);
-    out.ext_hoist.push_back(std::move(hoist));
-    out.nodes.push_back(std::move(e));
-    return static_cast<int32_t>(out.nodes.size() - 1);
-  };
-  for (int32_t i = 0; i < n; ++i) {
+  Tracer tr(tape, out);
+  for (auto i = int32_t{0}; i < static_cast<int32_t>(tape.size()); ++i) {
     if (!live[static_cast<std::size_t>(i)]) continue;
     const Tape::NodeView v = tape.node(i);
-    int32_t gid = -1;
-    if (i == p.index() || (m.valid() && i == m.index())) {
-      GNode l;
-      l.src = i == p.index() ? Src::p : Src::mask;
-      l.shape = v.value.shape();
-      l.row = true;
-      out.nodes.push_back(std::move(l));
-      gid = static_cast<int32_t>(out.nodes.size() - 1);
-    } else if (v.param) {
-      gid = add_ext(v.param, v.value);
-    } else if (v.inputs.empty()) {
-      bool is_state = false;
-      for (std::size_t k = 0; k < state.size(); ++k)
-        if (i == state[k].index()) {
-          GNode l;
-          l.src = Src::state;
-          l.index = static_cast<int32_t>(k);
-          l.shape = v.value.shape();
-          l.row = true;
-          out.nodes.push_back(std::move(l));
-          gid = static_cast<int32_t>(out.nodes.size() - 1);
-          is_state = true;
-        }
-      if (!is_state) gid = add_ext(nullptr, v.value);  // a constant made inside step
-    } else {
-      if (v.op.kind == OpKind::none) {
-        std::string ins;
-        for (int32_t j : v.inputs) ins += " " + shape_str(tape.node(j).value.shape());
-        *why = "step uses an op the compiler does not know (tape node " + std::to_string(i) +
-               ", shape " + shape_str(v.value.shape()) + ", inputs" + ins + ")";
-        return false;
-      }
-      GNode o;
-      o.src = Src::op;
-      o.kind = v.op.kind;
-      o.unary = v.op.unary;
-      o.bc = v.op.bc;
-      o.i0 = v.op.i0;
-      o.i1 = v.op.i1;
-      o.i2 = v.op.i2;
-      o.s = v.op.s;
-      o.shape = v.value.shape();
-      bool reads_param = false;
-      for (int32_t j : v.inputs) {
-        const int32_t gj = id[static_cast<std::size_t>(j)];
-        o.in.push_back(gj);
-        const GNode& src = out.nodes[static_cast<std::size_t>(gj)];
-        o.row = o.row || src.row;
-        reads_param = reads_param || (src.src == Src::ext && out.ext_grad(static_cast<std::size_t>(src.index)));
-      }
-      if (!o.row) {
-        if (reads_param) {  // hoisted: replayed on the caller's tape from its ext inputs
-          if (o.kind == OpKind::dropout || o.kind == OpKind::mask_blend) {
-            *why = std::string("step computes ") + kind_name(o.kind) + " from parameters alone";
-            return false;
-          }
-          Graph::Hoist hz{o.kind, o.unary, o.i0, o.i1, o.i2, o.s, o.shape, {}};
-          for (int32_t gj : o.in) hz.in.push_back(out.nodes[static_cast<std::size_t>(gj)].index);
-          gid = add_ext(nullptr, v.value, std::move(hz));
-        } else {
-          gid = add_ext(nullptr, v.value);  // constant folding: the traced value
-        }
-      } else {
-        if (o.kind == OpKind::dropout) {  // x * mask: the mask is a constant of this batch
-          const int32_t mk = add_ext(nullptr, v.op.aux);
-          o.kind = OpKind::mul;
-          o.in.push_back(mk);
-        }
-        out.nodes.push_back(std::move(o));
-        gid = static_cast<int32_t>(out.nodes.size() - 1);
-      }
-    }
-    id[static_cast<std::size_t>(i)] = gid;
+    int32_t k = -1;
+    for (std::size_t s = 0; s < state.size(); ++s)
+      if (i == state[s].index()) k = static_cast<int32_t>(s);
+    if (i == p.index()) tr.leaf(i, Src::p, -1);
+    else if (m.valid() && i == m.index()) tr.leaf(i, Src::mask, -1);
+    else if (k >= 0) tr.leaf(i, Src::state, k);
+    else if (v.param) tr.set(i, tr.ext(v.param, v.value));
+    else if (v.inputs.empty()) tr.set(i, tr.ext(nullptr, v.value));  // a constant made in step
+    else tr.op(i);
   }
-  for (const Var& v : next) out.next_state.push_back(id[static_cast<std::size_t>(v.index())]);
-  out.y = id[static_cast<std::size_t>(y.index())];
+  for (const Var& v : next) out.next_state.push_back(tr.id(v.index()));
+  out.y = tr.id(y.index());
   for (int32_t s : out.next_state)
-    if (!out.nodes[static_cast<std::size_t>(s)].row) {
-      *why = "a next state does not depend on the step's inputs";
-      return false;
-    }
-  *g = std::move(out);
-  return true;
+    if (!out.nodes[static_cast<std::size_t>(s)].row)
+      throw Unsupported("a next state does not depend on the step's inputs");
+  return out;
 }
 
 }  // namespace rnnlab::compiler

@@ -36,11 +36,9 @@ class CpuBackend final : public Backend {
   void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tensor& b,
             double beta, Tensor& c) override;
 
-  void unary(UnaryOp op, const Tensor& x, Tensor& y) override;
-  void unary_grad_acc(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& dy,
-                      Tensor& dx) override;
-  void binary(BinaryOp op, const Tensor& a, const Tensor& b, Broadcast bc,
-              Tensor& out) override;
+  void elementwise(const ElemCall& c, const Tensor& a, const Tensor& b, Tensor& out) override;
+  void elementwise_grad(const ElemCall& c, int input, const Tensor& g, const Tensor& a,
+                        const Tensor& b, const Tensor& y, bool accumulate, Tensor& out) override;
   void mul_acc(const Tensor& dy, const Tensor& b, Broadcast bc, bool one_minus,
                Tensor& da) override;
   void reduce_acc(const Tensor& x, const Tensor& other, Broadcast bc, double alpha,

@@ -1,5 +1,7 @@
 // CPU backend: elementwise kernels (vectorized loops, TBB-parallel above kGrain).
+#include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/cpu_dispatch.h"
@@ -8,33 +10,6 @@
 namespace rnnlab {
 
 namespace {
-
-template <typename T>
-RNNLAB_SIMD_CLONES void unary_loop(UnaryOp op, const T* x, T* y, int64_t n) {
-  switch (op) {
-    case UnaryOp::sigmoid: for (int64_t i = 0; i < n; ++i) y[i] = cpu_math::sigmoid(x[i]); break;
-    case UnaryOp::tanh: for (int64_t i = 0; i < n; ++i) y[i] = cpu_math::tanh(x[i]); break;
-    case UnaryOp::relu: for (int64_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : T(0); break;
-    case UnaryOp::exp: for (int64_t i = 0; i < n; ++i) y[i] = cpu_math::vexp(x[i]); break;
-    case UnaryOp::log: for (int64_t i = 0; i < n; ++i) y[i] = std::log(x[i]); break;
-    case UnaryOp::neg: for (int64_t i = 0; i < n; ++i) y[i] = -x[i]; break;
-    case UnaryOp::square: for (int64_t i = 0; i < n; ++i) y[i] = x[i] * x[i]; break;
-  }
-}
-
-template <typename T>
-RNNLAB_SIMD_CLONES void unary_grad_loop(UnaryOp op, const T* x, const T* y, const T* dy, T* dx,
-                                        int64_t n) {
-  switch (op) {
-    case UnaryOp::sigmoid: for (int64_t i = 0; i < n; ++i) dx[i] += dy[i] * y[i] * (T(1) - y[i]); break;
-    case UnaryOp::tanh: for (int64_t i = 0; i < n; ++i) dx[i] += dy[i] * (T(1) - y[i] * y[i]); break;
-    case UnaryOp::relu: for (int64_t i = 0; i < n; ++i) dx[i] += x[i] > T(0) ? dy[i] : T(0); break;
-    case UnaryOp::exp: for (int64_t i = 0; i < n; ++i) dx[i] += dy[i] * y[i]; break;
-    case UnaryOp::log: for (int64_t i = 0; i < n; ++i) dx[i] += dy[i] / x[i]; break;
-    case UnaryOp::neg: for (int64_t i = 0; i < n; ++i) dx[i] -= dy[i]; break;
-    case UnaryOp::square: for (int64_t i = 0; i < n; ++i) dx[i] += T(2) * x[i] * dy[i]; break;
-  }
-}
 
 // b index for element i of a (numel n_a) given b's numel n_b.
 struct BIndex {
@@ -50,80 +25,108 @@ struct BIndex {
   }
 };
 
-template <typename T>
-RNNLAB_SIMD_CLONES void binary_same(BinaryOp op, const T* a, const T* b, T* c, int64_t n) {
-  switch (op) {
-    case BinaryOp::add: for (int64_t i = 0; i < n; ++i) c[i] = a[i] + b[i]; break;
-    case BinaryOp::sub: for (int64_t i = 0; i < n; ++i) c[i] = a[i] - b[i]; break;
-    case BinaryOp::mul: for (int64_t i = 0; i < n; ++i) c[i] = a[i] * b[i]; break;
-    case BinaryOp::div: for (int64_t i = 0; i < n; ++i) c[i] = a[i] / b[i]; break;
-    case BinaryOp::max: for (int64_t i = 0; i < n; ++i) c[i] = a[i] >= b[i] ? a[i] : b[i]; break;
-    case BinaryOp::ge: for (int64_t i = 0; i < n; ++i) c[i] = a[i] >= b[i] ? T(1) : T(0); break;
-  }
-}
-template <typename T>
-RNNLAB_SIMD_CLONES void binary_scalar(BinaryOp op, const T* a, T b, T* c, int64_t n) {
-  switch (op) {
-    case BinaryOp::add: for (int64_t i = 0; i < n; ++i) c[i] = a[i] + b; break;
-    case BinaryOp::sub: for (int64_t i = 0; i < n; ++i) c[i] = a[i] - b; break;
-    case BinaryOp::mul: for (int64_t i = 0; i < n; ++i) c[i] = a[i] * b; break;
-    case BinaryOp::div: for (int64_t i = 0; i < n; ++i) c[i] = a[i] / b; break;
-    case BinaryOp::max: for (int64_t i = 0; i < n; ++i) c[i] = a[i] >= b ? a[i] : b; break;
-    case BinaryOp::ge: for (int64_t i = 0; i < n; ++i) c[i] = a[i] >= b ? T(1) : T(0); break;
-  }
+using op_table::Elem;
+
+// The value of input b at element i of a run of b (B_ONE: one value for the run); 0 for a
+// unary op.
+template <ElemOp OP, bool B_ONE, typename T>
+inline __attribute__((always_inline)) T b_at(const T* b, int64_t i) {
+  if constexpr (Elem<OP>::arity == 1) return T(0);
+  else return B_ONE ? b[0] : b[i];
 }
 
-}  // namespace
+// out[i] = F(a[i], b) over one run of n elements; b is one value for the run (B_ONE) or n.
+template <ElemOp OP, bool B_ONE, typename T>
+RNNLAB_SIMD_CLONES void forward_run(const T* a, const T* b, T* out, int64_t n, T s, T t) {
+  for (int64_t i = 0; i < n; ++i) out[i] = Elem<OP>::forward(a[i], b_at<OP, B_ONE>(b, i), s, t);
+}
 
-void CpuBackend::unary(UnaryOp op, const Tensor& x, Tensor& y) {
-  dispatch_float(x.dtype(), [&](auto tag) {
+// out[i] (+)= G_input(g[i], a[i], b, y[i]) over one run.
+template <ElemOp OP, int INPUT, bool B_ONE, typename T>
+RNNLAB_SIMD_CLONES void grad_run(const T* g, const T* a, const T* b, const T* y, T* out,
+                                 int64_t n, T s, T t, bool accumulate) {
+  constexpr int reads = Elem<OP>::reads;
+  auto term = [&](int64_t i) __attribute__((always_inline)) {
+    const T av = (reads & op_table::kA) ? a[i] : T(0);  // unread operands are not loaded
+    const T bv = (reads & op_table::kB) ? b_at<OP, B_ONE>(b, i) : T(0);
+    const T yv = (reads & op_table::kY) ? y[i] : T(0);
+    return Elem<OP>::template grad<INPUT>(g[i], av, bv, yv, s, t);
+  };
+  if (accumulate)
+    for (int64_t i = 0; i < n; ++i) out[i] += term(i);
+  else
+    for (int64_t i = 0; i < n; ++i) out[i] = term(i);
+}
+
+// Calls run(op, T{}, i0, n, b_run, b_one) with the op as a std::integral_constant, over the
+// n_a elements of an op's first input in runs that share one layout of b (backend.h): none:
+// b[i0..]; suffix: rows of nb, each with all of b; prefix: rows of n_a/nb, each with the one
+// value b[row]; b undefined: no b. Parallel above kGrain elements.
+template <typename F>
+void over_runs(const ElemCall& c, DType dt, int64_t n_a, const Tensor& b, F&& run) {
+  dispatch_float(dt, [&](auto tag) {
     using T = decltype(tag);
-    const T* xp = x.data<T>();
-    T* yp = y.data<T>();
-    cpu_parallel_for(x.numel(), kGrain,
-                     [&](int64_t b, int64_t e) { unary_loop<T>(op, xp + b, yp + b, e - b); });
-  });
-}
-
-void CpuBackend::unary_grad_acc(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& dy,
-                                Tensor& dx) {
-  dispatch_float(dy.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* xp = x.defined() ? x.data<T>() : nullptr;
-    const T* yp = y.defined() ? y.data<T>() : nullptr;
-    const T* g = dy.data<T>();
-    T* d = dx.data<T>();
-    cpu_parallel_for(dy.numel(), kGrain, [&](int64_t b, int64_t e) {
-      unary_grad_loop<T>(op, xp ? xp + b : nullptr, yp ? yp + b : nullptr, g + b, d + b, e - b);
+    const T* bp = b.defined() ? b.data<T>() : nullptr;
+    const int64_t nb = b.defined() ? b.numel() : 0;
+    const Broadcast::Kind kind = bp ? c.bc.kind : Broadcast::Kind::none;
+    op_table::visit(c.op, [&](auto op) {
+      if (kind == Broadcast::Kind::none) {
+        cpu_parallel_for(n_a, kGrain, [&](int64_t s, int64_t e) {
+          run(op, T{}, s, e - s, bp ? bp + s : nullptr, false);
+        });
+      } else if (kind == Broadcast::Kind::suffix) {
+        cpu_parallel_for(n_a / nb, std::max<int64_t>(1, kGrain / nb), [&](int64_t r0, int64_t r1) {
+          for (int64_t r = r0; r < r1; ++r) run(op, T{}, r * nb, nb, bp, false);
+        });
+      } else {
+        const int64_t inner = n_a / nb;
+        cpu_parallel_for(nb, std::max<int64_t>(1, kGrain / inner), [&](int64_t r0, int64_t r1) {
+          for (int64_t r = r0; r < r1; ++r) run(op, T{}, r * inner, inner, bp + r, true);
+        });
+      }
     });
   });
 }
 
-void CpuBackend::binary(BinaryOp op, const Tensor& a, const Tensor& b, Broadcast bc,
-                        Tensor& out) {
-  dispatch_float(a.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* ap = a.data<T>();
-    const T* bp = b.data<T>();
-    T* cp = out.data<T>();
-    int64_t n = a.numel(), nb = b.numel();
-    if (bc.kind == Broadcast::Kind::none) {
-      cpu_parallel_for(n, kGrain, [&](int64_t s, int64_t e) {
-        binary_same<T>(op, ap + s, bp + s, cp + s, e - s);
-      });
-    } else if (bc.kind == Broadcast::Kind::suffix) {
-      int64_t rows = n / nb;
-      cpu_parallel_for(rows, std::max<int64_t>(1, kGrain / nb), [&](int64_t r0, int64_t r1) {
-        for (int64_t r = r0; r < r1; ++r) binary_same<T>(op, ap + r * nb, bp, cp + r * nb, nb);
-      });
-    } else {
-      int64_t inner = n / nb;
-      cpu_parallel_for(nb, std::max<int64_t>(1, kGrain / inner), [&](int64_t r0, int64_t r1) {
-        for (int64_t r = r0; r < r1; ++r)
-          binary_scalar<T>(op, ap + r * inner, bp[r], cp + r * inner, inner);
-      });
-    }
-  });
+// A tensor's data at element i0, or null when it is undefined.
+template <typename T>
+const T* at(const Tensor& t, int64_t i0) {
+  return t.defined() ? t.data<T>() + i0 : nullptr;
+}
+
+}  // namespace
+
+void CpuBackend::elementwise(const ElemCall& c, const Tensor& a, const Tensor& b, Tensor& out) {
+  over_runs(c, a.dtype(), a.numel(), b,
+            [&](auto op, auto tag, int64_t i0, int64_t n, const auto* br, bool one) {
+              using T = decltype(tag);
+              constexpr ElemOp OP = decltype(op)::value;
+              const T s = static_cast<T>(c.s), t = static_cast<T>(c.t);
+              T* o = out.data<T>() + i0;
+              if (one) forward_run<OP, true>(at<T>(a, i0), br, o, n, s, t);
+              else forward_run<OP, false>(at<T>(a, i0), br, o, n, s, t);
+            });
+}
+
+void CpuBackend::elementwise_grad(const ElemCall& c, int input, const Tensor& g, const Tensor& a,
+                                  const Tensor& b, const Tensor& y, bool accumulate,
+                                  Tensor& out) {
+  check_elem_grad_operands(c, input, a, b, y);
+  over_runs(c, g.dtype(), g.numel(), b,
+            [&](auto op, auto tag, int64_t i0, int64_t n, const auto* br, bool one) {
+              using T = decltype(tag);
+              constexpr ElemOp OP = decltype(op)::value;
+              auto run = [&](auto in, auto b_one) {
+                grad_run<OP, decltype(in)::value, decltype(b_one)::value>(
+                    at<T>(g, i0), at<T>(a, i0), br, at<T>(y, i0), out.data<T>() + i0, n,
+                    static_cast<T>(c.s), static_cast<T>(c.t), accumulate);
+              };
+              using In0 = std::integral_constant<int, 0>;
+              using In1 = std::integral_constant<int, 1>;
+              if (input == 0) one ? run(In0{}, std::true_type{}) : run(In0{}, std::false_type{});
+              else if constexpr (Elem<OP>::arity == 2)
+                one ? run(In1{}, std::true_type{}) : run(In1{}, std::false_type{});
+            });
 }
 
 void CpuBackend::mul_acc(const Tensor& dy, const Tensor& b, Broadcast bc, bool one_minus,
@@ -183,6 +186,19 @@ RNNLAB_SIMD_CLONES void column_sums(const T* __restrict x, const T* __restrict o
   }
 }
 
+// acc[c] += x[c] (* o[c]) for c < w: one row's piece of a column strip.
+template <typename T>
+RNNLAB_SIMD_CLONES void strip_sum(const T* __restrict x, const T* __restrict o, int64_t w,
+                                  T* __restrict acc) {
+  if (o)
+    for (int64_t c = 0; c < w; ++c) acc[c] += x[c] * o[c];
+  else
+    for (int64_t c = 0; c < w; ++c) acc[c] += x[c];
+}
+
+// Column sums of at least kStripMin columns run in strips of kStrip columns (4 KiB of f64).
+constexpr int64_t kStrip = 512, kStripMin = 1024;
+
 }  // namespace
 
 // Every reduction is cut into fixed chunks that do not depend on the thread count; chunk
@@ -216,6 +232,20 @@ void CpuBackend::reduce_acc(const Tensor& x, const Tensor& other, Broadcast bc, 
       T total = 0;
       for (T v : part) total += v;
       d[0] += al * total;
+    } else if (bc.kind == Broadcast::Kind::suffix && nb >= kStripMin) {
+      // wide column sums (a bias gradient [N,V] -> [V]): parallel over strips of columns, each
+      // summing every row in order. No partial buffer: per row blocks it would be as large as
+      // x itself when V is wide (a fresh 45 MB per step at the word LM's V = 10 000).
+      const int64_t rows = n / nb, strips = (nb + kStrip - 1) / kStrip;
+      cpu_parallel_for(strips, 1, [&](int64_t s0, int64_t s1) {
+        for (int64_t k = s0; k < s1; ++k) {
+          const int64_t c0 = k * kStrip, w = std::min(kStrip, nb - c0);
+          T acc[kStrip] = {};
+          for (int64_t r = 0; r < rows; ++r)
+            strip_sum<T>(xp + r * nb + c0, op ? op + r * nb + c0 : nullptr, w, acc);
+          for (int64_t c = 0; c < w; ++c) d[c0 + c] += al * acc[c];
+        }
+      });
     } else if (bc.kind == Broadcast::Kind::suffix) {
       // column sums: fixed blocks of rows reduced in parallel, then added in block order
       const int64_t rows = n / nb;

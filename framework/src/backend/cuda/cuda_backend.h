@@ -7,7 +7,7 @@
 //   cuda_memory.cu        context (stream, cuBLAS handle), allocator, fill/copy/upload/download,
 //                         block_copy, cast
 //   cuda_gemm.cu          gemm (row-major through swapped cuBLAS operands)
-//   cuda_elementwise.cu   unary, unary_grad_acc, binary, mul_acc, axpby, mask_blend
+//   cuda_elementwise.cu   elementwise, elementwise_grad, mul_acc, axpby, mask_blend
 //   cuda_reduce.cu        reduce_acc, sum_squares, all_finite, gather/scatter, argmax
 //   cuda_loss.cu          softmax_xent, bce_logits and their gradients, scalar_broadcast_acc
 //   cuda_random_optim.cu  dropout_mask (the CPU's counter-based hash), apply_update
@@ -45,11 +45,9 @@ class CudaBackend final : public Backend {
   void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tensor& b,
             double beta, Tensor& c) override;
 
-  void unary(UnaryOp op, const Tensor& x, Tensor& y) override;
-  void unary_grad_acc(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& dy,
-                      Tensor& dx) override;
-  void binary(BinaryOp op, const Tensor& a, const Tensor& b, Broadcast bc,
-              Tensor& out) override;
+  void elementwise(const ElemCall& c, const Tensor& a, const Tensor& b, Tensor& out) override;
+  void elementwise_grad(const ElemCall& c, int input, const Tensor& g, const Tensor& a,
+                        const Tensor& b, const Tensor& y, bool accumulate, Tensor& out) override;
   void mul_acc(const Tensor& dy, const Tensor& b, Broadcast bc, bool one_minus,
                Tensor& da) override;
   void reduce_acc(const Tensor& x, const Tensor& other, Broadcast bc, double alpha,

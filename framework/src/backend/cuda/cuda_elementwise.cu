@@ -1,11 +1,10 @@
 // CUDA backend: elementwise kernels, one thread per element (grid-stride).
 //
-//   unary           y = f(x)               sigmoid 1/(1+e^-x), tanh, relu, exp, log, -x, x²
-//   unary_grad_acc  dx += f'(x) dy         from y where cheaper (sigmoid y(1-y), tanh 1-y², exp y)
-//   binary          out = a op b[bi(i)]    add sub mul div, max (ties to a), ge (a >= b ? 1 : 0)
-//   mul_acc         da += dy * b[bi(i)]    or dy * (1 - b[bi(i)]) with one_minus
-//   axpby           y = alpha x + beta y   (beta == 0 overwrites, as on the CPU: no 0*NaN)
-//   mask_blend      out = m[row] != 0 ? a : b   m one value per row of a
+//   elementwise       out = F(a, b[bi(i)], s, t)        every op of op_table.h, one kernel each
+//   elementwise_grad  out (+)= G(g, a, b[bi(i)], y)     its adjoints (op_table.h), a's shape
+//   mul_acc           da += dy * b[bi(i)]               or dy * (1 - b[bi(i)]) with one_minus
+//   axpby             y = alpha x + beta y              (beta == 0 overwrites, as on the CPU: no 0*NaN)
+//   mask_blend        out = m[row] != 0 ? a : b         m one value per row of a
 // bi(i) is the broadcast map of backend.h (none i, suffix i % nb, prefix i / (n/nb)).
 #include "backend/cuda/cuda_common.cuh"
 
@@ -15,55 +14,31 @@ using cuda_detail::BIndex;
 
 namespace {
 
-template <typename T>
-__global__ void unary_kernel(int op, const T* x, T* y, int64_t n) {
+using op_table::Elem;
+
+template <ElemOp OP, typename T>
+__global__ void elementwise_kernel(const T* a, const T* b, BIndex bi, T s, T t, T* out,
+                                   int64_t n) {
   RNNLAB_GRID_STRIDE(i, n) {
-    const T v = x[i];
-    T r;
-    switch (op) {
-      case 0: r = cuda_detail::d_sigmoid(v); break;
-      case 1: r = cuda_detail::d_tanh(v); break;
-      case 2: r = v > T(0) ? v : T(0); break;
-      case 3: r = cuda_detail::d_exp(v); break;
-      case 4: r = cuda_detail::d_log(v); break;
-      case 5: r = -v; break;
-      default: r = v * v; break;
-    }
-    y[i] = r;
+    T bv = T(0);
+    if constexpr (Elem<OP>::arity == 2) bv = b[bi(i)];
+    out[i] = Elem<OP>::forward(a[i], bv, s, t);
   }
 }
 
-template <typename T>
-__global__ void unary_grad_kernel(int op, const T* x, const T* y, const T* dy, T* dx, int64_t n) {
+// Unread operands (op_table.h: `reads`) are not loaded and may be null.
+template <ElemOp OP, int INPUT, typename T>
+__global__ void elementwise_grad_kernel(const T* g, const T* a, const T* b, BIndex bi,
+                                        const T* y, T s, T t, bool accumulate, T* out,
+                                        int64_t n) {
+  constexpr int reads = Elem<OP>::reads;
   RNNLAB_GRID_STRIDE(i, n) {
-    const T g = dy[i];
-    switch (op) {
-      case 0: dx[i] += g * y[i] * (T(1) - y[i]); break;
-      case 1: dx[i] += g * (T(1) - y[i] * y[i]); break;
-      case 2: dx[i] += x[i] > T(0) ? g : T(0); break;
-      case 3: dx[i] += g * y[i]; break;
-      case 4: dx[i] += g / x[i]; break;
-      case 5: dx[i] -= g; break;
-      default: dx[i] += T(2) * x[i] * g; break;
-    }
+    const T av = (reads & op_table::kA) ? a[i] : T(0);
+    const T bv = (reads & op_table::kB) ? b[bi(i)] : T(0);
+    const T yv = (reads & op_table::kY) ? y[i] : T(0);
+    const T v = Elem<OP>::template grad<INPUT>(g[i], av, bv, yv, s, t);
+    out[i] = accumulate ? out[i] + v : v;
   }
-}
-
-template <typename T>
-__device__ inline T apply_binary(int op, T a, T b) {
-  switch (op) {
-    case 0: return a + b;
-    case 1: return a - b;
-    case 2: return a * b;
-    case 3: return a / b;
-    case 4: return a >= b ? a : b;
-    default: return a >= b ? T(1) : T(0);
-  }
-}
-
-template <typename T>
-__global__ void binary_kernel(int op, const T* a, const T* b, BIndex bi, T* out, int64_t n) {
-  RNNLAB_GRID_STRIDE(i, n) out[i] = apply_binary(op, a[i], b[bi(i)]);
 }
 
 template <typename T>
@@ -86,80 +61,57 @@ __global__ void mask_blend_kernel(const T* m, const T* a, const T* b, T* out, in
   RNNLAB_GRID_STRIDE(i, n) out[i] = m[i / inner] != T(0) ? a[i] : b[i];
 }
 
-int unary_code(UnaryOp op) {
-  switch (op) {
-    case UnaryOp::sigmoid: return 0;
-    case UnaryOp::tanh: return 1;
-    case UnaryOp::relu: return 2;
-    case UnaryOp::exp: return 3;
-    case UnaryOp::log: return 4;
-    case UnaryOp::neg: return 5;
-    case UnaryOp::square: return 6;
-  }
-  return 6;
-}
-
-int binary_code(BinaryOp op) {
-  switch (op) {
-    case BinaryOp::add: return 0;
-    case BinaryOp::sub: return 1;
-    case BinaryOp::mul: return 2;
-    case BinaryOp::div: return 3;
-    case BinaryOp::max: return 4;
-    case BinaryOp::ge: return 5;
-  }
-  return 0;
-}
-
 }  // namespace
 
-void CudaBackend::unary(UnaryOp op, const Tensor& x, Tensor& y) {
-  cuda_detail::check_cuda(x, "unary input");
-  cuda_detail::check_cuda(y, "unary output");
-  const int64_t n = x.numel();
-  if (n == 0) return;
-  dispatch_float(x.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    unary_kernel<T><<<cuda_blocks(n), kCudaThreads, 0, cuda_stream()>>>(unary_code(op),
-                                                                        x.data<T>(), y.data<T>(), n);
-    RNNLAB_CUDA_LAUNCHED("unary_kernel");
-  });
-}
-
-void CudaBackend::unary_grad_acc(UnaryOp op, const Tensor& x, const Tensor& y, const Tensor& dy,
-                                 Tensor& dx) {
-  cuda_detail::check_cuda(dy, "unary_grad_acc dy");
-  cuda_detail::check_cuda(dx, "unary_grad_acc dx");
-  const int64_t n = dy.numel();
-  if (n == 0) return;
-  const int code = unary_code(op);
-  const bool wants_x = code == 2 || code == 4 || code == 6;
-  const bool wants_y = code == 0 || code == 1 || code == 3;
-  RNNLAB_CHECK(!wants_x || x.defined(), "unary_grad_acc: this op needs its input x");
-  RNNLAB_CHECK(!wants_y || y.defined(), "unary_grad_acc: this op needs its output y");
-  dispatch_float(dy.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    unary_grad_kernel<T><<<cuda_blocks(n), kCudaThreads, 0, cuda_stream()>>>(
-        code, x.defined() ? x.data<T>() : nullptr, y.defined() ? y.data<T>() : nullptr,
-        dy.data<T>(), dx.data<T>(), n);
-    RNNLAB_CUDA_LAUNCHED("unary_grad_kernel");
-  });
-}
-
-void CudaBackend::binary(BinaryOp op, const Tensor& a, const Tensor& b, Broadcast bc,
-                         Tensor& out) {
-  cuda_detail::check_cuda(a, "binary a");
-  cuda_detail::check_cuda(b, "binary b");
-  cuda_detail::check_cuda(out, "binary out");
-  cuda_detail::check_same(a, b, "binary");
+void CudaBackend::elementwise(const ElemCall& c, const Tensor& a, const Tensor& b,
+                              Tensor& out) {
+  cuda_detail::check_cuda(a, "elementwise a");
+  cuda_detail::check_cuda(out, "elementwise out");
+  const bool binary = op_table::info(c.op).arity() == 2;
+  if (binary) {
+    cuda_detail::check_cuda(b, "elementwise b");
+    cuda_detail::check_same(a, b, "elementwise");
+  }
   const int64_t n = a.numel();
   if (n == 0) return;
-  BIndex bi = cuda_detail::make_bindex(bc, n, b.numel());
+  const BIndex bi = cuda_detail::make_bindex(c.bc, n, binary ? b.numel() : n);
   dispatch_float(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    binary_kernel<T><<<cuda_blocks(n), kCudaThreads, 0, cuda_stream()>>>(
-        binary_code(op), a.data<T>(), b.data<T>(), bi, out.data<T>(), n);
-    RNNLAB_CUDA_LAUNCHED("binary_kernel");
+    op_table::visit(c.op, [&](auto op_tag) {
+      elementwise_kernel<decltype(op_tag)::value, T>
+          <<<cuda_blocks(n), kCudaThreads, 0, cuda_stream()>>>(
+              a.data<T>(), binary ? b.data<T>() : nullptr, bi, static_cast<T>(c.s),
+              static_cast<T>(c.t), out.data<T>(), n);
+    });
+    RNNLAB_CUDA_LAUNCHED("elementwise_kernel");
+  });
+}
+
+void CudaBackend::elementwise_grad(const ElemCall& c, int input, const Tensor& g, const Tensor& a,
+                                   const Tensor& b, const Tensor& y, bool accumulate,
+                                   Tensor& out) {
+  check_elem_grad_operands(c, input, a, b, y);
+  cuda_detail::check_cuda(g, "elementwise_grad g");
+  cuda_detail::check_cuda(out, "elementwise_grad out");
+  for (const Tensor* t : {&a, &b, &y})
+    if (t->defined()) cuda_detail::check_cuda(*t, "elementwise_grad operand");
+  const int64_t n = g.numel();
+  if (n == 0) return;
+  const BIndex bi = cuda_detail::make_bindex(c.bc, n, b.defined() ? b.numel() : n);
+  dispatch_float(g.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    auto ptr = [](const Tensor& t) { return t.defined() ? t.data<T>() : nullptr; };
+    op_table::visit(c.op, [&](auto op_tag) {
+      constexpr ElemOp OP = decltype(op_tag)::value;
+      auto launch = [&](auto kernel) {
+        kernel<<<cuda_blocks(n), kCudaThreads, 0, cuda_stream()>>>(
+            g.data<T>(), ptr(a), ptr(b), bi, ptr(y), static_cast<T>(c.s), static_cast<T>(c.t),
+            accumulate, out.data<T>(), n);
+      };
+      if (input == 0) launch(elementwise_grad_kernel<OP, 0, T>);
+      else if constexpr (Elem<OP>::arity == 2) launch(elementwise_grad_kernel<OP, 1, T>);
+    });
+    RNNLAB_CUDA_LAUNCHED("elementwise_grad_kernel");
   });
 }
 

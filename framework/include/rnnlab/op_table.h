@@ -1,0 +1,146 @@
+// The elementwise ops and the row reductions: one entry each, the one home of their maths.
+//
+// An entry holds everything about an op: its forward expression, its adjoints, the forward
+// values its adjoints read, whether recomputing it in a backward pass beats saving it, and (as
+// the text of the same expressions) its CUDA C. Everything that computes an op reads it here:
+//   - the autodiff ops (ops.h; their definitions are generated from the lists, ops_*.cpp);
+//   - the CPU and CUDA backends' kernels (Backend::elementwise, elementwise_grad, reduce_last,
+//     reduce_last_grad_acc): the expressions are RNNLAB_HD code (hd_math.h), so one source
+//     runs on both devices;
+//   - the step compiler: the tracer's annotations (OpInfo::elem / reduce), the lowering (what
+//     the backward keeps: `reads`; what it recomputes: `cheap`; the adjoint rules), the row
+//     interpreter (interpret.h), the emitted CUDA C (the expressions' text, emit_cuda.cpp) and
+//     the replay of hoisted values.
+// A new op is one entry here (plus its declaration in ops.h and a test row): see
+// framework/src/compiler/README.md.
+//
+// Elementwise ops: RNNLAB_ELEMENTWISE_OPS(X), each X(name, sig, forward, grad_a, grad_b, reads, cheap)
+//   name     the public op (ops.h) and ElemOp::name
+//   sig      its signature: unary (x), unary_s (x, s), unary_st (x, s, t), binary (a, b),
+//            binary_commutes (a, b: the operand with more elements is taken as a, so that b is
+//            the broadcast one)
+//   forward  y = F(a, b, s, t): a the (first) input, b the second input of a binary op (its
+//            broadcast over a: backend.h), s and t the op's scalars
+//   grad_a   the contribution to ∂L/∂a at one element, from g = ∂L/∂y and a, b, y, s, t
+//   grad_b   the same for b (summed over b's broadcast positions by the caller); T(0) if unary
+//   reads    the forward values the adjoints read, kA | kB | kY (0: none): what a backward pass
+//            must keep. Consumers pass 0 for the others, so an undeclared read shows as a
+//            wrong gradient in the compiled == composed tests
+//   cheap    1: recomputing y in a backward pass costs less than saving it (one or two vector
+//            ops on values the backward has anyway; the step compiler's rematerialisation)
+//
+// Row reductions over the last axis, [.., H] -> [.., 1]: RNNLAB_ROW_REDUCTIONS(X), each
+// X(name, term, combine, grad, first, pick, reads)
+//   y = term(x_0, s) combined left to right: acc = term(x_0, s), acc = combine(acc, v) for
+//       v = term(x_j, s), j = 1 .. H-1 (this order on every device: results are bit-identical)
+//   grad     the contribution to ∂L/∂x_j, from g = ∂L/∂y, a = x_j, y, s
+//   first    0: every position gets `grad`; 1: only the first position j whose a = x_j and y
+//            satisfy `pick` (max_last: the first position holding the maximum)
+//   reads    as above (kA: x, kY: y)
+//
+// Expressions use T (float or double), the operators of C++, the primitives rn_exp, rn_log,
+// rn_log1p, rn_sqrt, rn_abs, rn_tanh, rn_sigmoid (below: hd_math.h's, i.e. each device's
+// accurate library function; emit_cuda.cpp defines the same ones in the emitted source) and
+// no comma outside parentheses, so that each is both C++ and, as text, a CUDA C expression.
+#pragma once
+
+#include <cstdint>
+#include <type_traits>
+
+#include "rnnlab/hd_math.h"
+
+// clang-format off
+#define RNNLAB_ELEMENTWISE_OPS(X)                                                                  \
+  X(add,     binary_commutes, a + b,              g,                    g,                 0,       1) \
+  X(sub,     binary,          a - b,              g,                    -g,                0,       1) \
+  X(mul,     binary_commutes, a * b,              g * b,                g * a,             kA | kB, 1) \
+  X(div,     binary,          a / b,              g / b,                -(g / b * y),      kB | kY, 0) \
+  X(maximum, binary,          a >= b ? a : b,     a >= b ? g : T(0),    a >= b ? T(0) : g, kA | kB, 1) \
+  X(scale,   unary_s,         s * a,              s * g,                T(0),              0,       1) \
+  X(sigmoid, unary,           rn_sigmoid(a),      g * y * (T(1) - y),   T(0),              kY,      0) \
+  X(tanh,    unary,           rn_tanh(a),         g * (T(1) - y * y),   T(0),              kY,      0) \
+  X(relu,    unary,           a > T(0) ? a : T(0), y > T(0) ? g : T(0), T(0),              kY,      0) \
+  X(exp,     unary,           rn_exp(a),          g * y,                T(0),              kY,      0) \
+  X(log,     unary,           rn_log(a),          g / a,                T(0),              kA,      0) \
+  X(square,  unary,           a * a,              T(2) * a * g,         T(0),              kA,      0)
+
+// clang-format on
+
+namespace rnnlab {
+
+enum class ElemOp : uint8_t {
+#define RNNLAB_OP_ENUM(name, ...) name,
+  RNNLAB_ELEMENTWISE_OPS(RNNLAB_OP_ENUM)
+};
+#undef RNNLAB_OP_ENUM
+
+namespace op_table {
+
+// The primitives of the expressions: each device's accurate function (hd_math.h).
+template <typename T> RNNLAB_HD inline T rn_exp(T x) { return hd_math::exp(x); }
+template <typename T> RNNLAB_HD inline T rn_log(T x) { return hd_math::log(x); }
+template <typename T> RNNLAB_HD inline T rn_log1p(T x) { return hd_math::log1p(x); }
+template <typename T> RNNLAB_HD inline T rn_sqrt(T x) { return hd_math::sqrt(x); }
+template <typename T> RNNLAB_HD inline T rn_abs(T x) { return hd_math::fabs(x); }
+template <typename T> RNNLAB_HD inline T rn_tanh(T x) { return hd_math::tanh(x); }
+template <typename T> RNNLAB_HD inline T rn_sigmoid(T x) { return hd_math::sigmoid(x); }
+
+enum class Sig : uint8_t { unary, unary_s, unary_st, binary, binary_commutes };
+inline constexpr int kA = 1, kB = 2, kY = 4;  // `reads`
+constexpr int arity(Sig s) { return s == Sig::binary || s == Sig::binary_commutes ? 2 : 1; }
+constexpr int scalars(Sig s) { return s == Sig::unary_s ? 1 : s == Sig::unary_st ? 2 : 0; }
+
+// Elem<OP>: an elementwise op's entry as code (host and device).
+template <ElemOp OP>
+struct Elem;
+#define RNNLAB_OP_ELEM(NAME, SIG, FWD, GA, GB, READS, CHEAP)                                   \
+  template <>                                                                                  \
+  struct Elem<ElemOp::NAME> {                                                                  \
+    static constexpr int arity = op_table::arity(Sig::SIG);                                    \
+    static constexpr int reads = READS;                                                        \
+    template <typename T>                                                                      \
+    static RNNLAB_HD T forward([[maybe_unused]] T a, [[maybe_unused]] T b,                     \
+                               [[maybe_unused]] T s, [[maybe_unused]] T t) {                   \
+      return FWD;                                                                              \
+    }                                                                                          \
+    /* grad<0>: grad_a, grad<1>: grad_b */                                                     \
+    template <int INPUT, typename T>                                                           \
+    static RNNLAB_HD T grad([[maybe_unused]] T g, [[maybe_unused]] T a, [[maybe_unused]] T b,  \
+                            [[maybe_unused]] T y, [[maybe_unused]] T s, [[maybe_unused]] T t) { \
+      if constexpr (INPUT == 0) return GA;                                                     \
+      else return GB;                                                                          \
+    }                                                                                          \
+  };
+RNNLAB_ELEMENTWISE_OPS(RNNLAB_OP_ELEM)
+#undef RNNLAB_OP_ELEM
+
+// The entries as data, indexed by the enums: names, flags and the expressions' text.
+struct ElemInfo {
+  const char* name;
+  Sig sig;
+  int reads;
+  bool cheap;
+  const char *forward, *grad_a, *grad_b;
+  int arity() const { return op_table::arity(sig); }
+};
+#define RNNLAB_OP_INFO(NAME, SIG, FWD, GA, GB, READS, CHEAP) \
+  ElemInfo{#NAME, Sig::SIG, READS, CHEAP != 0, #FWD, #GA, #GB},
+inline constexpr ElemInfo kElem[] = {RNNLAB_ELEMENTWISE_OPS(RNNLAB_OP_INFO)};
+#undef RNNLAB_OP_INFO
+inline const ElemInfo& info(ElemOp op) { return kElem[static_cast<int>(op)]; }
+inline constexpr int kElemCount = static_cast<int>(sizeof kElem / sizeof kElem[0]);
+
+// Calls f(std::integral_constant<ElemOp, OP>{}) for the OP that `op` holds (host code: the
+// backends pick a kernel instantiation with it).
+template <typename F>
+decltype(auto) visit(ElemOp op, F&& f) {
+  switch (op) {
+#define RNNLAB_OP_CASE(NAME, ...) \
+  case ElemOp::NAME: return f(std::integral_constant<ElemOp, ElemOp::NAME>{});
+    RNNLAB_ELEMENTWISE_OPS(RNNLAB_OP_CASE)
+#undef RNNLAB_OP_CASE
+  }
+  return f(std::integral_constant<ElemOp, ElemOp::add>{});
+}
+}  // namespace op_table
+}  // namespace rnnlab
