@@ -450,4 +450,31 @@ TEST_CASE("faults: a loss that explodes without reaching NaN fails the run") {
   CHECK_MESSAGE(off.code == 0, off.out, off.err);
 }
 
+// A disk that fills up mid-run (a small tmpfs mounted in a user namespace: `unshare -rm`, no
+// root needed): one line in the system's words and exit 1, never HDF5's error stack or a
+// crash. The sizes put the failure at the file's creation, in its first rows and later.
+TEST_CASE("faults: a full disk fails the run with one line, never a crash") {
+  const std::string base = fresh_dir("faults_full_disk");
+  for (const std::string size : {"48k", "160k", "320k"}) {
+    const std::string mnt = base + "/" + size;
+    fs::create_directories(mnt);
+    const std::string cmd = "mount -t tmpfs -o size=" + size + " none " + shell_quote(mnt) +
+                            " && exec " + shell_quote(cli_path()) + " run " +
+                            shell_quote(kCliFixtures + "/long.rnn") + " --out " +
+                            shell_quote(mnt) + " --threads 1 -q --set train.steps=3000" +
+                            " --set train.log_every=1";
+    const ProcessResult r = run_process({"unshare", "-rm", "sh", "-c", cmd},
+                                        {Output::capture(), Output::capture()});
+    const std::string all = r.out + r.err;
+    INFO("size ", size, ": ", all);
+    REQUIRE_MESSAGE(all.find("mount:") == std::string::npos,
+                    "this test needs user namespaces (unshare -rm) to mount a small tmpfs");
+    CHECK(r.exit_code == 1);
+    CHECK(all.find("no space left on device while writing " + mnt + "/long/lstm/run.h5") !=
+          std::string::npos);
+    CHECK(all.find("HDF5") == std::string::npos);  // neither its stack nor its words
+    CHECK(all.find("cells:") == std::string::npos);  // not blamed on the cell
+  }
+}
+
 }  // TEST_SUITE("faults")

@@ -20,6 +20,13 @@ class InputError : public Error {
   using Error::Error;
 };
 
+// The storage under a file failed (no space left, quota, an I/O error): not the run's or the
+// cell's fault, so it is reported as it is, one line (a run still fails: exit 1).
+class StorageError : public Error {
+ public:
+  using Error::Error;
+};
+
 // Inside a catch block: what is being handled, as one line. A std::exception gives its
 // what(); anything else (a plugin's `throw 42`) its demangled type and, for int, long,
 // const char* and std::string, its value: "an exception of type int (not derived from

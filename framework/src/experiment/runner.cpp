@@ -265,6 +265,11 @@ RunSummary execute_run(const RunPlan& plan, const Catalog& catalog, const RunOpt
     r = trainer.fit(*data.dataset, data.train, data.eval, &run);
   } catch (const InputError&) {
     throw;
+  } catch (const StorageError& e) {  // the disk, not the model: said as it is
+    if (events) events->end_session(RunState::failed);
+    sum.status = RunState::failed;
+    sum.error = e.what();
+    return sum;
   } catch (...) {  // anything a cell throws, `throw 42` included: this run failed, others go on
     if (events) events->end_session(RunState::failed);
     sum.status = RunState::failed;

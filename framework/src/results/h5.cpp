@@ -1,6 +1,10 @@
 // RAII and scoped error handling over the HDF5 C API (see h5.h).
 #include "results/h5.h"
 
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -8,14 +12,24 @@
 
 namespace rnnlab::h5 {
 
-QuietErrors::QuietErrors() {
-  H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+namespace {
+
+// HDF5 tears its open objects down at exit. A file whose flush and close already failed (a
+// full disk) is half-closed there, and libhdf5 1.10 crashes in H5F__close_cb on it, turning
+// a clean "run failed" into a segfault. rnnlab closes every file it opens itself (RAII), so
+// the library's exit hook has nothing left to do: switched off before any other HDF5 call.
+const bool kNoExitTeardown = H5dont_atexit() >= 0;
+
+// The operating system's error behind the failure on the stack ("..., errno = 28, error
+// message = 'No space left on device', ..." in a file driver's description), or 0.
+int system_errno(const std::vector<std::string>& descs) {
+  for (const std::string& d : descs)
+    if (const auto at = d.find("errno = "); at != std::string::npos)
+      if (const int e = std::atoi(d.c_str() + at + 8); e > 0) return e;
+  return 0;
 }
 
-QuietErrors::~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-
-std::string reason() {
+std::vector<std::string> take_error_stack() {
   std::vector<std::string> descs;
   H5Ewalk2(
       H5E_DEFAULT, H5E_WALK_DOWNWARD,
@@ -26,6 +40,10 @@ std::string reason() {
       },
       &descs);
   H5Eclear2(H5E_DEFAULT);
+  return descs;
+}
+
+std::string summary(const std::vector<std::string>& descs) {
   if (descs.empty()) return "no HDF5 error message";
   // The outermost and the two innermost messages say it all; the middle is plumbing.
   std::string s = descs.front();
@@ -34,6 +52,17 @@ std::string reason() {
     if (descs[i] != descs[i - 1]) s += ": " + descs[i];
   return s;
 }
+
+}  // namespace
+
+QuietErrors::QuietErrors() {
+  H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
+
+QuietErrors::~QuietErrors() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
+
+std::string reason() { return summary(take_error_stack()); }
 
 Handle& Handle::operator=(Handle&& o) noexcept {
   std::swap(id_, o.id_);
@@ -46,7 +75,17 @@ Handle::~Handle() {
 }
 
 void fail(const std::string& file, const std::string& what) {
-  throw Error(detail::concat(file, ": ", what, " failed (HDF5: ", reason(), ")"));
+  (void)kNoExitTeardown;
+  const std::vector<std::string> descs = take_error_stack();
+  // A failure of the disk, not of the file: one line in the system's words, which a user
+  // can act on ("no space left on device while writing runs/x/run.h5").
+  if (const int e = system_errno(descs); e == ENOSPC || e == EDQUOT || e == EIO || e == EFBIG ||
+                                         e == EROFS) {
+    std::string text = std::strerror(e);
+    if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+    throw StorageError(detail::concat(text, " while writing ", file));
+  }
+  throw Error(detail::concat(file, ": ", what, " failed (HDF5: ", summary(descs), ")"));
 }
 
 Handle file_access(const std::string& file, bool writer) {

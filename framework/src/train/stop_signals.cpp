@@ -23,6 +23,9 @@ StopSignals::StopSignals() {
   g_signal.store(0);
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
+  // A stop is a flag the trainer polls between steps: no system call, in rnnlab or in a
+  // library under it (HDF5, stdio), may fail with EINTR because the signal came during it.
+  sa.sa_flags = SA_RESTART;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, &g_old_int);
   sigaction(SIGTERM, &sa, &g_old_term);
