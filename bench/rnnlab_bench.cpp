@@ -54,9 +54,6 @@
 #include <vector>
 
 #include <tbb/global_control.h>
-#ifdef RNNLAB_HAVE_CUDA
-#include <cuda_runtime.h>
-#endif
 
 #include "rnnlab/backend.h"
 #include "rnnlab/cell.h"
@@ -67,36 +64,12 @@
 #include "rnnlab/recurrent.h"
 #include "rnnlab/rng.h"
 #include "rnnlab/step_compiler.h"
+#include "bench_timing.h"
 
 using namespace rnnlab;
+using namespace rnnlab::bench;
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-// Waits until the device has finished all queued work (kernels run asynchronously on cuda).
-void sync(Device d) {
-#ifdef RNNLAB_HAVE_CUDA
-  if (d == Device::cuda && cudaDeviceSynchronize() != cudaSuccess)
-    throw Error("cudaDeviceSynchronize failed");
-#else
-  (void)d;
-#endif
-}
-
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return NAN;
-  std::sort(v.begin(), v.end());
-  std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-double minimum(const std::vector<double>& v) {
-  return v.empty() ? NAN : *std::min_element(v.begin(), v.end());
-}
 
 struct BenchShape {
   std::string name;
@@ -130,73 +103,6 @@ BenchShape parse_shape(const std::string& n) {
   return s;
 }
 
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
-// ---------------------------------------------------------------- GEMM timing
-struct GemmShape {
-  const char* what;
-  bool ta, tb;
-  int64_t m, n, k;
-  int64_t calls;  // per training step
-  double flops() const { return 2.0 * static_cast<double>(m) * static_cast<double>(n) * k; }
-};
-
-// Median seconds per call of C[m,n] = op(A) op(B) (+C), f32, through cpu_gemm (cpu) or the
-// CUDA backend's gemm, i.e. cuBLAS (cuda; each batch of calls ends with a synchronisation).
-double time_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, Device dev = Device::cpu) {
-  static std::map<std::string, double> memo;
-  std::string key = std::string(device_name(dev)) + std::to_string(ta) + std::to_string(tb) +
-                    ":" + std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k);
-  if (auto it = memo.find(key); it != memo.end()) return it->second;
-  Rng rng(7);
-  std::vector<float> a(static_cast<std::size_t>(m * k)), b(static_cast<std::size_t>(k * n)),
-      c(static_cast<std::size_t>(m * n), 0.0f);
-  for (auto& x : a) x = static_cast<float>(rng.uniform(-1, 1));
-  for (auto& x : b) x = static_cast<float>(rng.uniform(-1, 1));
-  const int64_t lda = ta ? m : k, ldb = tb ? k : n;
-  Tensor ta_t, tb_t, tc_t;
-  if (dev != Device::cpu) {
-    ta_t = from_vector(a, {ta ? k : m, ta ? m : k}, dev);
-    tb_t = from_vector(b, {tb ? n : k, tb ? k : n}, dev);
-    tc_t = from_vector(c, {m, n}, dev);
-  }
-  auto call = [&] {
-    if (dev == Device::cpu)
-      cpu_gemm(ta, tb, m, n, k, 1.0f, a.data(), lda, b.data(), ldb, 0.0f, c.data(), n);
-    else
-      backend_for(dev).gemm(ta, tb, 1.0, ta_t, tb_t, 0.0, tc_t);
-  };
-  // Calls per batch so a batch lasts >= ~2 ms, then the median of the batches.
-  for (int i = 0; i < 3; ++i) call();
-  sync(dev);
-  auto t0 = Clock::now();
-  call();
-  sync(dev);
-  double one = std::max(1e-6, ms_since(t0));
-  int per_batch = static_cast<int>(std::clamp(2.0 / one, 1.0, 10000.0));
-  std::vector<double> per_call;
-  auto start = Clock::now();
-  for (int r = 0; r < 25 && (r < 5 || ms_since(start) < 150.0); ++r) {
-    auto tb0 = Clock::now();
-    for (int i = 0; i < per_batch; ++i) call();
-    sync(dev);
-    per_call.push_back(ms_since(tb0) / per_batch / 1e3);
-  }
-  double s = median(per_call);
-  memo[key] = s;
-  return s;
-}
-
-double gemm_gflops(bool ta, bool tb, int64_t m, int64_t n, int64_t k, Device dev) {
-  return 2.0 * m * n * k / time_gemm(ta, tb, m, n, k, dev) / 1e9;
-}
 
 // ---------------------------------------------------------------- one benchmark
 struct Result {
