@@ -52,7 +52,14 @@ class KitchenSink final : public Cell {
     Var e = sub(div(log(pos), add(exp(scale(c, -0.5)), ones)), mul(c, row));
     Var m = maximum(e, t.param(*u_));
     Var m2 = maximum(m, row);
-    Var c_new = add(mul(c, a), mul(sub(m2, mul(c, t.param(*k_))), slice(p, 1, 2 * h_, h_)));
+    // One row per op of op_table.h not used above, each added into `more` (rnnlab/ops.h).
+    Var more = mul(sqrt(pos), rsqrt(add(pos, ones)));
+    more = add(more, abs(e));
+    more = add(more, log_sigmoid(r));
+    more = add(more, minimum(e, row));  // a per-row second input
+    more = add(more, clamp(m, -0.3, 0.4));
+    Var c_new = add(add(mul(c, a), mul(sub(m2, mul(c, t.param(*k_))), slice(p, 1, 2 * h_, h_))),
+                    more);
     Var h_new = dropout(add(h, mul(f, sub(g, h))), 0.25, ctx.seed, ctx.training);
     return {h_new, c_new};
   }

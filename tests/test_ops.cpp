@@ -99,6 +99,58 @@ TEST_CASE("gradcheck: unary ops and scale") {
         {rand_tensor({3, 5}, 26)});
 }
 
+TEST_CASE("gradcheck: sqrt, rsqrt, abs, log_sigmoid and clamp, and their values") {
+  check("sqrt", [](Tape&, const std::vector<Var>& v) { return weighted(sqrt(v[0])); },
+        {rand_tensor({3, 5}, 27, 0.2, 3)});
+  check("rsqrt", [](Tape&, const std::vector<Var>& v) { return weighted(rsqrt(v[0])); },
+        {rand_tensor({3, 5}, 28, 0.2, 3)});
+  Tensor x = rand_tensor({3, 5}, 29, 0.1, 2.0);  // away from the kinks at 0, -0.5 and 0.75
+  std::vector<double> xv = to_vector<double>(x);
+  for (std::size_t i = 0; i < xv.size(); i += 2) xv[i] = -xv[i];
+  x = from_vector(xv, {3, 5});
+  check("abs", [](Tape&, const std::vector<Var>& v) { return weighted(abs(v[0])); }, {x});
+  check("clamp", [](Tape&, const std::vector<Var>& v) { return weighted(clamp(v[0], -0.5, 0.75)); },
+        {x});
+  check("log_sigmoid", [](Tape&, const std::vector<Var>& v) { return weighted(log_sigmoid(v[0])); },
+        {rand_tensor({3, 5}, 30, -6, 6)});
+  Tape t;
+  const std::vector<double> in{-100.0, -2.0, -0.5, 0.0, 0.25, 3.0, 100.0};
+  const Var c = t.constant(from_vector(in, {7}));
+  const auto sq = to_vector<double>(sqrt(abs(c)).value());
+  const auto rs = to_vector<double>(rsqrt(abs(c)).value());
+  const auto ls = to_vector<double>(log_sigmoid(c).value());
+  const auto cl = to_vector<double>(clamp(c, -0.5, 0.75).value());
+  const auto empty_range = to_vector<double>(clamp(c, 1.0, -1.0).value());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    CHECK(sq[i] == doctest::Approx(std::sqrt(std::fabs(in[i]))).epsilon(1e-15));
+    if (in[i] != 0.0) CHECK(rs[i] == doctest::Approx(1.0 / std::sqrt(std::fabs(in[i]))).epsilon(1e-15));
+    CHECK(ls[i] == doctest::Approx(-std::log1p(std::exp(-in[i]))).epsilon(1e-14));  // finite at ±100
+    CHECK(cl[i] == std::min(std::max(in[i], -0.5), 0.75));
+    CHECK(empty_range[i] == -1.0);  // lo > hi: hi, as PyTorch
+  }
+  CHECK(std::isinf(rs[3]));
+  CHECK(std::isnan(to_vector<double>(clamp(t.constant(full({1}, DType::f64, std::nan(""))), 0, 1).value())[0]));
+}
+
+TEST_CASE("gradcheck: minimum, maximum and div with same-shape, suffix and prefix ([B,1] against [B,H]) broadcasting") {
+  for (const Shape& bs : {Shape{3, 4}, Shape{4}, Shape{1, 4}, Shape{3, 1}}) {
+    INFO("b " << shape_str(bs));
+    check("minimum", [](Tape&, const std::vector<Var>& v) { return weighted(minimum(v[0], v[1])); },
+          {rand_tensor({3, 4}, 31), rand_tensor(bs, 32)});
+    check("maximum", [](Tape&, const std::vector<Var>& v) { return weighted(maximum(v[0], v[1])); },
+          {rand_tensor({3, 4}, 33), rand_tensor(bs, 34)});
+    check("div", [](Tape&, const std::vector<Var>& v) { return weighted(div(v[0], v[1])); },
+          {rand_tensor({3, 4}, 35), rand_tensor(bs, 36, 0.5, 2.0)});
+  }
+  // Ties go to a: the gradient of minimum(x, x) reaches x once, through a.
+  Tape t;
+  Var x = t.leaf(rand_tensor({2, 3}, 37));
+  Var y = t.leaf(rand_tensor({2, 3}, 37));
+  t.backward(sum(minimum(x, y)));
+  for (double g : to_vector<double>(t.grad(x))) CHECK(g == 1.0);
+  for (double g : to_vector<double>(t.grad(y))) CHECK(g == 0.0);
+}
+
 TEST_CASE("gradcheck: mask_blend passes gradient by row mask") {
   std::vector<double> m{1, 0, 1};
   check("mask_blend", [&](Tape& t, const std::vector<Var>& v) {

@@ -56,13 +56,21 @@
   X(mul,     binary_commutes, a * b,              g * b,                g * a,             kA | kB, 1) \
   X(div,     binary,          a / b,              g / b,                -(g / b * y),      kB | kY, 0) \
   X(maximum, binary,          a >= b ? a : b,     a >= b ? g : T(0),    a >= b ? T(0) : g, kA | kB, 1) \
+  X(minimum, binary,          a <= b ? a : b,     a <= b ? g : T(0),    a <= b ? T(0) : g, kA | kB, 1) \
   X(scale,   unary_s,         s * a,              s * g,                T(0),              0,       1) \
+  X(clamp,   unary_st,        a < s ? (s < t ? s : t) : (a > t ? t : a),                              \
+                                                  a >= s && a <= t ? g : T(0), T(0),       kA,      1) \
   X(sigmoid, unary,           rn_sigmoid(a),      g * y * (T(1) - y),   T(0),              kY,      0) \
   X(tanh,    unary,           rn_tanh(a),         g * (T(1) - y * y),   T(0),              kY,      0) \
   X(relu,    unary,           a > T(0) ? a : T(0), y > T(0) ? g : T(0), T(0),              kY,      0) \
   X(exp,     unary,           rn_exp(a),          g * y,                T(0),              kY,      0) \
   X(log,     unary,           rn_log(a),          g / a,                T(0),              kA,      0) \
-  X(square,  unary,           a * a,              T(2) * a * g,         T(0),              kA,      0)
+  X(square,  unary,           a * a,              T(2) * a * g,         T(0),              kA,      0) \
+  X(sqrt,    unary,           rn_sqrt(a),         g / (T(2) * y),       T(0),              kY,      0) \
+  X(rsqrt,   unary,           T(1) / rn_sqrt(a),  T(-0.5) * g * y * y * y, T(0),           kY,      0) \
+  X(abs,     unary,           rn_abs(a),          a > T(0) ? g : (a < T(0) ? -g : T(0)), T(0), kA,  1) \
+  X(log_sigmoid, unary,       (a < T(0) ? a : T(0)) - rn_log1p(rn_exp(-rn_abs(a))),                  \
+                                                  g * rn_sigmoid(-a),   T(0),              kA,      0)
 
 // clang-format on
 

@@ -30,13 +30,23 @@ Var div(const Var& a, const Var& b);  // a / b: da += dy / b, db -= Σ dy ⊙ (a
 // max(a, b) elementwise (b may broadcast); the gradient goes to the larger input, ties to a:
 //   da += dy ⊙ [a >= b],  db += Σ dy ⊙ [a < b].
 Var maximum(const Var& a, const Var& b);
+// min(a, b), the gradient to the smaller input, ties to a (as maximum).
+Var minimum(const Var& a, const Var& b);
 Var scale(const Var& a, double s);  // s * a
+// min(max(x, lo), hi) (hi where lo > hi; NaN stays NaN); the gradient passes where
+// lo <= x <= hi, as PyTorch's clamp.
+Var clamp(const Var& x, double lo, double hi);
 Var sigmoid(const Var& x);          // 1 / (1 + e^-x)
 Var tanh(const Var& x);
 Var relu(const Var& x);             // max(x, 0); gradient 0 at 0
 Var exp(const Var& x);
 Var log(const Var& x);
 Var square(const Var& x);           // x²
+Var sqrt(const Var& x);             // √x: dx += dy / (2 √x)
+Var rsqrt(const Var& x);            // 1 / √x: dx -= dy x^{-3/2} / 2
+Var abs(const Var& x);              // |x|: dx += dy sign(x), sign(0) = 0
+// log σ(x) = min(x, 0) - log(1 + e^-|x|) (no overflow for any x): dx += dy σ(-x)
+Var log_sigmoid(const Var& x);
 // Any op of op_table.h by its id (b: the second input of a binary op; s, t: its scalars).
 Var elementwise(ElemOp op, const Var& a, const Var& b = {}, double s = 0.0, double t = 0.0);
 // out = m * a + (1 - m) * b; m (constant, 0/1) has one value per leading row of a.

@@ -47,7 +47,7 @@ std::string signature(const Var& p, const std::vector<Var>& state0, const Var& m
                     std::to_string(static_cast<int>(p.dtype())) + "/" +
                     std::to_string(mask.valid()) + std::to_string(ctx.training) +
                     std::to_string(ctx.stateful);
-  for (const Var& s : state0) sig += "/" + shape_str(s.shape());
+  for (const Var& s : state0) sig.append("/").append(shape_str(s.shape()));
   return sig;
 }
 

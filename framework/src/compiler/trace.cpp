@@ -66,7 +66,7 @@ class Tracer {
     const Tape::NodeView v = tape_.node(i);
     if (v.op.kind == OpKind::none) {
       std::string ins;
-      for (int32_t j : v.inputs) ins += " " + shape_str(tape_.node(j).value.shape());
+      for (int32_t j : v.inputs) ins.append(" ").append(shape_str(tape_.node(j).value.shape()));
       throw Unsupported("step uses an op the compiler does not know (tape node " +
                         std::to_string(i) + ", shape " + shape_str(v.value.shape()) +
                         ", inputs" + ins + ")");
