@@ -19,12 +19,13 @@
 // step would cost if everything but the GEMMs were free. gflop is the step's GEMM FLOP count.
 //
 // Usage: rnnlab_bench [--cells elman,lstm,gru] [--shapes big,digits] [--threads N]
-//                     [--path auto,fused,compiled,composed] [--composed] [--reps N]
+//                     [--path auto,fused,compiled,scan,composed] [--composed] [--reps N]
 //                     [--warmup N] [--json] [--no-floor] [--plugin-path DIR]...
 //                     [--tbb-threads N] [--backend cpu|cuda]
 // --path runs every cell once per path listed (side by side in one run); each row is labelled
 // by the path that actually ran (Recurrent::path_used(): a cell without a kernel asked for
-// `fused` runs `compiled`). first_ms is the first (untimed) step: on the compiled path it
+// `fused` runs `compiled`, and so does one that is not a linear recurrence asked for `scan`).
+// first_ms is the first (untimed) step: on the compiled path it
 // includes tracing and lowering the step (trace_ms each, compile_ms); traces are reused while
 // shapes, mode (and, for steps that capture constants, the batch seed) stay the same.
 // node_fwd_ms / node_bwd_ms: time inside the compiled sequence node per step.
@@ -108,7 +109,7 @@ BenchShape parse_shape(const std::string& n) {
 struct Result {
   std::string cell, shape;
   int64_t input, hidden, batch, steps;
-  std::string path;  // what ran: fused | compiled | composed
+  std::string path;  // what ran: fused | compiled | scan | composed
   std::string note;  // why it is not the path asked for
   int threads, reps, warmup;
   double first_ms = NAN, compile_ms = NAN, trace_ms = NAN;
@@ -356,9 +357,10 @@ void print_text(const std::vector<Result>& rs, const std::vector<MachineRate>& r
                 " mode; a step that captured constants is traced again per batch seed)\n");
     for (const Result& r : rs)
       if (std::isfinite(r.compile_ms) || !r.note.empty())
-        std::printf("  %s/%s: compile %.3f ms, trace %.3f ms (each), compiled node fwd %.3f + "
+        std::printf("  %s/%s/%s: compile %.3f ms, trace %.3f ms (each), compiled node fwd %.3f + "
                     "bwd %.3f ms/step (mean incl. warm-up)%s%s\n",
-                    r.shape.c_str(), r.cell.c_str(), r.compile_ms, r.trace_ms, r.node_fwd_ms,
+                    r.shape.c_str(), r.cell.c_str(), r.path.c_str(), r.compile_ms, r.trace_ms,
+                    r.node_fwd_ms,
                     r.node_bwd_ms, r.note.empty() ? "" : "; ", r.note.c_str());
   }
   std::printf("\nfloor = the step's GEMMs alone, each shape (MxKxN, T: = transposed) timed:\n");
@@ -379,7 +381,7 @@ void print_text(const std::vector<Result>& rs, const std::vector<MachineRate>& r
 int usage(int code) {
   std::fprintf(code ? stderr : stdout,
                "usage: rnnlab_bench [--cells elman,lstm,gru] [--shapes big,digits] [--threads N]\n"
-               "                    [--path auto,fused,compiled,composed] [--composed] [--reps N]\n"
+               "                    [--path auto,fused,compiled,scan,composed] [--composed] [--reps N]\n"
                "                    [--warmup N] [--json] [--no-floor] [--plugin-path DIR]...\n"
                "                    [--tbb-threads N] [--backend cpu|cuda]\n"
                "Times forward + mse loss + backward + SGD update of one recurrent layer (f32).\n"
@@ -391,7 +393,8 @@ int usage(int code) {
                "--threads N   backend set_threads(N) (OpenBLAS and TBB); default: RNNLAB_THREADS\n"
                "              or the hardware threads\n"
                "--path LIST   paths to run each cell on (default auto: fused kernel, else\n"
-               "              compiled); rows are labelled by the path that ran\n"
+               "              compiled, as a scan where that pays; scan: the parallel scan of a\n"
+               "              linear recurrence); rows are labelled by the path that ran\n"
                "--composed    = --path composed (the per-op unrolled path)\n"
                "--reps N      timed steps per benchmark (default: big 20, digits 300)\n"
                "--tbb-threads N  diagnostic: cap TBB's parallelism after set_threads\n");

@@ -1,5 +1,6 @@
 // The step compiler's test cells (a registry of its own): kitchen_sink exercises every op the
-// compiler supports, reducing uses one it does not know, shared_bias a parameter it refuses.
+// compiler supports, reducing uses one it does not know, shared_bias a parameter it refuses;
+// sru2017 and affine_sink are linear recurrences the scan runs (every form it detects).
 // Used by test_step_compiler.cpp and test_step_compiler_shim.cpp.
 #pragma once
 
@@ -122,10 +123,87 @@ class SharedBias final : public Cell {
   Parameter *w_x_, *w_h_, *b_;
 };
 
+// SRU as first published (Lei et al. 2017, gates from x_t alone): c_t = f ⊙ c_{t-1} +
+// (1 - f) ⊙ x~ is a linear recurrence, h_t = r ⊙ tanh(c_t) + (1 - r) ⊙ x_s reads only c_t.
+// The step compiler scans c, then computes h in parallel (src/compiler/scan.h).
+class Sru2017 final : public Cell {
+ public:
+  explicit Sru2017(const CellArgs& a) : in_(a.input_size), h_(a.config.integer("hidden")) {
+    w_ = &a.params.create(a.prefix + "/W", {in_, 4 * h_});  // [W | W_f | W_r | W_s]
+    b_ = &a.params.create(a.prefix + "/b", {4 * h_});
+    init::glorot(*w_, a.rng);
+  }
+  int64_t input_size() const override { return in_; }
+  int64_t hidden_size() const override { return h_; }
+  std::vector<StateSpec> state_specs() const override { return {{"h", h_}, {"c", h_}}; }
+  Var project_inputs(Tape& t, const Var& x, const CellContext&) override {
+    return linear(x, t.param(*w_), t.param(*b_));
+  }
+  std::vector<Var> step(Tape&, const Var& p, const std::vector<Var>& s,
+                        const CellContext&) override {
+    Var x = slice(p, 1, 0, h_);
+    Var f = sigmoid(slice(p, 1, h_, h_));
+    Var r = sigmoid(slice(p, 1, 2 * h_, h_));
+    Var xs = slice(p, 1, 3 * h_, h_);
+    Var c = add(x, mul(f, sub(s[1], x)));
+    return {add(xs, mul(r, sub(tanh(c), xs))), c};
+  }
+
+ private:
+  int64_t in_, h_;
+  Parameter *w_, *b_;
+};
+
+// Every form the scan's detection handles (src/compiler/scan.h), states (h, c, d, e):
+//   h = λ ⊙ h + P_0                     a: a parameter-only vector (λ = sigmoid(u), hoisted)
+//   c = (P_1' - c / 2) ⊙ ρ / q           a = -ρ / (2q): a per-row scalar ρ (a width-1 slice of
+//                                        P), a division; P_1' = dropout(P_1) (a seeded constant)
+//   d = d + tanh(c_{t-1})                a ≡ 1; reads the previous value of an earlier state
+//   e = sigmoid(P_3) ⊙ h_t               a ≡ 0; reads the new value of an earlier state
+// and an output() override, tanh(e) + d / 10 (the output part). Two stages: (h, c), then (d, e).
+class AffineSink final : public Cell {
+ public:
+  explicit AffineSink(const CellArgs& a) : in_(a.input_size), h_(a.config.integer("hidden")) {
+    w_ = &a.params.create(a.prefix + "/W", {in_, 4 * h_ + 1});
+    b_ = &a.params.create(a.prefix + "/b", {4 * h_ + 1});
+    u_ = &a.params.create(a.prefix + "/u", {h_});
+    init::glorot(*w_, a.rng);
+    init::uniform(*u_, a.rng, 0.5);
+  }
+  int64_t input_size() const override { return in_; }
+  int64_t hidden_size() const override { return h_; }
+  std::vector<StateSpec> state_specs() const override {
+    return {{"h", h_}, {"c", h_}, {"d", h_}, {"e", h_}};
+  }
+  Var project_inputs(Tape& t, const Var& x, const CellContext&) override {
+    return linear(x, t.param(*w_), t.param(*b_));
+  }
+  std::vector<Var> step(Tape& t, const Var& p, const std::vector<Var>& s,
+                        const CellContext& ctx) override {
+    Var lambda = sigmoid(t.param(*u_));  // hoisted
+    Var h = add(mul(s[0], lambda), slice(p, 1, 0, h_));
+    Var rho = slice(p, 1, 4 * h_, 1);
+    Var ones = t.constant(full({h_}, p.dtype(), 1.0, t.device()));
+    Var q = add(square(slice(p, 1, 2 * h_, h_)), ones);
+    Var p1 = dropout(slice(p, 1, h_, h_), 0.25, ctx.seed, ctx.training);
+    Var c = div(mul(sub(p1, scale(s[1], 0.5)), rho), q);
+    Var d = add(s[2], tanh(s[1]));
+    Var e = mul(sigmoid(slice(p, 1, 3 * h_, h_)), h);
+    return {h, c, d, e};
+  }
+  Var output(const std::vector<Var>& s) const override {
+    return add(tanh(s[3]), scale(s[2], 0.1));
+  }
+
+ private:
+  int64_t in_, h_;
+  Parameter *w_, *b_, *u_;
+};
+
 inline const CellRegistry& test_cells() {
   static CellRegistry r = [] {
     CellRegistry reg;
-    for (const char* name : {"kitchen_sink", "reducing", "shared_bias"}) {
+    for (const char* name : {"kitchen_sink", "reducing", "shared_bias", "sru2017", "affine_sink"}) {
       CellType t;
       t.name = name;
       t.doc = "step compiler test cell";
@@ -134,6 +212,10 @@ inline const CellRegistry& test_cells() {
         t.create = [](const CellArgs& a) { return std::make_unique<KitchenSink>(a); };
       else if (std::string(name) == "reducing")
         t.create = [](const CellArgs& a) { return std::make_unique<Reducing>(a); };
+      else if (std::string(name) == "sru2017")
+        t.create = [](const CellArgs& a) { return std::make_unique<Sru2017>(a); };
+      else if (std::string(name) == "affine_sink")
+        t.create = [](const CellArgs& a) { return std::make_unique<AffineSink>(a); };
       else
         t.create = [](const CellArgs& a) { return std::make_unique<SharedBias>(a); };
       reg.add(std::move(t));

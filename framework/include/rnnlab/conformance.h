@@ -21,6 +21,12 @@
 //                 values and every gradient agree to 1e-10 and the fused tape is shorter; for a
 //                 whole-sequence cell (nstep) with a boolean `fused` parameter, fused: true vs
 //                 false. Skipped (passed) when there is no fused CPU kernel.
+//   compiled == composed / scan == composed
+//                 the step compiler, plain and as a parallel scan over t (a linear recurrence,
+//                 src/compiler/scan.h; forced whatever the shape), against the composed unroll:
+//                 values and every gradient to 1e-12 (masks, the training seed) and a stateful
+//                 layer's two halves (the carry); the compiled tape is shorter. Skipped (passed)
+//                 with the reason when the step does not compile or is not a linear recurrence.
 //   masking       outputs are exactly zero on padded steps; padding content changes nothing
 //                 (bitwise); each sequence's final state and outputs equal those of the same
 //                 sequence run alone, cut to its length (1e-10)

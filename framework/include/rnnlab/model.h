@@ -133,7 +133,7 @@ class Model {
   void restore_carried_state(const NamedTensors& state);
   // Switches every recurrent layer between its fused kernel and the composed unroll.
   void set_use_fused(bool on);
-  // Sets every recurrent layer's path (recurrent.h: auto | fused | compiled | composed).
+  // Sets every recurrent layer's path (recurrent.h: auto | fused | compiled | scan | composed).
   void set_path(RecurrentPath path);
   // What each recurrent layer ran last, "layer0=compiled layer2=fused" (layer index in the
   // stack), and the reasons it is not the path asked for ("layer0: not compiled: ..."; "" if

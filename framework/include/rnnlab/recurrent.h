@@ -7,13 +7,17 @@
 //   last = cell.output(s_T)                          [B,H]     = each sequence's own last step
 //
 // Padded steps carry the state and send no gradient into the cell. The loop runs on one of
-// three paths (Options::path):
+// four paths (Options::path):
 //   fused     the cell's hand-written kernel for the tape's device (Cell::fused_sequence);
 //   compiled  the step compiler (step_compiler.h): the traced step as one node, fused passes;
+//   scan      the same when the step is a linear recurrence s_t = a_t ⊙ s_{t-1} + b_t
+//             (minGRU, QRNN, ...; src/compiler/scan.h): a parallel scan over t (CPU);
 //   composed  the per-op unroll above.
-// automatic (the default) = fused if the cell has a kernel for the device, else compiled;
-// `fused` without a kernel and `compiled` that cannot compile the step fall back (compiled,
-// resp. composed), and path_used()/path_note() say what ran and why. use_fused = false forces
+// automatic (the default) = fused if the cell has a kernel for the device, else compiled, as a
+// scan where that pays (compiler::scan_pays: few batch rows for the threads, long sequences);
+// `fused` without a kernel, `scan` on a step that is not a linear recurrence and `compiled`
+// that cannot compile the step fall back (compiled, compiled, resp. composed), and
+// path_used()/path_note() say what ran and why. use_fused = false forces
 // composed (kept for callers that predate paths). A cell that runs whole sequences itself
 // (Cell::run_sequence, e.g. nstep) replaces all of this.
 // Stateful mode: the final state of a batch becomes the initial state of the next, detached
@@ -34,10 +38,10 @@ class StepCompiler;
 
 // cell: the cell ran the whole sequence itself (Cell::run_sequence); a path that ran
 // (path_ran), never one asked for (parse_path rejects it).
-enum class RecurrentPath { automatic, fused, compiled, composed, cell };
-// "auto" | "fused" | "compiled" | "composed" | "cell": the one spelling of each path.
+enum class RecurrentPath { automatic, fused, compiled, scan, composed, cell };
+// "auto" | "fused" | "compiled" | "scan" | "composed" | "cell": the one spelling of each path.
 const char* path_name(RecurrentPath p);
-// "auto" | "fused" | "compiled" | "composed"; throws InputError otherwise.
+// "auto" | "fused" | "compiled" | "scan" | "composed"; throws InputError otherwise.
 RecurrentPath parse_path(const std::string& s);
 
 class Recurrent {
@@ -76,7 +80,7 @@ class Recurrent {
   const Options& options() const { return options_; }
   void set_use_fused(bool on) { options_.use_fused = on; }
   void set_path(RecurrentPath p) { options_.path = p; }
-  // What the last forward ran (fused, compiled, composed; std::nullopt before the first, cell
+  // What the last forward ran (fused, compiled, scan, composed; std::nullopt before the first, cell
   // for a whole-sequence cell), its name (path_name; "" before the first), and why it is not
   // the one asked for ("" when it is).
   std::optional<RecurrentPath> path_ran() const { return path_ran_; }

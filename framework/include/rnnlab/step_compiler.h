@@ -38,6 +38,7 @@ namespace rnnlab {
 
 namespace compiler {
 struct Program;
+struct ScanPlan;
 class KernelDevice;
 }
 
@@ -49,6 +50,14 @@ class StepCompiler {
           const CellContext& ctx, std::string* why);
   // True when the last successful run() put output(s_t) after the states in the packed value.
   bool output_in_packed() const { return output_in_packed_; }
+  // A step that is a linear recurrence (s_t = a_t ⊙ s_{t-1} + b_t, src/compiler/scan.h) can
+  // run as a parallel scan over t (CPU): never (the default), where it pays (few batch rows
+  // for the threads, a long sequence: compiler::scan_pays), or always.
+  enum class Scan { never, automatic, always };
+  void set_scan(Scan s) { scan_ = s; }
+  // Whether the last successful run() ran as a scan; why not, when it was asked to.
+  bool scanned() const { return scanned_; }
+  const std::string& scan_note() const { return scan_note_; }
 
   StepCompiler();
   ~StepCompiler();
@@ -59,6 +68,7 @@ class StepCompiler {
     int64_t forwards = 0, backwards = 0;
     double forward_ms = 0, backward_ms = 0;
     std::string program;               // Program::describe() of the last run
+    std::string scan;                  // ScanPlan::describe() of the last run ("": not scanned)
   };
   const Stats& stats() const { return *stats_; }
 
@@ -67,13 +77,20 @@ class StepCompiler {
   std::shared_ptr<Traced> traced(Cell& cell, const Var& p, const std::vector<Var>& state0,
                                  const Var& mask, const CellContext& ctx, const std::string& sig);
   static std::shared_ptr<compiler::KernelDevice> cuda_kernels(const compiler::Program& prog);
+  std::shared_ptr<const compiler::ScanPlan> choose_scan(Traced& tr, const Cell& cell,
+                                                        const Tape& tape, const Var& p);
   Var sequence_node(Tape& tape, const Traced& tr, const Var& p, const std::vector<Var>& state0,
-                    const Var& mask);
+                    const Var& mask, std::shared_ptr<const compiler::ScanPlan> scan);
   std::map<std::string, std::shared_ptr<Traced>> traced_;  // by shapes/dtype/mask/mode(/seed)
   std::map<std::string, std::shared_ptr<const compiler::Program>> programs_;  // by structure
   std::map<std::string, std::string> failed_;  // signature -> why it does not compile
+  // Scan plans by graph structure: the plan, or why the step is not a linear recurrence.
+  std::map<std::string, std::pair<std::shared_ptr<const compiler::ScanPlan>, std::string>> scans_;
   std::shared_ptr<Stats> stats_ = std::make_shared<Stats>();
   bool output_in_packed_ = false;
+  Scan scan_ = Scan::never;
+  bool scanned_ = false;
+  std::string scan_note_;
 };
 
 // Tries to compile `cell` (from the registry, default parameters plus `params`) for a small
@@ -82,6 +99,12 @@ class StepCompiler {
 std::string compile_check(const CellRegistry& registry, const std::string& cell,
                           const std::map<std::string, ParamValue>& params = {},
                           std::string* program = nullptr);
+
+// Whether the compiled step of `cell` (as compile_check) is a linear recurrence that runs as a
+// scan: "scan: h = a ⊙ h + b" (the states it scans, stage by stage), else "no scan: <why>"
+// (`rnnlab cells -v`).
+std::string scan_check(const CellRegistry& registry, const std::string& cell,
+                       const std::map<std::string, ParamValue>& params = {});
 
 // CUDA C source for the compiled step of `cell` (one __global__ kernel per region and
 // direction, one block per batch row); empty with *why set when the step does not compile.

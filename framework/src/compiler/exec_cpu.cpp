@@ -171,20 +171,7 @@ void forward_t(const Program& P, const Tensor& p, const std::vector<Tensor>& s0,
                const Tensor& mask, const std::vector<Tensor>& ext, Buffers& buf) {
   Backend& be = backend_for(Device::cpu);
   const int64_t steps = p.dim(0), B = p.dim(1);
-  const int64_t W = P.packed_width();
-  buf.full = be.empty({steps + 1, B, W}, P.dtype);
-  buf.packed = tail_view(buf.full);
-  {
-    T* f = buf.full.data<T>();
-    int64_t off = 0;
-    for (std::size_t k = 0; k < s0.size(); ++k) {
-      const int64_t w = P.state_width[k];
-      const T* src = s0[k].data<T>();
-      for (int64_t b = 0; b < B; ++b)
-        std::memcpy(f + b * W + off, src + b * w, sizeof(T) * static_cast<std::size_t>(w));
-      off += w;
-    }
-  }
+  start_packed(steps, B, P.dtype, P.state_width, P.packed_width(), s0, buf);
   for (int64_t w : P.gemm_width) buf.gemm.push_back(be.empty({steps, B, w}, P.dtype));
   for (int64_t w : P.saved_width) buf.saved.push_back(be.empty({steps, B, w}, P.dtype));
   Run<T> r = make_run<T>(P, p, mask, ext, buf);
@@ -298,6 +285,23 @@ void backward_t(const Program& P, const Tensor& p, const Tensor& mask,
 }
 
 }  // namespace
+
+void start_packed(int64_t steps, int64_t B, DType dt, const std::vector<int64_t>& state_width,
+                  int64_t W, const std::vector<Tensor>& s0, Buffers& buf) {
+  const std::size_t es = dtype_size(dt);
+  buf.full = backend_for(Device::cpu).empty({steps + 1, B, W}, dt);
+  buf.packed = tail_view(buf.full);
+  char* f = static_cast<char*>(buf.full.raw());
+  int64_t off = 0;
+  for (std::size_t k = 0; k < s0.size(); ++k) {
+    const int64_t w = state_width[k];
+    const char* src = static_cast<const char*>(s0[k].raw());
+    for (int64_t b = 0; b < B; ++b)
+      std::memcpy(f + static_cast<std::size_t>(b * W + off) * es,
+                  src + static_cast<std::size_t>(b * w) * es, es * static_cast<std::size_t>(w));
+    off += w;
+  }
+}
 
 Tensor tail_view(const Tensor& full) {
   const int64_t block = full.dim(1) * full.dim(2);

@@ -44,6 +44,10 @@ struct Buffers {
 
 // A [T,B,W] view of blocks 1..T of full [T+1,B,W] on full's device (keeps full alive).
 Tensor tail_view(const Tensor& full);
+// buf.full [T+1,B,W] on the CPU with s0 (each [B,S_k], in state order) in block 0, and
+// buf.packed its view of blocks 1..T (exec_cpu.cpp; the scan driver starts the same way).
+void start_packed(int64_t steps, int64_t B, DType dt, const std::vector<int64_t>& state_width,
+                  int64_t W, const std::vector<Tensor>& s0, Buffers& buf);
 
 // The whole sequence forward: fills `buf` (allocated here) from P [T,B,G], s0, mask [T,B,1]
 // (undefined when unmasked) and the extern tensors.
@@ -61,8 +65,12 @@ void run_backward(const Program& prog, const Tensor& p, const Tensor& mask,
 
 namespace rnnlab::compiler {
 
-// Builds `cell` (f32, input 3, the registry's defaults plus `params`) and compiles its step
-// for a batch of 2: the program; throws Unsupported.
+// Builds `cell` (f32, input 3, the registry's defaults plus `params`) and traces its step for
+// a masked batch of 2 (names: its state names); throws Unsupported.
+Graph sample_graph(const CellRegistry& registry, const std::string& cell,
+                   const std::map<std::string, ParamValue>& params,
+                   std::vector<std::string>* names = nullptr);
+// The same, lowered: the program; throws Unsupported.
 std::shared_ptr<const Program> compile_sample(const CellRegistry& registry, const std::string& cell,
                                               const std::map<std::string, ParamValue>& params);
 // CUDA C for a program (emit_cuda.cpp): the kernels of launch.h, named `name`_...

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "compiler/launch.h"
+#include "compiler/scan.h"
 #include "compiler/stages.h"
 
 namespace rnnlab {
@@ -58,6 +59,8 @@ struct StepCompiler::Traced {
   std::shared_ptr<const compiler::Program> program;
   // On a CUDA tape: the program's kernels, compiled on first use (launch.h).
   std::shared_ptr<compiler::KernelDevice> cuda;
+  // The scan plan (scan.h) or why there is none, once looked up (scans_).
+  const std::pair<std::shared_ptr<const compiler::ScanPlan>, std::string>* scan = nullptr;
 };
 
 StepCompiler::StepCompiler() = default;
@@ -67,18 +70,60 @@ Var StepCompiler::run(Tape& tape, Cell& cell, const Var& p, const std::vector<Va
                       const Var& mask, const CellContext& ctx, std::string* why) {
   std::string sig;
   std::shared_ptr<Traced> tr;
+  std::shared_ptr<const compiler::ScanPlan> scan;
   try {
     check_runnable(tape, p);
     sig = signature(p, state0, mask, ctx);
     if (auto f = failed_.find(sig); f != failed_.end()) throw compiler::Unsupported(f->second);
     tr = traced(cell, p, state0, mask, ctx, sig);
+    scan = choose_scan(*tr, cell, tape, p);
     if (tape.device() == Device::cuda && !tr->cuda) tr->cuda = cuda_kernels(*tr->program);
   } catch (const compiler::Unsupported& e) {
     *why = e.what();
     if (!sig.empty()) failed_[sig] = *why;  // the same shapes and mode fail the same way
     return {};
   }
-  return sequence_node(tape, *tr, p, state0, mask);
+  return sequence_node(tape, *tr, p, state0, mask, std::move(scan));
+}
+
+// The scan plan this run uses (set_scan), or nullptr; scanned_ and scan_note_ say which.
+std::shared_ptr<const compiler::ScanPlan> StepCompiler::choose_scan(Traced& tr, const Cell& cell,
+                                                                    const Tape& tape,
+                                                                    const Var& p) {
+  scanned_ = false;
+  scan_note_.clear();
+  stats_->scan.clear();
+  if (scan_ == Scan::never) return nullptr;
+  if (tape.device() != Device::cpu) {
+    scan_note_ = "the scan runs on the CPU only";
+    return nullptr;
+  }
+  if (!tr.scan) {
+    const std::string key = tr.graph.key();
+    auto it = scans_.find(key);
+    if (it == scans_.end()) {
+      std::vector<std::string> names;
+      for (const StateSpec& s : cell.state_specs()) names.push_back(s.name);
+      std::pair<std::shared_ptr<const compiler::ScanPlan>, std::string> entry;
+      try {
+        entry.first = compiler::plan_scan(tr.graph, names);
+      } catch (const compiler::Unsupported& e) {
+        entry.second = e.what();
+      }
+      it = scans_.emplace(key, std::move(entry)).first;
+    }
+    tr.scan = &it->second;
+  }
+  if (!tr.scan->first) {
+    scan_note_ = tr.scan->second;
+    return nullptr;
+  }
+  if (scan_ == Scan::automatic &&
+      !compiler::scan_pays(p.dim(1), p.dim(0), backend_for(Device::cpu).threads()))
+    return nullptr;
+  scanned_ = true;
+  stats_->scan = tr.scan->first->describe();
+  return tr.scan->first;
 }
 
 // The trace (and program) for this signature: cached, else traced and lowered (programs are
@@ -132,7 +177,8 @@ std::shared_ptr<compiler::KernelDevice> StepCompiler::cuda_kernels(const compile
 
 // The whole sequence as one tape node: the forward now, the backward recorded.
 Var StepCompiler::sequence_node(Tape& tape, const Traced& tr, const Var& p,
-                                const std::vector<Var>& state0, const Var& mask) {
+                                const std::vector<Var>& state0, const Var& mask,
+                                std::shared_ptr<const compiler::ScanPlan> scan) {
   const auto t0 = std::chrono::steady_clock::now();
   std::shared_ptr<const compiler::Program> prog = tr.program;
   std::shared_ptr<compiler::KernelDevice> dev = tr.cuda;
@@ -152,7 +198,9 @@ Var StepCompiler::sequence_node(Tape& tape, const Traced& tr, const Var& p,
   }
   auto buf = std::make_shared<compiler::Buffers>();
   const Tensor mask_t = has_mask ? mask.value() : Tensor{};
-  if (dev)
+  if (scan)
+    compiler::run_scan_forward(*scan, p.value(), s0, mask_t, ext, *buf);
+  else if (dev)
     compiler::run_forward_kernels(*prog, "rnnlab_step", *dev, p.value(), s0, mask_t, ext, *buf);
   else
     compiler::run_forward(*prog, p.value(), s0, mask_t, ext, *buf);
@@ -163,7 +211,7 @@ Var StepCompiler::sequence_node(Tape& tape, const Traced& tr, const Var& p,
 
   const std::size_t n_state = state0.size();
   std::shared_ptr<Stats> stats = stats_;
-  return tape.record(packed, inputs, [prog, buf, n_state, has_mask, ext0, stats, dev](BackwardContext& ctx) {
+  return tape.record(packed, inputs, [prog, scan, buf, n_state, has_mask, ext0, stats, dev](BackwardContext& ctx) {
     const auto b0 = std::chrono::steady_clock::now();
     const int n_in = static_cast<int>(ext0 + prog->ext_use.size());
     std::vector<Tensor> ext, dext;
@@ -179,7 +227,10 @@ Var StepCompiler::sequence_node(Tape& tape, const Traced& tr, const Var& p,
       dp = backend_for(ctx.in(0).device()).empty(ctx.in(0).shape(), ctx.in(0).dtype());
     std::vector<Tensor> ds0;
     const Tensor mask_in = has_mask ? ctx.in(static_cast<int>(n_state) + 1) : Tensor{};
-    if (dev)
+    if (scan)
+      compiler::run_scan_backward(*scan, ctx.in(0), mask_in, ext, *buf, ctx.grad_out(), dp, ds0,
+                                  dext);
+    else if (dev)
       compiler::run_backward_kernels(*prog, "rnnlab_step", *dev, ctx.in(0), mask_in, ext, *buf,
                                      ctx.grad_out(), dp, ds0, dext);
     else
@@ -213,8 +264,9 @@ std::vector<Var> extern_vars(Tape& tape, const Graph& g) {
   return ext_vars;
 }
 
-std::shared_ptr<const Program> compile_sample(const CellRegistry& registry, const std::string& name,
-                                              const std::map<std::string, ParamValue>& params) {
+Graph sample_graph(const CellRegistry& registry, const std::string& name,
+                   const std::map<std::string, ParamValue>& params,
+                   std::vector<std::string>* names) {
   ParameterStore store(Device::cpu, DType::f32);
   Rng rng(1);
   std::unique_ptr<Cell> cell = registry.create(name, params, 3, store, "check/" + name, rng);
@@ -229,7 +281,14 @@ std::shared_ptr<const Program> compile_sample(const CellRegistry& registry, cons
   backend_for(Device::cpu).block_copy(p.value(), p_first, {1, n, n, 0, n, 0}, false);
   std::vector<Tensor> s;
   for (const Var& v : s0) s.push_back(v.value());
-  return lower(trace_step(*cell, p_first, s, true, {}));
+  if (names)
+    for (const StateSpec& spec : cell->state_specs()) names->push_back(spec.name);
+  return trace_step(*cell, p_first, s, true, {});
+}
+
+std::shared_ptr<const Program> compile_sample(const CellRegistry& registry, const std::string& name,
+                                              const std::map<std::string, ParamValue>& params) {
+  return lower(sample_graph(registry, name, params));
 }
 
 }  // namespace compiler
@@ -242,6 +301,18 @@ std::string compile_check(const CellRegistry& registry, const std::string& cell,
     return {};
   } catch (const compiler::Unsupported& e) {
     return e.what();
+  }
+}
+
+std::string scan_check(const CellRegistry& registry, const std::string& cell,
+                       const std::map<std::string, ParamValue>& params) {
+  try {
+    std::vector<std::string> names;
+    const compiler::Graph g = compiler::sample_graph(registry, cell, params, &names);
+    compiler::lower(g);  // a step that does not compile is not scanned either
+    return compiler::plan_scan(g, names)->describe();
+  } catch (const compiler::Unsupported& e) {
+    return std::string("no scan: ") + e.what();
   }
 }
 

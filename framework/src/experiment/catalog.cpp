@@ -85,9 +85,10 @@ std::vector<ParamSpec> builtin_train_settings() {
            "fail the run when the loss exceeds this times max(first loss, 1) (0: off)"),
       real("clip", 0.0, 0.0, kInf, "global gradient-norm clipping (0: off)"),
       flag("stateful", false, "carry the recurrent state across batches, reset each epoch"),
-      choice("path", "auto", {"auto", "fused", "compiled", "composed"},
-             "how recurrent layers run: the cell's fused kernel, the step compiler, the per-op "
-             "unroll; auto = fused if the cell has a kernel, else compiled"),
+      choice("path", "auto", {"auto", "fused", "compiled", "scan", "composed"},
+             "how recurrent layers run: the cell's fused kernel, the step compiler, the step "
+             "compiler's parallel scan of a linear recurrence, the per-op unroll; auto = fused "
+             "if the cell has a kernel, else compiled (as a scan where that pays)"),
       choice("order", "shuffled", {"shuffled", "sequential", "streams"},
              "batch order: a fresh permutation per epoch, the data order, or B parallel "
              "streams (stateful)"),

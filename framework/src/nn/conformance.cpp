@@ -153,7 +153,10 @@ ConformanceReport run_conformance(const CellRegistry& registry, const std::strin
     run("gradient (compiled)",
         [&] { return conformance::check_gradient(*h, RecurrentPath::compiled); });
   run("fused == composed", [&] { return conformance::check_fused_equals_composed(*h); });
-  run("compiled == composed", [&] { return conformance::check_compiled_equals_composed(*h); });
+  run("compiled == composed",
+      [&] { return conformance::check_path_equals_composed(*h, RecurrentPath::compiled); });
+  run("scan == composed",
+      [&] { return conformance::check_path_equals_composed(*h, RecurrentPath::scan); });
   run("masking", [&] { return conformance::check_masking(*h); });
   run("stateful", [&] { return conformance::check_stateful(*h); });
   run("determinism", [&] { return conformance::check_determinism(*h); });

@@ -1,8 +1,10 @@
-// Conformance: compiled == composed (see conformance.h). The step compiler (step_compiler.h)
-// must give the composed unroll's values and gradients to 1e-12 in float64: over the whole
-// variable-length batch (masks), in training mode with the harness's seed (dropout / zoneout
-// masks), and through a stateful layer fed two halves (the carry). A cell the compiler cannot
-// handle passes with the reason it falls back to composed.
+// Conformance: compiled == composed and scan == composed (see conformance.h). The step
+// compiler (step_compiler.h), on its plain path and as a parallel scan (a linear recurrence,
+// src/compiler/scan.h; forced here, whatever the shape), must give the composed unroll's values
+// and gradients to 1e-12 in float64: over the whole variable-length batch (masks), in training
+// mode with the harness's seed (dropout / zoneout masks), and through a stateful layer fed two
+// halves (the carry). A cell the compiler cannot handle, or that is not a linear recurrence
+// (scan), passes with the reason it falls back.
 #include <algorithm>
 #include <memory>
 
@@ -32,28 +34,29 @@ std::vector<Tensor> stateful_halves(const Harness& h, Net& net) {
 
 }  // namespace
 
-ConformanceCheck check_compiled_equals_composed(const Harness& h) {
-  ConformanceCheck c{"compiled == composed", true, ""};
+ConformanceCheck check_path_equals_composed(const Harness& h, RecurrentPath path) {
+  ConformanceCheck c{std::string(path_name(path)) + " == composed", true, ""};
   if (h.whole_sequence) {
     c.detail = "skipped: runs whole sequences itself (its inner cells are checked)";
     return c;
   }
   std::unique_ptr<Net> composed = h.make_path(RecurrentPath::composed);
-  std::unique_ptr<Net> compiled = h.make_path(RecurrentPath::compiled);
+  std::unique_ptr<Net> compiled = h.make_path(path);
   const Pass a = run_pass(h, *composed, h.train_ctx());
   const Pass b = run_pass(h, *compiled, h.train_ctx());
-  if (compiled->rnn->path_ran() != RecurrentPath::compiled) {
+  if (compiled->rnn->path_ran() != path) {
     c.detail = "skipped: " + compiled->rnn->path_note();
     return c;
   }
   const double dv = max_diff(a.values, b.values), dg = max_diff(a.grads, b.grads);
   std::unique_ptr<Net> sa = h.make_path(RecurrentPath::composed, true);
-  std::unique_ptr<Net> sb = h.make_path(RecurrentPath::compiled, true);
+  std::unique_ptr<Net> sb = h.make_path(path, true);
   const double ds = max_diff(stateful_halves(h, *sa), stateful_halves(h, *sb));
   c.passed = dv <= kCompiledTol && dg <= kCompiledTol && ds <= kCompiledTol;
   c.detail = "max |Δ| values " + sci(dv) + ", gradients " + sci(dg) + ", stateful " + sci(ds) +
              "; tape " + std::to_string(b.tape_size) + " vs " + std::to_string(a.tape_size) +
-             " nodes; " + compiled->rnn->compiler()->stats().program;
+             " nodes; " + (path == RecurrentPath::scan ? compiled->rnn->compiler()->stats().scan
+                                                       : compiled->rnn->compiler()->stats().program);
   if (b.tape_size >= a.tape_size) {
     c.passed = false;
     c.detail += " (the compiled tape is not shorter)";

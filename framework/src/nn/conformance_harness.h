@@ -67,7 +67,8 @@ std::string sci(double v);  // "3.1e-09"
 // The checks (conformance_checks.cpp, conformance_gradient.cpp); each returns its result and
 // lets exceptions escape (the driver turns them into a failed check).
 ConformanceCheck check_gradient(const Harness& h, RecurrentPath path);
-ConformanceCheck check_compiled_equals_composed(const Harness& h);
+// path compiled or scan: that path of the step compiler against the composed unroll.
+ConformanceCheck check_path_equals_composed(const Harness& h, RecurrentPath path);
 ConformanceCheck check_fused_equals_composed(const Harness& h);
 ConformanceCheck check_masking(const Harness& h);
 ConformanceCheck check_stateful(const Harness& h);

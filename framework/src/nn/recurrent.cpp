@@ -10,6 +10,7 @@ const char* path_name(RecurrentPath p) {
     case RecurrentPath::automatic: return "auto";
     case RecurrentPath::fused: return "fused";
     case RecurrentPath::compiled: return "compiled";
+    case RecurrentPath::scan: return "scan";
     case RecurrentPath::composed: return "composed";
     case RecurrentPath::cell: return "cell";
   }
@@ -18,9 +19,9 @@ const char* path_name(RecurrentPath p) {
 
 RecurrentPath parse_path(const std::string& s) {
   for (RecurrentPath p : {RecurrentPath::automatic, RecurrentPath::fused, RecurrentPath::compiled,
-                          RecurrentPath::composed})
+                          RecurrentPath::scan, RecurrentPath::composed})
     if (s == path_name(p)) return p;
-  throw InputError("path must be auto, fused, compiled or composed, found '" + s + "'");
+  throw InputError("path must be auto, fused, compiled, scan or composed, found '" + s + "'");
 }
 
 Tensor sequence_mask(const std::vector<int32_t>& lengths, int64_t steps, DType dtype,
@@ -109,10 +110,15 @@ Recurrent::Output Recurrent::forward(Tape& tape, const Var& x, const std::vector
   if (!fused.valid() && want != RecurrentPath::composed) {
     if (!compiler_) compiler_ = std::make_shared<StepCompiler>();
     std::string why;
+    compiler_->set_scan(want == RecurrentPath::scan       ? StepCompiler::Scan::always
+                        : want == RecurrentPath::compiled ? StepCompiler::Scan::never
+                                                          : StepCompiler::Scan::automatic);
     fused = compiler_->run(tape, *cell_, p, state, mask, cctx, &why);
     if (fused.valid()) {
-      path_ran_ = RecurrentPath::compiled;
+      path_ran_ = compiler_->scanned() ? RecurrentPath::scan : RecurrentPath::compiled;
       output_packed = compiler_->output_in_packed();
+      if (want == RecurrentPath::scan && !compiler_->scanned())
+        path_note_ = "not scanned: " + compiler_->scan_note();
     } else {
       path_note_ = (path_note_.empty() ? "" : path_note_ + "; ") + "not compiled: " + why;
     }
