@@ -124,6 +124,16 @@ void print_text(const Plugins& p, bool verbose, const std::vector<std::string>& 
         }
         std::cout << "    step compiler: "
                   << (why.empty() ? "compiles (" + program + ")" : "composed (" + why + ")") << "\n";
+        // Whether it is a linear recurrence the scan path runs (and which states), or why not.
+        if (why.empty()) {
+          std::string scan;
+          try {
+            scan = scan_check(p.cells, cname);
+          } catch (const std::exception& e) {
+            scan = std::string("scan not checked: ") + e.what();
+          }
+          std::cout << "    " << scan << "\n";
+        }
       }
       for (const auto& s : listed_schema(p.cells, *c)) {
         std::string def = s.required ? "required" : "default " + param_value_str(s.default_value);
