@@ -21,6 +21,7 @@
 #include "builtin_plugins.h"
 #include "compiler/interpret.h"
 #include "compiler/launch.h"
+#include "compiler/scan.h"
 #include "shim_kernel_device.h"
 #include "step_compiler_test_cells.h"
 #include "test_util.h"
@@ -54,6 +55,7 @@ double max_rel(const Tensor& a, const Tensor& b) {
 // Which launch mechanisms the tested programs exercised (each must occur at least once).
 struct Coverage {
   int scratch = 0, dp_zeroing = 0, gemm_bias = 0, unit_grads = 0, levels2 = 0, diagonal = 0;
+  int scans = 0;  // linear recurrences whose scan module was compiled (scan.h)
 };
 
 // NVRTC's verdict on a source: "" when it compiles for sm_90, "skip: ..." when NVRTC is not
@@ -127,6 +129,16 @@ void check_cell(const CellRegistry& reg, const std::string& cell, DType dt, bool
       return;
     }
     CHECK_MESSAGE(verdict.empty(), verdict);
+    // A linear recurrence: the scan's module too (its parts' kernels and the scan kernels).
+    std::shared_ptr<const ScanPlan> plan;
+    try {
+      plan = plan_scan(g);
+    } catch (const Unsupported&) {
+      return;
+    }
+    ++cov->scans;
+    const std::string scan_verdict = nvrtc_verdict(emit_scan_cuda(*plan, "k"));
+    CHECK_MESSAGE(scan_verdict.empty(), scan_verdict);
     return;
   }
   ShimKernelDevice dev(emit_cuda(P, "k"), dt, 3);
@@ -215,17 +227,21 @@ TEST_CASE("step compiler: the emitted CUDA C run through the host shim equals th
 }
 
 TEST_CASE("step compiler: the emitted CUDA C of every compilable built-in cell and kitchen_sink "
-          "compiles with NVRTC (sm_90, f32 and f64: no GPU needed)" * doctest::test_suite("cuda")) {
-  Coverage unused;
+          "compiles with NVRTC, and the scan module of every linear recurrence (sm_90, f32 and "
+          "f64: no GPU needed)" * doctest::test_suite("cuda")) {
+  Coverage cov;
   std::vector<std::pair<const CellRegistry*, std::string>> cells;
   for (const std::string& name : rnnlab::test::builtin_step_cells())
     cells.emplace_back(&rnnlab::test::builtin_cells(), name);
-  cells.emplace_back(&rnnlab::test::test_cells(), "kitchen_sink");
+  for (const char* name : {"kitchen_sink", "sru2017", "affine_sink"})
+    cells.emplace_back(&rnnlab::test::test_cells(), name);
   for (const auto& [reg, name] : cells)
     for (DType dt : {DType::f32, DType::f64}) {
       INFO(name << ", " << dtype_name(dt));
-      check_cell(*reg, name, dt, true, &unused, true);
+      check_cell(*reg, name, dt, true, &cov, true);
     }
+  if (nvrtc_verdict("extern \"C\" __global__ void k() {}").rfind("skip: ", 0) != 0)
+    CHECK(cov.scans >= 2 * 5);  // mingru, minlstm, qrnn, sru2017, affine_sink; f32 and f64
 }
 
 TEST_CASE("step compiler: non-finite constants are emitted as bit patterns that compile and "

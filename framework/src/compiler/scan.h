@@ -122,6 +122,9 @@ void run_scan_backward(const ScanPlan& plan, const Tensor& p, const Tensor& mask
                        const std::vector<Tensor>& ext, const Buffers& buf, const Tensor& dpacked,
                        Tensor& dp, std::vector<Tensor>& ds0, std::vector<Tensor>& dext);
 
+// CUDA C for the plan (emit_scan_cuda.cpp): each part's kernels (emit_cuda) and the scan's.
+std::string emit_scan_cuda(const ScanPlan& plan, const std::string& name);
+
 // Whether the compiled path runs a scannable step as a scan by itself: when the rows cannot
 // keep every thread busy on the diagonal driver and the sequence is long enough to split.
 bool scan_pays(int64_t batch, int64_t steps, int threads);
