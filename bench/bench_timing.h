@@ -20,6 +20,7 @@
 #include <cuda_runtime.h>
 #endif
 
+#include "rnnlab/autodiff.h"
 #include "rnnlab/backend.h"
 #include "rnnlab/cpu_kernels.h"
 #include "rnnlab/error.h"
@@ -121,6 +122,59 @@ inline double time_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, Devic
 
 inline double gemm_gflops(bool ta, bool tb, int64_t m, int64_t n, int64_t k, Device dev) {
   return 2.0 * m * n * k / time_gemm(ta, tb, m, n, k, dev) / 1e9;
+}
+
+
+// One timed training step: Tape::reset, `forward(tape)` (returns the loss), Tape::backward,
+// `update()` (the optimizer), each phase ended by a device sync; times in ms.
+struct StepTimes {
+  double fwd = 0, bwd = 0, opt = 0, total = 0, loss = 0;
+};
+template <typename Forward, typename Update>
+StepTimes time_training_step(Tape& tape, Device dev, Forward&& forward, Update&& update) {
+  const auto t0 = Clock::now();
+  tape.reset();
+  Var l = forward(tape);
+  sync(dev);
+  const auto t1 = Clock::now();
+  tape.backward(l);
+  sync(dev);
+  const auto t2 = Clock::now();
+  update();
+  sync(dev);
+  const auto t3 = Clock::now();
+  auto ms = [](Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double, std::milli>(b - a).count();
+  };
+  return {ms(t0, t1), ms(t1, t2), ms(t2, t3), ms(t0, t3), item(l.value())};
+}
+
+
+// Medians of `reps` timed steps (`step()` returns a StepTimes): total (and its min and max),
+// each phase, and the last step's loss.
+struct RepSummary {
+  double median_ms = NAN, min_ms = NAN, max_ms = NAN, fwd_ms = NAN, bwd_ms = NAN, opt_ms = NAN;
+  double loss_last = NAN;
+};
+template <typename Step>
+RepSummary time_reps(int reps, Step&& step) {
+  std::vector<double> tot, fw, bw, op;
+  RepSummary r;
+  for (int i = 0; i < reps; ++i) {
+    const StepTimes t = step();
+    tot.push_back(t.total);
+    fw.push_back(t.fwd);
+    bw.push_back(t.bwd);
+    op.push_back(t.opt);
+    r.loss_last = t.loss;
+  }
+  r.median_ms = median(tot);
+  r.min_ms = minimum(tot);
+  r.max_ms = tot.empty() ? NAN : *std::max_element(tot.begin(), tot.end());
+  r.fwd_ms = median(fw);
+  r.bwd_ms = median(bw);
+  r.opt_ms = median(op);
+  return r;
 }
 
 }  // namespace rnnlab::bench

@@ -117,26 +117,18 @@ LmResult run_one(const CellRegistry& registry, const std::string& cell, const Lm
   const int64_t scored = s.steps * s.batch;
   Tape tape(Device::cpu);
 
-  double t_fwd = 0, t_bwd = 0, t_opt = 0, loss = 0;
   auto step = [&] {
-    const auto t0 = Clock::now();
-    tape.reset();
-    Activation in;
-    in.x = tape.constant(ids);
-    in.sequence = true;
-    Activation out = model->forward(tape, in, ForwardContext{true, 5});
-    Var logits = reshape(out.x, {scored, s.vocab});
-    Var l = softmax_cross_entropy(logits, tape.constant(next), scored);
-    const auto t1 = Clock::now();
-    tape.backward(l);
-    const auto t2 = Clock::now();
-    opt.step(model->params());
-    const auto t3 = Clock::now();
-    loss = item(l.value());
-    t_fwd = std::chrono::duration<double, std::milli>(t1 - t0).count();
-    t_bwd = std::chrono::duration<double, std::milli>(t2 - t1).count();
-    t_opt = std::chrono::duration<double, std::milli>(t3 - t2).count();
-    return std::chrono::duration<double, std::milli>(t3 - t0).count();
+    return time_training_step(
+        tape, Device::cpu,
+        [&](Tape& tp) {
+          Activation in;
+          in.x = tp.constant(ids);
+          in.sequence = true;
+          Activation out = model->forward(tp, in, ForwardContext{true, 5});
+          Var logits = reshape(out.x, {scored, s.vocab});
+          return softmax_cross_entropy(logits, tp.constant(next), scored);
+        },
+        [&] { opt.step(model->params()); });
   };
 
   LmResult r;
@@ -146,23 +138,17 @@ LmResult run_one(const CellRegistry& registry, const std::string& cell, const Lm
   r.threads = backend_for(Device::cpu).threads();
   r.reps = reps;
   for (int i = 0; i < std::max(warmup, 1); ++i) {
-    step();
-    if (i == 0) r.loss_first = loss;
+    const StepTimes t = step();
+    if (i == 0) r.loss_first = t.loss;
   }
   r.path = model->recurrent_paths();
-  std::vector<double> tot, fw, bw, op;
-  for (int i = 0; i < reps; ++i) {
-    tot.push_back(step());
-    fw.push_back(t_fwd);
-    bw.push_back(t_bwd);
-    op.push_back(t_opt);
-  }
-  r.loss_last = loss;
-  r.median_ms = median(tot);
-  r.min_ms = minimum(tot);
-  r.fwd_ms = median(fw);
-  r.bwd_ms = median(bw);
-  r.opt_ms = median(op);
+  const RepSummary t = time_reps(reps, step);
+  r.loss_last = t.loss_last;
+  r.median_ms = t.median_ms;
+  r.min_ms = t.min_ms;
+  r.fwd_ms = t.fwd_ms;
+  r.bwd_ms = t.bwd_ms;
+  r.opt_ms = t.opt_ms;
   add_floor(r, gate_width(*model), floor);
   return r;
 }

@@ -150,27 +150,16 @@ Result run_one(const CellRegistry& registry, const std::string& cell_name, const
   CellContext ctx;
   ctx.training = true;
 
-  double t_fwd = 0, t_bwd = 0, t_opt = 0, loss = 0;
   auto step = [&] {
-    auto t0 = Clock::now();
-    tape.reset();
-    Var xv = tape.constant(x);
-    Var tv = tape.constant(target);
-    Recurrent::Output out = layer.forward(tape, xv, {}, ctx);
-    Var l = mse(out.outputs, tv);
-    sync(dev);
-    auto t1 = Clock::now();
-    tape.backward(l);
-    sync(dev);
-    auto t2 = Clock::now();
-    opt.step(params);
-    sync(dev);
-    auto t3 = Clock::now();
-    loss = item(l.value());
-    t_fwd = std::chrono::duration<double, std::milli>(t1 - t0).count();
-    t_bwd = std::chrono::duration<double, std::milli>(t2 - t1).count();
-    t_opt = std::chrono::duration<double, std::milli>(t3 - t2).count();
-    return std::chrono::duration<double, std::milli>(t3 - t0).count();
+    return time_training_step(
+        tape, dev,
+        [&](Tape& tp) {
+          Var xv = tp.constant(x);
+          Var tv = tp.constant(target);
+          Recurrent::Output out = layer.forward(tp, xv, {}, ctx);
+          return mse(out.outputs, tv);
+        },
+        [&] { opt.step(params); });
   };
 
   Result r;
@@ -184,28 +173,22 @@ Result run_one(const CellRegistry& registry, const std::string& cell_name, const
   r.reps = reps;
   r.warmup = warmup;
   for (int i = 0; i < std::max(warmup, 1); ++i) {
-    const double ms = step();
+    const StepTimes t = step();
     if (i == 0) {
-      r.loss_first = loss;
-      r.first_ms = ms;
+      r.loss_first = t.loss;
+      r.first_ms = t.total;
     }
   }
   r.path = layer.path_used();
   r.note = layer.path_note();
-  std::vector<double> tot, fw, bw, op;
-  for (int i = 0; i < reps; ++i) {
-    tot.push_back(step());
-    fw.push_back(t_fwd);
-    bw.push_back(t_bwd);
-    op.push_back(t_opt);
-  }
-  r.loss_last = loss;
-  r.median_ms = median(tot);
-  r.min_ms = minimum(tot);
-  r.max_ms = tot.empty() ? NAN : *std::max_element(tot.begin(), tot.end());
-  r.fwd_ms = median(fw);
-  r.bwd_ms = median(bw);
-  r.opt_ms = median(op);
+  const RepSummary t = time_reps(reps, step);
+  r.loss_last = t.loss_last;
+  r.median_ms = t.median_ms;
+  r.min_ms = t.min_ms;
+  r.max_ms = t.max_ms;
+  r.fwd_ms = t.fwd_ms;
+  r.bwd_ms = t.bwd_ms;
+  r.opt_ms = t.opt_ms;
   if (const StepCompiler* sc = layer.compiler(); sc && sc->stats().traces > 0) {
     r.compile_ms = sc->stats().compile_ms;
     r.trace_ms = sc->stats().trace_ms / static_cast<double>(sc->stats().traces);
