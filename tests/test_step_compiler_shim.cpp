@@ -1,11 +1,12 @@
 // The step compiler's emitted CUDA C, run without a GPU: every compilable built-in cell and the
-// kitchen-sink test cell are traced and lowered, the program's CUDA C (emit_cuda.cpp) is
-// compiled as host C++ through compiler/cuda_host_shim.h and run forward and backward with the
-// CUDA launch contract (compiler/launch.h, the code the CUDA launcher runs), and every buffer
-// is compared with the CPU executor (exec_cpu.cpp) on the same program and inputs: packed
-// states/outputs, GEMM outputs, saved values, dP, ds0 and every extern gradient; f64 to 1e-12,
-// f32 to 1e-4 (the CPU's f32 exp/tanh are polynomials, the emitted code calls the library),
-// masked (padded) and unmasked batches.
+// kitchen-sink test cell (and the scan's test cells) are traced and lowered, the program's CUDA
+// C (emit_cuda.cpp) is compiled as host C++ through compiler/cuda_host_shim.h and run forward
+// and backward with the CUDA launch contract (compiler/launch.h, the code the CUDA launcher
+// runs), and every buffer is compared with the CPU executor (exec_cpu.cpp) on the same program
+// and inputs: packed states/outputs, GEMM outputs, saved values, dP, ds0 and every extern
+// gradient; f64 to 1e-12, f32 to 1e-4 (the CPU's f32 exp/tanh are polynomials, the emitted
+// code calls the library), masked (padded) and unmasked batches. A linear recurrence's scan module (emit_scan_cuda,
+// launched by launch_scan.cpp) is compared the same way with the CPU scan driver.
 //
 // Why a broken emitter or launch fails here: the shim interleaves the blocks (rows) at every
 // barrier, so rows sharing a scratch row overwrite each other; dP is filled with NaN before
@@ -72,8 +73,43 @@ std::string nvrtc_verdict(const std::string& source) {
   }
 }
 
+// A linear recurrence (scan.h): the scan module's kernels through the shim and its launch
+// (launch_scan.cpp) against the CPU scan driver (exec_scan.cpp), forward and backward.
+void check_scan(const ScanPlan& plan, const Graph& g, const Tensor& p,
+                const std::vector<Tensor>& s0, const Tensor& mask, const std::vector<Tensor>& ext,
+                DType dt) {
+  ShimKernelDevice dev(emit_scan_cuda(plan, "k"), dt, 3);
+  const double tol = dt == DType::f64 ? 1e-12 : 1e-4;
+  Buffers cpu, shim;
+  run_scan_forward(plan, p, s0, mask, ext, cpu);
+  run_scan_forward_kernels(plan, "k", dev, p, s0, mask, ext, shim);
+  CHECK(max_rel(cpu.packed, shim.packed) <= tol);
+  REQUIRE(cpu.saved.size() == shim.saved.size());
+  for (std::size_t i = 0; i < cpu.saved.size(); ++i)
+    CHECK(max_rel(cpu.saved[i], shim.saved[i]) <= tol);
+  const Tensor dpacked = random_tensor(cpu.packed.shape(), dt, 98);
+  Tensor dp[2];
+  std::vector<Tensor> ds[2], dext[2];
+  for (int i = 0; i < 2; ++i) {
+    dp[i] = full(p.shape(), dt, std::nan(""));
+    for (std::size_t e = 0; e < ext.size(); ++e)
+      dext[i].push_back(g.ext_grad(e) ? full(ext[e].shape(), dt, 0.0) : Tensor{});
+  }
+  run_scan_backward(plan, p, mask, ext, cpu, dpacked, dp[0], ds[0], dext[0]);
+  run_scan_backward_kernels(plan, "k", dev, p, mask, ext, shim, dpacked, dp[1], ds[1], dext[1]);
+  CHECK(max_rel(dp[0], dp[1]) <= tol);
+  REQUIRE(ds[0].size() == ds[1].size());
+  for (std::size_t k = 0; k < ds[0].size(); ++k) CHECK(max_rel(ds[0][k], ds[1][k]) <= tol);
+  for (std::size_t e = 0; e < ext.size(); ++e)
+    if (dext[0][e].defined()) {
+      INFO("extern " << e);
+      CHECK(max_rel(dext[0][e], dext[1][e]) <= tol);
+    }
+}
+
 // One cell, dtype and mask: the CPU executor against the emitted kernels through the shim
-// (nvrtc: instead, compile the emitted source with NVRTC and check its verdict).
+// (nvrtc: instead, compile the emitted source with NVRTC and check its verdict); for a linear
+// recurrence the scan's too.
 void check_cell(const CellRegistry& reg, const std::string& cell, DType dt, bool masked,
                 Coverage* cov, bool nvrtc = false) {
   const int64_t T = 4, B = 5, in = 3;
@@ -189,6 +225,14 @@ void check_cell(const CellRegistry& reg, const std::string& cell, DType dt, bool
     cov->unit_grads += P.ext_use[e] == ExtUse::vector && dext_cpu[e].defined();
   cov->levels2 += P.levels.size() >= 2;
   cov->diagonal += P.diagonal;
+  std::shared_ptr<const ScanPlan> plan;
+  try {
+    plan = plan_scan(g);
+  } catch (const Unsupported&) {
+    return;
+  }
+  ++cov->scans;
+  check_scan(*plan, g, p.value(), s0, mask, ext, dt);
 }
 
 void check_all(DType dt) {
@@ -196,12 +240,14 @@ void check_all(DType dt) {
   std::vector<std::pair<const CellRegistry*, std::string>> cells;
   for (const std::string& name : rnnlab::test::builtin_step_cells())
     cells.emplace_back(&rnnlab::test::builtin_cells(), name);
-  cells.emplace_back(&rnnlab::test::test_cells(), "kitchen_sink");
+  for (const char* name : {"kitchen_sink", "sru2017", "affine_sink"})
+    cells.emplace_back(&rnnlab::test::test_cells(), name);
   for (const auto& [reg, name] : cells)
     for (bool masked : {true, false}) {
       INFO(name << (masked ? ", masked" : ", unmasked") << ", " << dtype_name(dt));
       check_cell(*reg, name, dt, masked, &cov);
     }
+  CHECK(cov.scans >= 2 * 5);  // mingru, minlstm, qrnn, sru2017, affine_sink; masked or not
   // The mechanisms the launch adds to the program were all exercised.
   CHECK(cov.scratch > 0);
   CHECK(cov.dp_zeroing > 0);
@@ -216,7 +262,8 @@ void check_all(DType dt) {
 TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
 
 TEST_CASE("step compiler: the emitted CUDA C run through the host shim equals the CPU executor "
-          "(f64 to 1e-12: every compilable built-in cell and kitchen_sink, masked and unmasked)"
+          "(f64 to 1e-12: every compilable built-in cell and kitchen_sink, masked and unmasked, "
+          "and the scan module of every linear recurrence)"
           * doctest::test_suite("cuda")) {
   check_all(DType::f64);
 }

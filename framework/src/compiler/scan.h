@@ -57,6 +57,10 @@
 #include "compiler/stages.h"
 
 namespace rnnlab::compiler {
+class KernelDevice;  // launch.h
+}
+
+namespace rnnlab::compiler {
 
 // One lowered part (see above). Its program's state inputs are leaves: state index n_out + i
 // is leaves[i]; its next states (index k < n_out) are outs[k].
@@ -74,7 +78,9 @@ struct ScanPart {
   };
   std::vector<Out> outs;
   std::vector<Tensor> consts;  // externs after the step's own (index ext_count + i): 1s, scalars
-  bool zero_dp = false;        // the first part to write dP in the backward: zero dP_t first
+  // The first part to write dP in the backward zeroes dP_t first unless its program assigns
+  // every column; the others add (their programs are marked dp_assigns: nothing zeroes dP).
+  bool zero_dp = false;
   std::vector<int32_t> saved;  // Buffers::saved index of each of the program's saved values
 };
 
@@ -124,6 +130,15 @@ void run_scan_backward(const ScanPlan& plan, const Tensor& p, const Tensor& mask
 
 // CUDA C for the plan (emit_scan_cuda.cpp): each part's kernels (emit_cuda) and the scan's.
 std::string emit_scan_cuda(const ScanPlan& plan, const std::string& name);
+// run_scan_forward / run_scan_backward through those kernels on a device (launch_scan.cpp;
+// `name`: the prefix they were emitted with): the CUDA launcher's, or the host shim's.
+void run_scan_forward_kernels(const ScanPlan& plan, const std::string& name, KernelDevice& dev,
+                              const Tensor& p, const std::vector<Tensor>& s0, const Tensor& mask,
+                              const std::vector<Tensor>& ext, Buffers& buf);
+void run_scan_backward_kernels(const ScanPlan& plan, const std::string& name, KernelDevice& dev,
+                               const Tensor& p, const Tensor& mask, const std::vector<Tensor>& ext,
+                               const Buffers& buf, const Tensor& dpacked, Tensor& dp,
+                               std::vector<Tensor>& ds0, std::vector<Tensor>& dext);
 
 // Whether the compiled path runs a scannable step as a scan by itself: when the rows cannot
 // keep every thread busy on the diagonal driver and the sequence is long enough to split.

@@ -395,27 +395,28 @@ std::shared_ptr<const Program> lower_part(const Graph& pg, const std::string& wh
 }
 
 // Backward order: the first part that writes dP keeps its dP assignments (or zeroes dP_t
-// first); every later one adds to dP. Returns false when no part writes dP.
+// first: zero_dp); every later part with a dP slot adds to dP, and its program is marked
+// dp_assigns so that no executor zeroes dP for it (emit_cuda's backward kernel zeroes dP_t
+// unless the program assigns it). Returns false when no part writes dP.
 bool order_dp(const std::vector<ScanPart*>& parts) {
   bool first = true;
   for (ScanPart* part : parts) {
     int dps = -1;
     for (std::size_t s = 0; s < part->prog->slots.size(); ++s)
       if (part->prog->slots[s].kind == Slot::dp) dps = static_cast<int>(s);
+    if (dps < 0) continue;
     const std::vector<Instr>& bwd = part->prog->levels[0].bwd;
-    if (dps < 0 || std::none_of(bwd.begin(), bwd.end(),
-                                [&](const Instr& in) { return in.d.slot == dps; }))
-      continue;
-    if (first) {
+    const bool writes =
+        std::any_of(bwd.begin(), bwd.end(), [&](const Instr& in) { return in.d.slot == dps; });
+    if (writes && first) {
       part->zero_dp = !part->prog->dp_assigns;
       first = false;
       continue;
     }
-    if (!part->prog->dp_assigns) continue;
     auto copy = std::make_shared<Program>(*part->prog);
     for (Instr& in : copy->levels[0].bwd)
       if (in.d.slot == dps && in.store == Store::assign) in.store = Store::acc;
-    copy->dp_assigns = false;
+    copy->dp_assigns = true;
     part->prog = std::move(copy);
   }
   return !first;
