@@ -6,6 +6,7 @@
 
 #include "rnnlab/cell.h"
 #include "rnnlab/ops.h"
+#include "rnnlab/ops_norm.h"
 #include "rnnlab/parameter.h"
 #include "rnnlab/rng.h"
 
@@ -47,21 +48,26 @@ class KitchenSink final : public Cell {
     Var hf = concat({mul(f, h), relu(g)}, 1);                           // [B,2H]
     Var r = matmul(hf, t.param(*w_2_));                                   // GEMM, level 2
     Var row = slice(p, 1, 3 * h_, 1);                                     // per-row scalar
-    Var a = exp(t.param(*log_a_));                                        // hoisted
+    // hoisted; below 1, so c stays O(1) over the steps and the f64 gradient check's loss is
+    // small enough for its 1e-6 (a larger c made it fail on roundoff for some seeds)
+    Var a = scale(exp(t.param(*log_a_)), 0.5);
     Var ones = t.constant(full({h_}, p.dtype(), 1.0, t.device()));
     Var pos = add(square(r), ones);                                       // > 0
     Var e = sub(div(log(pos), add(exp(scale(c, -0.5)), ones)), mul(c, row));
     Var m = maximum(e, t.param(*u_));
     Var m2 = maximum(m, row);
-    // One row per op of op_table.h not used above, each added into `more` (rnnlab/ops.h).
+    // One row per op of op_table.h not used above, each added into `more` (rnnlab/ops.h,
+    // ops_norm.h), which enters h bounded.
     Var more = mul(sqrt(pos), rsqrt(add(pos, ones)));
     more = add(more, abs(e));
     more = add(more, log_sigmoid(r));
     more = add(more, minimum(e, row));  // a per-row second input
     more = add(more, clamp(m, -0.3, 0.4));
-    Var c_new = add(add(mul(c, a), mul(sub(m2, mul(c, t.param(*k_))), slice(p, 1, 2 * h_, h_))),
-                    more);
-    Var h_new = dropout(add(h, mul(f, sub(g, h))), 0.25, ctx.seed, ctx.training);
+    more = add(more, sum_last(g));  // row reductions: [B,H] -> [B,1], broadcast back
+    more = add(more, mean_last(square(e)));
+    more = add(more, max_last(r));
+    Var c_new = add(mul(c, a), mul(sub(m2, mul(c, t.param(*k_))), slice(p, 1, 2 * h_, h_)));
+    Var h_new = add(dropout(add(h, mul(f, sub(g, h))), 0.25, ctx.seed, ctx.training), tanh(more));
     return {h_new, c_new};
   }
   Var output(const std::vector<Var>& s) const override { return tanh(s[1]); }

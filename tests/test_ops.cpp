@@ -258,11 +258,20 @@ TEST_CASE("gradcheck: one_minus and lerp (SDK conveniences) are gradient-checked
   CHECK_THROWS_AS(lerp(t.constant(a), t.constant(rand_tensor({3, 4}, 11)), t.constant(w)), Error);
 }
 
-TEST_CASE("gradcheck: sum_last, mean_last and layer_norm are gradient-checked and equal the written-out maths") {
+TEST_CASE("gradcheck: sum_last, mean_last, max_last and layer_norm are gradient-checked and equal the written-out maths") {
   check("sum_last [T,B,H]", [](Tape&, const std::vector<Var>& v) { return weighted(sum_last(v[0])); },
         {rand_tensor({2, 3, 5}, 21)});
   check("mean_last", [](Tape&, const std::vector<Var>& v) { return weighted(mean_last(v[0])); },
         {rand_tensor({3, 5}, 22)});
+  check("max_last [T,B,H]", [](Tape&, const std::vector<Var>& v) { return weighted(max_last(v[0])); },
+        {rand_tensor({2, 3, 5}, 38)});
+  // [B,1] broadcast back against [B,H] (a stable softmax's shift, a centring)
+  check("x - max_last(x)", [](Tape&, const std::vector<Var>& v) {
+    return weighted(exp(sub(v[0], max_last(v[0]))));
+  }, {rand_tensor({3, 5}, 39)});
+  check("x / sum_last(x)", [](Tape&, const std::vector<Var>& v) {
+    return weighted(div(v[0], sum_last(v[0])));
+  }, {rand_tensor({3, 5}, 40, 0.5, 2.0)});
   check("layer_norm with bias",
         [](Tape&, const std::vector<Var>& v) { return weighted(layer_norm(v[0], v[1], v[2])); },
         {rand_tensor({2, 3, 5}, 23), rand_tensor({5}, 24), rand_tensor({5}, 25)});
@@ -288,6 +297,18 @@ TEST_CASE("gradcheck: sum_last, mean_last and layer_norm are gradient-checked an
       CHECK(vy[r * 6 + j] ==
             doctest::Approx((vx[r * 6 + j] - mu) / std::sqrt(var + eps) * vg[j] + vb[j]).epsilon(1e-12));
   }
+  // max_last: the gradient goes to the first position holding the maximum (ties: the lowest
+  // index, as argmax; a NaN is the maximum, its first occurrence takes the gradient).
+  const double nan = std::nan("");
+  Var xm = t.leaf(from_vector(std::vector<double>{1, 3, 3, 2, 5, -1, nan, nan}, {2, 4}));
+  const Var ym = max_last(xm);
+  const auto vym = to_vector<double>(ym.value());
+  CHECK(vym[0] == 3.0);
+  CHECK(std::isnan(vym[1]));
+  t.backward(sum(mul(ym, t.constant(from_vector(std::vector<double>{2, 3}, {2, 1})))));
+  CHECK(to_vector<double>(t.grad(xm)) == std::vector<double>{0, 2, 0, 0, 0, 0, 3, 0});
+  CHECK(sum_last(t.constant(x)).shape() == Shape{3, 1});
+  CHECK_THROWS_AS(max_last(t.constant(zeros({3, 0}, DType::f64))), InputError);
   CHECK_THROWS_AS(layer_norm(t.constant(x), t.constant(rand_tensor({5}, 31)), Var{}), InputError);
   CHECK_THROWS_AS(layer_norm(t.constant(x), t.constant(g), Var{}, 0.0), InputError);
 }

@@ -141,6 +141,16 @@ TEST_CASE("step compiler: every supported op conforms (gradient check, compiled 
         std::string::npos);
 }
 
+TEST_CASE("step compiler: a row reduction is an instruction of its region, so the layer-normalised "
+          "cells compile to one GEMM level") {
+  for (const char* cell : {"lnlstm", "lngru"}) {
+    std::string program;
+    CHECK(compile_check(builtin_cells(), cell, {}, &program).empty());
+    INFO(cell << ": " << program);
+    CHECK(program.rfind("2 levels, 1 GEMM, ", 0) == 0);
+  }
+}
+
 TEST_CASE("step compiler: traces and programs are cached and a new batch size or mask lowers "
           "again") {
   const CellRegistry& r = builtin_cells();

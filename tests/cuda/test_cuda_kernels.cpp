@@ -140,6 +140,30 @@ TEST_CASE("cuda kernels: elementwise and elementwise_grad, every op of op_table.
     }
 }
 
+// Every row reduction of op_table.h and its adjoint, rows with ties and a NaN (the pick rule).
+TEST_CASE("cuda kernels: reduce_last and reduce_last_grad_acc, every reduction of op_table.h") {
+  for (DType dt : kFloat)
+    for (int k = 0; k < op_table::kReduceCount; ++k) {
+      const ReduceOp op = static_cast<ReduceOp>(k);
+      INFO(dtype_name(dt) << " " << op_table::info(op).name);
+      std::vector<double> v = to_vector<double>(rand_t({700, 37}, 64, DType::f64, -3, 3));
+      for (int64_t j = 0; j < 37; ++j) v[static_cast<std::size_t>(37 + j)] = 1.0;  // all tied
+      v[2 * 37 + 5] = v[2 * 37 + 9] = 9.0;                                      // a tied max
+      v[3 * 37 + 11] = std::nan("");
+      const Tensor x = to_dtype(from_vector(v, {7, 100, 37}), dt);
+      Tensor y = cpu().empty({7, 100, 1}, dt);
+      parity("reduce_last", {x, y}, 1,
+             [&](Backend& be, std::vector<Tensor>& t) { be.reduce_last(op, t[0], t[1]); }, tol(dt));
+      cpu().reduce_last(op, x, y);
+      Tensor g = rand_t({7, 100, 1}, 65, dt), dx = rand_t(x.shape(), 66, dt);
+      parity("reduce_last_grad_acc", {g, x, y, dx}, 1,
+             [&](Backend& be, std::vector<Tensor>& t) {
+               be.reduce_last_grad_acc(op, t[0], t[1], t[2], t[3]);
+             },
+             tol(dt));
+    }
+}
+
 TEST_CASE("cuda kernels: mul_acc, every broadcast kind") {
   const Shape a_shape{6, 50, 7};
   const std::vector<Shape> b_shapes{{6, 50, 7}, {7}, {50, 7}, {1}, {6, 1, 1}, {6, 50, 1}};

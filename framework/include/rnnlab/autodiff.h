@@ -73,16 +73,18 @@ using BackwardFn = std::function<void(BackwardContext&)>;
 // only while the tape is tracing (Tape::set_tracing); a node without an annotation is opaque.
 //   elementwise:  elem = the op (op_table.h), bc = how input 1 broadcasts over input 0, s and
 //                 t = its scalars
+//   reduce:       reduce = the row reduction over the last axis (op_table.h), s = 1/H
 //   slice:        i0 = axis, i1 = start, i2 = length
 //   reshape:      the node's own shape;  concat: i0 = axis
 //   matmul:       i0 = trans_a, i1 = trans_b;  linear: x W + b
 //   mask_blend:   inputs m, a, b;  dropout: aux = the scaled 0/1 mask
 enum class OpKind : uint8_t {
-  none, elementwise, mask_blend, dropout, slice, reshape, concat, matmul, linear
+  none, elementwise, reduce, mask_blend, dropout, slice, reshape, concat, matmul, linear
 };
 struct OpInfo {
   OpKind kind = OpKind::none;
   ElemOp elem = ElemOp::add;
+  ReduceOp reduce = ReduceOp::sum_last;
   Broadcast::Kind bc = Broadcast::Kind::none;
   int64_t i0 = 0, i1 = 0, i2 = 0;
   double s = 0.0, t = 0.0;

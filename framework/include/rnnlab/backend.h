@@ -95,6 +95,12 @@ class Backend {
   // db[j] += alpha * sum over the i that map to j of x[i] (* other[i] if other is defined).
   virtual void reduce_acc(const Tensor& x, const Tensor& other, Broadcast bc, double alpha,
                           Tensor& db) = 0;
+  // Row reductions over the last axis (op_table.h), x viewed as [rows, n], y [rows]:
+  //   y[r] = the reduction of x[r, 0..n) in column order (s = 1/n)
+  virtual void reduce_last(ReduceOp op, const Tensor& x, Tensor& y) = 0;
+  //   dx[r, j] += G(g[r], x[r, j], y[r], s) at every j, or (a `first` reduction) at its pick
+  virtual void reduce_last_grad_acc(ReduceOp op, const Tensor& g, const Tensor& x,
+                                    const Tensor& y, Tensor& dx) = 0;
   // y = alpha * x + beta * y
   virtual void axpby(double alpha, const Tensor& x, double beta, Tensor& y) = 0;
   // out = m * a + (1 - m) * b, m of shape prefix of a's (one 0/1 value per row).

@@ -31,11 +31,14 @@
 //
 // Row reductions over the last axis, [.., H] -> [.., 1]: RNNLAB_ROW_REDUCTIONS(X), each
 // X(name, term, combine, grad, first, pick, reads)
+//   name     the public op (ops_norm.h) and ReduceOp::name
 //   y = term(x_0, s) combined left to right: acc = term(x_0, s), acc = combine(acc, v) for
-//       v = term(x_j, s), j = 1 .. H-1 (this order on every device: results are bit-identical)
+//       v = term(x_j, s), j = 1 .. H-1 (this order on every device and in the step compiler,
+//       so their results are bit-identical); s = 1/H
 //   grad     the contribution to ∂L/∂x_j, from g = ∂L/∂y, a = x_j, y, s
 //   first    0: every position gets `grad`; 1: only the first position j whose a = x_j and y
-//            satisfy `pick` (max_last: the first position holding the maximum)
+//            satisfy `pick` (max_last: the first position holding the maximum, the lowest
+//            index among ties, as argmax; a NaN is the maximum)
 //   reads    as above (kA: x, kY: y)
 //
 // Expressions use T (float or double), the operators of C++, the primitives rn_exp, rn_log,
@@ -46,6 +49,7 @@
 
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 #include "rnnlab/hd_math.h"
 
@@ -72,6 +76,11 @@
   X(log_sigmoid, unary,       (a < T(0) ? a : T(0)) - rn_log1p(rn_exp(-rn_abs(a))),                  \
                                                   g * rn_sigmoid(-a),   T(0),              kA,      0)
 
+#define RNNLAB_ROW_REDUCTIONS(X)                                                                   \
+  X(sum_last,  a,     acc + v,                                     g,     0, true,  0)               \
+  X(mean_last, a * s, acc + v,                                     g * s, 0, true,  0)               \
+  X(max_last,  a,     v > acc || (v != v && acc == acc) ? v : acc, g,     1,                         \
+    a == y || (a != a && y != y),                                                     kA | kY)
 // clang-format on
 
 namespace rnnlab {
@@ -79,6 +88,9 @@ namespace rnnlab {
 enum class ElemOp : uint8_t {
 #define RNNLAB_OP_ENUM(name, ...) name,
   RNNLAB_ELEMENTWISE_OPS(RNNLAB_OP_ENUM)
+};
+enum class ReduceOp : uint8_t {
+  RNNLAB_ROW_REDUCTIONS(RNNLAB_OP_ENUM)
 };
 #undef RNNLAB_OP_ENUM
 
@@ -122,6 +134,51 @@ struct Elem;
 RNNLAB_ELEMENTWISE_OPS(RNNLAB_OP_ELEM)
 #undef RNNLAB_OP_ELEM
 
+// Reduce<OP>: a row reduction's entry as code, and the whole-row helpers every device uses.
+template <ReduceOp OP>
+struct Reduce;
+#define RNNLAB_OP_REDUCE(NAME, TERM, COMBINE, GRAD, FIRST, PICK, READS)                        \
+  template <>                                                                                  \
+  struct Reduce<ReduceOp::NAME> {                                                              \
+    static constexpr bool first = FIRST;                                                       \
+    static constexpr int reads = READS;                                                        \
+    template <typename T>                                                                      \
+    static RNNLAB_HD T term([[maybe_unused]] T a, [[maybe_unused]] T s) { return TERM; }       \
+    template <typename T>                                                                      \
+    static RNNLAB_HD T combine(T acc, T v) { return COMBINE; }                                 \
+    /* the gradient at one position, and whether a `first` reduction picks it */                \
+    template <typename T>                                                                      \
+    static RNNLAB_HD T grad([[maybe_unused]] T g, [[maybe_unused]] T a, [[maybe_unused]] T y,  \
+                            [[maybe_unused]] T s) {                                            \
+      return GRAD;                                                                             \
+    }                                                                                          \
+    template <typename T>                                                                      \
+    static RNNLAB_HD bool pick([[maybe_unused]] T a, [[maybe_unused]] T y) { return PICK; }   \
+  };
+RNNLAB_ROW_REDUCTIONS(RNNLAB_OP_REDUCE)
+#undef RNNLAB_OP_REDUCE
+
+// y = the reduction of the n >= 1 values x[0..n) of a row, in that order.
+template <ReduceOp OP, typename T>
+RNNLAB_HD inline T reduce_row(const T* x, int64_t n, T s) {
+  T acc = Reduce<OP>::term(x[0], s);
+  for (int64_t j = 1; j < n; ++j) acc = Reduce<OP>::combine(acc, Reduce<OP>::term(x[j], s));
+  return acc;
+}
+// The one position of a row that gets the gradient of a `first` reduction (n: none, when y is
+// not one of the values), or -1: every position.
+template <ReduceOp OP, typename T>
+RNNLAB_HD inline int64_t reduce_pick([[maybe_unused]] const T* x, [[maybe_unused]] int64_t n,
+                                     [[maybe_unused]] T y) {
+  if constexpr (Reduce<OP>::first) {
+    for (int64_t j = 0; j < n; ++j)
+      if (Reduce<OP>::pick(x[j], y)) return j;
+    return n;
+  } else {
+    return -1;
+  }
+}
+
 // The entries as data, indexed by the enums: names, flags and the expressions' text.
 struct ElemInfo {
   const char* name;
@@ -131,24 +188,40 @@ struct ElemInfo {
   const char *forward, *grad_a, *grad_b;
   int arity() const { return op_table::arity(sig); }
 };
+struct ReduceInfo {
+  const char* name;
+  bool first;
+  int reads;
+  const char *term, *combine, *grad, *pick;
+};
 #define RNNLAB_OP_INFO(NAME, SIG, FWD, GA, GB, READS, CHEAP) \
   ElemInfo{#NAME, Sig::SIG, READS, CHEAP != 0, #FWD, #GA, #GB},
 inline constexpr ElemInfo kElem[] = {RNNLAB_ELEMENTWISE_OPS(RNNLAB_OP_INFO)};
 #undef RNNLAB_OP_INFO
+#define RNNLAB_OP_INFO(NAME, TERM, COMBINE, GRAD, FIRST, PICK, READS) \
+  ReduceInfo{#NAME, FIRST != 0, READS, #TERM, #COMBINE, #GRAD, #PICK},
+inline constexpr ReduceInfo kReduce[] = {RNNLAB_ROW_REDUCTIONS(RNNLAB_OP_INFO)};
+#undef RNNLAB_OP_INFO
 inline const ElemInfo& info(ElemOp op) { return kElem[static_cast<int>(op)]; }
+inline const ReduceInfo& info(ReduceOp op) { return kReduce[static_cast<int>(op)]; }
 inline constexpr int kElemCount = static_cast<int>(sizeof kElem / sizeof kElem[0]);
+inline constexpr int kReduceCount = static_cast<int>(sizeof kReduce / sizeof kReduce[0]);
 
-// Calls f(std::integral_constant<ElemOp, OP>{}) for the OP that `op` holds (host code: the
-// backends pick a kernel instantiation with it).
-template <typename F>
-decltype(auto) visit(ElemOp op, F&& f) {
-  switch (op) {
-#define RNNLAB_OP_CASE(NAME, ...) \
-  case ElemOp::NAME: return f(std::integral_constant<ElemOp, ElemOp::NAME>{});
-    RNNLAB_ELEMENTWISE_OPS(RNNLAB_OP_CASE)
-#undef RNNLAB_OP_CASE
-  }
-  return f(std::integral_constant<ElemOp, ElemOp::add>{});
+// Calls f(std::integral_constant<E, OP>{}) for the OP that `op` holds, E = ElemOp or ReduceOp
+// (host code: the backends pick a kernel instantiation with it). The enums count 0, 1, ...
+template <typename E, int... I, typename F>
+void visit_each(E op, std::integer_sequence<int, I...>, F&& f) {
+  (void)((static_cast<int>(op) == I && (f(std::integral_constant<E, static_cast<E>(I)>{}), true)) ||
+         ...);
 }
+template <typename F>
+void visit(ElemOp op, F&& f) {
+  visit_each(op, std::make_integer_sequence<int, kElemCount>{}, f);
+}
+template <typename F>
+void visit(ReduceOp op, F&& f) {
+  visit_each(op, std::make_integer_sequence<int, kReduceCount>{}, f);
+}
+
 }  // namespace op_table
 }  // namespace rnnlab

@@ -1,4 +1,5 @@
-// Row reductions and layer normalisation, composed of autodiff ops (ops_norm.h).
+// Row reductions over the last axis (one op for every entry of op_table.h's list) and layer
+// normalisation composed of them (ops_norm.h).
 #include "rnnlab/ops_norm.h"
 
 #include "rnnlab/backend.h"
@@ -7,26 +8,31 @@
 
 namespace rnnlab {
 
-namespace {
-
-// A constant column [H,1] filled with `value` on x's tape, device and dtype.
-Var column(const Var& x, double value) {
+Var reduce_last(ReduceOp op, const Var& x) {
   const Shape& s = x.shape();
-  RNNLAB_CHECK_INPUT(!s.empty() && s.back() > 0,
-                     "row reduction: expected a tensor [.., H] with H > 0, found ", shape_str(s));
+  RNNLAB_CHECK_INPUT(!s.empty() && s.back() > 0, op_table::info(op).name,
+                     ": expected a tensor [.., H] with H > 0, found ", shape_str(s));
+  const int64_t h = s.back();  // (s refers into the tape, which record() may move)
+  Shape ys = s;
+  ys.back() = 1;
   Tape& tape = x.tape();
-  Tensor c = tape.backend().empty({s.back(), 1}, x.dtype());
-  tape.backend().fill(c, value);
-  return tape.constant(std::move(c));
+  Tensor y = tape.backend().empty(ys, x.dtype());
+  tape.backend().reduce_last(op, x.value(), y);
+  Var v = tape.record(y, {x}, [op](BackwardContext& ctx) {
+    ctx.backend().reduce_last_grad_acc(op, ctx.grad_out(), ctx.in(0), ctx.out(), ctx.grad_in(0));
+  });
+  OpInfo info;
+  info.kind = OpKind::reduce;
+  info.reduce = op;
+  info.s = 1.0 / static_cast<double>(h);
+  return tape.traced(v, std::move(info));
 }
 
-}  // namespace
-
-Var sum_last(const Var& x) { return matmul(x, column(x, 1.0)); }
-
-Var mean_last(const Var& x) {
-  return matmul(x, column(x, 1.0 / static_cast<double>(x.shape().back())));
-}
+// The public reductions of ops_norm.h, one per entry of the table.
+#define RNNLAB_DEFINE(NAME, ...) \
+  Var NAME(const Var& x) { return reduce_last(ReduceOp::NAME, x); }
+RNNLAB_ROW_REDUCTIONS(RNNLAB_DEFINE)
+#undef RNNLAB_DEFINE
 
 Var layer_norm(const Var& x, const Var& gain, const Var& bias, double eps) {
   const Shape& s = x.shape();
@@ -42,7 +48,7 @@ Var layer_norm(const Var& x, const Var& gain, const Var& bias, double eps) {
   Tensor e = tape.backend().empty({1}, x.dtype());
   tape.backend().fill(e, eps);
   const Var var_eps = add(mean_last(square(centred)), tape.constant(std::move(e)));
-  const Var inv_std = exp(scale(log(var_eps), -0.5));        // [.., 1]
+  const Var inv_std = rsqrt(var_eps);                       // [.., 1]
   const Var y = mul(mul(centred, inv_std), gain);
   return bias.valid() ? add(y, bias) : y;
 }

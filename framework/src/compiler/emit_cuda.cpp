@@ -15,8 +15,9 @@
 // does not assign every dP column (Program::dp_assigns), as the CPU executor does. GEMMs stay
 // host-side calls (cuBLAS) between kernels; launch.h is the whole launch order.
 // Constants are printed exactly (17 digits); inf and nan as bit patterns (rn_bits), which both
-// NVRTC and a host C++ compiler accept. The maths of every op is op_table.h's: each op the
-// program uses becomes device functions whose bodies are the table's expressions (as text),
+// NVRTC and a host C++ compiler accept. The maths of every op is op_table.h's: each op and row
+// reduction the program uses becomes device functions whose bodies are the table's
+// expressions (as text; a reduction runs on thread 0 in column order, as the interpreter),
 // over the same primitives: rn_exp with rnnlab's float range rule of hd_math.h (the CUDA
 // backend's exp; libm's exp in double), the others the library's log, log1p, sqrt, fabs, tanh. Under RNNLAB_CUDA_HOST_SHIM (cuda_host_shim.h) every
 // kernel also gets an extern "C" `<kernel>_host(void** args)` entry taking cuLaunchKernel-style
@@ -62,48 +63,101 @@ std::string cuda_constant(double v) {
 
 namespace {
 
-// The device functions of the program's ops, their bodies op_table.h's expressions:
+// The device functions of the program's ops and reductions, their bodies op_table.h's
+// expressions:
 //   op_<name>(a, b, s, t)  op_<name>_da(g, a, b, y, s, t)  op_<name>_db(g, a, b, y, s, t)
+//   red_<name>_term(a, s)  _combine(acc, v)  _grad(g, a, y, s)  _pick(a, y)
 void op_functions(std::ostringstream& os, const Program& P) {
-  std::vector<char> used(op_table::kElemCount, 0);
+  std::vector<char> ops(op_table::kElemCount, 0), reds(op_table::kReduceCount, 0);
   for (const Level& L : P.levels)
     for (const auto* prog : {&L.fwd, &L.bwd})
-      for (const Instr& in : *prog)
+      for (const Instr& in : *prog) {
         if (in.code == Code::op || in.code == Code::op_grad_a || in.code == Code::op_grad_b)
-          used[static_cast<std::size_t>(in.op)] = 1;
+          ops[static_cast<std::size_t>(in.op)] = 1;
+        if (in.code == Code::red || in.code == Code::red_grad)
+          reds[static_cast<std::size_t>(in.reduce)] = 1;
+      }
+  const std::string fn = "__device__ __forceinline__ ";
   for (int k = 0; k < op_table::kElemCount; ++k) {
-    if (!used[static_cast<std::size_t>(k)]) continue;
+    if (!ops[static_cast<std::size_t>(k)]) continue;
     const op_table::ElemInfo& e = op_table::kElem[k];
-    const std::string f = std::string("__device__ __forceinline__ T op_") + e.name;
+    const std::string f = fn + "T op_" + e.name;
     os << f << "(T a, T b, T s, T t) { return " << e.forward << "; }\n"
        << f << "_da(T g, T a, T b, T y, T s, T t) { return " << e.grad_a << "; }\n"
        << f << "_db(T g, T a, T b, T y, T s, T t) { return " << e.grad_b << "; }\n";
   }
+  for (int k = 0; k < op_table::kReduceCount; ++k) {
+    if (!reds[static_cast<std::size_t>(k)]) continue;
+    const op_table::ReduceInfo& r = op_table::kReduce[k];
+    const std::string f = std::string("red_") + r.name;
+    os << fn << "T " << f << "_term(T a, T s) { return " << r.term << "; }\n"
+       << fn << "T " << f << "_combine(T acc, T v) { return " << r.combine << "; }\n"
+       << fn << "T " << f << "_grad(T g, T a, T y, T s) { return " << r.grad << "; }\n"
+       << fn << "bool " << f << "_pick(T a, T y) { return " << r.pick << "; }\n";
+  }
 }
 
+// An instruction's operand texts at column j; those an op does not have are (T)0. A
+// reduction's gradient and output are one value per row.
+struct Operands {
+  std::string a, b, c, y, s, st;
+  explicit Operands(const Instr& in) {
+    const bool per_row = in.code == Code::red_grad;
+    a = in.a.slot >= 0 ? operand(in.a, false) : "(T)0";
+    b = in.b.slot >= 0 ? operand(in.b, in.bs) : "(T)0";
+    c = in.c.slot >= 0 ? operand(in.c, in.cs) : "(T)0";
+    y = in.y.slot >= 0 ? operand(in.y, per_row) : "(T)0";
+    s = "(T)" + cuda_constant(in.s);
+    st = s + ", (T)" + cuda_constant(in.t);
+  }
+};
+
 // The value of instruction `in` at column j, mirroring interpret.h: operands an op does not
-// have or does not read are (T)0.
+// read are (T)0. A reduction's gradient reads k_ (kernel()).
 std::string expr(const Instr& in) {
-  const std::string a = in.a.slot >= 0 ? operand(in.a, false) : "(T)0";
-  const std::string b = in.b.slot >= 0 ? operand(in.b, in.bs) : "(T)0";
-  const std::string c = in.c.slot >= 0 ? operand(in.c, in.cs) : "(T)0";
-  const std::string y = in.y.slot >= 0 ? operand(in.y, false) : "(T)0";
+  const Operands o(in);
+  auto read = [](int reads, int flag, const std::string& v) { return reads & flag ? v : "(T)0"; };
   const op_table::ElemInfo& e = op_table::info(in.op);
-  auto read = [&](int flag, const std::string& v) { return e.reads & flag ? v : "(T)0"; };
-  const std::string st = "(T)" + cuda_constant(in.s) + ", (T)" + cuda_constant(in.t);
-  const std::string grad_args = c + ", " + read(op_table::kA, a) + ", " + read(op_table::kB, b) +
-                                ", " + read(op_table::kY, y) + ", " + st + ")";
+  const std::string grad_args = o.c + ", " + read(e.reads, op_table::kA, o.a) + ", " +
+                                read(e.reads, op_table::kB, o.b) + ", " +
+                                read(e.reads, op_table::kY, o.y) + ", " + o.st + ")";
+  const op_table::ReduceInfo& r = op_table::info(in.reduce);
   switch (in.code) {
-    case Code::op: return std::string("op_") + e.name + "(" + a + ", " + b + ", " + st + ")";
+    case Code::op: return std::string("op_") + e.name + "(" + o.a + ", " + o.b + ", " + o.st + ")";
     case Code::op_grad_a: return std::string("op_") + e.name + "_da(" + grad_args;
     case Code::op_grad_b: return std::string("op_") + e.name + "_db(" + grad_args;
-    case Code::blend: return "(" + c + " != (T)0 ? " + a + " : " + b + ")";
-    case Code::g_if_c: return "(" + c + " != (T)0 ? " + a + " : (T)0)";
-    case Code::g_if_not_c: return "(" + c + " != (T)0 ? (T)0 : " + a + ")";
-    case Code::copy: return a;
+    case Code::red: return std::string("red_") + r.name + "_term(" + o.a + ", " + o.s + ")";
+    case Code::red_grad:
+      return std::string("((k_ < 0 || j == k_) ? red_") + r.name + "_grad(" + o.c + ", " +
+             read(r.reads, op_table::kA, o.a) + ", " + read(r.reads, op_table::kY, o.y) + ", " +
+             o.s + ") : (T)0)";
+    case Code::blend: return "(" + o.c + " != (T)0 ? " + o.a + " : " + o.b + ")";
+    case Code::g_if_c: return "(" + o.c + " != (T)0 ? " + o.a + " : (T)0)";
+    case Code::g_if_not_c: return "(" + o.c + " != (T)0 ? (T)0 : " + o.a + ")";
+    case Code::copy: return o.a;
     case Code::zero: return "(T)0";
   }
   return "(T)0";
+}
+
+// A row reduction, by thread 0 in column order (interpret.h's order): d[0] = R(a[0..w)).
+void reduction(std::ostringstream& os, const Instr& in, const std::string& d) {
+  const std::string f = std::string("red_") + op_table::info(in.reduce).name;
+  os << "  if (threadIdx.x == 0) { long long j = 0; T acc_ = " << expr(in) << "; for (j = 1; j < "
+     << in.w << "; ++j) acc_ = " << f << "_combine(acc_, " << expr(in) << "); " << d
+     << "] = acc_; }\n";
+}
+
+// k_ of a reduction's gradient: the one column that gets it (its first pick), or -1: all.
+void reduction_pick(std::ostringstream& os, const Instr& in) {
+  const op_table::ReduceInfo& r = op_table::info(in.reduce);
+  os << "  { long long k_ = -1;";
+  if (r.first) {
+    const Operands o(in);
+    os << " k_ = " << in.w << "; for (long long j = 0; j < " << in.w << "; ++j) if (red_"
+       << r.name << "_pick(" << o.a << ", " << o.y << ")) { k_ = j; break; }";
+  }
+  os << "\n";
 }
 
 // `zero_dp`: the slot of dP whose row this kernel zeroes first (-1: none).
@@ -121,6 +175,12 @@ void kernel(std::ostringstream& os, const Program& P, const std::vector<Instr>& 
   for (const Instr& in : prog) {
     const std::string d = "ptr[" + std::to_string(in.d.slot) + "][" + std::to_string(in.d.off);
     const std::string e = expr(in);
+    if (in.code == Code::red) {
+      reduction(os, in, d);
+      os << "  __syncthreads();\n";
+      continue;
+    }
+    if (in.code == Code::red_grad) reduction_pick(os, in);
     if (in.store == Store::reduce) {
       os << "  if (threadIdx.x == 0) { T acc = 0; for (long long j = 0; j < " << in.w
          << "; ++j) acc += " << e << "; " << d << "] += acc; }\n";
@@ -128,6 +188,7 @@ void kernel(std::ostringstream& os, const Program& P, const std::vector<Instr>& 
       os << "  for (long long j = threadIdx.x; j < " << in.w << "; j += blockDim.x) " << d
          << " + j] " << (in.store == Store::acc ? "+=" : "=") << " " << e << ";\n";
     }
+    if (in.code == Code::red_grad) os << "  }\n";
     os << "  __syncthreads();\n";
   }
   os << "}\n";

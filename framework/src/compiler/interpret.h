@@ -42,16 +42,26 @@ inline __attribute__((always_inline)) void exec_instr(const Instr& in, T* d, con
   case ElemOp::NAME: RN_LOOP(Elem<ElemOp::NAME>::grad<0>(RN_GRAD_ARGS(NAME, j))); break;
 #define RN_GRAD_B(NAME, ...) \
   case ElemOp::NAME: RN_LOOP(Elem<ElemOp::NAME>::grad<1>(RN_GRAD_ARGS(NAME, j))); break;
+#define RN_REDUCE(NAME, ...) \
+  case ReduceOp::NAME: d[0] = op_table::reduce_row<ReduceOp::NAME>(a, w, s); break;
+// g and y are one value per row; k_: the one column that gets the gradient, or -1: all
+#define RN_REDUCE_GRAD(NAME, ...)                                                            \
+  case ReduceOp::NAME: {                                                                     \
+    using R = op_table::Reduce<ReduceOp::NAME>;                                              \
+    const int64_t k_ = op_table::reduce_pick<ReduceOp::NAME>(a, w, y[0]);                    \
+    RN_LOOP((k_ < 0 || j == k_)                                                              \
+                ? R::grad(c[0], (R::reads & op_table::kA) ? a[j] : T(0),                     \
+                          (R::reads & op_table::kY) ? y[0] : T(0), s)                        \
+                : T(0));                                                                     \
+  } break;
   switch (in.code) {
-    case Code::op:
-      switch (in.op) { RNNLAB_ELEMENTWISE_OPS(RN_FORWARD) }
-      break;
-    case Code::op_grad_a:
-      switch (in.op) { RNNLAB_ELEMENTWISE_OPS(RN_GRAD_A) }
-      break;
-    case Code::op_grad_b:
-      switch (in.op) { RNNLAB_ELEMENTWISE_OPS(RN_GRAD_B) }
-      break;
+    // clang-format off
+    case Code::op: switch (in.op) { RNNLAB_ELEMENTWISE_OPS(RN_FORWARD) } break;
+    case Code::op_grad_a: switch (in.op) { RNNLAB_ELEMENTWISE_OPS(RN_GRAD_A) } break;
+    case Code::op_grad_b: switch (in.op) { RNNLAB_ELEMENTWISE_OPS(RN_GRAD_B) } break;
+    case Code::red: switch (in.reduce) { RNNLAB_ROW_REDUCTIONS(RN_REDUCE) } break;
+    case Code::red_grad: switch (in.reduce) { RNNLAB_ROW_REDUCTIONS(RN_REDUCE_GRAD) } break;
+    // clang-format on
     case Code::blend: RN_LOOP(RN_C(j) != T(0) ? a[j] : RN_B(j)); break;
     case Code::g_if_c: RN_LOOP(RN_C(j) != T(0) ? a[j] : T(0)); break;
     case Code::g_if_not_c: RN_LOOP(RN_C(j) != T(0) ? T(0) : a[j]); break;
@@ -61,6 +71,8 @@ inline __attribute__((always_inline)) void exec_instr(const Instr& in, T* d, con
       break;
   }
 #undef RN_GRAD_B
+#undef RN_REDUCE_GRAD
+#undef RN_REDUCE
 #undef RN_GRAD_A
 #undef RN_FORWARD
 #undef RN_GRAD_ARGS

@@ -1,9 +1,10 @@
 // Step compiler, stage 2: lower a traced Graph to a Program (see program.h).
 //
 //  1. values: every row node gets a base (its own storage, or the node it is a view of: slice,
-//     same-shape reshape) and a level = the number of GEMMs on its longest path from the inputs;
+//     same-shape reshape) and a level = the number of GEMMs on its longest path from the inputs
+//     (a row reduction [B,H] -> [B,1] is an instruction of its input's region: no level);
 //  2. uses: which level reads each base, whether a GEMM reads it, whether the backward needs
-//     its forward value (an op's `reads`, op_table.h; blend: the mask);
+//     its forward value (an op's or a reduction's `reads`, op_table.h; blend: the mask);
 //  3. homes: next states and y are written straight into their sequence buffers (or copied
 //     there), GEMM outputs into theirs; a base read at a higher level, by a GEMM or by the
 //     backward is saved for all steps, unless it is cheap to recompute from what the backward
@@ -56,7 +57,8 @@ namespace {
 
 bool Lowerer::region_op(const GNode& n) const {
   return n.src == Src::op && n.row &&
-         (n.op.kind == OpKind::elementwise || n.op.kind == OpKind::mask_blend);
+         (n.op.kind == OpKind::elementwise || n.op.kind == OpKind::reduce ||
+          n.op.kind == OpKind::mask_blend);
 }
 
 void Lowerer::header() {
@@ -129,6 +131,11 @@ void Lowerer::values() {
       case OpKind::mask_blend:
         new_base(i, w, level);
         break;
+      case OpKind::reduce:  // [B,H] -> [B,1], an instruction of its input's region
+        if (!node(n.in[0]).row || w != 1)
+          refuse("a row reduction that is not [batch, H] -> [batch, 1]");
+        new_base(i, w, level);
+        break;
       default:
         refuse("an op the executor does not support");
     }
@@ -156,6 +163,10 @@ void Lowerer::uses() {
       const int reads = op_table::info(n.op.elem).reads;
       if (reads & op_table::kA) need(n.in[0]);
       if (reads & op_table::kB) need(n.in[1]);
+      if (reads & op_table::kY) need(i);
+    } else if (n.op.kind == OpKind::reduce) {
+      const int reads = op_table::info(n.op.reduce).reads;
+      if (reads & op_table::kA) need(n.in[0]);
       if (reads & op_table::kY) need(i);
     } else if (n.op.kind == OpKind::mask_blend) {
       need(n.in[0]);
@@ -363,6 +374,9 @@ void Lowerer::forward() {
           in.cs = m.scalar;
           break;
         }
+        case OpKind::reduce:
+          in = reduce_instr(it.node);
+          break;
         default:  // elementwise: an op of op_table.h
           in = op_instr(it.node);
       }
@@ -372,16 +386,23 @@ void Lowerer::forward() {
   }
 }
 
-// The forward instruction of an elementwise node: d = F(a, b) into its own base.
+// An instruction of node i's op into its own base (d), over w columns, with its scalars.
+Instr Lowerer::own_instr(int32_t i, Code code, int64_t w) {
+  Instr in;
+  in.code = code;
+  in.op = node(i).op.elem;
+  in.reduce = node(i).op.reduce;
+  in.s = node(i).op.s;
+  in.t = node(i).op.t;
+  in.w = w;
+  in.d = {base_of(i).slot, 0};
+  return in;
+}
+
+// The forward instruction of an elementwise node: d = F(a, b).
 Instr Lowerer::op_instr(int32_t i) {
   const GNode& n = node(i);
-  Instr in;
-  in.code = Code::op;
-  in.op = n.op.elem;
-  in.s = n.op.s;
-  in.t = n.op.t;
-  in.w = val(i).w;
-  in.d = {base_of(i).slot, 0};
+  Instr in = own_instr(i, Code::op, val(i).w);
   const Operand a = operand(n.in[0], Broadcast::Kind::none, in.w);
   if (a.scalar) refuse("a broadcast first operand");
   in.a = a.ref;
@@ -390,6 +411,14 @@ Instr Lowerer::op_instr(int32_t i) {
     in.b = b.ref;
     in.bs = b.scalar;
   }
+  return in;
+}
+
+// The forward instruction of a row reduction: d[0] = R(a[0..H)).
+Instr Lowerer::reduce_instr(int32_t i) {
+  const int32_t x = node(i).in[0];
+  Instr in = own_instr(i, Code::red, val(x).w);
+  in.a = operand(x, Broadcast::Kind::none, in.w).ref;
   return in;
 }
 

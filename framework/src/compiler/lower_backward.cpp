@@ -2,6 +2,7 @@
 // forward graph by reverse mode (see lower.cpp, step 5). Per op, the adjoint rules (g = the
 // adjoint of the op's output; Σ = over the broadcast columns when an operand is per-row):
 //   an op of op_table.h:   da += G_a(g, a, b, y),  db += G_b(g, a, b, y)  (Σ when b is per-row)
+//   a row reduction:       dx_j += G(g, x_j, y) at every j, or only at its pick (op_table.h)
 //   blend:                 da += m g,  db += (1-m) g
 //   concat / copy:         each piece's adjoint += its slice of g
 //   matmul / linear:       the GEMM's backward (the executor): dA += dOut op(W)ᵀ
@@ -138,6 +139,15 @@ void Lowerer::adjoint(const Item& it, std::vector<Instr>& bwd) {
         contrib(bwd, j, Broadcast::Kind::none, copy_instr(val(j).w, {g.slot, o}));
         o += val(j).w;
       }
+      return;
+    }
+    case OpKind::reduce: {  // dx += G(g, x, y) at every column or at the reduction's pick
+      Instr in = reduce_instr(i);
+      in.y = in.d;
+      in.c = g;
+      in.cs = true;
+      in.code = Code::red_grad;
+      contrib(bwd, n.in[0], Broadcast::Kind::none, in);
       return;
     }
     case OpKind::mask_blend: {

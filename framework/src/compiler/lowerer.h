@@ -105,7 +105,9 @@ class Lowerer {
   // The value (row node) or an extern used with broadcast `bc`, read over w columns.
   Operand operand(int32_t i, Broadcast::Kind bc, int64_t w);
   void forward();
+  Instr own_instr(int32_t node, Code code, int64_t w);
   Instr op_instr(int32_t node);
+  Instr reduce_instr(int32_t node);
   void gemm(int level, int32_t node);
   void gemm_da_targets();
   void assign_dp();

@@ -45,13 +45,18 @@ struct Ref {
 //   op          F = forward of `op` (op_table.h) on (a, b), with the scalars s, t
 //   op_grad_a   F = its grad_a from g = c, a, b, y (y: the op's forward output), s, t
 //   op_grad_b   F = its grad_b, the same operands
+//   red         d[0] = the row reduction `reduce` (op_table.h) of a[0..w), in column order
+//   red_grad    F = its grad from g = c[0], a, y = y[0] (the reduction's output), s, at every
+//               column, or (a `first` reduction) at its pick and 0 elsewhere
 //   blend       F = c != 0 ? a : b                  (mask_blend: c the row mask)
 //   g_if_c      F = c != 0 ? a : 0                  (its adjoints: a the incoming gradient)
 //   g_if_not_c  F = c != 0 ? 0 : a
 //   copy        F = a;  zero: d = 0
 // Operands an op's adjoint does not read (op_table.h: `reads`) are never loaded.
 //   store: assign d = F, acc d += F, reduce d[0] += Σ_j F
-enum class Code : uint8_t { op, op_grad_a, op_grad_b, blend, g_if_c, g_if_not_c, copy, zero };
+enum class Code : uint8_t {
+  op, op_grad_a, op_grad_b, red, red_grad, blend, g_if_c, g_if_not_c, copy, zero
+};
 enum class Store : uint8_t { assign, acc, reduce };
 
 struct Instr {
@@ -59,6 +64,7 @@ struct Instr {
   Store store = Store::assign;
   bool bs = false, cs = false;
   ElemOp op = ElemOp::add;
+  ReduceOp reduce = ReduceOp::sum_last;
   int64_t w = 0;
   double s = 0.0, t = 0.0;
   Ref d, a, b, c, y;

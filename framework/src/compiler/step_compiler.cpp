@@ -7,6 +7,7 @@
 #include "compiler/launch.h"
 #include "compiler/scan.h"
 #include "compiler/stages.h"
+#include "rnnlab/ops_norm.h"
 
 namespace rnnlab {
 
@@ -21,6 +22,7 @@ Var replay(const compiler::Graph::Hoist& h, const std::vector<Var>& in) {
   const OpInfo& o = h.op;
   switch (o.kind) {
     case OpKind::elementwise: return elementwise(o.elem, in[0], in.size() > 1 ? in[1] : Var{}, o.s, o.t);
+    case OpKind::reduce: return reduce_last(o.reduce, in[0]);
     case OpKind::slice: return slice(in[0], static_cast<int>(o.i0), o.i1, o.i2);
     case OpKind::reshape: return reshape(in[0], h.shape);
     case OpKind::concat: return concat(in, static_cast<int>(o.i0));

@@ -23,7 +23,8 @@ std::string Graph::key() const {
   for (const GNode& n : nodes) {
     const OpInfo& o = n.op;
     os << static_cast<int>(n.src) << ',' << n.index << ',' << static_cast<int>(o.kind) << ','
-       << static_cast<int>(o.elem) << ',' << static_cast<int>(o.bc) << ',' << o.i0 << ',' << o.i1
+       << static_cast<int>(o.elem) << ',' << static_cast<int>(o.reduce) << ','
+       << static_cast<int>(o.bc) << ',' << o.i0 << ',' << o.i1
        << ',' << o.i2 << ',' << bits(o.s) << ',' << bits(o.t) << ',' << n.row << '[';
     for (int32_t i : n.in) os << i << ' ';
     os << ']' << shape_str(n.shape) << ';';

@@ -43,6 +43,9 @@ class CpuBackend final : public Backend {
                Tensor& da) override;
   void reduce_acc(const Tensor& x, const Tensor& other, Broadcast bc, double alpha,
                   Tensor& db) override;
+  void reduce_last(ReduceOp op, const Tensor& x, Tensor& y) override;
+  void reduce_last_grad_acc(ReduceOp op, const Tensor& g, const Tensor& x, const Tensor& y,
+                            Tensor& dx) override;
   void axpby(double alpha, const Tensor& x, double beta, Tensor& y) override;
   void mask_blend(const Tensor& m, const Tensor& a, const Tensor& b, Tensor& out) override;
 
