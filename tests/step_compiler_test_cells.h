@@ -66,6 +66,7 @@ class KitchenSink final : public Cell {
     more = add(more, sum_last(g));  // row reductions: [B,H] -> [B,1], broadcast back
     more = add(more, mean_last(square(e)));
     more = add(more, max_last(r));
+    more = add(more, softplus(r));
     Var c_new = add(mul(c, a), mul(sub(m2, mul(c, t.param(*k_))), slice(p, 1, 2 * h_, h_)));
     Var h_new = add(dropout(add(h, mul(f, sub(g, h))), 0.25, ctx.seed, ctx.training), tanh(more));
     return {h_new, c_new};

@@ -132,6 +132,19 @@ TEST_CASE("gradcheck: sqrt, rsqrt, abs, log_sigmoid and clamp, and their values"
   CHECK(std::isnan(to_vector<double>(clamp(t.constant(full({1}, DType::f64, std::nan(""))), 0, 1).value())[0]));
 }
 
+TEST_CASE("gradcheck: softplus, and its values where e^x overflows or underflows") {
+  check("softplus", [](Tape&, const std::vector<Var>& v) { return weighted(softplus(v[0])); },
+        {rand_tensor({3, 5}, 41, -6, 6)});
+  Tape t;
+  const std::vector<double> in{-800.0, -100.0, -1.5, 0.0, 2.0, 100.0, 800.0};
+  const auto sp = to_vector<double>(softplus(t.constant(from_vector(in, {7}))).value());
+  for (std::size_t i = 0; i < in.size(); ++i)
+    CHECK(sp[i] == doctest::Approx(std::max(in[i], 0.0) + std::log1p(std::exp(-std::fabs(in[i])))).epsilon(1e-15));
+  CHECK(sp[5] == 100.0);
+  CHECK(sp[6] == 800.0);
+  CHECK(sp[1] == doctest::Approx(std::exp(-100.0)).epsilon(1e-15));
+}
+
 TEST_CASE("gradcheck: minimum, maximum and div with same-shape, suffix and prefix ([B,1] against [B,H]) broadcasting") {
   for (const Shape& bs : {Shape{3, 4}, Shape{4}, Shape{1, 4}, Shape{3, 1}}) {
     INFO("b " << shape_str(bs));

@@ -74,7 +74,9 @@
   X(rsqrt,   unary,           T(1) / rn_sqrt(a),  T(-0.5) * g * y * y * y, T(0),           kY,      0) \
   X(abs,     unary,           rn_abs(a),          a > T(0) ? g : (a < T(0) ? -g : T(0)), T(0), kA,  1) \
   X(log_sigmoid, unary,       (a < T(0) ? a : T(0)) - rn_log1p(rn_exp(-rn_abs(a))),                  \
-                                                  g * rn_sigmoid(-a),   T(0),              kA,      0)
+                                                  g * rn_sigmoid(-a),   T(0),              kA,      0) \
+  X(softplus, unary,          (a > T(0) ? a : T(0)) + rn_log1p(rn_exp(-rn_abs(a))),                  \
+                                                  g * rn_sigmoid(a),    T(0),              kA,      0)
 
 #define RNNLAB_ROW_REDUCTIONS(X)                                                                   \
   X(sum_last,  a,     acc + v,                                     g,     0, true,  0)               \

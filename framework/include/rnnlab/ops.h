@@ -47,6 +47,8 @@ Var rsqrt(const Var& x);            // 1 / √x: dx -= dy x^{-3/2} / 2
 Var abs(const Var& x);              // |x|: dx += dy sign(x), sign(0) = 0
 // log σ(x) = min(x, 0) - log(1 + e^-|x|) (no overflow for any x): dx += dy σ(-x)
 Var log_sigmoid(const Var& x);
+// log(1 + e^x) = max(x, 0) + log(1 + e^-|x|) (no overflow for any x): dx += dy σ(x)
+Var softplus(const Var& x);
 // Any op of op_table.h by its id (b: the second input of a binary op; s, t: its scalars).
 Var elementwise(ElemOp op, const Var& a, const Var& b = {}, double s = 0.0, double t = 0.0);
 // out = m * a + (1 - m) * b; m (constant, 0/1) has one value per leading row of a.
