@@ -3,7 +3,9 @@
 // compiled path (the row interpreter) with the same weights: outputs, final states, the input
 // gradient and every parameter gradient, on a variable-length (masked) and an unpadded batch;
 // f32 (rel err <= 1e-5) and f64 (1e-12); the same CUDA step twice gives identical bits. The
-// kernels themselves are checked without a device by tests/test_step_compiler_shim.cpp.
+// linear recurrences forced onto the scan path run the scan's kernels (emit_scan_cuda,
+// launch_scan.cpp) and must equal the CPU scan the same way. The kernels themselves are checked
+// without a device by tests/test_step_compiler_shim.cpp.
 #include <doctest/doctest.h>
 
 #include "builtin_plugins.h"
@@ -24,18 +26,19 @@ struct Result {
   std::string path;
 };
 
-// One compiled forward + backward of L = Σ outputs ⊙ R + Σ_k state_k ⊙ R_k on device d.
-Result run(const std::string& cell, Device d, DType dt, const std::vector<int32_t>& lengths) {
+// One forward + backward on `path` of L = Σ outputs ⊙ R + Σ_k state_k ⊙ R_k on device d.
+Result run(const std::string& cell, Device d, DType dt, const std::vector<int32_t>& lengths,
+           RecurrentPath path = RecurrentPath::compiled, int64_t steps = kT) {
   ParameterStore params(d, dt);
   Rng rng(1);
   auto c = builtin_cells().create(cell, {{"hidden", ParamValue{int64_t{16}}}}, kI, params,
                                   "m/" + cell, rng);
-  Recurrent rnn(std::move(c), Recurrent::Options{false, true, RecurrentPath::compiled});
+  Recurrent rnn(std::move(c), Recurrent::Options{false, true, path});
   for (auto& p : params.all())
     p->value = to_device(
         rand_t(p->value.shape(), mix64(std::hash<std::string>{}(p->name)), dt, -0.5, 0.5), d);
   Tape tape(d);
-  Var x = tape.leaf(to_device(rand_t({kT, kB, kI}, 5, dt), d));
+  Var x = tape.leaf(to_device(rand_t({steps, kB, kI}, 5, dt), d));
   CellContext ctx;
   ctx.training = true;
   ctx.seed = 3;
@@ -85,5 +88,20 @@ TEST_CASE("cuda compiled: every built-in step cell on the compiled path equals t
         const Result again = run(cell, Device::cuda, dt, lengths);
         CHECK(bits_equal(got.outputs, again.outputs));
         CHECK(bits_equal(got.x_grad, again.x_grad));
+      }
+}
+
+TEST_CASE("cuda scan: every linear recurrence on the scan path equals the cpu scan path") {
+  const int64_t steps = 150;  // 64 chunks of 2-3 steps
+  for (const char* cell : {"mingru", "minlstm", "qrnn"})
+    for (DType dt : {DType::f32, DType::f64})
+      for (const std::vector<int32_t>& lengths :
+           {std::vector<int32_t>{150, 97, 1, 64, 150}, std::vector<int32_t>{}}) {
+        INFO(cell << ", " << dtype_name(dt) << (lengths.empty() ? ", unpadded" : ", masked"));
+        const Result want = run(cell, Device::cpu, dt, lengths, RecurrentPath::scan, steps);
+        const Result got = run(cell, Device::cuda, dt, lengths, RecurrentPath::scan, steps);
+        CHECK(want.path == "scan");
+        CHECK(got.path == "scan");
+        compare(got, want, tol(dt));
       }
 }

@@ -11,10 +11,11 @@
 //   fused     the cell's hand-written kernel for the tape's device (Cell::fused_sequence);
 //   compiled  the step compiler (step_compiler.h): the traced step as one node, fused passes;
 //   scan      the same when the step is a linear recurrence s_t = a_t ⊙ s_{t-1} + b_t
-//             (minGRU, QRNN, ...; src/compiler/scan.h): a parallel scan over t (CPU);
+//             (minGRU, QRNN, ...; src/compiler/scan.h): a parallel scan over t;
 //   composed  the per-op unroll above.
 // automatic (the default) = fused if the cell has a kernel for the device, else compiled, as a
-// scan where that pays (compiler::scan_pays: few batch rows for the threads, long sequences);
+// scan where that pays (the CPU: compiler::scan_pays, few batch rows for the threads, long
+// sequences);
 // `fused` without a kernel, `scan` on a step that is not a linear recurrence and `compiled`
 // that cannot compile the step fall back (compiled, compiled, resp. composed), and
 // path_used()/path_note() say what ran and why. use_fused = false forces

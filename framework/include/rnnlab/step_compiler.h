@@ -51,8 +51,9 @@ class StepCompiler {
   // True when the last successful run() put output(s_t) after the states in the packed value.
   bool output_in_packed() const { return output_in_packed_; }
   // A step that is a linear recurrence (s_t = a_t ⊙ s_{t-1} + b_t, src/compiler/scan.h) can
-  // run as a parallel scan over t (CPU): never (the default), where it pays (few batch rows
-  // for the threads, a long sequence: compiler::scan_pays), or always.
+  // run as a parallel scan over t: never (the default), where it pays (the CPU only: few batch
+  // rows for the threads, a long sequence: compiler::scan_pays), or always (on a CUDA tape its
+  // emitted kernels, emit_scan_cuda).
   enum class Scan { never, automatic, always };
   void set_scan(Scan s) { scan_ = s; }
   // Whether the last successful run() ran as a scan; why not, when it was asked to.

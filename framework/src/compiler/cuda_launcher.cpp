@@ -1,5 +1,5 @@
-// Step compiler: the CUDA KernelDevice (launch.h, cuda_kernel_device). The emitted source
-// (emit_cuda.cpp) is compiled at run time with NVRTC for the current device's architecture
+// Step compiler: the CUDA KernelDevice (launch.h, cuda_kernel_device; scan.h,
+// cuda_scan_kernel_device). The emitted source (emit_cuda.cpp, emit_scan_cuda.cpp) is compiled at run time with NVRTC for the current device's architecture
 // (cubin, --fmad=false: no contraction, like the CPU executor), loaded with the runtime's
 // library API (cudaLibraryLoadData), and its kernels are launched on cuda_stream() with
 // block_threads() threads per block; GEMMs are cuBLAS calls (row-major, as cuda_gemm.cu).
@@ -13,6 +13,7 @@
 // Plain C++ (g++), not nvcc: it includes the compiler's internal headers (C++20). Only the
 // host parts of the CUDA headers are used.
 #include "compiler/launch.h"
+#include "compiler/scan.h"
 
 #include "rnnlab/error.h"
 
@@ -191,6 +192,10 @@ std::shared_ptr<KernelDevice> cuda_kernel_device(const Program& prog, const std:
   return std::make_shared<CudaKernelDevice>(module_for(emit_cuda(prog, name)), prog.dtype);
 }
 
+std::shared_ptr<KernelDevice> cuda_scan_kernel_device(const ScanPlan& plan, const std::string& name) {
+  return std::make_shared<CudaKernelDevice>(module_for(emit_scan_cuda(plan, name)), plan.dtype);
+}
+
 }  // namespace rnnlab::compiler
 
 #else
@@ -201,6 +206,9 @@ std::vector<char> nvrtc_compile(const std::string&, int) {
 }
 std::shared_ptr<KernelDevice> cuda_kernel_device(const Program&, const std::string&) {
   throw Error("the compiled path on CUDA: rnnlab was built without CUDA");
+}
+std::shared_ptr<KernelDevice> cuda_scan_kernel_device(const ScanPlan&, const std::string&) {
+  throw Error("the scan path on CUDA: rnnlab was built without CUDA");
 }
 }  // namespace rnnlab::compiler
 

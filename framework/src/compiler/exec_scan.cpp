@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <type_traits>
 #include <utility>
 
 #include "compiler/interpret.h"
@@ -84,6 +85,20 @@ RNNLAB_SIMD_CLONES void rev_row(int64_t n, const T* __restrict a1, T ac, const T
   else
     for (int64_t j = 0; j < n; ++j) g[j] = d[j] + ac * g[j];
 }
+
+// A temporary of n elements (composites, carries, accumulators) from the backend's block cache:
+// no fresh pages each call, unlike a std::vector of this size.
+template <typename T>
+struct Temp {
+  Tensor t;
+  T* p;
+  Temp(int64_t n, bool zero)
+      : t(backend_for(Device::cpu)
+              .empty({std::max<int64_t>(1, n)}, std::is_same_v<T, double> ? DType::f64 : DType::f32)),
+        p(t.data<T>()) {
+    if (zero) std::fill(p, p + std::max<int64_t>(1, n), T(0));
+  }
+};
 
 // Where a part's per-task and per-chunk areas go (offsets by slot index).
 struct Layout {
@@ -305,9 +320,9 @@ void forward_stage(Ctx<T>& x, const ScanStage& st) {
     return;
   }
   // 1. The part at every t, folded into each chunk's composite (pa, pb).
-  std::vector<T> comp(static_cast<std::size_t>(x.C * 2 * cw));
+  Temp<T> comp(x.C * 2 * cw, false);
   x.chunks(&part, &L, work, [&](int64_t c, Task<T>& k) {
-    T* pa = comp.data() + c * 2 * cw;
+    T* pa = comp.p + c * 2 * cw;
     T* pb = pa + cw;
     std::fill(pa, pb, T(1));
     std::fill(pb, pb + cw, T(0));
@@ -327,17 +342,17 @@ void forward_stage(Ctx<T>& x, const ScanStage& st) {
     }
   });
   // 2. The carry: each chunk's starting state (chunk 0: s_0).
-  std::vector<T> start(static_cast<std::size_t>(x.C * cw));
+  Temp<T> start(x.C * cw, false);
   {
     int64_t o = 0;
     for (int32_t s : st.states)
       for (int64_t r = 0; r < x.B; ++r, o += x.width(s))
-        std::memcpy(start.data() + o, x.st(-1, r, s), sizeof(T) * static_cast<std::size_t>(x.width(s)));
+        std::memcpy(start.p + o, x.st(-1, r, s), sizeof(T) * static_cast<std::size_t>(x.width(s)));
     for (int64_t c = 0; c + 1 < x.C; ++c) {
-      const T* pa = comp.data() + c * 2 * cw;
+      const T* pa = comp.p + c * 2 * cw;
       const T* pb = pa + cw;
-      const T* s0 = start.data() + c * cw;
-      T* s1 = start.data() + (c + 1) * cw;
+      const T* s0 = start.p + c * cw;
+      T* s1 = start.p + (c + 1) * cw;
       for (int64_t j = 0; j < cw; ++j) s1[j] = pa[j] * s0[j] + pb[j];
     }
   }
@@ -350,7 +365,7 @@ void forward_stage(Ctx<T>& x, const ScanStage& st) {
         for (int64_t r = 0; r < x.B; ++r, o += n) {
           T ac = T(0);
           const T* a = x.a_prime(t, r, s, &ac);
-          const T* prev = t == x.t0(c) ? start.data() + c * cw + o : x.st(t - 1, r, s);
+          const T* prev = t == x.t0(c) ? start.p + c * cw + o : x.st(t - 1, r, s);
           apply_row<T>(n, x.m(t, r), a, ac, prev, x.b_row(t, r, s), x.st(t, r, s));
         }
       }
@@ -360,13 +375,12 @@ void forward_stage(Ctx<T>& x, const ScanStage& st) {
 
 // The y part: forward or backward at every t, in parallel.
 template <typename T>
-void run_part_all(Ctx<T>& x, const ScanPart& part, bool backward, std::vector<T>* dunit) {
+void run_part_all(Ctx<T>& x, const ScanPart& part, bool backward, T* dunit) {
   const Layout L = layout_of(part, x.B);
   const std::vector<Instr>& prog = backward ? part.prog->levels[0].bwd : part.prog->levels[0].fwd;
-  if (dunit) dunit->assign(static_cast<std::size_t>(x.C * L.dunit + 1), T(0));
   const int64_t work = x.B * (backward ? part.prog->bwd_work : part.prog->fwd_work);
   x.chunks(&part, &L, work, [&](int64_t c, Task<T>& k) {
-    if (dunit) k.dunit = dunit->data() + c * L.dunit;
+    if (dunit) k.dunit = dunit + c * L.dunit;
     for (int64_t t = x.t0(c); t < x.t0(c + 1); ++t) {
       if (backward && part.zero_dp)
         std::memset(x.dp + t * x.B * x.G, 0, sizeof(T) * static_cast<std::size_t>(x.B * x.G));
@@ -378,8 +392,7 @@ void run_part_all(Ctx<T>& x, const ScanPart& part, bool backward, std::vector<T>
 
 // Adds a part's per-chunk, per-row vector-extern accumulators into dext (chunk, row order).
 template <typename T>
-void sum_dunit(const Ctx<T>& x, const ScanPart& part, const std::vector<T>& acc,
-               std::vector<Tensor>& dext) {
+void sum_dunit(const Ctx<T>& x, const ScanPart& part, const T* acc, std::vector<Tensor>& dext) {
   const Layout L = layout_of(part, x.B);
   const Program& P = *part.prog;
   for (std::size_t s = 0; s < P.slots.size(); ++s) {
@@ -390,7 +403,7 @@ void sum_dunit(const Ctx<T>& x, const ScanPart& part, const std::vector<T>& acc,
     T* out = g.data<T>();
     for (int64_t c = 0; c < x.C; ++c)
       for (int64_t r = 0; r < x.B; ++r) {
-        const T* a = acc.data() + c * L.dunit + L.slot_off[s] + r * d.width;
+        const T* a = acc + c * L.dunit + L.slot_off[s] + r * d.width;
         for (int64_t j = 0; j < d.width; ++j) out[j] += a[j];
       }
   }
@@ -433,11 +446,11 @@ void backward_stage(Ctx<T>& x, const ScanStage& st, std::vector<Tensor>& ds0,
     return x.a_prime(t + 1, r, s, ac);
   };
   const int64_t widest = *std::max_element(x.S.state_width.begin(), x.S.state_width.end());
-  std::vector<T> gin(static_cast<std::size_t>(x.C * cw), T(0));  // G_{t1} entering chunk c
+  Temp<T> gin(x.C * cw, true);  // G_{t1} entering chunk c
   if (st.recurrent) {
-    std::vector<T> comp(static_cast<std::size_t>(x.C * 2 * cw));
+    Temp<T> comp(x.C * 2 * cw, false);
     x.chunks(nullptr, nullptr, 3 * cw, [&](int64_t c, Task<T>&) {
-      T* pp = comp.data() + c * 2 * cw;
+      T* pp = comp.p + c * 2 * cw;
       T* qq = pp + cw;
       std::fill(pp, qq, T(1));
       std::fill(qq, qq + cw, T(0));
@@ -457,18 +470,18 @@ void backward_stage(Ctx<T>& x, const ScanStage& st, std::vector<Tensor>& ds0,
     });
     // G entering the last chunk is G_T = 0; G_{t0(c)} = pp_c G_{t1(c)} + qq_c enters chunk c-1.
     for (int64_t c = x.C - 1; c > 0; --c) {
-      const T* pp = comp.data() + c * 2 * cw;
+      const T* pp = comp.p + c * 2 * cw;
       const T* qq = pp + cw;
-      const T* g1 = gin.data() + c * cw;
-      T* g0 = gin.data() + (c - 1) * cw;
+      const T* g1 = gin.p + c * cw;
+      T* g0 = gin.p + (c - 1) * cw;
       for (int64_t j = 0; j < cw; ++j) g0[j] = pp[j] * g1[j] + qq[j];
     }
   }
-  std::vector<T> dunit(static_cast<std::size_t>(x.C * L.dunit + 1), T(0));
+  Temp<T> dunit(x.C * L.dunit, true);
   const std::vector<Instr>& bwd = part.prog->levels[0].bwd;
   x.chunks(&part, &L, x.B * part.prog->bwd_work + 3 * cw, [&](int64_t c, Task<T>& k) {
-    k.dunit = dunit.data() + c * L.dunit;
-    std::vector<T> g(gin.begin() + c * cw, gin.begin() + (c + 1) * cw);
+    k.dunit = dunit.p + c * L.dunit;
+    std::vector<T> g(gin.p + c * cw, gin.p + (c + 1) * cw);
     std::vector<T> d(static_cast<std::size_t>(widest));
     for (int64_t t = x.t0(c + 1) - 1; t >= x.t0(c); --t) {
       int64_t o = 0;
@@ -514,7 +527,7 @@ void backward_stage(Ctx<T>& x, const ScanStage& st, std::vector<Tensor>& ds0,
       x.rows(bwd, k);
     }
   });
-  sum_dunit(x, part, dunit, dext);
+  sum_dunit(x, part, dunit.p, dext);
 }
 
 template <typename T>
@@ -570,9 +583,9 @@ void backward_t(const ScanPlan& S, const Tensor& p, const Tensor& mask,
     ds0[k] = zeros({B, S.state_width[k]}, S.dtype);
   for (const ScanPart& y : S.y) {
     add_contrib(y);
-    std::vector<T> dunit;
-    run_part_all(x, y, true, &dunit);
-    sum_dunit(x, y, dunit, dext);
+    Temp<T> dunit(x.C * layout_of(y, B).dunit, true);
+    run_part_all(x, y, true, dunit.p);
+    sum_dunit(x, y, dunit.p, dext);
   }
   for (auto st = S.stages.rbegin(); st != S.stages.rend(); ++st) {
     add_contrib(st->part);  // its leaves are earlier stages' states: read by those only

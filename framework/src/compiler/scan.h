@@ -140,6 +140,11 @@ void run_scan_backward_kernels(const ScanPlan& plan, const std::string& name, Ke
                                const Buffers& buf, const Tensor& dpacked, Tensor& dp,
                                std::vector<Tensor>& ds0, std::vector<Tensor>& dext);
 
+// The CUDA KernelDevice of the plan (cuda_launcher.cpp): NVRTC builds emit_scan_cuda(plan,
+// name) on first use; throws rnnlab::Error without CUDA or when it does not build.
+std::shared_ptr<KernelDevice> cuda_scan_kernel_device(const ScanPlan& plan,
+                                                      const std::string& name);
+
 // Whether the compiled path runs a scannable step as a scan by itself: when the rows cannot
 // keep every thread busy on the diagonal driver and the sequence is long enough to split.
 bool scan_pays(int64_t batch, int64_t steps, int threads);

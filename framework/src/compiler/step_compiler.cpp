@@ -61,8 +61,11 @@ struct StepCompiler::Traced {
   std::shared_ptr<const compiler::Program> program;
   // On a CUDA tape: the program's kernels, compiled on first use (launch.h).
   std::shared_ptr<compiler::KernelDevice> cuda;
-  // The scan plan (scan.h) or why there is none, once looked up (scans_).
+  // The scan plan (scan.h) or why there is none, once looked up (scans_); on a CUDA tape its
+  // kernels (emit_scan_cuda), or why NVRTC could not build them.
   const std::pair<std::shared_ptr<const compiler::ScanPlan>, std::string>* scan = nullptr;
+  std::shared_ptr<compiler::KernelDevice> cuda_scan;
+  std::string cuda_scan_failed;
 };
 
 StepCompiler::StepCompiler() = default;
@@ -79,7 +82,7 @@ Var StepCompiler::run(Tape& tape, Cell& cell, const Var& p, const std::vector<Va
     if (auto f = failed_.find(sig); f != failed_.end()) throw compiler::Unsupported(f->second);
     tr = traced(cell, p, state0, mask, ctx, sig);
     scan = choose_scan(*tr, cell, tape, p);
-    if (tape.device() == Device::cuda && !tr->cuda) tr->cuda = cuda_kernels(*tr->program);
+    if (tape.device() == Device::cuda && !scan && !tr->cuda) tr->cuda = cuda_kernels(*tr->program);
   } catch (const compiler::Unsupported& e) {
     *why = e.what();
     if (!sig.empty()) failed_[sig] = *why;  // the same shapes and mode fail the same way
@@ -96,10 +99,9 @@ std::shared_ptr<const compiler::ScanPlan> StepCompiler::choose_scan(Traced& tr, 
   scan_note_.clear();
   stats_->scan.clear();
   if (scan_ == Scan::never) return nullptr;
-  if (tape.device() != Device::cpu) {
-    scan_note_ = "the scan runs on the CPU only";
-    return nullptr;
-  }
+  // scan_pays is the CPU's rule: on a CUDA tape the scan runs when asked for (always) only.
+  const bool on_cuda = tape.device() == Device::cuda;
+  if (on_cuda && scan_ == Scan::automatic) return nullptr;
   if (!tr.scan) {
     const std::string key = tr.graph.key();
     auto it = scans_.find(key);
@@ -123,6 +125,18 @@ std::shared_ptr<const compiler::ScanPlan> StepCompiler::choose_scan(Traced& tr, 
   if (scan_ == Scan::automatic &&
       !compiler::scan_pays(p.dim(1), p.dim(0), backend_for(Device::cpu).threads()))
     return nullptr;
+  if (on_cuda && !tr.cuda_scan && tr.cuda_scan_failed.empty()) {
+    try {
+      tr.cuda_scan = compiler::cuda_scan_kernel_device(*tr.scan->first, "rnnlab_scan");
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      tr.cuda_scan_failed = "CUDA kernels: " + what.substr(0, what.find('\n'));
+    }
+  }
+  if (on_cuda && !tr.cuda_scan) {
+    scan_note_ = tr.cuda_scan_failed;
+    return nullptr;
+  }
   scanned_ = true;
   stats_->scan = tr.scan->first->describe();
   return tr.scan->first;
@@ -183,7 +197,7 @@ Var StepCompiler::sequence_node(Tape& tape, const Traced& tr, const Var& p,
                                 std::shared_ptr<const compiler::ScanPlan> scan) {
   const auto t0 = std::chrono::steady_clock::now();
   std::shared_ptr<const compiler::Program> prog = tr.program;
-  std::shared_ptr<compiler::KernelDevice> dev = tr.cuda;
+  std::shared_ptr<compiler::KernelDevice> dev = scan ? tr.cuda_scan : tr.cuda;
   std::vector<Var> inputs{p};
   std::vector<Tensor> s0;
   for (const Var& s : state0) {
@@ -200,7 +214,10 @@ Var StepCompiler::sequence_node(Tape& tape, const Traced& tr, const Var& p,
   }
   auto buf = std::make_shared<compiler::Buffers>();
   const Tensor mask_t = has_mask ? mask.value() : Tensor{};
-  if (scan)
+  if (scan && dev)
+    compiler::run_scan_forward_kernels(*scan, "rnnlab_scan", *dev, p.value(), s0, mask_t, ext,
+                                       *buf);
+  else if (scan)
     compiler::run_scan_forward(*scan, p.value(), s0, mask_t, ext, *buf);
   else if (dev)
     compiler::run_forward_kernels(*prog, "rnnlab_step", *dev, p.value(), s0, mask_t, ext, *buf);
@@ -229,7 +246,10 @@ Var StepCompiler::sequence_node(Tape& tape, const Traced& tr, const Var& p,
       dp = backend_for(ctx.in(0).device()).empty(ctx.in(0).shape(), ctx.in(0).dtype());
     std::vector<Tensor> ds0;
     const Tensor mask_in = has_mask ? ctx.in(static_cast<int>(n_state) + 1) : Tensor{};
-    if (scan)
+    if (scan && dev)
+      compiler::run_scan_backward_kernels(*scan, "rnnlab_scan", *dev, ctx.in(0), mask_in, ext,
+                                          *buf, ctx.grad_out(), dp, ds0, dext);
+    else if (scan)
       compiler::run_scan_backward(*scan, ctx.in(0), mask_in, ext, *buf, ctx.grad_out(), dp, ds0,
                                   dext);
     else if (dev)
