@@ -33,8 +33,8 @@
 // X(name, term, combine, grad, first, pick, reads)
 //   name     the public op (ops_norm.h) and ReduceOp::name
 //   y = term(x_0, s) combined left to right: acc = term(x_0, s), acc = combine(acc, v) for
-//       v = term(x_j, s), j = 1 .. H-1 (this order on every device and in the step compiler,
-//       so their results are bit-identical); s = 1/H
+//       v = term(x_j, s), j = 1 .. H-1 (this order on every device and in the step compiler:
+//       they differ only where a compiler fuses a multiply-add); s = 1/H
 //   grad     the contribution to ∂L/∂x_j, from g = ∂L/∂y, a = x_j, y, s
 //   first    0: every position gets `grad`; 1: only the first position j whose a = x_j and y
 //            satisfy `pick` (max_last: the first position holding the maximum, the lowest

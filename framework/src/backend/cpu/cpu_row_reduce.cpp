@@ -1,6 +1,6 @@
 // CPU backend: the row reductions of op_table.h over the last axis (reduce_last and its
-// adjoint), one row per iteration in column order: the same order as the CUDA backend and the
-// step compiler's interpreter, so the three agree bit for bit.
+// adjoint), one row per iteration in column order: the order of the CUDA backend and of the
+// step compiler's interpreter too (op_table.h).
 #include <algorithm>
 
 #include "backend/cpu/cpu_backend.h"

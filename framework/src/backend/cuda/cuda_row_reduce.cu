@@ -1,6 +1,6 @@
 // CUDA backend: the row reductions of op_table.h over the last axis (reduce_last and its
 // adjoint), one thread per row walking its columns in order: the CPU's order and the step
-// compiler's, so every device and path gives the same bits.
+// compiler's (op_table.h).
 #include "backend/cuda/cuda_common.cuh"
 
 namespace rnnlab {
