@@ -2,8 +2,10 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <string>
 
 #include "rnnlab/gradcheck.h"
+#include "rnnlab/op_table.h"
 #include "rnnlab/ops.h"
 #include "rnnlab/ops_norm.h"
 #include "test_util.h"
@@ -269,6 +271,27 @@ TEST_CASE("gradcheck: one_minus and lerp (SDK conveniences) are gradient-checked
     CHECK(l[i] == doctest::Approx((1.0 - vw[i]) * va[i] + vw[i] * vb[i]).epsilon(1e-14));
   }
   CHECK_THROWS_AS(lerp(t.constant(a), t.constant(rand_tensor({3, 4}, 11)), t.constant(w)), Error);
+}
+
+// op_table::fold_row's order, written out: lanes j mod 8 in increasing j, then the tree
+// 4, 2, 1 over the lanes that exist. Every device and the step compiler sum rows this way.
+TEST_CASE("row sums: fold_row joins the terms in its documented lane order") {
+  auto fold = [](int64_t n) {
+    return op_table::fold_row<std::string>(
+        n, [](int64_t j) { return std::to_string(j); },
+        [](const std::string& a, const std::string& b) { return "(" + a + " " + b + ")"; });
+  };
+  CHECK(fold(1) == "0");
+  CHECK(fold(3) == "((0 2) 1)");
+  CHECK(fold(6) == "(((0 4) 2) ((1 5) 3))");
+  CHECK(fold(11) == "((((0 8) 4) ((2 10) 6)) (((1 9) 5) (3 7)))");
+  // Each term once: powers of two sum exactly.
+  for (int64_t n = 1; n <= 40; ++n) {
+    const double s = op_table::fold_row<double>(
+        n, [](int64_t j) { return std::ldexp(1.0, static_cast<int>(j)); },
+        [](double a, double b) { return a + b; });
+    CHECK(s == std::ldexp(1.0, static_cast<int>(n)) - 1.0);
+  }
 }
 
 TEST_CASE("gradcheck: sum_last, mean_last, max_last and layer_norm are gradient-checked and equal the written-out maths") {

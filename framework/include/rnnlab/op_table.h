@@ -32,9 +32,10 @@
 // Row reductions over the last axis, [.., H] -> [.., 1]: RNNLAB_ROW_REDUCTIONS(X), each
 // X(name, term, combine, grad, first, pick, reads)
 //   name     the public op (ops_norm.h) and ReduceOp::name
-//   y = term(x_0, s) combined left to right: acc = term(x_0, s), acc = combine(acc, v) for
-//       v = term(x_j, s), j = 1 .. H-1 (this order on every device and in the step compiler:
-//       they differ only where a compiler fuses a multiply-add); s = 1/H
+//   y = the terms v_j = term(x_j, s), j = 0 .. H-1, joined by combine in the order of
+//       fold_row (below: kRowLanes interleaved lanes, then a fixed tree; the same order on
+//       every device and in the step compiler: they differ only where a compiler fuses a
+//       multiply-add); s = 1/H
 //   grad     the contribution to ∂L/∂x_j, from g = ∂L/∂y, a = x_j, y, s
 //   first    0: every position gets `grad`; 1: only the first position j whose a = x_j and y
 //            satisfy `pick` (max_last: the first position holding the maximum, the lowest
@@ -160,12 +161,35 @@ struct Reduce;
 RNNLAB_ROW_REDUCTIONS(RNNLAB_OP_REDUCE)
 #undef RNNLAB_OP_REDUCE
 
-// y = the reduction of the n >= 1 values x[0..n) of a row, in that order.
+// The order of every sum over a row (the row reductions, and the step compiler's sums of a
+// broadcast operand's gradient): lane l = 0 .. kRowLanes-1 joins the terms j ≡ l (mod
+// kRowLanes) in increasing j; then the m = min(n, kRowLanes) lanes fold as a tree, for
+// h = kRowLanes/2, .., 2, 1: lane l < h joins lane l + h where l + h < m. The lanes are
+// independent chains, so a row of H terms costs about H / kRowLanes dependent additions
+// instead of H, and GCC vectorizes the lane loop without reassociating anything. emit_cuda.cpp
+// writes the same order as CUDA C. term(j): the j-th term; join(acc, v). n >= 1.
+inline constexpr int64_t kRowLanes = 8;
+template <typename T, typename Term, typename Join>
+RNNLAB_HD inline T fold_row(int64_t n, Term term, Join join) {
+  T lane[kRowLanes];
+  const int64_t m = n < kRowLanes ? n : kRowLanes;
+  for (int64_t l = 0; l < m; ++l) lane[l] = term(l);
+  int64_t j = kRowLanes;
+  for (; j + kRowLanes <= n; j += kRowLanes)
+    for (int64_t l = 0; l < kRowLanes; ++l) lane[l] = join(lane[l], term(j + l));
+  for (; j < n; ++j) lane[j % kRowLanes] = join(lane[j % kRowLanes], term(j));
+  for (int64_t h = kRowLanes / 2; h >= 1; h /= 2)
+    for (int64_t l = 0; l < h; ++l)
+      if (l + h < m) lane[l] = join(lane[l], lane[l + h]);
+  return lane[0];
+}
+
+// y = the reduction of the n >= 1 values x[0..n) of a row, in fold_row's order.
 template <ReduceOp OP, typename T>
 RNNLAB_HD inline T reduce_row(const T* x, int64_t n, T s) {
-  T acc = Reduce<OP>::term(x[0], s);
-  for (int64_t j = 1; j < n; ++j) acc = Reduce<OP>::combine(acc, Reduce<OP>::term(x[j], s));
-  return acc;
+  return fold_row<T>(
+      n, [&](int64_t j) { return Reduce<OP>::term(x[j], s); },
+      [](T acc, T v) { return Reduce<OP>::combine(acc, v); });
 }
 // The one position of a row that gets the gradient of a `first` reduction (n: none, when y is
 // not one of the values), or -1: every position.

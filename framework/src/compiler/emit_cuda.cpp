@@ -22,6 +22,7 @@
 // backend's exp; libm's exp in double), the others the library's log, log1p, sqrt, fabs, tanh. Under RNNLAB_CUDA_HOST_SHIM (cuda_host_shim.h) every
 // kernel also gets an extern "C" `<kernel>_host(void** args)` entry taking cuLaunchKernel-style
 // arguments, so the same source runs on the CPU through the shim.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -140,12 +141,25 @@ std::string expr(const Instr& in) {
   return "(T)0";
 }
 
-// A row reduction, by thread 0 in column order (interpret.h's order): d[0] = R(a[0..w)).
+// By thread 0, the fold of the w >= 1 terms `term` (an expression of j) joined by the function
+// `join` (a name: join(acc, v)) in op_table::fold_row's order, into `acc_`.
+void emit_fold_row(std::ostringstream& os, int64_t w, const std::string& term, const std::string& join) {
+  const int64_t lanes = op_table::kRowLanes, m = std::min(w, lanes);
+  os << "  T acc_; { T l_[" << lanes << "]; long long j;\n"
+     << "  for (j = 0; j < " << m << "; ++j) l_[j] = " << term << ";\n"
+     << "  for (j = " << lanes << "; j < " << w << "; ++j) l_[j % " << lanes << "] = " << join
+     << "(l_[j % " << lanes << "], " << term << ");\n"
+     << "  for (long long h = " << lanes / 2 << "; h >= 1; h /= 2) for (long long l = 0; l < h; ++l)"
+     << " if (l + h < " << m << ") l_[l] = " << join << "(l_[l], l_[l + h]);\n"
+     << "  acc_ = l_[0]; }\n";
+}
+
+// A row reduction, by thread 0 in fold_row's order (interpret.h's): d[0] = R(a[0..w)).
 void reduction(std::ostringstream& os, const Instr& in, const std::string& d) {
   const std::string f = std::string("red_") + op_table::info(in.reduce).name;
-  os << "  if (threadIdx.x == 0) { long long j = 0; T acc_ = " << expr(in) << "; for (j = 1; j < "
-     << in.w << "; ++j) acc_ = " << f << "_combine(acc_, " << expr(in) << "); " << d
-     << "] = acc_; }\n";
+  os << "  if (threadIdx.x == 0) {\n";
+  emit_fold_row(os, in.w, expr(in), f + "_combine");
+  os << "  " << d << "] = acc_; }\n";
 }
 
 // k_ of a reduction's gradient: the one column that gets it (its first pick), or -1: all.
@@ -182,8 +196,11 @@ void kernel(std::ostringstream& os, const Program& P, const std::vector<Instr>& 
     }
     if (in.code == Code::red_grad) reduction_pick(os, in);
     if (in.store == Store::reduce) {
-      os << "  if (threadIdx.x == 0) { T acc = 0; for (long long j = 0; j < " << in.w
-         << "; ++j) acc += " << e << "; " << d << "] += acc; }\n";
+      if (in.w >= 1) {
+        os << "  if (threadIdx.x == 0) {\n";
+        emit_fold_row(os, in.w, e, "rn_add");
+        os << "  " << d << "] += acc_; }\n";
+      }
     } else {
       os << "  for (long long j = threadIdx.x; j < " << in.w << "; j += blockDim.x) " << d
          << " + j] " << (in.store == Store::acc ? "+=" : "=") << " " << e << ";\n";
@@ -237,6 +254,7 @@ std::string emit_cuda(const Program& P, const std::string& name) {
      << cuda_constant(cpu_math::kExpMinF) << " ? 0.0f : exp(x);\n}\n"
      << "__device__ __forceinline__ double rn_exp(double x) { return exp(x); }\n"
      // op_table.h's other primitives: each device's library function (hd_math.h)
+     << "__device__ __forceinline__ T rn_add(T a, T b) { return a + b; }\n"
      << "__device__ __forceinline__ T rn_log(T x) { return log(x); }\n"
      << "__device__ __forceinline__ T rn_log1p(T x) { return log1p(x); }\n"
      << "__device__ __forceinline__ T rn_sqrt(T x) { return sqrt(x); }\n"

@@ -25,11 +25,12 @@ inline __attribute__((always_inline)) void exec_instr(const Instr& in, T* d, con
     case Store::acc:                                                  \
       for (int64_t j = 0; j < w; ++j) d[j] += (EXPR);                 \
       break;                                                          \
-    case Store::reduce: {                                             \
-      T sum_ = T(0);                                                  \
-      for (int64_t j = 0; j < w; ++j) sum_ += (EXPR);                 \
-      d[0] += sum_;                                                   \
-    } break;                                                          \
+    case Store::reduce:                                               \
+      if (w > 0)                                                      \
+        d[0] += op_table::fold_row<T>(                                \
+            w, [&](int64_t j) { return T(EXPR); },                    \
+            [](T acc_, T v_) { return acc_ + v_; });                  \
+      break;                                                          \
   }
 // An operand of op NAME, or 0 where the op has none (b of a unary op) or does not read it.
 #define RN_IN_B(NAME, j) (Elem<ElemOp::NAME>::arity == 2 ? RN_B(j) : T(0))

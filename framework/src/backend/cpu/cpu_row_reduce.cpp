@@ -1,6 +1,6 @@
 // CPU backend: the row reductions of op_table.h over the last axis (reduce_last and its
-// adjoint), one row per iteration in column order: the order of the CUDA backend and of the
-// step compiler's interpreter too (op_table.h).
+// adjoint), one row per iteration in op_table::fold_row's order: the order of the CUDA backend and
+// of the step compiler's interpreter too.
 #include <algorithm>
 
 #include "backend/cpu/cpu_backend.h"

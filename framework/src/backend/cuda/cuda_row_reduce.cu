@@ -1,5 +1,5 @@
 // CUDA backend: the row reductions of op_table.h over the last axis (reduce_last and its
-// adjoint), one thread per row walking its columns in order: the CPU's order and the step
+// adjoint), one thread per row in op_table::fold_row's order: the CPU's order and the step
 // compiler's (op_table.h).
 #include "backend/cuda/cuda_common.cuh"
 
