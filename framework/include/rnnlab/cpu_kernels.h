@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <functional>
 
+#include "rnnlab/tensor.h"
+
 namespace rnnlab {
 
 // Runs f(begin, end) over [0, n) in chunks of at least `grain` on the core's TBB arena; stays
@@ -18,5 +20,30 @@ void cpu_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float
 void cpu_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha,
               const double* a, int64_t lda, const double* b, int64_t ldb, double beta, double* c,
               int64_t ldc);
+
+// A weight B used by many GEMMs with a small M, e.g. the recurrent weight over one sequence:
+//   C[m,n] = alpha A[m,k] op(B)[k,n] + beta C   (A row-major, not transposed; op(B) = B or Bᵀ).
+// The constructor packs op(B) for the small-M kernel (cpu_small_gemm.cpp) when that is faster
+// (float32, AVX2+FMA, max_m small), else keeps a view and gemm() calls cpu_gemm: callers
+// always use gemm(). B must outlive the object and not change while it is used. m of each call
+// should be <= max_m (a larger m is correct, through cpu_gemm).
+template <typename T>
+class PackedWeight {
+ public:
+  PackedWeight(bool trans_b, int64_t k, int64_t n, const T* b, int64_t ldb, int64_t max_m);
+  PackedWeight(const PackedWeight&) = delete;
+  PackedWeight& operator=(const PackedWeight&) = delete;
+  void gemm(int64_t m, T alpha, const T* a, int64_t lda, T beta, T* c, int64_t ldc) const;
+  bool packed() const { return panels_ != nullptr; }  // false: gemm() is cpu_gemm
+
+ private:
+  bool trans_b_;
+  int64_t k_, n_, ldb_;
+  const T* b_;
+  Tensor storage_;             // the panels (block-cache memory), undefined when not packed
+  const T* panels_ = nullptr;  // 64-byte aligned, inside storage_
+};
+extern template class PackedWeight<float>;
+extern template class PackedWeight<double>;
 
 }  // namespace rnnlab
