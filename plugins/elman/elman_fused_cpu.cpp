@@ -1,4 +1,5 @@
 // Fused Elman sequence kernel for the CPU (maths in elman_cell.h; per element: elman_maths.h).
+// W_h (and W_hᵀ in the backward) is packed once per sequence for the small-M kernel.
 #include <cstring>
 
 #include "elman_cell.h"
@@ -36,11 +37,12 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& mask
   const T* W = w_h.value().data<T>();
   const T* M = optional_value<T>(mask);
   T* Hs = hs.data<T>();
+  const PackedWeight<T> w_pack(false, h, h, W, h, batch);  // packed once for the T steps
   for (int64_t t = 0; t < steps; ++t) {
     const T* h_prev = t == 0 ? h0.value().data<T>() : Hs + (t - 1) * batch * h;
     T* Ht = Hs + t * batch * h;
     std::memcpy(Ht, P + t * batch * h, sizeof(T) * batch * h);
-    cpu_gemm(false, false, batch, h, h, T(1), h_prev, h, W, h, T(1), Ht, h);
+    w_pack.gemm(batch, T(1), h_prev, h, T(1), Ht, h);
     for (int64_t b = 0; b < batch; ++b) {
       if (M && M[t * batch + b] == T(0))
         std::memcpy(Ht + b * h, h_prev + b * h, sizeof(T) * h);
@@ -64,6 +66,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& mask
     be.fill(dh_t, 0.0);
     T* DA = da_all.data<T>();
     T* DH = dh_t.data<T>();
+    const PackedWeight<T> wt_pack(true, h, h, W, h, batch);  // W_hᵀ, once for the T steps
     for (int64_t t = steps - 1; t >= 0; --t) {
       for (int64_t b = 0; b < batch; ++b) {
         int64_t row = t * batch + b;
@@ -76,7 +79,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& mask
         act_grad_row<T>(Hs + row * h, dh, DA + row * h, h, relu);
         std::memset(dh, 0, sizeof(T) * h);
       }
-      cpu_gemm(false, true, batch, h, h, T(1), DA + t * batch * h, h, W, h, T(1), DH, h);
+      wt_pack.gemm(batch, T(1), DA + t * batch * h, h, T(1), DH, h);
     }
     if (ctx.needs(0)) ctx.accumulate(0, da_all);
     if (ctx.needs(1)) {

@@ -1,6 +1,7 @@
 // Fused GRU sequence kernel for the CPU (one tape node, backward by hand).
 //
 // Forward, t = 0..T-1:  Q_t = h_{t-1} W_h + b_h (GEMM), then per row: r, z, n, h_t (gru_maths.h).
+//   W_h (and W_hᵀ in the backward) is packed once per sequence for the small-M kernel.
 //   Saved: activations (r, z, n) A [T,B,3H], Q_n [T,B,H], and h_t [T,B,H] (the output).
 // Backward, t = T-1..0, dh = gradient into h_t: per row dP_t, dQ_t and dh ⊙ z (gru_maths.h),
 //   dh_{t-1} = dh ⊙ z + dQ_t W_hᵀ            (padded rows: dP = dQ = 0, dh passes through)
@@ -64,10 +65,11 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& b_h, const Var& h0,
   T* A = acts.data<T>();
   T* QN = qns.data<T>();
   T* Q = q_t.data<T>();
+  const PackedWeight<T> w_pack(false, h, h3, W, h3, batch);  // packed once for the T steps
   for (int64_t t = 0; t < steps; ++t) {
     const T* h_prev = t == 0 ? h0.value().data<T>() : Hs + (t - 1) * batch * h;
     for (int64_t b = 0; b < batch; ++b) std::memcpy(Q + b * h3, Bh, sizeof(T) * h3);
-    cpu_gemm(false, false, batch, h3, h, T(1), h_prev, h, W, h3, T(1), Q, h3);
+    w_pack.gemm(batch, T(1), h_prev, h, T(1), Q, h3);
     cpu_parallel_for(batch, row_grain(h), [&](int64_t b0, int64_t b1) {
       for (int64_t b = b0; b < b1; ++b) {
         int64_t row = t * batch + b;
@@ -101,6 +103,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& b_h, const Var& h0,
     T* DP = dp_all.data<T>();
     T* DQ = dq_all.data<T>();
     T* DH = dh_t.data<T>();
+    const PackedWeight<T> wt_pack(true, h3, h, W, h3, batch);  // W_hᵀ [3H,H], once for T steps
     for (int64_t t = steps - 1; t >= 0; --t) {
       const T* h_prev = t == 0 ? H0 : Hs + (t - 1) * batch * h;
       cpu_parallel_for(batch, row_grain(h), [&](int64_t b0, int64_t b1) {
@@ -117,7 +120,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& b_h, const Var& h0,
                           DQ + row * h3, h);
         }
       });
-      cpu_gemm(false, true, batch, h, h3, T(1), DQ + t * batch * h3, h3, W, h3, T(1), DH, h);
+      wt_pack.gemm(batch, T(1), DQ + t * batch * h3, h3, T(1), DH, h);
     }
     if (ctx.needs(0)) ctx.accumulate(0, dp_all);
     if (ctx.needs(1)) {

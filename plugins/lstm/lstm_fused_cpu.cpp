@@ -1,6 +1,7 @@
 // Fused LSTM sequence kernel for the CPU: the whole recurrence is one tape node.
 //
-// Forward, for t = 0..T-1:   G_t = P_t + h_{t-1} W_h   (GEMM [B,H]x[H,4H], beta = 1)
+// Forward, for t = 0..T-1:   G_t = P_t + h_{t-1} W_h   (GEMM [B,H]x[H,4H], beta = 1; W_h and,
+//   in the backward, W_hᵀ are packed once per sequence for the small-M kernel: PackedWeight)
 //   then per row b (parallel): gates, c_t, h_t (lstm_maths.h); a padded row copies the state.
 //   Saved: activated gates A [T,B,4H] and the packed states (h_t, c_t) [T,B,2H] (the output).
 // Backward, for t = T-1..0, with dh, dc the gradients flowing into state t:
@@ -65,13 +66,14 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& c0, 
   const T* M = optional_value<T>(mask);
   T* S = packed.data<T>();
   T* A = gates.data<T>();
+  const PackedWeight<T> w_pack(false, h, h4, W, h4, batch);  // packed once for the T steps
   for (int64_t t = 0; t < steps; ++t) {
     const T* h_prev = t == 0 ? h0.value().data<T>() : S + (t - 1) * batch * 2 * h;
     const T* c_prev = t == 0 ? c0.value().data<T>() : S + (t - 1) * batch * 2 * h + h;
     const int64_t ld_prev = t == 0 ? h : 2 * h;
     T* G = A + t * batch * h4;
     std::memcpy(G, P + t * batch * h4, sizeof(T) * batch * h4);
-    cpu_gemm(false, false, batch, h4, h, T(1), h_prev, ld_prev, W, h4, T(1), G, h4);
+    w_pack.gemm(batch, T(1), h_prev, ld_prev, T(1), G, h4);
     T* St = S + t * batch * 2 * h;
     cpu_parallel_for(batch, row_grain<T>(h), [&](int64_t b0, int64_t b1) {
       for (int64_t b = b0; b < b1; ++b) {
@@ -106,6 +108,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& c0, 
     T* DG = dg_t.data<T>();
     T* DH = dh_t.data<T>();
     T* DC = dc_t.data<T>();
+    const PackedWeight<T> wt_pack(true, h4, h, W, h4, batch);  // W_hᵀ [4H,H], once for T steps
     for (int64_t t = steps - 1; t >= 0; --t) {
       const T* c_prev = t == 0 ? C0 : S + (t - 1) * batch * 2 * h + h;
       const int64_t ld_prev = t == 0 ? h : 2 * h;
@@ -130,7 +133,7 @@ Var run(Tape& tape, const Var& p, const Var& w_h, const Var& h0, const Var& c0, 
         }
       });
       // dh_{t-1} += dG_t W_hᵀ
-      cpu_gemm(false, true, batch, h, h4, T(1), DGt, h4, W, h4, T(1), DH, h);
+      wt_pack.gemm(batch, T(1), DGt, h4, T(1), DH, h);
     }
     if (ctx.needs(0)) ctx.accumulate(0, dg_t);
     if (ctx.needs(1)) {

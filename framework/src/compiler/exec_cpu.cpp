@@ -1,8 +1,9 @@
 // Step compiler, CPU executor: runs a Program over a whole sequence (see program.h).
 //
 // General step (GEMMs on the recurrent path), for t = 0..T-1: for each level, its GEMMs
-// (cpu_gemm on [B,K] x W, operands addressed in place with their row strides), then its
-// region as one pass over the rows (parallel over rows above ~16k elements of work).
+// (PackedWeight on [B,K] x W, W packed once per sequence; operands addressed in place with
+// their row strides), then its region as one pass over the rows (parallel over rows above ~16k
+// elements of work).
 // Backward, t = T-1..0: levels from the top, region reverse program then dA += dOut op(W)ᵀ;
 // after the loop dW += A_allᵀ dOut_all (one GEMM per weight over all T*B rows) and the per-row
 // accumulators of vector parameters are summed over the rows (fixed order: deterministic).
@@ -10,6 +11,7 @@
 // block of rows and walks t forward (and, in the backward, t backward) itself.
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include "compiler/interpret.h"
 #include "compiler/stages.h"
@@ -42,6 +44,22 @@ struct Run {
   bool dp_zero = false;  // zero each dP_t row before the program runs (not prog.dp_assigns)
   std::vector<T*> ds[2], dgemm, dsaved, dunit;
   const T* dpacked = nullptr;
+  // By gemm id: op(W) (forward) or op(W)ᵀ (backward), packed once per sequence for the
+  // small-M kernel (PackedWeight: it decides whether packing pays; else it calls cpu_gemm).
+  std::vector<std::unique_ptr<const PackedWeight<T>>> wpack;
+
+  void pack_weights(bool backward) {
+    wpack.resize(P.gemm_width.size());
+    for (const Level& L : P.levels)
+      for (const GemmOp& g : L.gemms) {
+        if (backward && g.da.slot < 0) continue;
+        const T* w = ext[static_cast<std::size_t>(g.w_ext)];
+        const int64_t ldw = g.tb ? g.k : g.n;
+        wpack[static_cast<std::size_t>(g.id)] =
+            backward ? std::make_unique<const PackedWeight<T>>(!g.tb, g.n, g.k, w, ldw, batch)
+                     : std::make_unique<const PackedWeight<T>>(g.tb, g.k, g.n, w, ldw, batch);
+      }
+  }
 
   // Slot bases and row strides at step t for a task with scratch buffers `scr`, `dscr`.
   void resolve(int64_t t, T* scr, T* dscr, T** base, int64_t* rs) const {
@@ -123,8 +141,7 @@ struct Run {
       for (int64_t r = 0; r < batch; ++r) std::memcpy(out + r * g.n, bias, sizeof(T) * static_cast<std::size_t>(g.n));
       beta = T(1);
     }
-    cpu_gemm(false, g.tb, batch, g.n, g.k, T(1), a, rs[sa], ext[static_cast<std::size_t>(g.w_ext)],
-             g.tb ? g.k : g.n, beta, out, g.n);
+    wpack[static_cast<std::size_t>(g.id)]->gemm(batch, T(1), a, rs[sa], beta, out, g.n);
   }
 
   void gemm_backward(const GemmOp& g, int64_t t) const {
@@ -135,8 +152,8 @@ struct Run {
     const auto sd = static_cast<std::size_t>(g.da.slot);
     if (!base[sd]) return;
     const T* dout = dgemm[static_cast<std::size_t>(g.id)] + t * batch * g.n;
-    cpu_gemm(false, !g.tb, batch, g.k, g.n, T(1), dout, g.n, ext[static_cast<std::size_t>(g.w_ext)],
-             g.tb ? g.k : g.n, T(1), base[sd] + g.da.off, rs[sd]);
+    wpack[static_cast<std::size_t>(g.id)]->gemm(batch, T(1), dout, g.n, T(1), base[sd] + g.da.off,
+                                                rs[sd]);
   }
 };
 
@@ -149,7 +166,7 @@ int64_t diagonal_block(int64_t batch) {
 template <typename T>
 Run<T> make_run(const Program& P, const Tensor& p, const Tensor& mask,
                 const std::vector<Tensor>& ext, const Buffers& buf) {
-  Run<T> r{P, 0, 0, nullptr, nullptr, nullptr, 0, {}, 0, {}, {}, {}, nullptr, false, {}, {}, {}, {}, nullptr};
+  Run<T> r{P, 0, 0, nullptr, nullptr, nullptr, 0, {}, 0, {}, {}, {}, nullptr, false, {}, {}, {}, {}, nullptr, {}};
   r.steps = p.dim(0);
   r.batch = p.dim(1);
   r.p = const_cast<T*>(p.data<T>());
@@ -183,6 +200,7 @@ void forward_t(const Program& P, const Tensor& p, const std::vector<Tensor>& s0,
     }, diagonal_block(B), kDiagonalWork);
     return;
   }
+  r.pack_weights(false);
   for (int64_t t = 0; t < steps; ++t)
     for (const Level& L : P.levels) {
       for (const GemmOp& g : L.gemms) r.gemm_forward(g, t);
@@ -235,6 +253,7 @@ void backward_t(const Program& P, const Tensor& p, const Tensor& mask,
         r.rows(prog, t, r0, r1, scr, dscr, base, rs, ptr, r.dp_zero);
     }, diagonal_block(B), kDiagonalWork);
   } else {
+    r.pack_weights(true);
     for (int64_t t = steps - 1; t >= 0; --t)
       for (auto L = P.levels.rbegin(); L != P.levels.rend(); ++L) {
         int64_t work = 0;
