@@ -54,6 +54,10 @@ class BackwardContext {
   const Tensor& in(int k) const;
   bool needs(int k) const;   // does input k want a gradient?
   Tensor& grad_in(int k);    // zero-initialised on first use; only if needs(k)
+  // For a backward that writes EVERY element of input k's gradient: when input k has no
+  // gradient yet the slot is allocated uninitialised and `assign` is true (write, don't add);
+  // otherwise it is the gradient so far and `assign` is false (add). Only if needs(k).
+  Tensor& grad_in_whole(int k, bool& assign);
   // Adds g into input k's gradient. When input k has none yet, g simply becomes it (no zero
   // fill, no copy), so g must be a fresh tensor that nothing else holds. Only if needs(k).
   void accumulate(int k, Tensor g);
@@ -157,7 +161,7 @@ class Tape {
   };
   Var push(Node n);
   void check(const Var& v) const;
-  Tensor& grad_slot(int32_t index);
+  Tensor& grad_slot(int32_t index, bool* assign = nullptr);
 
   Device device_;
   Backend* backend_;

@@ -134,6 +134,20 @@ class Backend {
                                    double scale, Tensor& dx) = 0;
   // dx += g * scale (g a scalar tensor): backward of sum/mean.
   virtual void scalar_broadcast_acc(const Tensor& dloss, double scale, Tensor& dx) = 0;
+  // Fused losses: the forward also writes the gradient w.r.t. its input for dloss = 1, so the
+  // backward is scale_by (one multiply, skipped when dloss = 1) and the tape adopts the tensor.
+  //   mse_with_grad:  loss[0] = scale Σ (p - t)²;  dpred = 2 scale (p - t)   (dpred may be
+  //                   undefined: loss only). The sum is taken in fixed chunks (reduce_acc's
+  //                   order), so 1 and N threads agree.
+  //   softmax_xent_with_grad: loss[n] as softmax_xent;  dlogits[n] = scale (probs[n] -
+  //                   onehot(label[n])) for a scored row, 0 for label -1 (probs[n] rounded
+  //                   first, then scaled: softmax_xent_grad_acc's bits at dloss = 1).
+  virtual void mse_with_grad(const Tensor& pred, const Tensor& target, double scale,
+                             Tensor& loss, Tensor& dpred) = 0;
+  virtual void softmax_xent_with_grad(const Tensor& logits, const Tensor& labels, double scale,
+                                      Tensor& loss, Tensor& dlogits) = 0;
+  // x *= g, g = the scalar tensor `dloss` (a backend may skip the pass when g = 1).
+  virtual void scale_by(const Tensor& dloss, Tensor& x) = 0;
 
   // ---- randomness: counter-based, so results do not depend on thread count or device ----
   // mask[i] = (u(seed, i) >= p) / (1 - p)

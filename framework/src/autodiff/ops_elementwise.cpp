@@ -40,13 +40,15 @@ Var elementwise(ElemOp op, const Var& a_in, const Var& b_in, double s, double t)
   Var v = tape.record(out, inputs, [call, binary](BackwardContext& ctx) {
     Backend& be = ctx.backend();
     const Tensor b_in = binary ? ctx.in(1) : Tensor{};
-    if (ctx.needs(0))
-      be.elementwise_grad(call, 0, ctx.grad_out(), ctx.in(0), b_in, ctx.out(), true,
-                          ctx.grad_in(0));
+    bool assign = false;
+    if (ctx.needs(0)) {
+      Tensor& da = ctx.grad_in_whole(0, assign);
+      be.elementwise_grad(call, 0, ctx.grad_out(), ctx.in(0), b_in, ctx.out(), !assign, da);
+    }
     if (!binary || !ctx.needs(1)) return;
     if (call.bc.kind == Broadcast::Kind::none) {
-      be.elementwise_grad(call, 1, ctx.grad_out(), ctx.in(0), b_in, ctx.out(), true,
-                          ctx.grad_in(1));
+      Tensor& db = ctx.grad_in_whole(1, assign);
+      be.elementwise_grad(call, 1, ctx.grad_out(), ctx.in(0), b_in, ctx.out(), !assign, db);
     } else {  // the term at each element of a, summed over b's broadcast positions
       Tensor term = be.empty(ctx.grad_out().shape(), ctx.grad_out().dtype());
       be.elementwise_grad(call, 1, ctx.grad_out(), ctx.in(0), b_in, ctx.out(), false, term);

@@ -28,15 +28,18 @@ Var matmul(const Var& a, const Var& b, bool ta, bool tb) {
     const Tensor& dC = ctx.grad_out();
     const Tensor& A = ctx.in(0);
     const Tensor& B = ctx.in(1);
+    bool assign = false;  // a gradient's first contribution: beta = 0 (no zero-filled slot)
     if (ctx.needs(0)) {
-      Tensor& dA = ctx.grad_in(0);
-      if (!ta) be.gemm(false, !tb, 1.0, dC, B, 1.0, dA);
-      else be.gemm(tb, true, 1.0, B, dC, 1.0, dA);
+      Tensor& dA = ctx.grad_in_whole(0, assign);
+      const double beta = assign ? 0.0 : 1.0;
+      if (!ta) be.gemm(false, !tb, 1.0, dC, B, beta, dA);
+      else be.gemm(tb, true, 1.0, B, dC, beta, dA);
     }
     if (ctx.needs(1)) {
-      Tensor& dB = ctx.grad_in(1);
-      if (!tb) be.gemm(!ta, false, 1.0, A, dC, 1.0, dB);
-      else be.gemm(true, ta, 1.0, dC, A, 1.0, dB);
+      Tensor& dB = ctx.grad_in_whole(1, assign);
+      const double beta = assign ? 0.0 : 1.0;
+      if (!tb) be.gemm(!ta, false, 1.0, A, dC, beta, dB);
+      else be.gemm(true, ta, 1.0, dC, A, beta, dB);
     }
   });
   OpInfo info;
@@ -65,12 +68,17 @@ Var linear(const Var& x, const Var& w, const Var& b) {
   Var r = tape.record(y, {x, w, b}, [](BackwardContext& ctx) {
     Backend& be = ctx.backend();
     const Tensor& dy = ctx.grad_out();
-    if (ctx.needs(0)) be.gemm(false, true, 1.0, dy, ctx.in(1), 1.0, ctx.grad_in(0));
+    bool assign = false;  // a gradient's first contribution: beta = 0 (no zero-filled slot)
+    if (ctx.needs(0)) {
+      Tensor& dx = ctx.grad_in_whole(0, assign);
+      be.gemm(false, true, 1.0, dy, ctx.in(1), assign ? 0.0 : 1.0, dx);
+    }
     if (ctx.needs(1)) {
       const Tensor& X = ctx.in(0);
       Tensor x2 = X.reshape({X.numel() / X.dim(-1), X.dim(-1)});
       Tensor dy2 = dy.reshape({dy.numel() / dy.dim(-1), dy.dim(-1)});
-      be.gemm(true, false, 1.0, x2, dy2, 1.0, ctx.grad_in(1));
+      Tensor& dw = ctx.grad_in_whole(1, assign);
+      be.gemm(true, false, 1.0, x2, dy2, assign ? 0.0 : 1.0, dw);
     }
     if (ctx.needs(2))
       be.reduce_acc(dy, Tensor{}, Broadcast{Broadcast::Kind::suffix}, 1.0, ctx.grad_in(2));

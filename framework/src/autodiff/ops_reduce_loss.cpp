@@ -1,13 +1,37 @@
 // Reductions and losses. Losses are means: over scored rows (softmax CE) or elements (MSE, BCE).
 //   softmax CE  L = -1/N Σ_{n: y_n ≠ -1} log softmax(x_n)[y_n],  N = #{n: y_n ≠ -1}
 //               dL/dx_n = (softmax(x_n) - onehot(y_n)) / N for scored rows, 0 for y_n = -1
-//   MSE         L = 1/M Σ (p - t)²                        (composed: sub, square, mean)
+//   MSE         L = 1/M Σ (p - t)²                        dL/dp = 2 (p - t) / M
 //   BCE logits  L = 1/M Σ max(x,0) - x t + log(1+e^-|x|)  dL/dx = (σ(x) - t) / M
+// CE and MSE are fused: the forward also computes dL/dx (the backend's *_with_grad kernels, in the
+// same pass), and the backward scales it by dL (scale_by; nothing when dL = 1, the loss
+// being the root) and hands it to the tape (accumulate: adopted when it is x's first
+// gradient, so no zero-filled slot and no accumulation pass).
 #include "rnnlab/ops.h"
 
 namespace rnnlab {
 
 namespace {
+// The backward of a fused loss whose forward left dL/dx (x = input 0) in `dx` for dL = 1:
+// scaled by dL and handed to the tape. With `target`, input 1 (mse's target) gets -dL/dx when
+// it asks for a gradient (never in training). dx is used once.
+BackwardFn fused_loss_backward(Tensor dx, bool target) {
+  return [dx = std::move(dx), target](BackwardContext& ctx) mutable {
+    RNNLAB_CHECK(dx.defined(),
+                 "a fused loss's backward has no gradient (run twice on one tape?)");
+    Backend& be = ctx.backend();
+    be.scale_by(ctx.grad_out(), dx);
+    if (target && ctx.needs(1)) {
+      Tensor neg = be.empty(dx.shape(), dx.dtype());
+      be.copy(dx, neg);
+      be.axpby(0.0, dx, -1.0, neg);
+      ctx.accumulate(1, std::move(neg));
+    }
+    if (ctx.needs(0)) ctx.accumulate(0, std::move(dx));
+    dx = Tensor{};
+  };
+}
+
 Var reduce_all(const Var& x, double factor) {
   Tape& tape = x.tape();
   Backend& be = tape.backend();
@@ -41,25 +65,36 @@ Var softmax_cross_entropy(const Var& logits, const Var& labels, int64_t scored) 
   }
   Tape& tape = logits.tape();
   Backend& be = tape.backend();
-  Tensor probs = be.empty(x.shape(), x.dtype());
   Tensor rows = be.empty({x.dim(0)}, x.dtype());
-  be.softmax_xent(x, y, probs, rows);
   // No scored row: the loss is 0 and nothing gets a gradient (the kernels skip every row).
   double inv_n = scored > 0 ? 1.0 / static_cast<double>(scored) : 0.0;
+  Tensor dx;
+  if (logits.requires_grad()) {
+    dx = be.empty(x.shape(), x.dtype());
+    be.softmax_xent_with_grad(x, y, inv_n, rows, dx);
+  } else {
+    Tensor probs = be.empty(x.shape(), x.dtype());
+    be.softmax_xent(x, y, probs, rows);
+  }
   Tensor out = be.empty({}, x.dtype());
   be.fill(out, 0.0);
   be.reduce_acc(rows, Tensor{}, Broadcast{Broadcast::Kind::suffix}, inv_n, out);
-  return tape.record(out, {logits, labels}, [probs, inv_n](BackwardContext& ctx) {
-    if (ctx.needs(0))
-      ctx.backend().softmax_xent_grad_acc(probs, ctx.in(1), ctx.grad_out(), inv_n,
-                                          ctx.grad_in(0));
-  });
+  return tape.record(out, {logits, labels}, fused_loss_backward(std::move(dx), false));
 }
 
 Var mse(const Var& pred, const Var& target) {
   RNNLAB_CHECK(pred.shape() == target.shape(), "mse: prediction ", shape_str(pred.shape()),
                " and target ", shape_str(target.shape()), " differ");
-  return mean(square(sub(pred, target)));
+  const int64_t m = pred.value().numel();
+  RNNLAB_CHECK(m > 0, "mse of an empty tensor");
+  Tape& tape = pred.tape();
+  Backend& be = tape.backend();
+  Tensor dp = pred.requires_grad() || target.requires_grad()
+                  ? be.empty(pred.shape(), pred.dtype())
+                  : Tensor{};
+  Tensor out = be.empty({}, pred.dtype());
+  be.mse_with_grad(pred.value(), target.value(), 1.0 / static_cast<double>(m), out, dp);
+  return tape.record(out, {pred, target}, fused_loss_backward(std::move(dp), true));
 }
 
 Var bce_with_logits(const Var& logits, const Var& target) {

@@ -62,8 +62,10 @@ Var slice_to(const Var& x, int axis, int64_t start, int64_t len, Shape out_shape
 Var reshape(const Var& x, const Shape& shape) {
   Tensor y = x.value().reshape(shape);
   Var r = x.tape().record(y, {x}, [](BackwardContext& ctx) {
-    Tensor& dx = ctx.grad_in(0);
-    ctx.backend().axpby(1.0, ctx.grad_out(), 1.0, dx);
+    bool assign = false;
+    Tensor& dx = ctx.grad_in_whole(0, assign);
+    if (assign) ctx.backend().copy(ctx.grad_out(), dx);
+    else ctx.backend().axpby(1.0, ctx.grad_out(), 1.0, dx);
   });
   OpInfo info;
   info.kind = OpKind::reshape;
@@ -113,10 +115,12 @@ Var concat(const std::vector<Var>& xs, int axis) {
     off += len;
   }
   Var r = tape.record(out, xs, [blocks](BackwardContext& ctx) {
+    bool assign = false;  // each input's block is its whole gradient
     for (std::size_t k = 0; k < blocks.size(); ++k)
-      if (ctx.needs(static_cast<int>(k)))
-        ctx.backend().block_copy(ctx.grad_out(), ctx.grad_in(static_cast<int>(k)),
-                                 reverse(blocks[k]), true);
+      if (ctx.needs(static_cast<int>(k))) {
+        Tensor& dx = ctx.grad_in_whole(static_cast<int>(k), assign);
+        ctx.backend().block_copy(ctx.grad_out(), dx, reverse(blocks[k]), !assign);
+      }
   });
   OpInfo info;
   info.kind = OpKind::concat;
@@ -140,9 +144,12 @@ Var stack(const std::vector<Var>& xs) {
   }
   return tape.record(out, xs, [n](BackwardContext& ctx) {
     const auto count = static_cast<int>(ctx.grad_out().numel() / std::max<int64_t>(1, n));
+    bool assign = false;  // each input's slice is its whole gradient
     for (int k = 0; k < count; ++k)
-      if (ctx.needs(k))
-        ctx.backend().block_copy(ctx.grad_out(), ctx.grad_in(k), {1, n, n, k * n, n, 0}, true);
+      if (ctx.needs(k)) {
+        Tensor& dx = ctx.grad_in_whole(k, assign);
+        ctx.backend().block_copy(ctx.grad_out(), dx, {1, n, n, k * n, n, 0}, !assign);
+      }
   });
 }
 

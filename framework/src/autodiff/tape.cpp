@@ -117,16 +117,24 @@ Tape::NodeView Tape::node(int32_t i) const {
   return {n.value, n.inputs, n.op, n.param};
 }
 
-Tensor& Tape::grad_slot(int32_t index) {
+// With `assign` (a caller that writes the whole slot), a slot created here is left
+// uninitialised and *assign says so; without it, a new slot is zero-filled.
+Tensor& Tape::grad_slot(int32_t index, bool* assign) {
   Node& n = nodes_[static_cast<std::size_t>(index)];
+  if (assign) *assign = false;
   if (!n.grad.defined()) {
     if (n.param) {
       // Parameters accumulate straight into Parameter::grad.
-      if (!n.param->grad.defined()) n.param->grad = zeros(n.value.shape(), n.value.dtype(), device_);
+      if (!n.param->grad.defined()) {
+        n.param->grad = backend_->empty(n.value.shape(), n.value.dtype());
+        if (assign) *assign = true;
+        else backend_->fill(n.param->grad, 0.0);
+      }
       n.grad = n.param->grad;
     } else {
       n.grad = backend_->empty(n.value.shape(), n.value.dtype());
-      backend_->fill(n.grad, 0.0);
+      if (assign) *assign = true;
+      else backend_->fill(n.grad, 0.0);
     }
   }
   return n.grad;
@@ -148,6 +156,12 @@ Tensor& BackwardContext::grad_in(int k) {
   RNNLAB_CHECK(needs(k), "grad_in(", k, ") of an input that needs no gradient");
   const auto& ins = tape_->nodes_[static_cast<std::size_t>(node_)].inputs;
   return tape_->grad_slot(ins.at(static_cast<std::size_t>(k)));
+}
+
+Tensor& BackwardContext::grad_in_whole(int k, bool& assign) {
+  RNNLAB_CHECK(needs(k), "grad_in_whole(", k, ") of an input that needs no gradient");
+  const auto& ins = tape_->nodes_[static_cast<std::size_t>(node_)].inputs;
+  return tape_->grad_slot(ins.at(static_cast<std::size_t>(k)), &assign);
 }
 
 void BackwardContext::accumulate(int k, Tensor g) {

@@ -64,6 +64,11 @@ class CpuBackend final : public Backend {
   void bce_logits_grad_acc(const Tensor& x, const Tensor& t, const Tensor& dloss, double scale,
                            Tensor& dx) override;
   void scalar_broadcast_acc(const Tensor& dloss, double scale, Tensor& dx) override;
+  void mse_with_grad(const Tensor& pred, const Tensor& target, double scale, Tensor& loss,
+                     Tensor& dpred) override;
+  void softmax_xent_with_grad(const Tensor& logits, const Tensor& labels, double scale,
+                              Tensor& loss, Tensor& dlogits) override;
+  void scale_by(const Tensor& dloss, Tensor& x) override;
 
   void dropout_mask(double p, uint64_t seed, Tensor& mask) override;
   void apply_update(const UpdateRule& rule, Tensor& param, const Tensor& grad, Tensor& slot1,

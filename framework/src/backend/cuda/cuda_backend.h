@@ -9,7 +9,8 @@
 //   cuda_gemm.cu          gemm (row-major through swapped cuBLAS operands)
 //   cuda_elementwise.cu   elementwise, elementwise_grad, mul_acc, axpby, mask_blend
 //   cuda_reduce.cu        reduce_acc, sum_squares, all_finite, gather/scatter, argmax
-//   cuda_loss.cu          softmax_xent, bce_logits and their gradients, scalar_broadcast_acc
+//   cuda_loss.cu          softmax_xent, bce_logits and their gradients, scalar_broadcast_acc,
+//                         the fused losses (mse_with_grad, softmax_xent_with_grad), scale_by
 //   cuda_random_optim.cu  dropout_mask (the CPU's counter-based hash), apply_update
 //
 // Host <-> device copies happen only in upload() and download() (and the few kernels whose
@@ -73,6 +74,11 @@ class CudaBackend final : public Backend {
   void bce_logits_grad_acc(const Tensor& x, const Tensor& t, const Tensor& dloss, double scale,
                            Tensor& dx) override;
   void scalar_broadcast_acc(const Tensor& dloss, double scale, Tensor& dx) override;
+  void mse_with_grad(const Tensor& pred, const Tensor& target, double scale, Tensor& loss,
+                     Tensor& dpred) override;
+  void softmax_xent_with_grad(const Tensor& logits, const Tensor& labels, double scale,
+                              Tensor& loss, Tensor& dlogits) override;
+  void scale_by(const Tensor& dloss, Tensor& x) override;
 
   void dropout_mask(double p, uint64_t seed, Tensor& mask) override;
   void apply_update(const UpdateRule& rule, Tensor& param, const Tensor& grad, Tensor& slot1,
@@ -90,6 +96,8 @@ class CudaBackend final : public Backend {
   Impl& impl() { return *impl_; }
 
  private:
+  void softmax_rows(const Tensor& logits, const Tensor& labels, bool grad, double scale,
+                    Tensor& probs, Tensor& loss);
   std::unique_ptr<Impl> impl_;
   int threads_ = 1;
 };

@@ -7,6 +7,11 @@
 //   bce_logits          loss = max(x,0) - x t + log1p(exp(-|x|))
 //   bce_logits_grad_acc dx += g (sigmoid(x) - t)
 //   scalar_broadcast_acc dx += g
+//   softmax_xent_with_grad  softmax_xent, and probs[n,j] -> s probs[n,j] - s [j = label]
+//                       (s = scale; the row is 0 for label -1)
+//   mse_with_grad       d = p - t;  loss = scale Σ d d (reduce_acc's deterministic sum);
+//                       dpred = 2 scale d
+//   scale_by            x *= g
 // The scalar g is read from the device tensor dloss inside the kernel (no host round trip).
 // Labels outside [0, C) other than -1 give loss 0; in debug mode (cuda_debug_sync) they throw
 // rnnlab::Error naming the row, found through a read-back flag.
@@ -22,10 +27,16 @@ namespace {
 // One block per row.
 template <typename T>
 __global__ void softmax_xent_kernel(const T* x, const int32_t* y, int64_t rows, int64_t c, T* p,
-                                    T* loss, unsigned long long* bad) {
+                                    T* loss, unsigned long long* bad, bool grad, double scale) {
+  const T g = static_cast<T>(scale);
   for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
     const T* row = x + r * c;
     T* pr = p + r * c;
+    if (grad && y[r] == -1) {  // not scored: a zero gradient row (the same for every thread)
+      for (int64_t j = threadIdx.x; j < c; j += blockDim.x) pr[j] = T(0);
+      if (threadIdx.x == 0) loss[r] = T(0);
+      continue;
+    }
     T mx = row[0];
     for (int64_t j = threadIdx.x; j < c; j += blockDim.x) mx = row[j] > mx ? row[j] : mx;
     mx = cuda_detail::block_max(mx);
@@ -33,8 +44,10 @@ __global__ void softmax_xent_kernel(const T* x, const int32_t* y, int64_t rows, 
     for (int64_t j = threadIdx.x; j < c; j += blockDim.x)
       z += exp(static_cast<double>(row[j] - mx));
     z = cuda_detail::block_sum(z);
-    for (int64_t j = threadIdx.x; j < c; j += blockDim.x)
-      pr[j] = static_cast<T>(exp(static_cast<double>(row[j] - mx)) / z);
+    for (int64_t j = threadIdx.x; j < c; j += blockDim.x) {
+      const T v = static_cast<T>(exp(static_cast<double>(row[j] - mx)) / z);
+      pr[j] = grad ? (j == y[r] ? g * v - g : g * v) : v;
+    }
     if (threadIdx.x == 0) {
       const int32_t label = y[r];
       if (label == -1) {
@@ -79,6 +92,22 @@ __global__ void bce_grad_kernel(const T* x, const T* t, const T* dloss, double s
 }
 
 template <typename T>
+__global__ void diff_kernel(const T* p, const T* t, T* d, int64_t n) {
+  RNNLAB_GRID_STRIDE(i, n) d[i] = p[i] - t[i];
+}
+
+template <typename T>
+__global__ void scale_kernel(T s, T* x, int64_t n) {
+  RNNLAB_GRID_STRIDE(i, n) x[i] *= s;
+}
+
+template <typename T>
+__global__ void scale_by_kernel(const T* dloss, T* x, int64_t n) {
+  const T g = cuda_detail::scalar_at(dloss);
+  RNNLAB_GRID_STRIDE(i, n) x[i] *= g;
+}
+
+template <typename T>
 __global__ void scalar_broadcast_kernel(const T* dloss, double scale, T* d, int64_t n) {
   const T g = static_cast<T>(cuda_detail::scalar_at(dloss) * scale);
   RNNLAB_GRID_STRIDE(i, n) d[i] += g;
@@ -86,8 +115,9 @@ __global__ void scalar_broadcast_kernel(const T* dloss, double scale, T* d, int6
 
 }  // namespace
 
-void CudaBackend::softmax_xent(const Tensor& logits, const Tensor& labels, Tensor& probs,
-                               Tensor& loss) {
+// softmax_xent (grad false) and softmax_xent_with_grad (grad true, probs = dlogits).
+void CudaBackend::softmax_rows(const Tensor& logits, const Tensor& labels, bool grad,
+                               double scale, Tensor& probs, Tensor& loss) {
   cuda_detail::check_cuda(logits, "softmax_xent logits");
   cuda_detail::check_cuda(labels, "softmax_xent labels");
   cuda_detail::check_cuda(probs, "softmax_xent probs");
@@ -106,7 +136,7 @@ void CudaBackend::softmax_xent(const Tensor& logits, const Tensor& labels, Tenso
     const unsigned grid = static_cast<unsigned>(std::min<int64_t>(rows, 65536));
     softmax_xent_kernel<T><<<grid, kCudaThreads, 0, s>>>(logits.data<T>(), labels.data<int32_t>(),
                                                          rows, c, probs.data<T>(),
-                                                         loss.data<T>(), badp);
+                                                         loss.data<T>(), badp, grad, scale);
     RNNLAB_CUDA_LAUNCHED("softmax_xent_kernel");
   });
   if (!cuda_debug_sync()) return;  // the read-back is a stream sync (cuda_kernel.h)
@@ -118,6 +148,52 @@ void CudaBackend::softmax_xent(const Tensor& logits, const Tensor& labels, Tenso
     RNNLAB_CHECK(false, "label ", host[static_cast<std::size_t>(first_bad)], " of row ",
                  first_bad, " is outside [0, ", c, ")");
   }
+}
+
+void CudaBackend::softmax_xent(const Tensor& logits, const Tensor& labels, Tensor& probs,
+                               Tensor& loss) {
+  softmax_rows(logits, labels, false, 1.0, probs, loss);
+}
+
+void CudaBackend::softmax_xent_with_grad(const Tensor& logits, const Tensor& labels,
+                                         double scale, Tensor& loss, Tensor& dlogits) {
+  softmax_rows(logits, labels, true, scale, dlogits, loss);
+}
+
+void CudaBackend::mse_with_grad(const Tensor& pred, const Tensor& target, double scale,
+                                Tensor& loss, Tensor& dpred) {
+  cuda_detail::check_cuda(pred, "mse_with_grad pred");
+  cuda_detail::check_cuda(target, "mse_with_grad target");
+  cuda_detail::check_cuda(loss, "mse_with_grad loss");
+  const int64_t n = pred.numel();
+  fill(loss, 0.0);
+  if (n == 0) return;
+  Tensor d = dpred.defined() ? dpred : empty(pred.shape(), pred.dtype());
+  cuda_detail::check_cuda(d, "mse_with_grad dpred");
+  dispatch_float(pred.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    diff_kernel<T><<<cuda_blocks(n), kCudaThreads, 0, cuda_stream()>>>(
+        pred.data<T>(), target.data<T>(), d.data<T>(), n);
+    RNNLAB_CUDA_LAUNCHED("diff_kernel");
+    reduce_acc(d, d, Broadcast{Broadcast::Kind::suffix}, scale, loss);
+    if (!dpred.defined()) return;
+    scale_kernel<T><<<cuda_blocks(n), kCudaThreads, 0, cuda_stream()>>>(
+        static_cast<T>(2.0 * scale), d.data<T>(), n);
+    RNNLAB_CUDA_LAUNCHED("scale_kernel");
+  });
+}
+
+void CudaBackend::scale_by(const Tensor& dloss, Tensor& x) {
+  cuda_detail::check_cuda(dloss, "scale_by dloss");
+  cuda_detail::check_cuda(x, "scale_by x");
+  const int64_t n = x.numel();
+  if (n == 0) return;
+  dispatch_float(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    scale_by_kernel<T><<<cuda_blocks(n), kCudaThreads, 0, cuda_stream()>>>(dloss.data<T>(),
+                                                                          x.data<T>(), n);
+    RNNLAB_CUDA_LAUNCHED("scale_by_kernel");
+  });
 }
 
 void CudaBackend::softmax_xent_grad_acc(const Tensor& probs, const Tensor& labels,

@@ -1,0 +1,137 @@
+// The work around the cell, fused (issue 22 item 2): the fused losses against the composed
+// ops / the old kernels, gradients written whole on their first contribution (a value used
+// twice still accumulates).
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "rnnlab/gradcheck.h"
+#include "rnnlab/ops.h"
+#include "test_util.h"
+
+using namespace rnnlab;
+using rnnlab::test::rand_tensor;
+
+TEST_SUITE_BEGIN("gradcheck");
+
+namespace {
+
+std::vector<double> values(const Tensor& t) { return to_vector<double>(to_dtype(t, DType::f64)); }
+
+// max |a - b| / max(1, |b|) over the elements.
+double rel_diff(const Tensor& a, const Tensor& b) {
+  std::vector<double> x = values(a), y = values(b);
+  REQUIRE(x.size() == y.size());
+  double m = 0;
+  for (std::size_t i = 0; i < x.size(); ++i)
+    m = std::max(m, std::abs(x[i] - y[i]) / std::max(1.0, std::abs(y[i])));
+  return m;
+}
+
+void check(const char* what, const LossFn& f, const std::vector<Tensor>& inputs) {
+  GradCheckResult res = gradcheck(f, inputs);
+  INFO(what << ": max error " << res.max_error << " at " << res.worst);
+  CHECK(res.checked > 0);
+  CHECK(res.passed);
+}
+
+}  // namespace
+
+TEST_CASE("fused mse: the composed mean(square(sub)) value and gradient, also scaled and summed") {
+  for (DType dt : {DType::f64, DType::f32}) {
+    // 40 000 elements: several reduction chunks and a ragged tail
+    Tensor p0 = rand_tensor({100, 400}, 1, -1, 1, dt), t0 = rand_tensor({100, 400}, 2, -1, 1, dt);
+    Tensor t1 = rand_tensor({100, 400}, 3, -1, 1, dt);
+    const double tol = dt == DType::f64 ? 1e-12 : 1e-6;
+    for (int form = 0; form < 3; ++form) {
+      INFO("dtype " << std::string(dtype_name(dt)) << ", form " << form);
+      auto loss = [&](Tape& tape, bool fused) {
+        Var p = tape.leaf(p0), t = tape.constant(t0), u = tape.constant(t1);
+        auto l = [&](const Var& a, const Var& b) {
+          return fused ? mse(a, b) : mean(square(sub(a, b)));
+        };
+        Var r = form == 0 ? l(p, t) : form == 1 ? scale(l(p, t), 3.0) : add(l(p, t), l(p, u));
+        tape.backward(r);
+        return std::make_pair(r.value(), tape.grad(p));
+      };
+      Tape ta, tb;
+      auto [fl, fg] = loss(ta, true);
+      auto [cl, cg] = loss(tb, false);
+      CHECK(rel_diff(fl, cl) <= tol);
+      CHECK(rel_diff(fg, cg) <= tol);
+      if (form == 0) CHECK(values(fg) == values(cg));  // 2/M (p - t): the same bits
+    }
+  }
+}
+
+TEST_CASE("fused softmax cross-entropy: the old softmax_xent + softmax_xent_grad_acc bits") {
+  Backend& be = backend_for(Device::cpu);
+  std::vector<int32_t> labels{2, -1, 4, 1, 0, -1, 3};
+  for (DType dt : {DType::f64, DType::f32}) {
+    INFO("dtype " << std::string(dtype_name(dt)));
+    Tensor x0 = rand_tensor({7, 5}, 4, -3, 3, dt);
+    Tensor y = from_vector(labels, {7});
+    // the old op: probs, then dlogits = 0 + g probs, dlogits[label] -= g
+    Tensor probs = be.empty(x0.shape(), dt), rows = be.empty({7}, dt);
+    be.softmax_xent(x0, y, probs, rows);
+    Tensor one = full({}, dt, 1.0), old = zeros(x0.shape(), dt);
+    be.softmax_xent_grad_acc(probs, y, one, 1.0 / 5.0, old);
+    Tape tape;
+    Var x = tape.leaf(x0);
+    Var l = softmax_cross_entropy(x, tape.constant(y));
+    tape.backward(l);
+    CHECK(values(tape.grad(x)) == values(old));
+    double mean_rows = 0;
+    for (double v : values(rows)) mean_rows += v / 5.0;
+    CHECK(item(l.value()) == doctest::Approx(mean_rows).epsilon(dt == DType::f64 ? 1e-14 : 1e-6));
+  }
+  std::vector<int32_t> some{1, -1, 0, 2};
+  check("softmax_cross_entropy with unscored rows, scaled",
+        [&](Tape& t, const std::vector<Var>& v) {
+    return scale(softmax_cross_entropy(v[0], t.constant(from_vector(some, {4}))), 2.5);
+  }, {rand_tensor({4, 3}, 5, -3, 3)});
+  check("softmax_cross_entropy twice on one input", [&](Tape& t, const std::vector<Var>& v) {
+    Var y = t.constant(from_vector(some, {4}));
+    return add(softmax_cross_entropy(v[0], y), softmax_cross_entropy(square(v[0]), y));
+  }, {rand_tensor({4, 3}, 6, -2, 2)});
+  check("mse into a value that already has a gradient", [](Tape&, const std::vector<Var>& v) {
+    return add(mse(v[0], v[1]), sum(mul(v[0], v[0])));
+  }, {rand_tensor({3, 4}, 7), rand_tensor({3, 4}, 8)});
+}
+
+TEST_CASE("gradients written whole on first use still accumulate for a value used twice") {
+  // Each op's first contribution assigns (no zero-filled slot); the second one must add.
+  Tensor a = rand_tensor({3, 4}, 10), w = rand_tensor({4, 4}, 11), b = rand_tensor({4}, 12);
+  check("matmul(x, x) and matmul of a reused weight", [](Tape&, const std::vector<Var>& v) {
+    Var y = add(matmul(v[0], v[1]), matmul(tanh(matmul(v[0], v[1])), v[1], false, true));
+    return sum(mul(y, y));
+  }, {a, w});
+  check("linear with its input and weight reused", [](Tape&, const std::vector<Var>& v) {
+    Var h = linear(v[0], v[1], v[2]);
+    return sum(mul(linear(h, v[1], v[2]), h));
+  }, {a, w, b});
+  check("elementwise with the same input twice", [](Tape&, const std::vector<Var>& v) {
+    return sum(mul(mul(v[0], v[0]), sub(v[0], v[0])));
+  }, {rand_tensor({5}, 13)});
+  check("concat, stack and reshape of one value", [](Tape&, const std::vector<Var>& v) {
+    Var c = concat({v[0], v[0], tanh(v[0])}, 1);
+    Var s = stack({v[0], v[0]});
+    Var r = reshape(v[0], {12});
+    return add(add(sum(mul(c, c)), sum(mul(s, s))), sum(mul(r, reshape(tanh(v[0]), {12}))));
+  }, {a});
+  // A parameter: its gradient slot is Parameter::grad, first created whole by the GEMM.
+  ParameterStore ps(Device::cpu, DType::f64);
+  Parameter& pw = ps.create("w", {4, 4});
+  pw.value = clone(w);
+  Tape tape;
+  Var x = tape.constant(a);
+  Var wv = tape.param(pw);
+  tape.backward(sum(add(matmul(x, wv), matmul(x, wv))));
+  Tape once;
+  Var x1 = once.leaf(a, false);
+  Var w1 = once.leaf(w);
+  once.backward(scale(sum(matmul(x1, w1)), 2.0));
+  CHECK(rel_diff(pw.grad, once.grad(w1)) <= 1e-14);
+}
+
+TEST_SUITE_END();
