@@ -1,12 +1,14 @@
 // The work around the cell, fused (issue 22 item 2): the fused losses against the composed
 // ops / the old kernels, gradients written whole on their first contribution (a value used
-// twice still accumulates).
+// twice still accumulates), and the optimizer's one pass over a group against the old
+// per-parameter update followed by zero_grad.
 #include <doctest/doctest.h>
 
 #include <cmath>
 
 #include "rnnlab/gradcheck.h"
 #include "rnnlab/ops.h"
+#include "rnnlab/optim.h"
 #include "test_util.h"
 
 using namespace rnnlab;
@@ -132,6 +134,66 @@ TEST_CASE("gradients written whole on first use still accumulate for a value use
   Var w1 = once.leaf(w);
   once.backward(scale(sum(matmul(x1, w1)), 2.0));
   CHECK(rel_diff(pw.grad, once.grad(w1)) <= 1e-14);
+}
+
+TEST_CASE("optimizer: one pass over the group equals the per-parameter update + zero_grad"
+          * doctest::test_suite("unit")) {
+  using K = UpdateRule::Kind;
+  for (DType dt : {DType::f64, DType::f32})
+    for (K kind : {K::sgd, K::momentum, K::adam, K::rmsprop})
+      for (int variant = 0; variant < 3; ++variant) {
+        INFO(std::string(dtype_name(dt)) << " " << update_kind_name(kind) << ", variant "
+                                         << variant);
+        UpdateRule r;
+        r.kind = kind;
+        r.lr = 0.01;
+        r.weight_decay = variant >= 1 ? 0.02 : 0.0;
+        const double clip = variant == 2 ? 0.5 : 0.0;
+        // sizes around the pieces (2048): one small, one ragged over several, one exact
+        const std::vector<Shape> shapes{{7}, {3, 1700}, {4096}};
+        ParameterStore fused(Device::cpu, dt), ref(Device::cpu, dt);
+        for (std::size_t k = 0; k < shapes.size(); ++k) {
+          for (ParameterStore* s : {&fused, &ref}) {
+            Parameter& p = s->create(std::string(1, static_cast<char>('a' + k)), shapes[k]);
+            p.value = rand_tensor(shapes[k], 20 + k, -1, 1, dt);
+            p.max_abs = k == 1 ? 0.9 : 0.0;
+          }
+        }
+        Optimizer opt(r, clip);
+        UpdateRule rr = r;
+        Backend& be = backend_for(Device::cpu);
+        for (int step = 0; step < 4; ++step) {
+          for (std::size_t k = 0; k < shapes.size(); ++k) {
+            if (step == 0) fused.all()[k]->grad = zeros(shapes[k], dt);
+            if (step == 0) ref.all()[k]->grad = zeros(shapes[k], dt);
+            Tensor g = rand_tensor(shapes[k], 100 * step + k, -2, 2, dt);
+            be.axpby(1.0, g, 1.0, fused.all()[k]->grad);
+            be.axpby(1.0, g, 1.0, ref.all()[k]->grad);
+          }
+          // the old Optimizer::step: norm, clip, apply_update per parameter, then zero_grad
+          double sq = 0;
+          for (auto& p : ref.all()) sq += be.sum_squares(p->grad);
+          const double norm = std::sqrt(sq);
+          rr.grad_scale = clip > 0 && norm > clip ? clip / norm : 1.0;
+          for (auto& p : ref.all()) {
+            if (kind != K::sgd && !p->slot1.defined()) p->slot1 = zeros(p->value.shape(), dt);
+            if (kind == K::adam && !p->slot2.defined()) p->slot2 = zeros(p->value.shape(), dt);
+            rr.max_abs = p->max_abs;
+            be.apply_update(rr, p->value, p->grad, p->slot1, p->slot2);
+          }
+          ref.zero_grad();
+          ++rr.step;
+          CHECK(opt.step(fused) == norm);
+          for (std::size_t k = 0; k < shapes.size(); ++k) {
+            const Parameter& f = *fused.all()[k];
+            const Parameter& o = *ref.all()[k];
+            CHECK(values(f.value) == values(o.value));
+            CHECK(values(f.grad) == values(o.grad));  // zeroed
+            if (kind != K::sgd) CHECK(values(f.slot1) == values(o.slot1));
+            if (kind == K::adam) CHECK(values(f.slot2) == values(o.slot2));
+          }
+        }
+      }
 }
 
 TEST_SUITE_END();

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "rnnlab/op_table.h"
 #include "rnnlab/tensor.h"
@@ -158,6 +159,17 @@ class Backend {
   // for rules that need none).
   virtual void apply_update(const UpdateRule& rule, Tensor& param, const Tensor& grad,
                             Tensor& slot1, Tensor& slot2) = 0;
+  // The same update for every parameter of a group, each clamped to its own max_abs (> 0),
+  // and every gradient zeroed in the same pass (Optimizer::step). The default calls
+  // apply_update and fill per parameter; a backend overrides it with one pass / launch.
+  struct UpdateTarget {
+    Tensor* param;
+    Tensor* grad;
+    Tensor* slot1;  // point to undefined tensors for rules that need no state
+    Tensor* slot2;
+    double max_abs;
+  };
+  virtual void apply_updates(const UpdateRule& rule, const std::vector<UpdateTarget>& group);
 
   // ---- threads ----
   virtual void set_threads(int n) = 0;

@@ -51,6 +51,15 @@ void check_elem_grad_operands(const ElemCall& c, int input, const Tensor& a, con
                "'s adjoint reads its output y");
 }
 
+void Backend::apply_updates(const UpdateRule& rule, const std::vector<UpdateTarget>& group) {
+  UpdateRule r = rule;
+  for (const UpdateTarget& u : group) {
+    r.max_abs = u.max_abs;
+    apply_update(r, *u.param, *u.grad, *u.slot1, *u.slot2);
+    fill(*u.grad, 0.0);
+  }
+}
+
 namespace {
 std::string& cuda_unavailable_reason() {
   static std::string why;

@@ -2,6 +2,7 @@
 #include "rnnlab/optim.h"
 
 #include <cmath>
+#include <vector>
 
 namespace rnnlab {
 
@@ -35,16 +36,18 @@ double Optimizer::step(ParameterStore& params) {
                 ": training diverged; lower the learning rate or clip gradients");
   UpdateRule r = rule_;
   r.grad_scale = (clip_ > 0.0 && norm > clip_) ? clip_ / norm : 1.0;
+  // Every parameter with a gradient is one group: one pass (apply_updates) updates it and
+  // zeroes its gradient, which was ParameterStore::zero_grad's separate pass.
+  std::vector<Backend::UpdateTarget> group;
   for (auto& p : params.all()) {
     if (!p->grad.defined()) continue;
     if (r.kind != UpdateRule::Kind::sgd && !p->slot1.defined())
       p->slot1 = zeros(p->value.shape(), p->value.dtype(), p->value.device());
     if (r.kind == UpdateRule::Kind::adam && !p->slot2.defined())
       p->slot2 = zeros(p->value.shape(), p->value.dtype(), p->value.device());
-    r.max_abs = p->max_abs;
-    be.apply_update(r, p->value, p->grad, p->slot1, p->slot2);
+    group.push_back({&p->value, &p->grad, &p->slot1, &p->slot2, p->max_abs});
   }
-  params.zero_grad();
+  be.apply_updates(r, group);
   ++rule_.step;
   return norm;
 }

@@ -73,6 +73,7 @@ class CpuBackend final : public Backend {
   void dropout_mask(double p, uint64_t seed, Tensor& mask) override;
   void apply_update(const UpdateRule& rule, Tensor& param, const Tensor& grad, Tensor& slot1,
                     Tensor& slot2) override;
+  void apply_updates(const UpdateRule& rule, const std::vector<UpdateTarget>& group) override;
 
   void set_threads(int n) override;
   int threads() const override { return threads_; }

@@ -1,5 +1,7 @@
 // CPU backend: dropout masks (counter-based) and optimizer updates.
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/cpu_dispatch.h"
@@ -70,6 +72,20 @@ RNNLAB_SIMD_CLONES void update_loop(UpdateRule::Kind kind, const Coeffs& c, T* _
   }
 }
 
+Coeffs coeffs(const UpdateRule& r) {
+  const double t = static_cast<double>(r.step);
+  return {r.lr, r.grad_scale, r.weight_decay, r.beta1, r.beta2, r.eps, r.momentum, r.rho,
+          r.lr / (1.0 - std::pow(r.beta1, t)), 1.0 / std::sqrt(1.0 - std::pow(r.beta2, t)),
+          r.max_abs};
+}
+
+// apply_updates' unit of work: elements [begin, end) of one parameter of the group.
+struct Piece {
+  std::size_t target;
+  int64_t begin, end;
+};
+constexpr int64_t kPiece = 2048;  // small enough that the zeroing finds the gradient in L1
+
 }  // namespace
 
 // g = grad_scale * grad + weight_decay * w, then
@@ -82,10 +98,7 @@ void CpuBackend::apply_update(const UpdateRule& r, Tensor& param, const Tensor& 
                               Tensor& slot1, Tensor& slot2) {
   if (r.kind != UpdateRule::Kind::sgd) RNNLAB_CHECK(slot1.defined(), "optimizer state missing");
   if (r.kind == UpdateRule::Kind::adam) RNNLAB_CHECK(slot2.defined(), "adam state missing");
-  const double t = static_cast<double>(r.step);
-  Coeffs c{r.lr, r.grad_scale, r.weight_decay, r.beta1, r.beta2, r.eps, r.momentum, r.rho,
-           r.lr / (1.0 - std::pow(r.beta1, t)), 1.0 / std::sqrt(1.0 - std::pow(r.beta2, t)),
-           r.max_abs};
+  Coeffs c = coeffs(r);
   dispatch_float(param.dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* w = param.data<T>();
@@ -94,6 +107,45 @@ void CpuBackend::apply_update(const UpdateRule& r, Tensor& param, const Tensor& 
     T* s2 = slot2.defined() ? slot2.data<T>() : nullptr;
     cpu_parallel_for(param.numel(), kGrain, [&](int64_t b, int64_t e) {
       update_loop<T>(r.kind, c, w + b, g + b, s1 ? s1 + b : nullptr, s2 ? s2 + b : nullptr, e - b);
+    });
+  });
+}
+
+// The whole group in one parallel loop over pieces of kPiece elements: each piece is updated
+// with apply_update's loop (the same bits) and its gradient zeroed while still in cache.
+void CpuBackend::apply_updates(const UpdateRule& r, const std::vector<UpdateTarget>& group) {
+  std::vector<Piece> pieces;
+  for (std::size_t k = 0; k < group.size(); ++k) {
+    const UpdateTarget& u = group[k];
+    if (r.kind != UpdateRule::Kind::sgd)
+      RNNLAB_CHECK(u.slot1->defined(), "optimizer state missing");
+    if (r.kind == UpdateRule::Kind::adam) RNNLAB_CHECK(u.slot2->defined(), "adam state missing");
+    RNNLAB_CHECK(u.grad->numel() == u.param->numel() && u.grad->dtype() == u.param->dtype(),
+                 "apply_updates: gradient ", shape_str(u.grad->shape()),
+                 " for a parameter of shape ", shape_str(u.param->shape()));
+    for (int64_t b = 0; b < u.param->numel(); b += kPiece)
+      pieces.push_back({k, b, std::min(u.param->numel(), b + kPiece)});
+  }
+  if (pieces.empty()) return;
+  const DType dt = group.front().param->dtype();
+  for (const UpdateTarget& u : group)
+    RNNLAB_CHECK(u.param->dtype() == dt, "apply_updates: one dtype per group");
+  Coeffs c = coeffs(r);
+  dispatch_float(dt, [&](auto tag) {
+    using T = decltype(tag);
+    cpu_parallel_for(static_cast<int64_t>(pieces.size()), std::max<int64_t>(1, kGrain / kPiece),
+                     [&](int64_t p0, int64_t p1) {
+      Coeffs ck = c;
+      for (int64_t p = p0; p < p1; ++p) {
+        const Piece& pc = pieces[static_cast<std::size_t>(p)];
+        const UpdateTarget& u = group[pc.target];
+        ck.max_abs = u.max_abs;
+        T* g = u.grad->data<T>() + pc.begin;
+        T* s1 = u.slot1->defined() ? u.slot1->data<T>() + pc.begin : nullptr;
+        T* s2 = u.slot2->defined() ? u.slot2->data<T>() + pc.begin : nullptr;
+        update_loop<T>(r.kind, ck, u.param->data<T>() + pc.begin, g, s1, s2, pc.end - pc.begin);
+        std::fill(g, g + (pc.end - pc.begin), T(0));
+      }
     });
   });
 }

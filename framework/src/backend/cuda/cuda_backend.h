@@ -11,7 +11,7 @@
 //   cuda_reduce.cu        reduce_acc, sum_squares, all_finite, gather/scatter, argmax
 //   cuda_loss.cu          softmax_xent, bce_logits and their gradients, scalar_broadcast_acc,
 //                         the fused losses (mse_with_grad, softmax_xent_with_grad), scale_by
-//   cuda_random_optim.cu  dropout_mask (the CPU's counter-based hash), apply_update
+//   cuda_random_optim.cu  dropout_mask (the CPU's counter-based hash), apply_update(s)
 //
 // Host <-> device copies happen only in upload() and download() (and the few kernels whose
 // result is a host value: sum_squares, all_finite, and the id/label range checks, which read
@@ -83,6 +83,7 @@ class CudaBackend final : public Backend {
   void dropout_mask(double p, uint64_t seed, Tensor& mask) override;
   void apply_update(const UpdateRule& rule, Tensor& param, const Tensor& grad, Tensor& slot1,
                     Tensor& slot2) override;
+  void apply_updates(const UpdateRule& rule, const std::vector<UpdateTarget>& group) override;
 
   // Host threads do not matter here; the count is kept for the interface only.
   void set_threads(int n) override;
