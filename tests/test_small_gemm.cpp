@@ -1,7 +1,8 @@
 // The small-M GEMM on a packed weight (PackedWeight, cpu_small_gemm.cpp) against a plain triple
-// loop accumulated in double: M = 1..33 (the kernel's row blocks and the cblas fallback above
-// 16), N around the 16-column panel (tails), odd K, alpha/beta as the cells use them (1/1,
-// 1/0) and others, leading dimensions wider than the rows, B and Bᵀ; 1 and 2 threads.
+// loop accumulated in double: M = 1..33 (the kernel's row blocks; with AVX2 the cblas fallback
+// above 16), N around the 16-column panel (tails), odd K, alpha/beta as the cells use them (1/1,
+// 1/0) and others, leading dimensions wider than the rows, B and Bᵀ; 1 and 2 threads; the
+// AVX2 kernel and, where the CPU has it, the AVX-512 one.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -9,6 +10,7 @@
 #include <random>
 #include <vector>
 
+#include "backend/cpu/cpu_small_gemm.h"
 #include "rnnlab/backend.h"
 #include "rnnlab/cpu_kernels.h"
 
@@ -65,41 +67,60 @@ struct Threads {
   int old;
 };
 
+// Runs f once per kernel this CPU has (AVX2, and AVX-512 where present), then restores it.
+template <typename F>
+void each_isa(F&& f) {
+  const small_gemm::Isa best = small_gemm::isa();
+  for (small_gemm::Isa isa : {small_gemm::Isa::avx2, small_gemm::Isa::avx512}) {
+    small_gemm::set_isa(isa);
+    if (small_gemm::isa() != isa) continue;  // not on this CPU
+    INFO("isa " << static_cast<int>(isa));
+    f();
+  }
+  small_gemm::set_isa(best);
+}
+
 }  // namespace
 
 TEST_SUITE_BEGIN("unit");  // ctest label (tests/README.md: labels)
 
 TEST_CASE("small gemm matches the triple loop for M 1 to 33") {
-  for (int threads : {1, 2}) {
-    Threads th(threads);
-    for (int64_t m = 1; m <= 33; ++m)
-      for (bool tb : {false, true}) {
-        check(m, 37, 29, tb, 1.0f, 1.0f, 0);
-        check(m, 64, 33, tb, 1.0f, 0.0f, 3);
-      }
-  }
+  each_isa([] {
+    for (int threads : {1, 2}) {
+      Threads th(threads);
+      for (int64_t m = 1; m <= 33; ++m)
+        for (bool tb : {false, true}) {
+          check(m, 37, 29, tb, 1.0f, 1.0f, 0);
+          check(m, 64, 33, tb, 1.0f, 0.0f, 3);
+        }
+    }
+  });
 }
 
 TEST_CASE("small gemm tails alpha beta and leading dimensions") {
   Threads th(2);
-  for (int64_t n : {1, 7, 8, 9, 15, 16, 17, 31, 33, 100})
-    for (int64_t k : {1, 2, 3, 17, 64})
-      for (bool tb : {false, true})
-        for (int64_t pad : {0, 5}) {
-          check(8, n, k, tb, 1.0f, 1.0f, pad);
-          check(5, n, k, tb, 0.5f, -2.0f, pad);
-          check(3, n, k, tb, -1.0f, 0.0f, pad);
-        }
+  each_isa([] {
+    for (int64_t n : {1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 48, 100})
+      for (int64_t k : {1, 2, 3, 17, 64})
+        for (bool tb : {false, true})
+          for (int64_t pad : {0, 5}) {
+            CHECK(check(8, n, k, tb, 1.0f, 1.0f, pad));
+            check(5, n, k, tb, 0.5f, -2.0f, pad);
+            check(3, n, k, tb, -1.0f, 0.0f, pad);
+          }
+  });
 }
 
 TEST_CASE("small gemm at the cells' shapes") {
-  for (int threads : {1, 2}) {
-    Threads th(threads);
-    check(8, 1024, 256, false, 1.0f, 1.0f, 0);  // long: h W_h, LSTM
-    check(8, 256, 1024, true, 1.0f, 1.0f, 0);   // long: dG W_hᵀ
-    check(32, 1536, 512, false, 1.0f, 1.0f, 0);  // char LM, GRU
-    check(16, 512, 128, true, 1.0f, 1.0f, 256);  // digits, strided like the packed states
-  }
+  each_isa([] {
+    for (int threads : {1, 2}) {
+      Threads th(threads);
+      check(8, 1024, 256, false, 1.0f, 1.0f, 0);   // long: h W_h, LSTM
+      check(8, 256, 1024, true, 1.0f, 1.0f, 0);    // long: dG W_hᵀ
+      check(32, 1536, 512, false, 1.0f, 1.0f, 0);  // char LM, GRU
+      check(16, 512, 128, true, 1.0f, 1.0f, 256);  // digits, strided like the packed states
+    }
+  });
 }
 
 TEST_CASE("small gemm beta zero ignores NaN in C") {
