@@ -294,6 +294,55 @@ TEST_CASE("row sums: fold_row joins the terms in its documented lane order") {
   }
 }
 
+// layer_norm outside a trace is one op (Backend::layer_norm); inside a traced step it is
+// composed of ops for the step compiler. Both give the same values and gradients, and the
+// fused op's gain and bias gradients do not depend on the thread count.
+TEST_CASE("layer_norm: the fused op equals layer_norm written as ops, on 1 and 2 threads") {
+  // 70 rows cross the backward's 32-row blocks; H = 37 leaves a tail after the 8 lanes.
+  const Tensor x = rand_tensor({2, 35, 37}, 41, -3.0, 3.0), g = rand_tensor({37}, 42),
+               b = rand_tensor({37}, 43), w = rand_tensor({2, 35, 37}, 44);
+  const double eps = 1e-4;
+  struct Result { std::vector<double> y, dx, dg, db; };
+  auto run = [&](bool composed, DType dt) {
+    Tape t;
+    Var vx = t.leaf(to_dtype(x, dt)), vg = t.leaf(to_dtype(g, dt)), vb = t.leaf(to_dtype(b, dt));
+    Var y;
+    if (composed) {
+      const Var c = sub(vx, mean_last(vx));
+      const Var var = add(mean_last(square(c)), t.constant(full({1}, dt, eps)));
+      y = add(mul(mul(c, rsqrt(var)), vg), vb);
+    } else {
+      y = layer_norm(vx, vg, vb, eps);
+    }
+    t.backward(sum(mul(y, t.constant(to_dtype(w, dt)))));
+    return Result{to_vector<double>(y.value()), to_vector<double>(t.grad(vx)),
+                  to_vector<double>(t.grad(vg)), to_vector<double>(t.grad(vb))};
+  };
+  auto close = [](const std::vector<double>& a, const std::vector<double>& e, double tol) {
+    REQUIRE(a.size() == e.size());
+    double worst = 0;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      worst = std::max(worst, std::abs(a[i] - e[i]) / (1.0 + std::abs(e[i])));
+    return worst <= tol;
+  };
+  const Result fused = run(false, DType::f64), ops = run(true, DType::f64);
+  CHECK(close(fused.y, ops.y, 1e-14));
+  CHECK(close(fused.dx, ops.dx, 1e-12));
+  CHECK(close(fused.dg, ops.dg, 1e-12));
+  CHECK(close(fused.db, ops.db, 1e-12));
+  Backend& cpu = backend_for(Device::cpu);
+  const int old = cpu.threads();
+  cpu.set_threads(1);
+  const Result one = run(false, DType::f32);
+  cpu.set_threads(2);
+  const Result two = run(false, DType::f32);
+  cpu.set_threads(old);
+  CHECK(one.y == two.y);
+  CHECK(one.dx == two.dx);
+  CHECK(one.dg == two.dg);
+  CHECK(one.db == two.db);
+}
+
 TEST_CASE("gradcheck: sum_last, mean_last, max_last and layer_norm are gradient-checked and equal the written-out maths") {
   check("sum_last [T,B,H]", [](Tape&, const std::vector<Var>& v) { return weighted(sum_last(v[0])); },
         {rand_tensor({2, 3, 5}, 21)});

@@ -102,6 +102,19 @@ class Backend {
   //   dx[r, j] += G(g[r], x[r, j], y[r], s) at every j, or (a `first` reduction) at its pick
   virtual void reduce_last_grad_acc(ReduceOp op, const Tensor& g, const Tensor& x,
                                     const Tensor& y, Tensor& dx) = 0;
+  // Layer normalisation over the last axis, x viewed as [rows, n], gain and bias [n] (bias
+  // may be undefined: none), mean and rstd [rows] written for the backward:
+  //   μ = mean_last(x), rstd = rsqrt(mean_last((x - μ)²) + eps), y = (x - μ) rstd ⊙ gain + bias
+  // (op_table::fold_row's order: the values of layer_norm composed of ops)
+  virtual void layer_norm(const Tensor& x, const Tensor& gain, const Tensor& bias, double eps,
+                          Tensor& y, Tensor& mean, Tensor& rstd) = 0;
+  //   with x̂ = (x - μ) rstd and ĝ = dy ⊙ gain:  dx = rstd (ĝ - mean_last(ĝ) - x̂ ⊙
+  //   mean_last(ĝ ⊙ x̂)) (assigned when assign_dx, else added);  dgain += Σ_rows dy ⊙ x̂,
+  //   dbias += Σ_rows dy, in an order that does not depend on the thread count; a null
+  //   output is not computed
+  virtual void layer_norm_grad(const Tensor& dy, const Tensor& x, const Tensor& gain,
+                               const Tensor& mean, const Tensor& rstd, Tensor* dx,
+                               bool assign_dx, Tensor* dgain, Tensor* dbias) = 0;
   // y = alpha * x + beta * y
   virtual void axpby(double alpha, const Tensor& x, double beta, Tensor& y) = 0;
   // out = m * a + (1 - m) * b, m of shape prefix of a's (one 0/1 value per row).

@@ -14,8 +14,10 @@
 // (backend.h: a trailing 1 is a "prefix" broadcast), as numpy's keepdims does. Each reduction
 // is one entry of op_table.h (its maths, adjoint and the order of its sums, the same on every
 // device): the step compiler fuses it into an elementwise region as one instruction over the
-// row (no GEMM), so a layer-normalised step costs no extra level. layer_norm is composed of
-// them and of elementwise ops.
+// row (no GEMM), so a layer-normalised step costs no extra level. Inside a traced step
+// layer_norm is composed of them and of elementwise ops (so the compiler fuses it); elsewhere
+// (e.g. over a whole sequence's input projection) it is one op, Backend::layer_norm: one pass
+// per row forward and one backward, the same values.
 #pragma once
 
 #include "rnnlab/autodiff.h"

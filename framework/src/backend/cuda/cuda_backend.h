@@ -56,6 +56,11 @@ class CudaBackend final : public Backend {
   void reduce_last(ReduceOp op, const Tensor& x, Tensor& y) override;
   void reduce_last_grad_acc(ReduceOp op, const Tensor& g, const Tensor& x, const Tensor& y,
                             Tensor& dx) override;
+  void layer_norm(const Tensor& x, const Tensor& gain, const Tensor& bias, double eps, Tensor& y,
+                  Tensor& mean, Tensor& rstd) override;
+  void layer_norm_grad(const Tensor& dy, const Tensor& x, const Tensor& gain, const Tensor& mean,
+                       const Tensor& rstd, Tensor* dx, bool assign_dx, Tensor* dgain,
+                       Tensor* dbias) override;
   void axpby(double alpha, const Tensor& x, double beta, Tensor& y) override;
   void mask_blend(const Tensor& m, const Tensor& a, const Tensor& b, Tensor& out) override;
 
