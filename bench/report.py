@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """Merge rnnlab_bench and torch_bench JSON into one table (used by run.sh).
 
-report.py RNNLAB_JSON TORCH_JSON [--composed RNNLAB_COMPOSED_JSON] [--write results.md]
-          [--title TEXT] [--baseline CELL=TORCHCELL]...
+report.py RNNLAB_JSON TORCH_JSON [--composed RNNLAB_COMPOSED_JSON] [--onednn ONEDNN_JSON]
+          [--write results.md] [--title TEXT] [--baseline CELL=TORCHCELL]...
 --baseline qrnn=lstm compares rnnlab's qrnn rows with torch's lstm at the same shape (a cell
 torch has no layer for); the cell column then reads 'qrnn/lstm'.
 Columns: shape, cell, rnnlab ms (median), torch ms (median), ratio rnnlab/torch, floor ms
-(the step's GEMMs alone), rnnlab/floor; with --composed also the rnnlab composed path.
+(the step's GEMMs alone), rnnlab/floor; with --composed also the rnnlab composed path; with
+--onednn also oneDNN's RNN primitives (onednn_bench) and rnnlab/oneDNN.
 """
 import argparse
 import json
@@ -44,21 +45,24 @@ def main():
     ap.add_argument("rnnlab")
     ap.add_argument("torch")
     ap.add_argument("--composed")
+    ap.add_argument("--onednn")
     ap.add_argument("--write")
     ap.add_argument("--title", default="")
     ap.add_argument("--baseline", action="append", default=[], metavar="CELL=TORCHCELL")
     a = ap.parse_args()
     base = dict(b.split("=", 1) for b in a.baseline)
-    ours, theirs, comp = load(a.rnnlab), load(a.torch), load(a.composed)
-    oi, ti, ci = index(ours), index(theirs), index(comp)
+    ours, theirs, comp, dnn = load(a.rnnlab), load(a.torch), load(a.composed), load(a.onednn)
+    oi, ti, ci, di = index(ours), index(theirs), index(comp), index(dnn)
 
     rows = []
     for key, r in oi.items():
         t = ti.get((key[0], base.get(key[1], key[1])))
         c = ci.get(key)
+        d = di.get(key)
         label = key[1] + ("/" + base[key[1]] if key[1] in base else "")
         rows.append({
-            "shape": key[0], "cell": label, "r": r, "t": t, "c": c,
+            "shape": key[0], "cell": label, "r": r, "t": t, "c": c, "d": d,
+            "vs_onednn": ratio(r["median_ms"], d["median_ms"] if d else None),
             "ratio": ratio(r["median_ms"], t["median_ms"] if t else None),
             "floor": r.get("floor_ms"),
             "over_floor": ratio(r["median_ms"], r.get("floor_ms")),
@@ -70,6 +74,8 @@ def main():
            f"{'floor ms':>9s} {'/floor':>7s}"
     if comp:
         head += f" {'composed':>10s} {'comp/fused':>10s}"
+    if dnn:
+        head += f" {'oneDNN ms':>10s} {'/oneDNN':>8s}"
     print(head)
     for w in rows:
         line = (f"{w['shape']:15s} {w['cell']:10s} {w['r']['median_ms']:10.3f} "
@@ -78,6 +84,9 @@ def main():
         if comp:
             line += (f" {fmt(w['c']['median_ms'] if w['c'] else None, '10.3f')}"
                      f" {fmt(w['fused_gain'], '10.2f')}")
+        if dnn:
+            line += (f" {fmt(w['d']['median_ms'] if w['d'] else None, '10.3f')}"
+                     f" {fmt(w['vs_onednn'], '8.2f')}")
         print(line)
     rates = ", ".join(f"{q['shape']} {q['gflops']:.0f}" for q in ours.get("sgemm_gflops", []))
     if rates:
@@ -91,6 +100,8 @@ def main():
                 "rnnlab/floor"]
         if comp:
             cols += ["rnnlab composed ms", "composed/fused"]
+        if dnn:
+            cols += ["oneDNN ms", "rnnlab/oneDNN"]
         md.append("| " + " | ".join(cols) + " |")
         md.append("|" + "---|" * len(cols))
         for w in rows:
@@ -98,6 +109,8 @@ def main():
                      fmt(w["floor"]), fmt(w["over_floor"])]
             if comp:
                 cells += [ms_cell(w["c"]), fmt(w["fused_gain"])]
+            if dnn:
+                cells += [ms_cell(w["d"]), fmt(w["vs_onednn"])]
             md.append("| " + " | ".join(cells) + " |")
         md.append("")
         md.append("ms = median (min) per training step. floor = the step's GEMMs alone, each "

@@ -3,12 +3,14 @@
 # machine has 2 cores) with the same environment, and prints one table.
 #
 # usage: bench/run.sh [--build DIR] [--threads N] [--reps N] [--cells a,b] [--shapes a,b]
-#                     [--composed] [--write] [--no-torch] [--nice N]
+#                     [--composed] [--onednn] [--write] [--no-torch] [--nice N]
 #   --build DIR   build tree holding bench/rnnlab_bench (default: $RNNLAB_BUILD_DIR, else
 #                 <repo>/build)
 #   --threads N   threads for both sides (default 2): rnnlab --threads N (OpenBLAS + TBB) and
 #                 RNNLAB_THREADS=N; torch.set_num_threads(N)
 #   --composed    also time rnnlab with the fused kernels off (extra columns)
+#   --onednn      also time oneDNN's RNN primitives (bench/onednn_bench, built where
+#                 libdnnl-dev is installed; elman, lstm, gru only): extra columns
 #   --write       also write the table as markdown to bench/results.md
 #   --nice N      run each side in its own session whose autogroup gets nice N, under
 #                 `nice -n N` (e.g. -15; needs root): on a shared machine other jobs then disturb
@@ -29,6 +31,7 @@ reps=()
 cells=elman,lstm,gru
 shapes=big,digits
 composed=0
+onednn=0
 write=0
 torch=1
 nice_prefix=()
@@ -43,13 +46,14 @@ while [[ $# -gt 0 ]]; do
     --cells) cells=$2; shift 2 ;;
     --shapes) shapes=$2; shift 2 ;;
     --composed) composed=1; shift ;;
+    --onednn) onednn=1; shift ;;
     --write) write=1; shift ;;
     --no-torch) torch=0; shift ;;
     --nice)
       nice_prefix=(setsid -w bash -c 'echo "$0" > /proc/self/autogroup 2> /dev/null; exec nice -n "$0" "$@"' "$2")
       nice_label="nice $2"
       shift 2 ;;
-    -h|--help) sed -n '2,23p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "run.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
@@ -114,6 +118,15 @@ if [[ $composed == 1 ]]; then
   echo "rnnlab (composed) ..." >&2
   measured composed "${run_env[@]}" "$bench" "${common[@]}" --composed --no-floor > "$tmp/composed.json"
   args+=(--composed "$tmp/composed.json")
+fi
+if [[ $onednn == 1 ]]; then
+  if [[ ! -x $build/bench/onednn_bench ]]; then
+    echo "run.sh: $build/bench/onednn_bench not found (install libdnnl-dev, then build it)" >&2
+    exit 2
+  fi
+  echo "oneDNN ..." >&2
+  measured onednn "${run_env[@]}" "$build/bench/onednn_bench" "${common[@]}" > "$tmp/onednn.json"
+  args+=(--onednn "$tmp/onednn.json")
 fi
 if [[ $write == 1 ]]; then
   cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)

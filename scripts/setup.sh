@@ -12,6 +12,7 @@ PACKAGES=(
   libboost-dev libboost-program-options-dev        # Spirit X3, Program_options
   libxtensor-dev libxsimd-dev                      # tensors
   libopenblas-dev                                  # cblas
+  libdnnl-dev                                      # bench/onednn_bench (the reference)
   libtbb-dev                                       # oneTBB
   libhdf5-dev hdf5-tools zlib1g-dev                # run files, gzip data
   doctest-dev                                      # tests
