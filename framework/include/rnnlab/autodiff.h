@@ -2,8 +2,10 @@
 //
 // Every op appends one Node to `Tape::nodes_` (so the vector is in topological order by
 // construction). `backward(loss)` seeds dloss = 1 and walks the vector ONCE from the end to
-// the start, calling each node's backward function, which ADDS into the gradients of its
-// inputs. There is no recursion anywhere: a T=1000 unrolled sequence is just a longer vector.
+// the start, calling each node's backward function, which adds its contribution to the
+// gradients of its inputs: the first contribution to a gradient may be written in place of a
+// zero-filled buffer (BackwardContext::grad_in_whole, accumulate), later ones add. There is no
+// recursion anywhere: a T=1000 unrolled sequence is just a longer vector.
 //
 // Needs-grad pruning: a node requires grad iff one of its inputs does (parameters and leaves
 // created with requires_grad do). Nodes that do not require grad keep no backward function and
