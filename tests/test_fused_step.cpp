@@ -9,9 +9,11 @@
 #include "rnnlab/gradcheck.h"
 #include "rnnlab/ops.h"
 #include "rnnlab/optim.h"
+#include "gradcheck_util.h"
 #include "test_util.h"
 
 using namespace rnnlab;
+using rnnlab::test::check_gradient;
 using rnnlab::test::rand_tensor;
 
 TEST_SUITE_BEGIN("gradcheck");
@@ -28,13 +30,6 @@ double rel_diff(const Tensor& a, const Tensor& b) {
   for (std::size_t i = 0; i < x.size(); ++i)
     m = std::max(m, std::abs(x[i] - y[i]) / std::max(1.0, std::abs(y[i])));
   return m;
-}
-
-void check(const char* what, const LossFn& f, const std::vector<Tensor>& inputs) {
-  GradCheckResult res = gradcheck(f, inputs);
-  INFO(what << ": max error " << res.max_error << " at " << res.worst);
-  CHECK(res.checked > 0);
-  CHECK(res.passed);
 }
 
 }  // namespace
@@ -88,15 +83,15 @@ TEST_CASE("fused softmax cross-entropy: the old softmax_xent + softmax_xent_grad
     CHECK(item(l.value()) == doctest::Approx(mean_rows).epsilon(dt == DType::f64 ? 1e-14 : 1e-6));
   }
   std::vector<int32_t> some{1, -1, 0, 2};
-  check("softmax_cross_entropy with unscored rows, scaled",
+  check_gradient("softmax_cross_entropy with unscored rows, scaled",
         [&](Tape& t, const std::vector<Var>& v) {
     return scale(softmax_cross_entropy(v[0], t.constant(from_vector(some, {4}))), 2.5);
   }, {rand_tensor({4, 3}, 5, -3, 3)});
-  check("softmax_cross_entropy twice on one input", [&](Tape& t, const std::vector<Var>& v) {
+  check_gradient("softmax_cross_entropy twice on one input", [&](Tape& t, const std::vector<Var>& v) {
     Var y = t.constant(from_vector(some, {4}));
     return add(softmax_cross_entropy(v[0], y), softmax_cross_entropy(square(v[0]), y));
   }, {rand_tensor({4, 3}, 6, -2, 2)});
-  check("mse into a value that already has a gradient", [](Tape&, const std::vector<Var>& v) {
+  check_gradient("mse into a value that already has a gradient", [](Tape&, const std::vector<Var>& v) {
     return add(mse(v[0], v[1]), sum(mul(v[0], v[0])));
   }, {rand_tensor({3, 4}, 7), rand_tensor({3, 4}, 8)});
 }
@@ -104,18 +99,18 @@ TEST_CASE("fused softmax cross-entropy: the old softmax_xent + softmax_xent_grad
 TEST_CASE("gradients written whole on first use still accumulate for a value used twice") {
   // Each op's first contribution assigns (no zero-filled slot); the second one must add.
   Tensor a = rand_tensor({3, 4}, 10), w = rand_tensor({4, 4}, 11), b = rand_tensor({4}, 12);
-  check("matmul(x, x) and matmul of a reused weight", [](Tape&, const std::vector<Var>& v) {
+  check_gradient("matmul(x, x) and matmul of a reused weight", [](Tape&, const std::vector<Var>& v) {
     Var y = add(matmul(v[0], v[1]), matmul(tanh(matmul(v[0], v[1])), v[1], false, true));
     return sum(mul(y, y));
   }, {a, w});
-  check("linear with its input and weight reused", [](Tape&, const std::vector<Var>& v) {
+  check_gradient("linear with its input and weight reused", [](Tape&, const std::vector<Var>& v) {
     Var h = linear(v[0], v[1], v[2]);
     return sum(mul(linear(h, v[1], v[2]), h));
   }, {a, w, b});
-  check("elementwise with the same input twice", [](Tape&, const std::vector<Var>& v) {
+  check_gradient("elementwise with the same input twice", [](Tape&, const std::vector<Var>& v) {
     return sum(mul(mul(v[0], v[0]), sub(v[0], v[0])));
   }, {rand_tensor({5}, 13)});
-  check("concat, stack and reshape of one value", [](Tape&, const std::vector<Var>& v) {
+  check_gradient("concat, stack and reshape of one value", [](Tape&, const std::vector<Var>& v) {
     Var c = concat({v[0], v[0], tanh(v[0])}, 1);
     Var s = stack({v[0], v[0]});
     Var r = reshape(v[0], {12});

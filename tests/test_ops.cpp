@@ -8,9 +8,11 @@
 #include "rnnlab/op_table.h"
 #include "rnnlab/ops.h"
 #include "rnnlab/ops_norm.h"
+#include "gradcheck_util.h"
 #include "test_util.h"
 
 using namespace rnnlab;
+using rnnlab::test::check_gradient;
 using rnnlab::test::rand_tensor;
 
 namespace {
@@ -19,13 +21,6 @@ namespace {
 Var weighted(const Var& y, uint64_t seed = 99) {
   Var r = y.tape().constant(rand_tensor(y.shape(), seed));
   return sum(mul(y, r));
-}
-
-void check(const char* what, const LossFn& f, const std::vector<Tensor>& inputs) {
-  GradCheckResult res = gradcheck(f, inputs);
-  INFO(what << ": max error " << res.max_error << " at " << res.worst);
-  CHECK(res.checked > 0);
-  CHECK(res.passed);
 }
 
 }  // namespace
@@ -37,19 +32,19 @@ TEST_CASE("gradcheck: matmul in all four transpose modes and with a [T,B,K] left
     for (int tb = 0; tb < 2; ++tb) {
       Shape a = ta ? Shape{4, 3} : Shape{3, 4};
       Shape b = tb ? Shape{5, 4} : Shape{4, 5};
-      check("matmul", [&](Tape&, const std::vector<Var>& v) {
+      check_gradient("matmul", [&](Tape&, const std::vector<Var>& v) {
         return weighted(matmul(v[0], v[1], ta, tb));
       }, {rand_tensor(a, 1), rand_tensor(b, 2)});
     }
-  check("matmul 3-D", [](Tape&, const std::vector<Var>& v) { return weighted(matmul(v[0], v[1])); },
+  check_gradient("matmul 3-D", [](Tape&, const std::vector<Var>& v) { return weighted(matmul(v[0], v[1])); },
         {rand_tensor({2, 3, 4}, 3), rand_tensor({4, 5}, 4)});
 }
 
 TEST_CASE("gradcheck: linear (bias folded into the GEMM) equals matmul + add") {
-  check("linear 2-D", [](Tape&, const std::vector<Var>& v) {
+  check_gradient("linear 2-D", [](Tape&, const std::vector<Var>& v) {
     return weighted(linear(v[0], v[1], v[2]));
   }, {rand_tensor({3, 4}, 70), rand_tensor({4, 5}, 71), rand_tensor({5}, 72)});
-  check("linear 3-D", [](Tape&, const std::vector<Var>& v) {
+  check_gradient("linear 3-D", [](Tape&, const std::vector<Var>& v) {
     return weighted(linear(v[0], v[1], v[2]));
   }, {rand_tensor({2, 3, 4}, 73), rand_tensor({4, 5}, 74), rand_tensor({5}, 75)});
   Tape t;
@@ -63,57 +58,57 @@ TEST_CASE("gradcheck: linear (bias folded into the GEMM) equals matmul + add") {
 TEST_CASE("gradcheck: add, sub, mul with same-shape, suffix and prefix broadcasting") {
   const std::vector<Shape> bshapes{{3, 4}, {4}, {1, 4}, {3, 1}};
   for (const Shape& bs : bshapes) {
-    check("add", [](Tape&, const std::vector<Var>& v) { return weighted(add(v[0], v[1])); },
+    check_gradient("add", [](Tape&, const std::vector<Var>& v) { return weighted(add(v[0], v[1])); },
           {rand_tensor({3, 4}, 5), rand_tensor(bs, 6)});
-    check("add (broadcast first)",
+    check_gradient("add (broadcast first)",
           [](Tape&, const std::vector<Var>& v) { return weighted(add(v[1], v[0])); },
           {rand_tensor({3, 4}, 5), rand_tensor(bs, 6)});
-    check("sub", [](Tape&, const std::vector<Var>& v) { return weighted(sub(v[0], v[1])); },
+    check_gradient("sub", [](Tape&, const std::vector<Var>& v) { return weighted(sub(v[0], v[1])); },
           {rand_tensor({3, 4}, 7), rand_tensor(bs, 8)});
-    check("mul", [](Tape&, const std::vector<Var>& v) { return weighted(mul(v[0], v[1])); },
+    check_gradient("mul", [](Tape&, const std::vector<Var>& v) { return weighted(mul(v[0], v[1])); },
           {rand_tensor({3, 4}, 9), rand_tensor(bs, 10)});
   }
-  check("mul 3-D prefix", [](Tape&, const std::vector<Var>& v) { return weighted(mul(v[0], v[1])); },
+  check_gradient("mul 3-D prefix", [](Tape&, const std::vector<Var>& v) { return weighted(mul(v[0], v[1])); },
         {rand_tensor({2, 3, 4}, 11), rand_tensor({2, 3, 1}, 12)});
-  check("x*x (one input used twice)",
+  check_gradient("x*x (one input used twice)",
         [](Tape&, const std::vector<Var>& v) { return weighted(mul(v[0], v[0])); },
         {rand_tensor({3, 4}, 13)});
 }
 
 TEST_CASE("gradcheck: unary ops and scale") {
-  check("sigmoid", [](Tape&, const std::vector<Var>& v) { return weighted(sigmoid(v[0])); },
+  check_gradient("sigmoid", [](Tape&, const std::vector<Var>& v) { return weighted(sigmoid(v[0])); },
         {rand_tensor({3, 5}, 20, -3, 3)});
-  check("tanh", [](Tape&, const std::vector<Var>& v) { return weighted(tanh(v[0])); },
+  check_gradient("tanh", [](Tape&, const std::vector<Var>& v) { return weighted(tanh(v[0])); },
         {rand_tensor({3, 5}, 21, -3, 3)});
   // relu away from its kink at 0
   Tensor x = rand_tensor({3, 5}, 22, 0.1, 1.0);
   std::vector<double> xv = to_vector<double>(x);
   for (std::size_t i = 0; i < xv.size(); i += 2) xv[i] = -xv[i];
-  check("relu", [](Tape&, const std::vector<Var>& v) { return weighted(relu(v[0])); },
+  check_gradient("relu", [](Tape&, const std::vector<Var>& v) { return weighted(relu(v[0])); },
         {from_vector(xv, {3, 5})});
-  check("exp", [](Tape&, const std::vector<Var>& v) { return weighted(exp(v[0])); },
+  check_gradient("exp", [](Tape&, const std::vector<Var>& v) { return weighted(exp(v[0])); },
         {rand_tensor({3, 5}, 23, -2, 2)});
-  check("log", [](Tape&, const std::vector<Var>& v) { return weighted(log(v[0])); },
+  check_gradient("log", [](Tape&, const std::vector<Var>& v) { return weighted(log(v[0])); },
         {rand_tensor({3, 5}, 24, 0.2, 3)});
-  check("square", [](Tape&, const std::vector<Var>& v) { return weighted(square(v[0])); },
+  check_gradient("square", [](Tape&, const std::vector<Var>& v) { return weighted(square(v[0])); },
         {rand_tensor({3, 5}, 25)});
-  check("scale", [](Tape&, const std::vector<Var>& v) { return weighted(scale(v[0], -2.5)); },
+  check_gradient("scale", [](Tape&, const std::vector<Var>& v) { return weighted(scale(v[0], -2.5)); },
         {rand_tensor({3, 5}, 26)});
 }
 
 TEST_CASE("gradcheck: sqrt, rsqrt, abs, log_sigmoid and clamp, and their values") {
-  check("sqrt", [](Tape&, const std::vector<Var>& v) { return weighted(sqrt(v[0])); },
+  check_gradient("sqrt", [](Tape&, const std::vector<Var>& v) { return weighted(sqrt(v[0])); },
         {rand_tensor({3, 5}, 27, 0.2, 3)});
-  check("rsqrt", [](Tape&, const std::vector<Var>& v) { return weighted(rsqrt(v[0])); },
+  check_gradient("rsqrt", [](Tape&, const std::vector<Var>& v) { return weighted(rsqrt(v[0])); },
         {rand_tensor({3, 5}, 28, 0.2, 3)});
   Tensor x = rand_tensor({3, 5}, 29, 0.1, 2.0);  // away from the kinks at 0, -0.5 and 0.75
   std::vector<double> xv = to_vector<double>(x);
   for (std::size_t i = 0; i < xv.size(); i += 2) xv[i] = -xv[i];
   x = from_vector(xv, {3, 5});
-  check("abs", [](Tape&, const std::vector<Var>& v) { return weighted(abs(v[0])); }, {x});
-  check("clamp", [](Tape&, const std::vector<Var>& v) { return weighted(clamp(v[0], -0.5, 0.75)); },
+  check_gradient("abs", [](Tape&, const std::vector<Var>& v) { return weighted(abs(v[0])); }, {x});
+  check_gradient("clamp", [](Tape&, const std::vector<Var>& v) { return weighted(clamp(v[0], -0.5, 0.75)); },
         {x});
-  check("log_sigmoid", [](Tape&, const std::vector<Var>& v) { return weighted(log_sigmoid(v[0])); },
+  check_gradient("log_sigmoid", [](Tape&, const std::vector<Var>& v) { return weighted(log_sigmoid(v[0])); },
         {rand_tensor({3, 5}, 30, -6, 6)});
   Tape t;
   const std::vector<double> in{-100.0, -2.0, -0.5, 0.0, 0.25, 3.0, 100.0};
@@ -135,7 +130,7 @@ TEST_CASE("gradcheck: sqrt, rsqrt, abs, log_sigmoid and clamp, and their values"
 }
 
 TEST_CASE("gradcheck: softplus, and its values where e^x overflows or underflows") {
-  check("softplus", [](Tape&, const std::vector<Var>& v) { return weighted(softplus(v[0])); },
+  check_gradient("softplus", [](Tape&, const std::vector<Var>& v) { return weighted(softplus(v[0])); },
         {rand_tensor({3, 5}, 41, -6, 6)});
   Tape t;
   const std::vector<double> in{-800.0, -100.0, -1.5, 0.0, 2.0, 100.0, 800.0};
@@ -150,11 +145,11 @@ TEST_CASE("gradcheck: softplus, and its values where e^x overflows or underflows
 TEST_CASE("gradcheck: minimum, maximum and div with same-shape, suffix and prefix ([B,1] against [B,H]) broadcasting") {
   for (const Shape& bs : {Shape{3, 4}, Shape{4}, Shape{1, 4}, Shape{3, 1}}) {
     INFO("b " << shape_str(bs));
-    check("minimum", [](Tape&, const std::vector<Var>& v) { return weighted(minimum(v[0], v[1])); },
+    check_gradient("minimum", [](Tape&, const std::vector<Var>& v) { return weighted(minimum(v[0], v[1])); },
           {rand_tensor({3, 4}, 31), rand_tensor(bs, 32)});
-    check("maximum", [](Tape&, const std::vector<Var>& v) { return weighted(maximum(v[0], v[1])); },
+    check_gradient("maximum", [](Tape&, const std::vector<Var>& v) { return weighted(maximum(v[0], v[1])); },
           {rand_tensor({3, 4}, 33), rand_tensor(bs, 34)});
-    check("div", [](Tape&, const std::vector<Var>& v) { return weighted(div(v[0], v[1])); },
+    check_gradient("div", [](Tape&, const std::vector<Var>& v) { return weighted(div(v[0], v[1])); },
           {rand_tensor({3, 4}, 35), rand_tensor(bs, 36, 0.5, 2.0)});
   }
   // Ties go to a: the gradient of minimum(x, x) reaches x once, through a.
@@ -168,50 +163,50 @@ TEST_CASE("gradcheck: minimum, maximum and div with same-shape, suffix and prefi
 
 TEST_CASE("gradcheck: mask_blend passes gradient by row mask") {
   std::vector<double> m{1, 0, 1};
-  check("mask_blend", [&](Tape& t, const std::vector<Var>& v) {
+  check_gradient("mask_blend", [&](Tape& t, const std::vector<Var>& v) {
     Var mask = t.constant(from_vector(m, {3, 1}));
     return weighted(mask_blend(mask, v[0], v[1]));
   }, {rand_tensor({3, 4}, 30), rand_tensor({3, 4}, 31)});
 }
 
 TEST_CASE("gradcheck: reshape, slice on every axis, select, concat, stack") {
-  check("reshape", [](Tape&, const std::vector<Var>& v) { return weighted(reshape(v[0], {6, -1})); },
+  check_gradient("reshape", [](Tape&, const std::vector<Var>& v) { return weighted(reshape(v[0], {6, -1})); },
         {rand_tensor({2, 3, 4}, 40)});
   for (int axis = 0; axis < 3; ++axis)
-    check("slice", [axis](Tape&, const std::vector<Var>& v) {
+    check_gradient("slice", [axis](Tape&, const std::vector<Var>& v) {
       return weighted(slice(v[0], axis, 1, 2));
     }, {rand_tensor({3, 4, 5}, 41)});
-  check("select", [](Tape&, const std::vector<Var>& v) { return weighted(select(v[0], 2)); },
+  check_gradient("select", [](Tape&, const std::vector<Var>& v) { return weighted(select(v[0], 2)); },
         {rand_tensor({3, 4, 5}, 42)});
   for (int axis = 0; axis < 3; ++axis)
-    check("concat", [axis](Tape&, const std::vector<Var>& v) {
+    check_gradient("concat", [axis](Tape&, const std::vector<Var>& v) {
       return weighted(concat({v[0], v[1], v[0]}, axis));
     }, {rand_tensor({2, 3, 4}, 43), rand_tensor({2, 3, 4}, 44)});
-  check("stack", [](Tape&, const std::vector<Var>& v) { return weighted(stack({v[0], v[1], v[0]})); },
+  check_gradient("stack", [](Tape&, const std::vector<Var>& v) { return weighted(stack({v[0], v[1], v[0]})); },
         {rand_tensor({2, 3}, 45), rand_tensor({2, 3}, 46)});
 }
 
 TEST_CASE("gradcheck: sum, mean and the losses") {
-  check("sum", [](Tape&, const std::vector<Var>& v) { return sum(v[0]); }, {rand_tensor({3, 4}, 50)});
-  check("mean", [](Tape&, const std::vector<Var>& v) { return scale(mean(v[0]), 3.0); },
+  check_gradient("sum", [](Tape&, const std::vector<Var>& v) { return sum(v[0]); }, {rand_tensor({3, 4}, 50)});
+  check_gradient("mean", [](Tape&, const std::vector<Var>& v) { return scale(mean(v[0]), 3.0); },
         {rand_tensor({3, 4}, 51)});
   std::vector<int32_t> labels{2, 0, 4, 1};
-  check("softmax_cross_entropy", [&](Tape& t, const std::vector<Var>& v) {
+  check_gradient("softmax_cross_entropy", [&](Tape& t, const std::vector<Var>& v) {
     return softmax_cross_entropy(v[0], t.constant(from_vector(labels, {4})));
   }, {rand_tensor({4, 5}, 52, -3, 3)});
-  check("mse", [](Tape&, const std::vector<Var>& v) { return mse(v[0], v[1]); },
+  check_gradient("mse", [](Tape&, const std::vector<Var>& v) { return mse(v[0], v[1]); },
         {rand_tensor({4, 3}, 53), rand_tensor({4, 3}, 54)});
-  check("bce_with_logits", [](Tape& t, const std::vector<Var>& v) {
+  check_gradient("bce_with_logits", [](Tape& t, const std::vector<Var>& v) {
     return bce_with_logits(v[0], t.constant(rand_tensor({4, 3}, 56, 0, 1)));
   }, {rand_tensor({4, 3}, 55, -4, 4)});
 }
 
 TEST_CASE("gradcheck: embedding with repeated ids, dropout with a fixed seed") {
   std::vector<int32_t> ids{1, 3, 1, 0, 3, 3};
-  check("embedding", [&](Tape& t, const std::vector<Var>& v) {
+  check_gradient("embedding", [&](Tape& t, const std::vector<Var>& v) {
     return weighted(embedding(v[0], t.constant(from_vector(ids, {3, 2}))));
   }, {rand_tensor({5, 4}, 60)});
-  check("dropout", [](Tape&, const std::vector<Var>& v) {
+  check_gradient("dropout", [](Tape&, const std::vector<Var>& v) {
     return weighted(dropout(v[0], 0.4, 1234, true));
   }, {rand_tensor({6, 7}, 61)});
 }
@@ -253,11 +248,11 @@ TEST_CASE("bad shapes are errors that name the shapes" * doctest::test_suite("un
 }
 
 TEST_CASE("gradcheck: one_minus and lerp (SDK conveniences) are gradient-checked and equal the written-out maths") {
-  check("one_minus", [](Tape&, const std::vector<Var>& v) { return weighted(one_minus(v[0])); },
+  check_gradient("one_minus", [](Tape&, const std::vector<Var>& v) { return weighted(one_minus(v[0])); },
         {rand_tensor({3, 4}, 1)});
-  check("lerp", [](Tape&, const std::vector<Var>& v) { return weighted(lerp(v[0], v[1], v[2])); },
+  check_gradient("lerp", [](Tape&, const std::vector<Var>& v) { return weighted(lerp(v[0], v[1], v[2])); },
         {rand_tensor({3, 4}, 2), rand_tensor({3, 4}, 3), rand_tensor({3, 4}, 4, 0.0, 1.0)});
-  check("lerp, w broadcast [4]",
+  check_gradient("lerp, w broadcast [4]",
         [](Tape&, const std::vector<Var>& v) { return weighted(lerp(v[0], v[1], v[2])); },
         {rand_tensor({3, 4}, 5), rand_tensor({3, 4}, 6), rand_tensor({4}, 7, 0.0, 1.0)});
   Tape t;
@@ -344,23 +339,23 @@ TEST_CASE("layer_norm: the fused op equals layer_norm written as ops, on 1 and 2
 }
 
 TEST_CASE("gradcheck: sum_last, mean_last, max_last and layer_norm are gradient-checked and equal the written-out maths") {
-  check("sum_last [T,B,H]", [](Tape&, const std::vector<Var>& v) { return weighted(sum_last(v[0])); },
+  check_gradient("sum_last [T,B,H]", [](Tape&, const std::vector<Var>& v) { return weighted(sum_last(v[0])); },
         {rand_tensor({2, 3, 5}, 21)});
-  check("mean_last", [](Tape&, const std::vector<Var>& v) { return weighted(mean_last(v[0])); },
+  check_gradient("mean_last", [](Tape&, const std::vector<Var>& v) { return weighted(mean_last(v[0])); },
         {rand_tensor({3, 5}, 22)});
-  check("max_last [T,B,H]", [](Tape&, const std::vector<Var>& v) { return weighted(max_last(v[0])); },
+  check_gradient("max_last [T,B,H]", [](Tape&, const std::vector<Var>& v) { return weighted(max_last(v[0])); },
         {rand_tensor({2, 3, 5}, 38)});
   // [B,1] broadcast back against [B,H] (a stable softmax's shift, a centring)
-  check("x - max_last(x)", [](Tape&, const std::vector<Var>& v) {
+  check_gradient("x - max_last(x)", [](Tape&, const std::vector<Var>& v) {
     return weighted(exp(sub(v[0], max_last(v[0]))));
   }, {rand_tensor({3, 5}, 39)});
-  check("x / sum_last(x)", [](Tape&, const std::vector<Var>& v) {
+  check_gradient("x / sum_last(x)", [](Tape&, const std::vector<Var>& v) {
     return weighted(div(v[0], sum_last(v[0])));
   }, {rand_tensor({3, 5}, 40, 0.5, 2.0)});
-  check("layer_norm with bias",
+  check_gradient("layer_norm with bias",
         [](Tape&, const std::vector<Var>& v) { return weighted(layer_norm(v[0], v[1], v[2])); },
         {rand_tensor({2, 3, 5}, 23), rand_tensor({5}, 24), rand_tensor({5}, 25)});
-  check("layer_norm without bias, B = H",
+  check_gradient("layer_norm without bias, B = H",
         [](Tape&, const std::vector<Var>& v) { return weighted(layer_norm(v[0], v[1], Var{})); },
         {rand_tensor({4, 4}, 26), rand_tensor({4}, 27)});
   // Values: rows of mean 0 and variance 1 / (1 + eps / var) before gain and bias.
