@@ -2,7 +2,9 @@
 // per-call timing (one home for rnnlab_bench and lm_bench).
 //
 // time_gemm(ta, tb, m, n, k): median seconds per call of C[m,n] = op(A)[m,k] op(B)[k,n], f32,
-// through cpu_gemm (the core's OpenBLAS call, the same thread policy as a training step) or
+// on the CPU through PackedWeight when A is not transposed (packed once, outside the timing:
+// the small-M kernel where the step's recurrent GEMMs use it, else cpu_gemm, as in a step) or
+// cpu_gemm (the core's OpenBLAS call, the same thread policy as a training step), or through
 // the CUDA backend's gemm (cuBLAS), in batches of calls lasting >= ~2 ms; memoised per shape.
 // A step's floor is Σ calls x time_gemm: what it would cost if all but its GEMMs were free.
 #pragma once
@@ -93,8 +95,11 @@ inline double time_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, Devic
     tb_t = from_vector(b, {tb ? n : k, tb ? k : n}, dev);
     tc_t = from_vector(c, {m, n}, dev);
   }
+  const PackedWeight<float> packed(tb, k, n, b.data(), ldb, m);
   auto call = [&] {
-    if (dev == Device::cpu)
+    if (dev == Device::cpu && !ta)
+      packed.gemm(m, 1.0f, a.data(), lda, 0.0f, c.data(), n);
+    else if (dev == Device::cpu)
       cpu_gemm(ta, tb, m, n, k, 1.0f, a.data(), lda, b.data(), ldb, 0.0f, c.data(), n);
     else
       backend_for(dev).gemm(ta, tb, 1.0, ta_t, tb_t, 0.0, tc_t);

@@ -24,7 +24,8 @@ void cpu_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, doubl
 // A weight B used by many GEMMs with a small M, e.g. the recurrent weight over one sequence:
 //   C[m,n] = alpha A[m,k] op(B)[k,n] + beta C   (A row-major, not transposed; op(B) = B or Bᵀ).
 // The constructor packs op(B) for the small-M kernel (cpu_small_gemm.cpp) when that is faster
-// (float32, AVX2+FMA, max_m small), else keeps a view and gemm() calls cpu_gemm: callers
+// (float32; AVX-512 and max_m <= 64, or AVX2+FMA and max_m <= 16: the CPU's widest kernel,
+// checked at run time), else keeps a view and gemm() calls cpu_gemm: callers
 // always use gemm(). B must outlive the object and not change while it is used. m of each call
 // should be <= max_m (a larger m is correct, through cpu_gemm).
 template <typename T>
