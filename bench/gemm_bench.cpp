@@ -6,6 +6,8 @@
 // two sides run in interleaved rounds (cblas, packed, cblas, ...); each round times a batch of
 // calls lasting >= ~5 ms; we print the median over rounds of each side, their ratio, and the
 // one-off cost of packing B. RNNLAB_SMALL_GEMM=force packs at every M (the crossover sweep).
+// Built with oneDNN (libdnnl-dev: bench/CMakeLists.txt), a third side times oneDNN's
+// dnnl_sgemm (row-major, its own OpenMP threads, set to the same count) in the same rounds.
 //
 // Usage: gemm_bench [--threads N] [--rounds R] [--shapes 8x256x1024,8x1024x256t,...]
 #include <cstdio>
@@ -15,6 +17,11 @@
 #include "bench_timing.h"
 #include "rnnlab/backend.h"
 #include "rnnlab/cpu_kernels.h"
+
+#ifdef RNNLAB_HAVE_DNNL
+#include <dnnl.h>
+#include <omp.h>
+#endif
 
 using namespace rnnlab;
 using rnnlab::bench::Clock;
@@ -71,8 +78,13 @@ int main(int argc, char** argv) {
     }
     Backend& be = backend_for(Device::cpu);
     if (threads > 0) be.set_threads(threads);
-    std::printf("threads %d\n%-14s %10s %10s %8s %8s %10s\n", be.threads(), "shape (MxKxN)",
+    std::printf("threads %d\n%-14s %10s %10s %8s %8s %10s", be.threads(), "shape (MxKxN)",
                 "cblas GF/s", "small GF/s", "ratio", "packed", "pack us");
+#ifdef RNNLAB_HAVE_DNNL
+    omp_set_num_threads(be.threads());
+    std::printf(" %11s", "oneDNN GF/s");
+#endif
+    std::printf("\n");
     for (const std::string& s : bench::split_list(shapes)) {
       const Shape3 sh = parse(s);
       const int64_t ldb = sh.tb ? sh.k : sh.n;
@@ -82,7 +94,7 @@ int main(int argc, char** argv) {
       const auto t0 = Clock::now();
       const PackedWeight<float> w(sh.tb, sh.k, sh.n, b.data(), ldb, sh.m);
       const double pack_us = bench::ms_since(t0) * 1e3;
-      std::vector<double> old_s, new_s;
+      std::vector<double> old_s, new_s, dnnl_s;
       for (int r = 0; r < rounds; ++r) {
         old_s.push_back(per_call([&] {
           cpu_gemm(false, sh.tb, sh.m, sh.n, sh.k, 1.0f, a.data(), sh.k, b.data(), ldb, 1.0f,
@@ -91,12 +103,21 @@ int main(int argc, char** argv) {
         new_s.push_back(per_call([&] {
           w.gemm(sh.m, 1.0f, a.data(), sh.k, 1.0f, c.data(), sh.n);
         }));
+#ifdef RNNLAB_HAVE_DNNL
+        dnnl_s.push_back(per_call([&] {
+          if (dnnl_sgemm('N', sh.tb ? 'T' : 'N', sh.m, sh.n, sh.k, 1.0f, a.data(), sh.k, b.data(),
+                         ldb, 1.0f, c.data(), sh.n) != dnnl_success)
+            throw Error("dnnl_sgemm failed");
+        }));
+#endif
       }
       const double flop = 2.0 * double(sh.m) * double(sh.k) * double(sh.n);
       const double g_old = flop / bench::median(old_s) * 1e-9;
       const double g_new = flop / bench::median(new_s) * 1e-9;
-      std::printf("%-14s %10.1f %10.1f %8.2f %8s %10.1f\n", s.c_str(), g_old, g_new,
+      std::printf("%-14s %10.1f %10.1f %8.2f %8s %10.1f", s.c_str(), g_old, g_new,
                   g_new / g_old, w.packed() ? "yes" : "no", pack_us);
+      if (!dnnl_s.empty()) std::printf(" %11.1f", flop / bench::median(dnnl_s) * 1e-9);
+      std::printf("\n");
       std::fflush(stdout);
     }
   } catch (const std::exception& e) {
