@@ -97,7 +97,7 @@ class Backend {
   virtual void reduce_acc(const Tensor& x, const Tensor& other, Broadcast bc, double alpha,
                           Tensor& db) = 0;
   // Row reductions over the last axis (op_table.h), x viewed as [rows, n], y [rows]:
-  //   y[r] = the reduction of x[r, 0..n) in column order (s = 1/n)
+  //   y[r] = the reduction of x[r, 0..n) in op_table::fold_row's order (s = 1/n)
   virtual void reduce_last(ReduceOp op, const Tensor& x, Tensor& y) = 0;
   //   dx[r, j] += G(g[r], x[r, j], y[r], s) at every j, or (a `first` reduction) at its pick
   virtual void reduce_last_grad_acc(ReduceOp op, const Tensor& g, const Tensor& x,

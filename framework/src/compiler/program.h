@@ -45,7 +45,7 @@ struct Ref {
 //   op          F = forward of `op` (op_table.h) on (a, b), with the scalars s, t
 //   op_grad_a   F = its grad_a from g = c, a, b, y (y: the op's forward output), s, t
 //   op_grad_b   F = its grad_b, the same operands
-//   red         d[0] = the row reduction `reduce` (op_table.h) of a[0..w), in column order
+//   red         d[0] = the row reduction `reduce` (op_table.h) of a[0..w), in fold_row's order
 //   red_grad    F = its grad from g = c[0], a, y = y[0] (the reduction's output), s, at every
 //               column, or (a `first` reduction) at its pick and 0 elsewhere
 //   blend       F = c != 0 ? a : b                  (mask_blend: c the row mask)
