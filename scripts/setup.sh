@@ -13,6 +13,7 @@ PACKAGES=(
   libxtensor-dev libxsimd-dev                      # tensors
   libopenblas-dev                                  # cblas
   libdnnl-dev                                      # bench/onednn_bench (the reference)
+  libxsmm-dev                                      # bench/gemm_bench's libxsmm side
   libtbb-dev                                       # oneTBB
   libhdf5-dev hdf5-tools zlib1g-dev                # run files, gzip data
   doctest-dev                                      # tests
