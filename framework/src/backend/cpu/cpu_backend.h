@@ -1,10 +1,10 @@
 // The CPU backend: cblas (OpenBLAS) for GEMM, oneTBB for parallel elementwise kernels and
 // reductions, a caching allocator for tensor memory, xtensor views where they are convenient.
 //
-// Who owns the cores: one thread budget N (default: hardware threads) is given to both
-// OpenBLAS (openblas_set_num_threads) and TBB (global_control). Kernels run one after another,
-// never nested, so at any moment only one of the two pools is busy. Small kernels (below a
-// grain size) stay on the calling thread: forking costs more than it saves.
+// Who owns the cores: TBB alone, with one thread budget N (default: hardware threads, set by
+// global_control). OpenBLAS runs single-threaded inside TBB's tasks: cpu_gemm cuts a large
+// GEMM into one tile per thread (cpu_gemm.cpp says why OpenBLAS's own pool is not used). Small
+// kernels (below a grain size) stay on the calling thread: forking costs more than it saves.
 //
 // Determinism: every reduction splits its work into fixed chunks independent of the thread
 // count and adds the partial sums in order, so results are identical with 1 or N threads.
@@ -90,7 +90,5 @@ class CpuBackend final : public Backend {
 };
 
 CpuBackend& cpu_backend();
-// Forget the OpenBLAS thread count cpu_gemm last set (after set_threads).
-void cpu_blas_threads_changed();
 
 }  // namespace rnnlab

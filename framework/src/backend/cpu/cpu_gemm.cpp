@@ -1,7 +1,7 @@
 // CPU backend: GEMM through cblas (OpenBLAS).
 #include <cblas.h>
 
-#include <atomic>
+#include <algorithm>
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/cpu_dispatch.h"
@@ -9,41 +9,83 @@
 namespace rnnlab {
 
 namespace {
-// OpenBLAS threads every GEMM above a tiny size, and for RNN-sized GEMMs (16x128x512) the
-// fork/join costs more than the second core gives. Below kThreadedMacs multiply-adds we run
-// OpenBLAS on one thread; above it, on the backend's budget. openblas_set_num_threads is only
-// called when the wanted count changes.
-constexpr int64_t kThreadedMacs = int64_t(1) << 22;
+// Who runs a GEMM's threads: TBB, never OpenBLAS's own pool. OpenBLAS is set to one thread
+// (CpuBackend::set_threads), and a large GEMM is cut here into one tile per TBB thread, each a
+// single-threaded cblas call. Why: after a threaded call, OpenBLAS's idle workers spin in
+// sched_yield for 2^28 cycles (~0.1 s, its THREAD_TIMEOUT), taking the cores from TBB's
+// elementwise kernels that run between GEMMs; on 2 cores that cost the fused LSTM at `big`
+// 15-35 % of its step (bench/README.md, "OpenBLAS's spinning workers").
+//
+// Tiles and bits. Where C has at least two kRowPanel-row panels it is cut into rows, at
+// multiples of kRowPanel: every element then goes through the same micro-kernel and k order
+// as in the one-thread call, so 1 and N threads give identical bits (measured for OpenBLAS's
+// Haswell, Zen, SandyBridge, SkylakeX and Cooperlake kernels: test_cpu_gemm.cpp). Else (a
+// weight gradient Xᵀ dY: few rows, many columns) it is cut into columns, at multiples of
+// kColPanel; a column cut moves OpenBLAS's edge kernels, so the last bits may differ from the
+// one-thread call (as they did with OpenBLAS's own threads), and are the same run to run.
+// No tile is below kDirectMacs: OpenBLAS's AVX-512 "direct" sgemm (NN, alpha 1, beta 0, fewer
+// multiply-adds) would otherwise take a tile that the whole call does not.
+constexpr int64_t kDirectMacs = int64_t(28) * 512 * 512;  // sgemm_direct_performant's bound
+constexpr int64_t kRowPanel = 192, kColPanel = 64;
 
-std::atomic<int> g_blas_threads{-1};  // what OpenBLAS was last told (-1: unknown)
-
-void pick_blas_threads(int64_t m, int64_t n, int64_t k) {
-  int want = m * n * k < kThreadedMacs ? 1 : cpu_backend().threads();
-  if (want != g_blas_threads.load(std::memory_order_relaxed)) {
-    openblas_set_num_threads(want);
-    g_blas_threads.store(want, std::memory_order_relaxed);
+// C = alpha op(A) op(B) + beta C, row-major, on TBB's threads (see above). blas(tm, tn, pa, pb,
+// pc) does one single-threaded call on a tile's operands.
+template <typename T, typename Blas>
+void tiled_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda,
+                const T* b, int64_t ldb, T* c, int64_t ldc, Blas&& blas) {
+  if (m == 0 || n == 0) return;
+  const int64_t threads = cpu_backend().threads();
+  const bool by_rows = m >= 2 * kRowPanel;
+  const int64_t len = by_rows ? m : n, other = (by_rows ? n : m) * k;
+  const int64_t panel = by_rows ? kRowPanel : kColPanel;
+  // tiles of whole panels, about len / threads each, none below kDirectMacs (the last, the
+  // remainder, is merged into the one before where it would be)
+  int64_t tiles = 1, step = len;
+  if (threads > 1 && other > 0) {
+    const int64_t least = (kDirectMacs + other - 1) / other;
+    step = std::max(least, (len + threads - 1) / threads);
+    step = (step + panel - 1) / panel * panel;
+    tiles = (len + step - 1) / step;
+    if (tiles > 1 && len - (tiles - 1) * step < least) --tiles;
   }
+  if (tiles == 1) {
+    blas(m, n, a, b, c);
+    return;
+  }
+  cpu_parallel_for(tiles, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t s = t * step, e = t + 1 == tiles ? len : s + step;
+      if (by_rows)  // rows s..e of C: rows of op(A)
+        blas(e - s, n, ta ? a + s : a + s * lda, b, c + s * ldc);
+      else  // columns s..e of C: columns of op(B)
+        blas(m, e - s, a, tb ? b + s * ldb : b + s, c + s);
+    }
+  });
 }
 }  // namespace
 
-void cpu_blas_threads_changed() { g_blas_threads.store(-1); }
-
 void cpu_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
               int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  if (m == 0 || n == 0) return;
-  pick_blas_threads(m, n, k);
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-              static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, a,
-              static_cast<int>(lda), b, static_cast<int>(ldb), beta, c, static_cast<int>(ldc));
+  tiled_gemm<float>(ta, tb, m, n, k, a, lda, b, ldb, c, ldc,
+                    [&](int64_t tm, int64_t tn, const float* pa, const float* pb, float* pc) {
+                      cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+                                  tb ? CblasTrans : CblasNoTrans, static_cast<int>(tm),
+                                  static_cast<int>(tn), static_cast<int>(k), alpha, pa,
+                                  static_cast<int>(lda), pb, static_cast<int>(ldb), beta, pc,
+                                  static_cast<int>(ldc));
+                    });
 }
 
 void cpu_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
               int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
-  if (m == 0 || n == 0) return;
-  pick_blas_threads(m, n, k);
-  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-              static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, a,
-              static_cast<int>(lda), b, static_cast<int>(ldb), beta, c, static_cast<int>(ldc));
+  tiled_gemm<double>(ta, tb, m, n, k, a, lda, b, ldb, c, ldc,
+                     [&](int64_t tm, int64_t tn, const double* pa, const double* pb, double* pc) {
+                       cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+                                   tb ? CblasTrans : CblasNoTrans, static_cast<int>(tm),
+                                   static_cast<int>(tn), static_cast<int>(k), alpha, pa,
+                                   static_cast<int>(lda), pb, static_cast<int>(ldb), beta, pc,
+                                   static_cast<int>(ldc));
+                     });
 }
 
 // A, B, C viewed as 2-D: [numel/last, last].

@@ -98,7 +98,7 @@ void CpuBackend::set_threads(int n) {
   impl_->control.reset();
   impl_->control = std::make_unique<tbb::global_control>(
       tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(n));
-  cpu_blas_threads_changed();  // cpu_gemm sets OpenBLAS's count per call size
+  openblas_set_num_threads(1);  // OpenBLAS runs inside TBB's tasks (cpu_gemm.cpp)
 }
 
 void cpu_parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& f) {
