@@ -16,17 +16,39 @@ namespace {
 // elementwise kernels that run between GEMMs; on 2 cores that cost the fused LSTM at `big`
 // 15-35 % of its step (bench/README.md, "OpenBLAS's spinning workers").
 //
-// Tiles and bits. Where C has at least two kRowPanel-row panels it is cut into rows, at
-// multiples of kRowPanel: every element then goes through the same micro-kernel and k order
-// as in the one-thread call, so 1 and N threads give identical bits (measured for OpenBLAS's
-// Haswell, Zen, SandyBridge, SkylakeX and Cooperlake kernels: test_cpu_gemm.cpp). Else (a
-// weight gradient Xᵀ dY: few rows, many columns) it is cut into columns, at multiples of
-// kColPanel; a column cut moves OpenBLAS's edge kernels, so the last bits may differ from the
-// one-thread call (as they did with OpenBLAS's own threads), and are the same run to run.
+// Tiles and bits. Cut into rows at multiples of kRowPanel, every element of C goes through
+// the same micro-kernel and k order as in the one-thread call, so 1 and N threads give
+// identical bits (measured for OpenBLAS's Haswell, Zen, SandyBridge, SkylakeX and Cooperlake
+// kernels: test_cpu_gemm.cpp). Cut into columns (multiples of kColPanel), OpenBLAS's edge
+// kernels move and the last bits may differ from the one-thread call (as they did with
+// OpenBLAS's own threads; still the same run to run). Rows are taken unless their panels
+// balance the threads worse than columns by more than kRowSlack (a weight gradient Xᵀ dY of
+// 512 rows: 384 + 128 rows, against 1024 + 1024 columns).
 // No tile is below kDirectMacs: OpenBLAS's AVX-512 "direct" sgemm (NN, alpha 1, beta 0, fewer
 // multiply-adds) would otherwise take a tile that the whole call does not.
 constexpr int64_t kDirectMacs = int64_t(28) * 512 * 512;  // sgemm_direct_performant's bound
 constexpr int64_t kRowPanel = 192, kColPanel = 64;
+constexpr double kRowSlack = 0.1;
+
+// A cut of len rows (or columns) into tiles of `step` (the last: the remainder), none below
+// `least`; balance = the largest tile over len / threads (1: perfect).
+struct Cut {
+  int64_t tiles = 1, step = 0;
+  double balance = 1e300;
+};
+
+Cut cut(int64_t len, int64_t panel, int64_t least, int64_t threads) {
+  Cut c;
+  c.step = std::max(least, (len + threads - 1) / threads);
+  c.step = (c.step + panel - 1) / panel * panel;
+  c.tiles = (len + c.step - 1) / c.step;
+  if (c.tiles > 1 && len - (c.tiles - 1) * c.step < least) --c.tiles;  // merged
+  if (c.tiles > 1) {
+    const int64_t largest = std::max(c.step, len - (c.tiles - 1) * c.step);
+    c.balance = static_cast<double>(largest * threads) / static_cast<double>(len);
+  }
+  return c;
+}
 
 // C = alpha op(A) op(B) + beta C, row-major, on TBB's threads (see above). blas(tm, tn, pa, pb,
 // pc) does one single-threaded call on a tile's operands.
@@ -35,19 +57,14 @@ void tiled_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, i
                 const T* b, int64_t ldb, T* c, int64_t ldc, Blas&& blas) {
   if (m == 0 || n == 0) return;
   const int64_t threads = cpu_backend().threads();
-  const bool by_rows = m >= 2 * kRowPanel;
-  const int64_t len = by_rows ? m : n, other = (by_rows ? n : m) * k;
-  const int64_t panel = by_rows ? kRowPanel : kColPanel;
-  // tiles of whole panels, about len / threads each, none below kDirectMacs (the last, the
-  // remainder, is merged into the one before where it would be)
-  int64_t tiles = 1, step = len;
-  if (threads > 1 && other > 0) {
-    const int64_t least = (kDirectMacs + other - 1) / other;
-    step = std::max(least, (len + threads - 1) / threads);
-    step = (step + panel - 1) / panel * panel;
-    tiles = (len + step - 1) / step;
-    if (tiles > 1 && len - (tiles - 1) * step < least) --tiles;
+  Cut rows, cols;  // tiles of whole panels, none below kDirectMacs
+  if (threads > 1 && k > 0) {
+    rows = cut(m, kRowPanel, (kDirectMacs + n * k - 1) / (n * k), threads);
+    cols = cut(n, kColPanel, (kDirectMacs + m * k - 1) / (m * k), threads);
   }
+  const bool by_rows = rows.balance <= cols.balance + kRowSlack;
+  const int64_t tiles = by_rows ? rows.tiles : cols.tiles, step = by_rows ? rows.step : cols.step;
+  const int64_t len = by_rows ? m : n;
   if (tiles == 1) {
     blas(m, n, a, b, c);
     return;

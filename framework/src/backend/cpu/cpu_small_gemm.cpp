@@ -46,8 +46,9 @@ constexpr int kMaxMR = 6;
 // GFLOP/s a core) loses to OpenBLAS's AVX-512 one from M = 24-32; the AVX-512 kernel (~210)
 // still beat it at M = 128 on one core, kept to the batch sizes measured in full steps.
 constexpr int64_t kMaxSmallM = 16, kMaxSmallM512 = 64;
-// Below this many multiply-adds one thread (16x128x128, digits' Elman, ran slower split).
-constexpr int64_t kParallelMacs = int64_t(1) << 19;
+// Below this many multiply-adds one thread: in full 2-thread steps, splitting 8x256x256 (long
+// Elman) and 16x128x384 (digits GRU) cost 18-25 % of the step (bench/README.md, "Small-M GEMM").
+constexpr int64_t kParallelMacs = int64_t(1) << 20;
 
 // RNNLAB_SMALL_GEMM: 0 = never pack (cblas only), force = pack at any m (to measure the
 // crossover, bench/gemm_bench.cpp), avx2 = the AVX2 kernel even where AVX-512 is there;
