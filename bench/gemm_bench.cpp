@@ -14,7 +14,7 @@
 // computes Cᵀ = Bᵀ Aᵀ (operands swapped: its m = N, n = M). For a `t` shape B would need
 // libxsmm's TRANS_A, which 1.17's JIT does not generate (dispatch returns null), so B is
 // transposed once outside the timing (as PackedWeight packs once) and the kernel is the
-// non-transposed one. A kernel call is single-threaded: above PackedWeight's 512k
+// non-transposed one. A kernel call is single-threaded: from PackedWeight's 1M
 // multiply-adds the N columns are split in 16-aligned ranges, one kernel per range, over the
 // backend's threads (cpu_parallel_for, as PackedWeight). Before timing, its result is checked
 // against cpu_gemm on random inputs (max |diff| <= 1e-4 x max |C|, else abort); a shape
@@ -87,7 +87,7 @@ class XsmmGemm {
       b_ = bt_.data();
     }
     const int64_t parts =
-        threads > 1 && sh.m * sh.k * sh.n >= (int64_t(1) << 19) && sh.n >= 32 ? threads : 1;
+        threads > 1 && sh.m * sh.k * sh.n >= (int64_t(1) << 20) && sh.n >= 32 ? threads : 1;
     for (int64_t t = 0; t <= parts; ++t)
       col_.push_back(t == parts ? sh.n : sh.n * t / parts / 16 * 16);
     const float alpha = 1.0f, beta = 1.0f;

@@ -37,9 +37,9 @@
 // synchronisation (so the phase times are complete), and the floor times each GEMM shape with
 // the CUDA backend's gemm (cuBLAS) instead of cpu_gemm.
 // --tbb-threads is a diagnostic for thread ownership: after set_threads it caps TBB's
-// parallelism (a second tbb::global_control; the smallest limit wins). OpenBLAS's thread count
-// cannot be overridden from here: cpu_gemm picks it per call (1 thread below 2^22
-// multiply-adds, else the backend's count).
+// parallelism (a second tbb::global_control; the smallest limit wins). OpenBLAS itself always
+// runs on one thread: cpu_gemm cuts a large GEMM into tiles over TBB's threads, so this cap
+// applies to the GEMMs too.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -373,7 +373,7 @@ int usage(int code) {
                "        long = input 128, hidden 256, batch 8, T 512;\n"
                "        IxHxBxT = input, hidden, batch, steps (e.g. 320x320x8x512).\n"
                "--backend     cpu (default) or cuda (GEMM floor through cuBLAS)\n"
-               "--threads N   backend set_threads(N) (OpenBLAS and TBB); default: RNNLAB_THREADS\n"
+               "--threads N   backend set_threads(N) (TBB; OpenBLAS runs in it); default: RNNLAB_THREADS\n"
                "              or the hardware threads\n"
                "--path LIST   paths to run each cell on (default auto: fused kernel, else\n"
                "              compiled, as a scan where that pays; scan: the parallel scan of a\n"

@@ -76,7 +76,8 @@ void check(const Case& cs, bool same_as_one_thread) {
       const double c = c0[static_cast<std::size_t>(i * cs.n + j)];
       const double want = dot + cs.beta * c;
       const double bound = double(cs.k + 2) * eps * (mag + std::fabs(cs.beta * c)) + 1e-300;
-      worst = std::max(worst, std::fabs(double(two[static_cast<std::size_t>(i * cs.n + j)]) - want) / bound);
+      const double got = two[static_cast<std::size_t>(i * cs.n + j)];
+      worst = std::max(worst, std::fabs(got - want) / bound);
     }
   CHECK(worst <= 1.0);
 }
