@@ -28,7 +28,8 @@
 // first_ms is the first (untimed) step: on the compiled path it
 // includes tracing and lowering the step (trace_ms each, compile_ms); traces are reused while
 // shapes, mode (and, for steps that capture constants, the batch seed) stay the same.
-// node_fwd_ms / node_bwd_ms: time inside the compiled sequence node per step.
+// node_fwd_ms / node_bwd_ms: time inside the compiled sequence node, medians over the timed
+// steps.
 // A cell without W_x/W_h but with an input projection W [I,G] (indrnn, sru, mingru) gets the
 // floor of its two input GEMMs (forward P = X W, backward dW = Xᵀ dP) alone.
 // A shape is a name (big, digits, long) or IxHxBxT (input, hidden, batch, steps), e.g.
@@ -181,7 +182,18 @@ Result run_one(const CellRegistry& registry, const std::string& cell_name, const
   }
   r.path = layer.path_used();
   r.note = layer.path_note();
-  const RepSummary t = time_reps(reps, step);
+  // the compiled node's share of each timed step (its stats are cumulative)
+  std::vector<double> node_fwd, node_bwd;
+  const StepCompiler* sc = layer.compiler();
+  const RepSummary t = time_reps(reps, [&] {
+    const double f0 = sc ? sc->stats().forward_ms : 0.0, b0 = sc ? sc->stats().backward_ms : 0.0;
+    const StepTimes st = step();
+    if (sc) {
+      node_fwd.push_back(sc->stats().forward_ms - f0);
+      node_bwd.push_back(sc->stats().backward_ms - b0);
+    }
+    return st;
+  });
   r.loss_last = t.loss_last;
   r.median_ms = t.median_ms;
   r.min_ms = t.min_ms;
@@ -189,12 +201,11 @@ Result run_one(const CellRegistry& registry, const std::string& cell_name, const
   r.fwd_ms = t.fwd_ms;
   r.bwd_ms = t.bwd_ms;
   r.opt_ms = t.opt_ms;
-  if (const StepCompiler* sc = layer.compiler(); sc && sc->stats().traces > 0) {
+  if (sc && sc->stats().traces > 0) {
     r.compile_ms = sc->stats().compile_ms;
     r.trace_ms = sc->stats().trace_ms / static_cast<double>(sc->stats().traces);
-    const StepCompiler::Stats& st = sc->stats();
-    if (st.forwards > 0) r.node_fwd_ms = st.forward_ms / static_cast<double>(st.forwards);
-    if (st.backwards > 0) r.node_bwd_ms = st.backward_ms / static_cast<double>(st.backwards);
+    if (sc->stats().forwards > 0) r.node_fwd_ms = median(node_fwd);
+    if (sc->stats().backwards > 0) r.node_bwd_ms = median(node_bwd);
   }
 
   // GEMM shapes from the parameter shapes (W_x [I,G], W_h [H,G]); a cell without them gets
@@ -341,7 +352,7 @@ void print_text(const std::vector<Result>& rs, const std::vector<MachineRate>& r
     for (const Result& r : rs)
       if (std::isfinite(r.compile_ms) || !r.note.empty())
         std::printf("  %s/%s/%s: compile %.3f ms, trace %.3f ms (each), compiled node fwd %.3f + "
-                    "bwd %.3f ms/step (mean incl. warm-up)%s%s\n",
+                    "bwd %.3f ms/step (medians of the timed steps)%s%s\n",
                     r.shape.c_str(), r.cell.c_str(), r.path.c_str(), r.compile_ms, r.trace_ms,
                     r.node_fwd_ms,
                     r.node_bwd_ms, r.note.empty() ? "" : "; ", r.note.c_str());
