@@ -182,4 +182,15 @@ RepSummary time_reps(int reps, Step&& step) {
   return r;
 }
 
+// A bench's result row takes a RepSummary's figures (fields of the same names).
+template <typename Row>
+void take_summary(const RepSummary& t, Row& r) {
+  r.loss_last = t.loss_last;
+  r.median_ms = t.median_ms;
+  r.min_ms = t.min_ms;
+  r.fwd_ms = t.fwd_ms;
+  r.bwd_ms = t.bwd_ms;
+  r.opt_ms = t.opt_ms;
+}
+
 }  // namespace rnnlab::bench

@@ -142,13 +142,7 @@ LmResult run_one(const CellRegistry& registry, const std::string& cell, const Lm
     if (i == 0) r.loss_first = t.loss;
   }
   r.path = model->recurrent_paths();
-  const RepSummary t = time_reps(reps, step);
-  r.loss_last = t.loss_last;
-  r.median_ms = t.median_ms;
-  r.min_ms = t.min_ms;
-  r.fwd_ms = t.fwd_ms;
-  r.bwd_ms = t.bwd_ms;
-  r.opt_ms = t.opt_ms;
+  take_summary(time_reps(reps, step), r);
   add_floor(r, gate_width(*model), floor);
   return r;
 }

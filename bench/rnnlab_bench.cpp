@@ -194,13 +194,8 @@ Result run_one(const CellRegistry& registry, const std::string& cell_name, const
     }
     return st;
   });
-  r.loss_last = t.loss_last;
-  r.median_ms = t.median_ms;
-  r.min_ms = t.min_ms;
+  take_summary(t, r);
   r.max_ms = t.max_ms;
-  r.fwd_ms = t.fwd_ms;
-  r.bwd_ms = t.bwd_ms;
-  r.opt_ms = t.opt_ms;
   if (sc && sc->stats().traces > 0) {
     r.compile_ms = sc->stats().compile_ms;
     r.trace_ms = sc->stats().trace_ms / static_cast<double>(sc->stats().traces);

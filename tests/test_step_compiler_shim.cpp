@@ -75,6 +75,15 @@ std::string nvrtc_verdict(const std::string& source) {
 
 // A linear recurrence (scan.h): the scan module's kernels through the shim and its launch
 // (launch_scan.cpp) against the CPU scan driver (exec_scan.cpp), forward and backward.
+// The step's scan plan, or null where it is not a linear recurrence.
+std::shared_ptr<const ScanPlan> scan_plan_or_null(const Graph& g) {
+  try {
+    return plan_scan(g);
+  } catch (const Unsupported&) {
+    return nullptr;
+  }
+}
+
 void check_scan(const ScanPlan& plan, const Graph& g, const Tensor& p,
                 const std::vector<Tensor>& s0, const Tensor& mask, const std::vector<Tensor>& ext,
                 DType dt) {
@@ -166,12 +175,8 @@ void check_cell(const CellRegistry& reg, const std::string& cell, DType dt, bool
     }
     CHECK_MESSAGE(verdict.empty(), verdict);
     // A linear recurrence: the scan's module too (its parts' kernels and the scan kernels).
-    std::shared_ptr<const ScanPlan> plan;
-    try {
-      plan = plan_scan(g);
-    } catch (const Unsupported&) {
-      return;
-    }
+    const std::shared_ptr<const ScanPlan> plan = scan_plan_or_null(g);
+    if (!plan) return;
     ++cov->scans;
     const std::string scan_verdict = nvrtc_verdict(emit_scan_cuda(*plan, "k"));
     CHECK_MESSAGE(scan_verdict.empty(), scan_verdict);
@@ -225,12 +230,8 @@ void check_cell(const CellRegistry& reg, const std::string& cell, DType dt, bool
     cov->unit_grads += P.ext_use[e] == ExtUse::vector && dext_cpu[e].defined();
   cov->levels2 += P.levels.size() >= 2;
   cov->diagonal += P.diagonal;
-  std::shared_ptr<const ScanPlan> plan;
-  try {
-    plan = plan_scan(g);
-  } catch (const Unsupported&) {
-    return;
-  }
+  const std::shared_ptr<const ScanPlan> plan = scan_plan_or_null(g);
+  if (!plan) return;
   ++cov->scans;
   check_scan(*plan, g, p.value(), s0, mask, ext, dt);
 }

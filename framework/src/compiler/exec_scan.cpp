@@ -536,22 +536,7 @@ void forward_t(const ScanPlan& S, const Tensor& p, const std::vector<Tensor>& s0
   Backend& be = backend_for(Device::cpu);
   const int64_t steps = p.dim(0), B = p.dim(1);
   start_packed(steps, B, S.dtype, S.state_width, S.packed_width(), s0, buf);
-  buf.saved.assign(static_cast<std::size_t>(S.buffers), Tensor{});
-  for (const ScanStage& st : S.stages)
-    for (std::size_t i = 0; i < st.states.size(); ++i)
-      for (int32_t id : {st.a_buffer[i], st.b_buffer[i]})
-        if (id >= 0)
-          buf.saved[static_cast<std::size_t>(id)] =
-              be.empty({steps, B, S.state_width[static_cast<std::size_t>(st.states[i])]}, S.dtype);
-  auto parts = [&](auto&& f) {
-    for (const ScanStage& st : S.stages) f(st.part);
-    for (const ScanPart& y : S.y) f(y);
-  };
-  parts([&](const ScanPart& part) {
-    for (std::size_t v = 0; v < part.saved.size(); ++v)
-      buf.saved[static_cast<std::size_t>(part.saved[v])] =
-          be.empty({steps, B, part.prog->saved_width[v]}, S.dtype);
-  });
+  buf.saved = S.alloc_saved(be, steps, B);
   Ctx<T> x(S, p, mask, ext, buf);
   for (const ScanStage& st : S.stages) forward_stage(x, st);
   for (const ScanPart& y : S.y) run_part_all<T>(x, y, false, nullptr);

@@ -10,11 +10,6 @@ namespace rnnlab::compiler {
 
 namespace {
 
-// Addresses on the device as integers: the host only offsets them.
-using Addr = uint64_t;
-
-Addr addr(const Tensor& t) { return t.defined() ? reinterpret_cast<Addr>(t.raw()) : 0; }
-
 // The device buffers of one call and the slot tables built from them.
 struct Launch {
   const Program& P;

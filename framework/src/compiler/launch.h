@@ -36,6 +36,11 @@
 
 namespace rnnlab::compiler {
 
+// Addresses on the device as integers: the host only offsets them (launch.cpp,
+// launch_scan.cpp).
+using Addr = uint64_t;
+inline Addr addr(const Tensor& t) { return t.defined() ? reinterpret_cast<Addr>(t.raw()) : 0; }
+
 // What the launch needs from a device. Pointers are that device's memory (Tensors of
 // backend()); elements are the program's dtype.
 class KernelDevice {

@@ -21,10 +21,6 @@ namespace rnnlab::compiler {
 
 namespace {
 
-using Addr = uint64_t;
-
-Addr addr(const Tensor& t) { return t.defined() ? reinterpret_cast<Addr>(t.raw()) : 0; }
-
 struct ScanLaunch {
   const ScanPlan& S;
   const std::string& name;
@@ -221,20 +217,7 @@ void run_scan_forward_kernels(const ScanPlan& S, const std::string& name, Kernel
     const int64_t w = S.state_width[k];
     be.block_copy(s0[k], buf.full, {B, w, w, 0, W, L.off[k]}, false);
   }
-  buf.saved.assign(static_cast<std::size_t>(S.buffers), Tensor{});
-  for (const ScanStage& st : S.stages)
-    for (std::size_t i = 0; i < st.states.size(); ++i)
-      for (int32_t id : {st.a_buffer[i], st.b_buffer[i]})
-        if (id >= 0)
-          buf.saved[static_cast<std::size_t>(id)] =
-              be.empty({steps, B, S.state_width[static_cast<std::size_t>(st.states[i])]}, S.dtype);
-  auto alloc_saved = [&](const ScanPart& part) {
-    for (std::size_t v = 0; v < part.saved.size(); ++v)
-      buf.saved[static_cast<std::size_t>(part.saved[v])] =
-          be.empty({steps, B, part.prog->saved_width[v]}, S.dtype);
-  };
-  for (const ScanStage& st : S.stages) alloc_saved(st.part);
-  for (const ScanPart& y : S.y) alloc_saved(y);
+  buf.saved = S.alloc_saved(be, steps, B);
   L.buffers(buf);
   long long T_ = steps, B_ = B, C_ = L.C;
   for (std::size_t si = 0; si < S.stages.size(); ++si) {

@@ -109,6 +109,9 @@ struct ScanPlan {
   bool dp_fill = false;          // no part writes dP: the backward fills it with 0
   std::vector<std::string> names;  // the cell's state names (for describe)
   int64_t packed_width() const;
+  // Buffers::saved of a forward over `steps` x `batch` rows on `be`: the a and b buffers of
+  // the states ([T,B,S_k]) and every part's saved values ([T,B,w]), uninitialised.
+  std::vector<Tensor> alloc_saved(Backend& be, int64_t steps, int64_t batch) const;
   // e.g. "scan: c = a ⊙ c + b; then h = b (no recurrence)"
   std::string describe() const;
 };

@@ -430,6 +430,24 @@ int64_t ScanPlan::packed_width() const {
   return w + (y_in_packed ? hidden : 0);
 }
 
+std::vector<Tensor> ScanPlan::alloc_saved(Backend& be, int64_t steps, int64_t batch) const {
+  std::vector<Tensor> saved(static_cast<std::size_t>(buffers));
+  for (const ScanStage& st : stages)
+    for (std::size_t i = 0; i < st.states.size(); ++i)
+      for (int32_t id : {st.a_buffer[i], st.b_buffer[i]})
+        if (id >= 0)
+          saved[static_cast<std::size_t>(id)] =
+              be.empty({steps, batch, state_width[static_cast<std::size_t>(st.states[i])]}, dtype);
+  auto part_saved = [&](const ScanPart& part) {
+    for (std::size_t v = 0; v < part.saved.size(); ++v)
+      saved[static_cast<std::size_t>(part.saved[v])] =
+          be.empty({steps, batch, part.prog->saved_width[v]}, dtype);
+  };
+  for (const ScanStage& st : stages) part_saved(st.part);
+  for (const ScanPart& part : y) part_saved(part);
+  return saved;
+}
+
 std::string ScanPlan::describe() const {
   std::ostringstream os;
   os << "scan: ";

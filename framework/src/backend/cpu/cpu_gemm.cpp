@@ -2,6 +2,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <type_traits>
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/cpu/cpu_dispatch.h"
@@ -50,11 +51,24 @@ Cut cut(int64_t len, int64_t panel, int64_t least, int64_t threads) {
   return c;
 }
 
-// C = alpha op(A) op(B) + beta C, row-major, on TBB's threads (see above). blas(tm, tn, pa, pb,
-// pc) does one single-threaded call on a tile's operands.
-template <typename T, typename Blas>
-void tiled_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda,
-                const T* b, int64_t ldb, T* c, int64_t ldc, Blas&& blas) {
+// One single-threaded cblas call, row-major.
+template <typename T>
+void blas_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
+               int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  const CBLAS_TRANSPOSE opa = ta ? CblasTrans : CblasNoTrans, opb = tb ? CblasTrans : CblasNoTrans;
+  const auto i = [](int64_t v) { return static_cast<int>(v); };
+  if constexpr (std::is_same_v<T, float>)
+    cblas_sgemm(CblasRowMajor, opa, opb, i(m), i(n), i(k), alpha, a, i(lda), b, i(ldb), beta, c,
+                i(ldc));
+  else
+    cblas_dgemm(CblasRowMajor, opa, opb, i(m), i(n), i(k), alpha, a, i(lda), b, i(ldb), beta, c,
+                i(ldc));
+}
+
+// C = alpha op(A) op(B) + beta C, row-major, on TBB's threads (see above).
+template <typename T>
+void tiled_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
+                int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
   if (m == 0 || n == 0) return;
   const int64_t threads = cpu_backend().threads();
   Cut rows, cols;  // tiles of whole panels, none below kDirectMacs
@@ -66,16 +80,18 @@ void tiled_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, i
   const int64_t tiles = by_rows ? rows.tiles : cols.tiles, step = by_rows ? rows.step : cols.step;
   const int64_t len = by_rows ? m : n;
   if (tiles == 1) {
-    blas(m, n, a, b, c);
+    blas_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
   cpu_parallel_for(tiles, 1, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t s = t * step, e = t + 1 == tiles ? len : s + step;
       if (by_rows)  // rows s..e of C: rows of op(A)
-        blas(e - s, n, ta ? a + s : a + s * lda, b, c + s * ldc);
+        blas_gemm(ta, tb, e - s, n, k, alpha, ta ? a + s : a + s * lda, lda, b, ldb, beta,
+                  c + s * ldc, ldc);
       else  // columns s..e of C: columns of op(B)
-        blas(m, e - s, a, tb ? b + s * ldb : b + s, c + s);
+        blas_gemm(ta, tb, m, e - s, k, alpha, a, lda, tb ? b + s * ldb : b + s, ldb, beta, c + s,
+                  ldc);
     }
   });
 }
@@ -83,26 +99,12 @@ void tiled_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, const T* a, i
 
 void cpu_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
               int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  tiled_gemm<float>(ta, tb, m, n, k, a, lda, b, ldb, c, ldc,
-                    [&](int64_t tm, int64_t tn, const float* pa, const float* pb, float* pc) {
-                      cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
-                                  tb ? CblasTrans : CblasNoTrans, static_cast<int>(tm),
-                                  static_cast<int>(tn), static_cast<int>(k), alpha, pa,
-                                  static_cast<int>(lda), pb, static_cast<int>(ldb), beta, pc,
-                                  static_cast<int>(ldc));
-                    });
+  tiled_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 void cpu_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
               int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
-  tiled_gemm<double>(ta, tb, m, n, k, a, lda, b, ldb, c, ldc,
-                     [&](int64_t tm, int64_t tn, const double* pa, const double* pb, double* pc) {
-                       cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
-                                   tb ? CblasTrans : CblasNoTrans, static_cast<int>(tm),
-                                   static_cast<int>(tn), static_cast<int>(k), alpha, pa,
-                                   static_cast<int>(lda), pb, static_cast<int>(ldb), beta, pc,
-                                   static_cast<int>(ldc));
-                     });
+  tiled_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 // A, B, C viewed as 2-D: [numel/last, last].
