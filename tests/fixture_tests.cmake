@@ -35,6 +35,10 @@ cmake_language(DEFER CALL set_property DIRECTORY APPEND PROPERTY TEST_INCLUDE_FI
 add_test(NAME repo.no_machine_paths COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/no_machine_paths.sh)
 set_tests_properties(repo.no_machine_paths PROPERTIES LABELS "unit;repo" TIMEOUT 60)
 
+# The prepared GPU run (bench/cuda/run.sh) checked without a device: parts, budget, options.
+add_test(NAME repo.cuda_run_script COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/cuda_run_script.sh)
+set_tests_properties(repo.cuda_run_script PROPERTIES LABELS "unit;repo" TIMEOUT 60)
+
 # Every test carries exactly one suite label (tests/README.md, "Labels"): a doctest file's
 # TEST_SUITE_BEGIN, or LABELS here for the other tests.
 add_test(NAME repo.every_test_labelled
