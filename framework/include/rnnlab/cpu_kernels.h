@@ -13,7 +13,9 @@ namespace rnnlab {
 // on the calling thread when n is small or one thread is configured.
 void cpu_parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& f);
 
-// C[m,n] = alpha op(A) op(B) + beta C  (row-major, leading dimensions in elements).
+// C[m,n] = alpha op(A) op(B) + beta C  (row-major, leading dimensions in elements). OpenBLAS,
+// single-threaded; a large call is cut into one tile per TBB thread (cpu_gemm.cpp), so it may
+// be called from inside cpu_parallel_for.
 void cpu_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
               const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
               int64_t ldc);
