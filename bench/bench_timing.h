@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -95,10 +96,11 @@ inline double time_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, Devic
     tb_t = from_vector(b, {tb ? n : k, tb ? k : n}, dev);
     tc_t = from_vector(c, {m, n}, dev);
   }
-  const PackedWeight<float> packed(tb, k, n, b.data(), ldb, m);
+  std::optional<PackedWeight<float>> packed;  // as the step runs it: CPU, A not transposed
+  if (dev == Device::cpu && !ta) packed.emplace(tb, k, n, b.data(), ldb, m);
   auto call = [&] {
-    if (dev == Device::cpu && !ta)
-      packed.gemm(m, 1.0f, a.data(), lda, 0.0f, c.data(), n);
+    if (packed)
+      packed->gemm(m, 1.0f, a.data(), lda, 0.0f, c.data(), n);
     else if (dev == Device::cpu)
       cpu_gemm(ta, tb, m, n, k, 1.0f, a.data(), lda, b.data(), ldb, 0.0f, c.data(), n);
     else

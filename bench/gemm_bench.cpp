@@ -30,6 +30,7 @@
 #include "bench_timing.h"
 #include "rnnlab/backend.h"
 #include "rnnlab/cpu_kernels.h"
+#include "rnnlab/rng.h"
 
 #ifdef RNNLAB_HAVE_DNNL
 #include <dnnl.h>
@@ -124,13 +125,10 @@ class XsmmGemm {
 
 // libxsmm's result against cpu_gemm's on random A, B, C (beta 1): throws past 1e-4 x max |C|.
 void check_xsmm(const Shape3& sh, int threads) {
-  uint32_t state = 12345u;
+  Rng rng(12345);
   auto fill = [&](std::vector<float>& v, std::size_t n) {
     v.resize(n);
-    for (float& x : v) {
-      state = state * 1664525u + 1013904223u;
-      x = float(state >> 8) / float(1u << 24) * 2.0f - 1.0f;
-    }
+    for (float& x : v) x = static_cast<float>(rng.uniform(-1.0, 1.0));
   };
   std::vector<float> a, b, c;
   fill(a, static_cast<std::size_t>(sh.m * sh.k));

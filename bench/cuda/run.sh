@@ -79,13 +79,15 @@ done
 out=${OUT:-$build/device-out}
 
 # ---------------------------------------------------------------- the parts
+# The test cases the sanitizer part runs (memcheck is slow: the kernels and two cells).
+sanitizer_cases='cuda kernels:*,cuda cells: lstm*,cuda cells: qrnn f:*'
 # Estimates (seconds) on one H100 machine with 16 cores; grid: the full grid or its corners.
 declare -A estimate=([build]=360 [tests]=90 [sanitizer]=150 [experiment]=45 [bench]=90
                      [grid]=$([[ $quick == 1 ]] && echo 120 || echo 400))
 declare -A command=(
   [build]="cmake -S <repo> -B <build> (Release, RNNLAB_CUDA=ON, sm_90) && cmake --build <build> --target rnnlab_bench rnnlab_cuda_tests rnnlab_cuda_plugin_probe rnnlab nstep"
   [tests]="<build>/tests/cuda/rnnlab_cuda_tests; <build>/tests/cuda/rnnlab_cuda_plugin_probe"
-  [sanitizer]="compute-sanitizer --tool memcheck --error-exitcode 1 <build>/tests/cuda/rnnlab_cuda_tests -tc='cuda kernels:*,cuda cells: lstm*,cuda cells: qrnn f:*'"
+  [sanitizer]="compute-sanitizer --tool memcheck --error-exitcode 1 <build>/tests/cuda/rnnlab_cuda_tests -tc='$sanitizer_cases'"
   [experiment]="<build>/cli/rnnlab run experiments/digits_lstm.rnn --backend cuda"
   [bench]="rnnlab_bench --backend cuda (elman,lstm,gru,qrnn) vs torch_bench.py --device cuda (elman,lstm,gru) at big"
   [grid]="rnnlab_bench --backend cuda (qrnn,lstm) vs torch_bench.py --device cuda (lstm) at 320x320xBxT"
@@ -127,7 +129,7 @@ part_sanitizer() {
   [[ -n $cs || ! -x /usr/local/cuda/bin/compute-sanitizer ]] || cs=/usr/local/cuda/bin/compute-sanitizer
   if [[ -z $cs ]]; then echo "compute-sanitizer not found"; return 3; fi
   "${ours[@]}" "$cs" --tool memcheck --error-exitcode 1 "$build/tests/cuda/rnnlab_cuda_tests" \
-    -tc='cuda kernels:*,cuda cells: lstm*,cuda cells: qrnn f:*'
+    -tc="$sanitizer_cases"
 }
 
 part_experiment() {
